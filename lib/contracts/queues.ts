@@ -1,0 +1,54 @@
+import { z } from "zod";
+
+/**
+ * Queue bodies. Producers build them with these schemas; consumers validate them again (a bad
+ * body is dead-lettered, never retried forever). Each carries an idempotency key so a redelivered
+ * message is not sent twice, and the request id of the request that caused it.
+ * Queues cap a message at 128 KB: these bodies are small by construction (ids, tokens, short text).
+ */
+const envelope = {
+  idempotency_key: z.string().min(8).max(128),
+  request_id: z.string().max(128),
+};
+
+export const emailJobSchema = z.discriminatedUnion("kind", [
+  z.object({ ...envelope, kind: z.literal("verify_email"), to: z.email().max(254), username: z.string().max(64), token: z.string().max(256) }),
+  z.object({ ...envelope, kind: z.literal("password_reset"), to: z.email().max(254), username: z.string().max(64), token: z.string().max(256) }),
+]);
+export type EmailJob = z.infer<typeof emailJobSchema>;
+
+export const pushJobSchema = z.discriminatedUnion("kind", [
+  /** A wake-up for a new message: ids only, never plaintext or ciphertext. */
+  z.object({
+    ...envelope,
+    kind: z.literal("message"),
+    user_id: z.string().max(64),
+    conversation_id: z.string().max(64),
+    seq: z.number().int().positive(),
+    sender_id: z.string().max(64),
+    /** Only for non-E2EE messages, and only a short preview, when the deployment allows it. */
+    preview: z.string().max(200).optional(),
+  }),
+  /** High priority: an incoming call. */
+  z.object({
+    ...envelope,
+    kind: z.literal("incoming_call"),
+    user_id: z.string().max(64),
+    call_id: z.string().max(64),
+    conversation_id: z.string().max(64),
+    caller_id: z.string().max(64),
+    call_type: z.enum(["audio", "video"]),
+  }),
+  /** Tells a device owner to upload more one-time prekeys. */
+  z.object({
+    ...envelope,
+    kind: z.literal("prekeys_low"),
+    user_id: z.string().max(64),
+    device_id: z.string().max(128),
+    remaining: z.number().int().nonnegative(),
+  }),
+]);
+export type PushJob = z.infer<typeof pushJobSchema>;
+
+/** Queues' per-message limit; producers assert their bodies stay far below it. */
+export const QUEUE_MESSAGE_MAX_BYTES = 128 * 1024;

@@ -1,0 +1,38 @@
+/**
+ * Structured JSON logs: one line per request and per notable event, from this typed union.
+ * Nothing here may carry a token, password, message body or secret: fields are ids, codes and counts.
+ */
+type Base = { request_id?: string };
+
+export type LogEvent = Base &
+  (
+    | { event: "http_request"; method: string; route: string; status: number; duration_ms: number; user_id?: string }
+    | { event: "unhandled_error"; where: string; error: string }
+    | { event: "rpc_failure"; service: string; method: string; code: string }
+    | { event: "auth_failure"; reason: string; user_id?: string }
+    | { event: "rate_limited"; scope: string; key_kind: "ip" | "user" | "account" }
+    | { event: "session_revoked"; user_id: string; session_id: string; reason: string }
+    | { event: "socket_open"; room: "chat" | "call"; room_id: string; user_id: string }
+    | { event: "socket_close"; room: "chat" | "call"; room_id: string; user_id: string; code: number }
+    | { event: "socket_refused"; room: "chat" | "call"; reason: string }
+    | { event: "message_stored"; conversation_id: string; seq: number; sender_id: string }
+    | { event: "call_state"; call_id: string; status: string; reason?: string }
+    | { event: "queue_message"; queue: "email" | "push"; outcome: "sent" | "retry" | "dropped" | "dead_letter" | "duplicate"; reason?: string }
+    | { event: "file_state"; file_id: string; status: string }
+    | { event: "cleanup"; job: string; count: number }
+    | { event: "migration"; backend: "d1" | "postgres"; applied: number }
+    | { event: "config_missing"; feature: string; missing: string[] }
+  );
+
+export function log(entry: LogEvent, level: "info" | "warn" | "error" = "info"): void {
+  const line = JSON.stringify({ level, ts: new Date().toISOString(), ...entry });
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
+
+/** The name and message of an unexpected error, without its stack (which may carry SQL or secrets). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 300);
+  return "non-error thrown";
+}

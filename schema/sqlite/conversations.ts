@@ -1,0 +1,40 @@
+import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { oneOf } from "../check-sql";
+import { CONVERSATION_TYPES, MEMBER_ROLES, type LastMessage } from "../shapes";
+import { users } from "./users";
+
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    type: text("type", { enum: CONVERSATION_TYPES }).notNull(),
+    name: text("name"),
+    createdBy: text("created_by").notNull().references(() => users.id),
+    // The two member ids sorted and joined: UNIQUE makes "one direct conversation per pair" a
+    // database fact, so two racing creates converge on one row.
+    directKey: text("direct_key").unique(),
+    createdAt: text("created_at").notNull(),
+    lastActivityAt: text("last_activity_at").notNull(),
+    lastMessageSeq: integer("last_message_seq").notNull().default(0),
+    lastMessage: text("last_message", { mode: "json" }).$type<LastMessage>(),
+  },
+  (t) => [check("conversations_type_check", oneOf(t.type, CONVERSATION_TYPES))],
+);
+
+export const conversationMembers = sqliteTable(
+  "conversation_members",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: MEMBER_ROLES }).notNull(),
+    joinedAt: text("joined_at").notNull(),
+    lastReadSeq: integer("last_read_seq").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.userId] }),
+    index("conversation_members_user_id_idx").on(t.userId),
+    check("conversation_members_role_check", oneOf(t.role, MEMBER_ROLES)),
+  ],
+);

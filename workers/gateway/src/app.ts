@@ -1,0 +1,43 @@
+import { createApp } from "../../../lib/http/app";
+import { corsFromAllowList } from "./middleware/cors";
+import { limitBody } from "./middleware/body-limit";
+import { byIp, rateLimit } from "./middleware/rate-limit";
+import { requestContext } from "./middleware/request-context";
+import { securityHeaders } from "./middleware/security-headers";
+import { registerAuthRoutes } from "./routes/auth";
+import { registerCallsRoutes } from "./routes/calls";
+import { registerConversationsRoutes } from "./routes/conversations";
+import { registerDevRoutes } from "./routes/dev";
+import { registerDocsRoutes } from "./routes/docs";
+import { registerHealthRoutes } from "./routes/health";
+import { registerKeysRoutes } from "./routes/keys";
+import { registerMessagesRoutes } from "./routes/messages";
+import { registerPresenceRoutes } from "./routes/presence";
+import { registerStorageRoutes } from "./routes/storage";
+import { registerUsersRoutes } from "./routes/users";
+import { registerWebSocketRoutes } from "./routes/websockets";
+import type { GatewayBindings } from "./types";
+
+/** The public app: cross-cutting layers first, then every route (each one in /openapi.json). */
+export function buildGateway() {
+  const app = createApp<GatewayBindings>();
+  app.use("*", requestContext());
+  app.use("*", securityHeaders({ hsts: true }));
+  app.use("*", corsFromAllowList());
+  app.use("/v1/*", rateLimit({ binding: (env) => env.RATE_LIMIT_IP, key: byIp, keyKind: "ip", scope: "ip" }));
+  app.use("*", limitBody());
+
+  registerHealthRoutes(app);
+  registerDocsRoutes(app);
+  registerAuthRoutes(app);
+  registerUsersRoutes(app);
+  registerConversationsRoutes(app);
+  registerMessagesRoutes(app);
+  registerKeysRoutes(app);
+  registerPresenceRoutes(app);
+  registerCallsRoutes(app);
+  registerStorageRoutes(app);
+  registerWebSocketRoutes(app);
+  registerDevRoutes(app);
+  return app;
+}

@@ -1,0 +1,5 @@
+import type { GatewayApp } from "../types";
+
+export function registerPresenceRoutes(app: GatewayApp): void {
+  void app;
+}

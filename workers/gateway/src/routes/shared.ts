@@ -1,0 +1,44 @@
+import type { z } from "@hono/zod-openapi";
+import { errorEnvelopeSchema, type ErrorStatus } from "../../../../lib/errors";
+import { authenticate } from "../middleware/authenticate";
+import { byUser, rateLimit } from "../middleware/rate-limit";
+
+/** A JSON request body for `createRoute`. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } } as const;
+}
+
+/** A JSON response for `createRoute`. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { "application/json": { schema } } } as const;
+}
+
+const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
+  400: "VALIDATION_ERROR (details name each bad field) or BAD_REQUEST (malformed JSON)",
+  401: "UNAUTHORIZED or INVALID_CREDENTIALS",
+  403: "FORBIDDEN or EMAIL_NOT_VERIFIED",
+  404: "NOT_FOUND (also for resources the caller may not see)",
+  409: "CONFLICT",
+  413: "PAYLOAD_TOO_LARGE or QUOTA_EXCEEDED",
+  429: "RATE_LIMITED, with Retry-After",
+  500: "INTERNAL_ERROR",
+  503: "SERVICE_UNAVAILABLE",
+};
+
+/** The error envelope under each listed status, for `createRoute`'s responses. */
+export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
+  const out = {} as Record<S, { description: string; content: { "application/json": { schema: typeof errorEnvelopeSchema } } }>;
+  for (const status of statuses) {
+    out[status] = { description: ERROR_DESCRIPTIONS[status], content: { "application/json": { schema: errorEnvelopeSchema } } };
+  }
+  return out;
+}
+
+/** Spread into `createRoute` for routes that need an access token: verification, then per-user limits. */
+export const authed = {
+  security: [{ bearer: [] }],
+  middleware: [
+    authenticate(),
+    rateLimit({ binding: (env) => env.RATE_LIMIT_USER, key: byUser, keyKind: "user", scope: "user" }),
+  ],
+} as const;

@@ -1,0 +1,81 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { errorEnvelopeSchema } from "../../../../lib/errors";
+import { AppError } from "../../../../lib/errors";
+import { log } from "../../../../lib/log";
+import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
+import { bearerToken, verifyBearer } from "../middleware/authenticate";
+import type { GatewayApp, GatewayBindings } from "../types";
+
+const errors = {
+  400: { description: "Not a WebSocket upgrade, or bad query", content: { "application/json": { schema: errorEnvelopeSchema } } },
+  401: { description: "Missing, forged, expired or spent ticket/token", content: { "application/json": { schema: errorEnvelopeSchema } } },
+  404: { description: "Not a member of that conversation or call", content: { "application/json": { schema: errorEnvelopeSchema } } },
+};
+
+const chatRoute = createRoute({
+  method: "get",
+  path: "/v1/ws/chat",
+  tags: ["websockets"],
+  summary: "Upgrade to a conversation's room (JSON text frames, see API.md)",
+  request: {
+    query: z.object({
+      conversation_id: z.string().min(1).max(64),
+      ticket: z.string().max(256).optional(),
+      since_seq: z.string().regex(/^\d{1,15}$/).optional(),
+    }),
+  },
+  responses: { 101: { description: "Switching protocols" }, ...errors },
+});
+
+const signalingRoute = createRoute({
+  method: "get",
+  path: "/v1/ws/signaling",
+  tags: ["websockets"],
+  summary: "Upgrade to a call's signaling room",
+  request: {
+    query: z.object({ call_id: z.string().min(1).max(64), ticket: z.string().max(256).optional() }),
+  },
+  responses: { 101: { description: "Switching protocols" }, ...errors },
+});
+
+/** The user behind a socket: a single-use ticket (browsers), or a bearer token (native clients). */
+async function socketUser(c: Context<GatewayBindings>, ticket: string | undefined): Promise<string> {
+  if (ticket) {
+    const result = await c.env.AUTH.consumeTicket(c.get("rpc"), ticket);
+    if (result.ok) return result.value.userId;
+  } else {
+    const token = bearerToken(c.req.header("authorization"));
+    const claims = token ? await verifyBearer(c, token) : null;
+    if (claims) return claims.sub;
+  }
+  log({ event: "socket_refused", room: c.req.path.endsWith("chat") ? "chat" : "call", reason: "unauthenticated", request_id: c.get("requestId") }, "warn");
+  throw new AppError("UNAUTHORIZED", "A valid ticket or access token is required.");
+}
+
+/**
+ * Authenticates, then forwards the upgrade to the owning worker with the verified user id in a
+ * header the client cannot set (any client copy is dropped). The owner checks membership.
+ */
+async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | undefined, target: Fetcher): Promise<Response> {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
+  }
+  const userId = await socketUser(c, ticket);
+  const headers = new Headers(c.req.raw.headers);
+  headers.delete(VERIFIED_USER_HEADER);
+  headers.delete("authorization");
+  headers.set(VERIFIED_USER_HEADER, userId);
+  headers.set(REQUEST_ID_HEADER, c.get("requestId"));
+  const url = new URL(c.req.url);
+  url.searchParams.delete("ticket");
+  const answer = await target.fetch(new Request(url, { method: "GET", headers }));
+  // Responses from a binding have immutable headers; rebuild so our middleware can add its own.
+  if (answer.status === 101) return new Response(null, { status: 101, webSocket: answer.webSocket });
+  return new Response(answer.body, answer);
+}
+
+export function registerWebSocketRoutes(app: GatewayApp): void {
+  app.openapi(chatRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CHAT));
+  app.openapi(signalingRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CALLS));
+}

@@ -1,0 +1,17 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import type { ServiceHealth } from "../../../lib/contracts/health";
+import { ok, type Result } from "../../../lib/result";
+import type { RpcContext } from "../../../lib/rpc";
+
+/** RPC surface of the storage worker; the gateway is its only caller. */
+export class StorageService extends WorkerEntrypoint<StorageEnv> {
+  async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
+    return ok({ service: { status: "ok" } });
+  }
+}
+
+export default {
+  async fetch(): Promise<Response> {
+    return new Response(null, { status: 404 });
+  },
+} satisfies ExportedHandler<StorageEnv>;
