@@ -1,0 +1,35 @@
+import { describe, inject, it } from "vitest";
+
+const base = inject("baseUrl");
+
+describe("the real stack (npm run dev)", () => {
+  it("serves liveness and readiness across all five workers", async ({ expect }) => {
+    const live = await fetch(`${base}/health`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: "ok", service: "gateway" });
+
+    const ready = await fetch(`${base}/v1/health`);
+    const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(body.checks.auth?.status).toBe("ok");
+    expect(body.checks.chat?.status).toBe("ok");
+    expect(body.checks.calls?.status).toBe("ok");
+    expect(body.checks.storage?.status).toBe("ok");
+    expect(body.checks.database?.status).toBe("ok");
+    expect(ready.status).toBe(200);
+  });
+
+  it("answers unknown routes with the 404 envelope, not a 500 (seed defect)", async ({ expect }) => {
+    const res = await fetch(`${base}/v1/invalid-endpoint`);
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { error: { code: string; request_id: string } };
+    expect(body.error.code).toBe("NOT_FOUND");
+    expect(res.headers.get("x-request-id")).toBe(body.error.request_id);
+  });
+
+  it("publishes an OpenAPI 3.1 document", async ({ expect }) => {
+    const res = await fetch(`${base}/openapi.json`);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.paths)).toContain("/v1/health");
+  });
+});
