@@ -7,5 +7,5 @@ export default defineConfig({
   out: "./schema/migrations/pg",
   strict: true,
   verbose: true,
-  dbCredentials: { url: process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/secureconnect" },
+  dbCredentials: { url: process.env.DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/secureconnect" },
 });

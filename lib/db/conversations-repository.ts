@@ -1,0 +1,167 @@
+import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { newId } from "../ids";
+import { chunk, nowIso } from "./clock";
+import type { AtomicStatements, Dialect, QueryDb } from "./query-db";
+import type { Conversation, ConversationMember, LastMessage, MemberRole } from "./rows";
+
+export type ConversationWithMembers = Conversation & { members: ConversationMember[] };
+export type ConversationListItem = ConversationWithMembers & { role: MemberRole; lastReadSeq: number; unreadCount: number };
+
+/** Conversations and their members. Messages themselves live in the ConversationRoom DO. */
+export interface ConversationsRepository {
+  /** Idempotent per pair: concurrent or repeated calls return the same conversation (`created` tells which call made it). */
+  createDirect(input: { createdBy: string; otherUserId: string }, now?: string): Promise<{ conversation: ConversationWithMembers; created: boolean }>;
+  /** The creator becomes `owner`; `memberIds` (creator excluded or not) become `member`. */
+  createGroup(input: { createdBy: string; name: string | null; memberIds: readonly string[] }, now?: string): Promise<ConversationWithMembers>;
+  get(conversationId: string): Promise<ConversationWithMembers | null>;
+  /** Newest activity first; page with `before` = the last item's (lastActivityAt, id). */
+  listForUser(userId: string, opts: { limit: number; before?: { lastActivityAt: string; id: string } }): Promise<ConversationListItem[]>;
+  getMember(conversationId: string, userId: string): Promise<ConversationMember | null>;
+  isMember(conversationId: string, userId: string): Promise<boolean>;
+  /** Returns the members actually added (existing members are left unchanged). */
+  addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
+  removeMember(conversationId: string, userId: string): Promise<boolean>;
+  setRole(conversationId: string, userId: string, role: MemberRole): Promise<ConversationMember | null>;
+  /** Moves the read watermark forward only; false when `seq` is not past the current one. */
+  setReadSeq(conversationId: string, userId: string, seq: number): Promise<boolean>;
+  /** Applies only if `message.seq` is newer than what is stored; see the comment inside for why. */
+  updateLastMessage(conversationId: string, message: LastMessage): Promise<boolean>;
+  /** Replaces the summary of the current last message (edit/delete tombstone) if it is still the last one. */
+  replaceLastMessageIfCurrent(conversationId: string, message: LastMessage): Promise<boolean>;
+}
+
+export const directKey = (a: string, b: string): string => [a, b].sort().join(":");
+
+export function conversationsRepository({ db, t, atomic }: Dialect): ConversationsRepository {
+  const c = t.conversations;
+  const m = t.conversationMembers;
+
+  const membersOf = async (ids: readonly string[]): Promise<ConversationMember[]> => {
+    const out: ConversationMember[] = [];
+    for (const part of chunk(ids, 1)) {
+      out.push(...(await db.select().from(m).where(inArray(m.conversationId, part)).orderBy(asc(m.joinedAt), asc(m.userId))));
+    }
+    return out;
+  };
+  const withMembers = async (conversation: Conversation | undefined): Promise<ConversationWithMembers | null> =>
+    conversation ? { ...conversation, members: await membersOf([conversation.id]) } : null;
+  const get = async (conversationId: string): Promise<ConversationWithMembers | null> =>
+    withMembers((await db.select().from(c).where(eq(c.id, conversationId)).limit(1))[0]);
+  const memberInserts = (q: QueryDb, rows: ConversationMember[]) =>
+    chunk(rows, 5).map((part) => q.insert(m).values(part).onConflictDoNothing());
+
+  return {
+    async createDirect({ createdBy, otherUserId }, now = nowIso()) {
+      const key = directKey(createdBy, otherUserId);
+      const id = newId();
+      const member = (userId: string) =>
+        // INSERT ... SELECT from our own new row: if a racing call won the direct_key, our row does
+        // not exist, so these insert nothing instead of failing on the foreign key.
+        (q: QueryDb) =>
+          q.insert(m).select(
+            q
+              .select({ conversationId: c.id, userId: sql<string>`${userId}`.as("user_id"), role: sql<MemberRole>`'member'`.as("role"), joinedAt: sql<string>`${now}`.as("joined_at"), lastReadSeq: sql<number>`0`.as("last_read_seq") })
+              .from(c)
+              .where(eq(c.id, id)),
+          );
+      const userIds = [...new Set([createdBy, otherUserId])];
+      await atomic((q) => [
+        q.insert(c).values({ id, type: "direct", name: null, createdBy, directKey: key, createdAt: now, lastActivityAt: now }).onConflictDoNothing(),
+        ...userIds.map((userId) => member(userId)(q)),
+      ]);
+      const [row] = await db.select().from(c).where(eq(c.directKey, key)).limit(1);
+      const conversation = await withMembers(row);
+      if (!conversation) throw new Error("direct conversation vanished after upsert");
+      return { conversation, created: conversation.id === id };
+    },
+    async createGroup({ createdBy, name, memberIds }, now = nowIso()) {
+      const id = newId();
+      const rows: ConversationMember[] = [
+        { conversationId: id, userId: createdBy, role: "owner", joinedAt: now, lastReadSeq: 0 },
+        ...[...new Set(memberIds)]
+          .filter((userId) => userId !== createdBy)
+          .map((userId): ConversationMember => ({ conversationId: id, userId, role: "member", joinedAt: now, lastReadSeq: 0 })),
+      ];
+      await atomic((q): AtomicStatements => [
+        q.insert(c).values({ id, type: "group", name, createdBy, directKey: null, createdAt: now, lastActivityAt: now }),
+        ...memberInserts(q, rows),
+      ]);
+      const conversation = await get(id);
+      if (!conversation) throw new Error("group conversation vanished after insert");
+      return conversation;
+    },
+    get,
+    async listForUser(userId, { limit, before }) {
+      const unread = sql<number>`case when ${c.lastMessageSeq} > ${m.lastReadSeq} then ${c.lastMessageSeq} - ${m.lastReadSeq} else 0 end`.mapWith(Number);
+      const page = await db
+        .select({ conversation: c, role: m.role, lastReadSeq: m.lastReadSeq, unreadCount: unread })
+        .from(m)
+        .innerJoin(c, eq(c.id, m.conversationId))
+        .where(
+          and(
+            eq(m.userId, userId),
+            before ? or(lt(c.lastActivityAt, before.lastActivityAt), and(eq(c.lastActivityAt, before.lastActivityAt), lt(c.id, before.id))) : undefined,
+          ),
+        )
+        .orderBy(desc(c.lastActivityAt), desc(c.id))
+        .limit(limit);
+      const members = await membersOf(page.map((row) => row.conversation.id));
+      return page.map((row) => ({
+        ...row.conversation,
+        members: members.filter((x) => x.conversationId === row.conversation.id),
+        role: row.role,
+        lastReadSeq: row.lastReadSeq,
+        unreadCount: row.unreadCount,
+      }));
+    },
+    getMember: async (conversationId, userId) =>
+      (await db.select().from(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).limit(1))[0] ?? null,
+    async isMember(conversationId, userId) {
+      const rows = await db.select({ userId: m.userId }).from(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).limit(1);
+      return rows.length > 0;
+    },
+    async addMembers(conversationId, userIds, role = "member", now = nowIso()) {
+      const rows = [...new Set(userIds)].map((userId): ConversationMember => ({ conversationId, userId, role, joinedAt: now, lastReadSeq: 0 }));
+      const added: ConversationMember[] = [];
+      for (const part of chunk(rows, 5)) added.push(...(await db.insert(m).values(part).onConflictDoNothing().returning()));
+      return added;
+    },
+    async removeMember(conversationId, userId) {
+      const rows = await db.delete(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).returning({ userId: m.userId });
+      return rows.length > 0;
+    },
+    setRole: async (conversationId, userId, role) =>
+      (await db.update(m).set({ role }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).returning())[0] ?? null,
+    async setReadSeq(conversationId, userId, seq) {
+      const rows = await db
+        .update(m)
+        .set({ lastReadSeq: seq })
+        .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId), lt(m.lastReadSeq, seq)))
+        .returning({ userId: m.userId });
+      return rows.length > 0;
+    },
+    async updateLastMessage(conversationId, message) {
+      // The room writes this asynchronously (waitUntil / queue), so writes can arrive late, twice or
+      // out of order. Guarding on `last_message_seq < seq` makes each write a monotonic max: whatever
+      // order they land in, the row converges to the highest seq, and a stale write is a no-op.
+      const rows = await db
+        .update(c)
+        .set({
+          lastMessageSeq: message.seq,
+          lastMessage: message,
+          lastActivityAt: sql`case when ${c.lastActivityAt} < ${message.created_at} then ${message.created_at} else ${c.lastActivityAt} end`,
+        })
+        .where(and(eq(c.id, conversationId), lt(c.lastMessageSeq, message.seq)))
+        .returning({ id: c.id });
+      return rows.length > 0;
+    },
+    async replaceLastMessageIfCurrent(conversationId, message) {
+      const rows = await db
+        .update(c)
+        .set({ lastMessage: message })
+        .where(and(eq(c.id, conversationId), eq(c.lastMessageSeq, message.seq)))
+        .returning({ id: c.id });
+      return rows.length > 0;
+    },
+  };
+}

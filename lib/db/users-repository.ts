@@ -1,0 +1,129 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { newId } from "../ids";
+import { chunk, nowIso } from "./clock";
+import type { Dialect } from "./query-db";
+import type { Device, Platform, User } from "./rows";
+
+export interface NewUserInput {
+  email: string;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  emailVerified?: boolean;
+}
+
+export type CreateUserResult = { ok: true; user: User } | { ok: false; conflict: "email" | "username" };
+
+/** Users and their push devices (the auth worker's aggregate). */
+export interface UsersRepository {
+  create(input: NewUserInput, now?: string): Promise<CreateUserResult>;
+  findById(id: string): Promise<User | null>;
+  /** Case-insensitive. */
+  findByEmail(email: string): Promise<User | null>;
+  /** Case-insensitive. */
+  findByUsername(username: string): Promise<User | null>;
+  findManyByIds(ids: readonly string[]): Promise<User[]>;
+  /** Case-insensitive username prefix search, ordered by username; `%`/`_` in the prefix are literal. */
+  searchByUsernamePrefix(prefix: string, limit: number): Promise<User[]>;
+  updateProfile(id: string, patch: { displayName?: string; avatarFileId?: string | null }, now?: string): Promise<User | null>;
+  setPasswordHash(id: string, passwordHash: string, now?: string): Promise<boolean>;
+  markEmailVerified(id: string, now?: string): Promise<boolean>;
+  /** Registers a push token; a token already known (same phone, other account) moves to this user. */
+  upsertDevice(input: { userId: string; platform: Platform; pushToken: string }, now?: string): Promise<Device>;
+  listDevices(userId: string): Promise<Device[]>;
+  deleteDevice(userId: string, deviceId: string): Promise<boolean>;
+  /** For the push consumer when FCM says a token is unregistered. */
+  deleteDeviceByPushToken(pushToken: string): Promise<boolean>;
+}
+
+const lower = (s: string): string => s.trim().toLowerCase();
+const likePrefix = (s: string): string => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export function usersRepository({ db, t }: Dialect): UsersRepository {
+  const u = t.users;
+  const d = t.devices;
+  const one = async (where: ReturnType<typeof eq>): Promise<User | null> =>
+    (await db.select().from(u).where(where).limit(1))[0] ?? null;
+
+  return {
+    async create(input, now = nowIso()) {
+      // ON CONFLICT DO NOTHING + RETURNING tells us about a conflict without parsing driver-specific
+      // error messages; the follow-up read only names which unique key was taken.
+      const [user] = await db
+        .insert(u)
+        .values({
+          id: newId(),
+          email: input.email.trim(),
+          emailLower: lower(input.email),
+          username: input.username.trim(),
+          usernameLower: lower(input.username),
+          displayName: input.displayName,
+          passwordHash: input.passwordHash,
+          emailVerified: input.emailVerified ?? false,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (user) return { ok: true, user };
+      const emailTaken = await one(eq(u.emailLower, lower(input.email)));
+      return { ok: false, conflict: emailTaken ? "email" : "username" };
+    },
+    findById: (id) => one(eq(u.id, id)),
+    findByEmail: (email) => one(eq(u.emailLower, lower(email))),
+    findByUsername: (username) => one(eq(u.usernameLower, lower(username))),
+    async findManyByIds(ids) {
+      const out: User[] = [];
+      for (const part of chunk([...new Set(ids)], 1)) out.push(...(await db.select().from(u).where(inArray(u.id, part))));
+      return out;
+    },
+    searchByUsernamePrefix: (prefix, limit) =>
+      db
+        .select()
+        .from(u)
+        .where(sql`${u.usernameLower} like ${likePrefix(lower(prefix))} escape '\\'`)
+        .orderBy(asc(u.usernameLower))
+        .limit(limit),
+    async updateProfile(id, patch, now = nowIso()) {
+      const [user] = await db
+        .update(u)
+        .set({
+          ...(patch.displayName !== undefined ? { displayName: patch.displayName } : {}),
+          ...(patch.avatarFileId !== undefined ? { avatarFileId: patch.avatarFileId } : {}),
+          updatedAt: now,
+        })
+        .where(eq(u.id, id))
+        .returning();
+      return user ?? null;
+    },
+    async setPasswordHash(id, passwordHash, now = nowIso()) {
+      const rows = await db.update(u).set({ passwordHash, updatedAt: now }).where(eq(u.id, id)).returning({ id: u.id });
+      return rows.length > 0;
+    },
+    async markEmailVerified(id, now = nowIso()) {
+      const rows = await db.update(u).set({ emailVerified: true, updatedAt: now }).where(eq(u.id, id)).returning({ id: u.id });
+      return rows.length > 0;
+    },
+    async upsertDevice(input, now = nowIso()) {
+      const [device] = await db
+        .insert(d)
+        .values({ id: newId(), ...input, createdAt: now, lastSeenAt: now })
+        .onConflictDoUpdate({
+          target: d.pushToken,
+          set: { userId: input.userId, platform: input.platform, lastSeenAt: now },
+        })
+        .returning();
+      if (!device) throw new Error("device upsert returned no row");
+      return device;
+    },
+    listDevices: (userId) => db.select().from(d).where(eq(d.userId, userId)).orderBy(asc(d.createdAt)),
+    async deleteDevice(userId, deviceId) {
+      const rows = await db.delete(d).where(and(eq(d.id, deviceId), eq(d.userId, userId))).returning({ id: d.id });
+      return rows.length > 0;
+    },
+    async deleteDeviceByPushToken(pushToken) {
+      const rows = await db.delete(d).where(eq(d.pushToken, pushToken)).returning({ id: d.id });
+      return rows.length > 0;
+    },
+  };
+}

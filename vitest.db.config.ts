@@ -1,0 +1,37 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// The data layer's own config (until the lead's vitest.config.ts carries these bindings): runs
+// test/db/** inside workerd with a local D1 and a Hyperdrive binding in local mode pointing at
+// the Postgres database test/db/global-setup.ts migrated.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("schema/migrations/d1");
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./test/db/wrangler.db.toml" },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations, PG_SKIP_REASON: inject("pgSkipReason") },
+          hyperdrives: { HYPERDRIVE: inject("pgUrl") },
+        },
+      })),
+    ],
+    resolve: {
+      // pg (CommonJS) does require("pg-protocol"); the workerd module fallback resolves that with
+      // the "import" condition and gets pg-protocol's ESM wrapper, a .js file in a CommonJS
+      // package, which fails to load. Point the bare name at the CommonJS build. Wrangler's
+      // esbuild bundling (dev/deploy) resolves require() correctly and needs nothing.
+      alias: {
+        "pg-protocol": fileURLToPath(new URL("./node_modules/pg-protocol/dist/index.js", import.meta.url)),
+        "pg-cloudflare": fileURLToPath(new URL("./node_modules/pg-cloudflare/dist/index.js", import.meta.url)),
+      },
+    },
+    test: {
+      include: ["test/db/**/*.test.ts"],
+      globalSetup: ["test/db/global-setup.ts"],
+      setupFiles: ["test/db/apply-migrations.ts"],
+      testTimeout: 30_000,
+    },
+  };
+});
