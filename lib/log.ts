@@ -22,6 +22,8 @@ export type LogEvent = Base &
     | { event: "cleanup"; job: string; count: number }
     | { event: "migration"; backend: "d1" | "postgres"; applied: number }
     | { event: "config_missing"; feature: string; missing: string[] }
+    | { event: "keys_uploaded"; user_id: string; device_id: string; added: number; reset: boolean }
+    | { event: "prekeys_low"; user_id: string; device_id: string; remaining: number; enqueued: boolean }
   );
 
 export function log(entry: LogEvent, level: "info" | "warn" | "error" = "info"): void {
