@@ -4,7 +4,7 @@
 // 2. applies pending migrations (local D1, or Postgres when DB_BACKEND=postgres),
 // 3. starts all five workers in one process; the gateway listens on PORT (default 8787).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { devSecrets } from "./lib/dev-secrets.mjs";
@@ -57,9 +57,23 @@ function migrate() {
 writeDevVars();
 migrate();
 
-const args = ["dev", ...WORKER_CONFIGS.flatMap((c) => ["-c", c]), "--port", port, "--persist-to", PERSIST_DIR, "--show-interactive-dev-session=false"];
+/**
+ * `--var` reaches only the first worker of a multi-config `wrangler dev`, so the backend choice is
+ * written into gitignored sibling copies of the worker configs (same folder: relative paths hold).
+ */
+function configsForBackend() {
+  if (backend === "d1") return WORKER_CONFIGS;
+  return WORKER_CONFIGS.map((config) => {
+    const source = readFileSync(path.join(root, config), "utf8");
+    if (!/^DB_BACKEND = "d1"$/m.test(source)) return config;
+    const copy = path.join(path.dirname(config), `.wrangler-dev.${backend}.toml`);
+    writeFileSync(path.join(root, copy), source.replace(/^DB_BACKEND = "d1"$/m, `DB_BACKEND = "${backend}"`));
+    return copy;
+  });
+}
+
+const args = ["dev", ...configsForBackend().flatMap((c) => ["-c", c]), "--port", port, "--persist-to", PERSIST_DIR, "--show-interactive-dev-session=false"];
 if (process.env.HOST) args.push("--ip", process.env.HOST);
-args.push("--var", `DB_BACKEND:${backend}`);
 const env = {
   ...process.env,
   // Hyperdrive's local mode: the binding connects straight to this Postgres. With D1 selected the
