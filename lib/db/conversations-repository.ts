@@ -17,6 +17,8 @@ export interface ConversationsRepository {
   /** Newest activity first; page with `before` = the last item's (lastActivityAt, id). */
   listForUser(userId: string, opts: { limit: number; before?: { lastActivityAt: string; id: string } }): Promise<ConversationListItem[]>;
   getMember(conversationId: string, userId: string): Promise<ConversationMember | null>;
+  /** Ids of the user's conversations, newest activity first (presence announcements). */
+  listIdsForUser(userId: string, limit: number): Promise<string[]>;
   isMember(conversationId: string, userId: string): Promise<boolean>;
   /** Returns the members actually added (existing members are left unchanged). */
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
@@ -113,6 +115,16 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
         lastReadSeq: row.lastReadSeq,
         unreadCount: row.unreadCount,
       }));
+    },
+    async listIdsForUser(userId, limit) {
+      const rows = await db
+        .select({ id: c.id })
+        .from(m)
+        .innerJoin(c, eq(c.id, m.conversationId))
+        .where(eq(m.userId, userId))
+        .orderBy(desc(c.lastActivityAt), desc(c.id))
+        .limit(limit);
+      return rows.map((row) => row.id);
     },
     getMember: async (conversationId, userId) =>
       (await db.select().from(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).limit(1))[0] ?? null,

@@ -1,4 +1,189 @@
 import { DurableObject } from "cloudflare:workers";
+import type { HistoryQuery, MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
+import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
+import { AppError } from "../../../../lib/errors";
+import { describeError, log } from "../../../../lib/log";
+import { toResult, type Result } from "../../../../lib/result";
+import { reportRoomConnection } from "../presence/presence-shards";
+import { FrameHandler } from "./frame-handler";
+import { ListSync } from "./list-sync";
+import { MessageStore } from "./message-store";
+import { enqueuePushJobs, messagePushJobs } from "./push-jobs";
+import { RoomActions } from "./room-actions";
+import { loadRoomIdentity } from "./room-loader";
+import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
+import { RoomSockets, sendFrame } from "./room-sockets";
+import { parseUpgrade, refuse } from "./room-upgrade";
 
-/** One per conversation: the single writer of its message log and the hub of its sockets. */
-export class ConversationRoom extends DurableObject<ChatEnv> {}
+/**
+ * One per conversation (named by its id): the single writer of its message log and the hub of its
+ * sockets. REST calls arrive as RPC methods, sockets through `fetch`; both go through RoomActions.
+ * Hibernation API only: identity in socket attachments, user-id tags, ping auto-response, alarms.
+ */
+export class ConversationRoom extends DurableObject<ChatEnv> {
+  private readonly store: MessageStore;
+  private readonly members: RoomMembers;
+  private readonly sockets: RoomSockets;
+  private readonly listSync: ListSync;
+  private readonly actions: RoomActions;
+  private readonly frames: FrameHandler;
+
+  constructor(ctx: DurableObjectState, env: ChatEnv) {
+    super(ctx, env);
+    this.members = new RoomMembers(ctx.storage.sql);
+    this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
+    this.sockets = new RoomSockets(ctx);
+    this.listSync = new ListSync(ctx, env, this.store, this.members);
+    this.actions = new RoomActions(this.store, this.members, this.sockets, {
+      stored: (message, requestId) => this.afterStore(message, requestId),
+      edited: (seq) => this.listSync.markEdited(seq),
+      readAdvanced: () => this.listSync.schedule(),
+    });
+    this.frames = new FrameHandler(this.actions, this.sockets);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  /* ---------- sockets ---------- */
+
+  override async fetch(request: Request): Promise<Response> {
+    const upgrade = parseUpgrade(request);
+    try {
+      await this.ready(upgrade.conversationId);
+      this.actions.requireMember(upgrade.userId);
+    } catch (err) {
+      return refuse(err, upgrade.requestId);
+    }
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.sockets.accept(server, { userId: upgrade.userId });
+    if (upgrade.sinceSeq !== undefined) {
+      for (const message of this.store.after(upgrade.sinceSeq)) sendFrame(server, { type: "message", message });
+    }
+    sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
+    log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
+    if (this.sockets.socketsOf(upgrade.userId).length === 1) this.presence(upgrade.userId, true);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const identity = this.sockets.identity(ws);
+    if (!identity) {
+      ws.close(CLOSE_CODES.unauthenticated, "unknown socket");
+      return;
+    }
+    this.frames.handle(ws, identity.userId, data, "ws");
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    this.closed(ws, code);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.closed(ws, 1006);
+  }
+
+  private closed(ws: WebSocket, code: number): void {
+    this.sockets.forget();
+    const identity = this.sockets.identity(ws);
+    if (!identity) return;
+    const conversationId = this.members.known?.conversationId ?? "";
+    log({ event: "socket_close", room: "chat", room_id: conversationId, user_id: identity.userId, code });
+    if (this.sockets.socketsOf(identity.userId, ws).length === 0) this.presence(identity.userId, false);
+  }
+
+  /* ---------- RPC from ChatService (and the presence shards) ---------- */
+
+  /** The full member list after a membership change: removed members' sockets close at once. */
+  async syncMembers(identity: RoomIdentity, members: RoomMember[]): Promise<Result<{ removed: string[] }>> {
+    return toResult(async () => {
+      const removed = this.members.replace(identity, members);
+      for (const userId of removed) {
+        const hadSockets = this.sockets.socketsOf(userId).length > 0;
+        this.sockets.closeUser(userId, CLOSE_CODES.removed, "removed from conversation");
+        if (hadSockets) this.presence(userId, false);
+      }
+      return { removed };
+    });
+  }
+
+  async sendMessage(conversationId: string, userId: string, input: SendMessageInput, requestId: string): Promise<Result<{ message: MessageView; created: boolean }>> {
+    return this.guard(conversationId, () => this.actions.send(userId, input, requestId));
+  }
+
+  async editMessage(conversationId: string, userId: string, seq: number, patch: { body?: string; ciphertext?: string }): Promise<Result<MessageView>> {
+    return this.guard(conversationId, () => this.actions.edit(userId, seq, patch));
+  }
+
+  async deleteMessage(conversationId: string, userId: string, seq: number): Promise<Result<MessageView>> {
+    return this.guard(conversationId, () => this.actions.remove(userId, seq));
+  }
+
+  async react(conversationId: string, userId: string, seq: number, emoji: string, on: boolean): Promise<Result<MessageView>> {
+    return this.guard(conversationId, () => this.actions.react(userId, seq, emoji, on));
+  }
+
+  async markRead(conversationId: string, userId: string, seq: number): Promise<Result<{ lastReadSeq: number }>> {
+    return this.guard(conversationId, () => this.actions.read(userId, seq));
+  }
+
+  async history(conversationId: string, userId: string, query: HistoryQuery): Promise<Result<{ messages: MessageView[]; hasMore: boolean }>> {
+    return this.guard(conversationId, () => this.actions.history(userId, query));
+  }
+
+  async connectedUsers(): Promise<string[]> {
+    return this.sockets.connectedUserIds();
+  }
+
+  /** Call events from the calls worker, to the given members' sockets here (all members if none given). */
+  async deliver(frame: CallEventFrame, userIds?: string[]): Promise<number> {
+    const targets = userIds ?? [...this.members.all().keys()];
+    return this.sockets.sendToUsers(targets.filter((u) => this.members.roleOf(u) !== null), frame);
+  }
+
+  /** A user's presence transition (debounced by the presence shard), for everyone else here. */
+  async presenceChanged(userId: string, status: PresenceStatus): Promise<void> {
+    if (this.members.roleOf(userId) === null) return;
+    this.sockets.broadcast({ type: "presence", user_id: userId, status }, { exceptUserId: userId });
+  }
+
+  override async alarm(): Promise<void> {
+    this.listSync.schedule();
+  }
+
+  /* ---------- internals ---------- */
+
+  private async ready(conversationId: string): Promise<void> {
+    const known = this.members.known;
+    if (known) {
+      if (known.conversationId !== conversationId) throw new AppError("NOT_FOUND", "No such conversation.");
+      return;
+    }
+    const loaded = await loadRoomIdentity(this.env, conversationId);
+    this.members.replace(loaded.identity, loaded.members);
+  }
+
+  private async guard<T>(conversationId: string, body: () => T): Promise<Result<T>> {
+    return toResult(async () => {
+      await this.ready(conversationId);
+      return body();
+    });
+  }
+
+  private afterStore(message: MessageView, requestId: string): void {
+    this.listSync.schedule();
+    const offline: string[] = [];
+    for (const userId of this.members.all().keys()) {
+      if (userId !== message.sender_id && !this.sockets.isConnected(userId)) offline.push(userId);
+    }
+    if (offline.length > 0) this.ctx.waitUntil(enqueuePushJobs(this.env.PUSH_QUEUE, messagePushJobs(message, offline, requestId)));
+  }
+
+  private presence(userId: string, connected: boolean): void {
+    const conversationId = this.members.known?.conversationId;
+    if (!conversationId) return;
+    this.ctx.waitUntil(
+      reportRoomConnection(this.env, userId, conversationId, connected).catch((err: unknown) => {
+        log({ event: "unhandled_error", where: "chat.presence_report", error: describeError(err) }, "warn");
+      }),
+    );
+  }
+}

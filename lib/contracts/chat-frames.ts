@@ -1,0 +1,79 @@
+import { z } from "zod";
+import { CallStatusSchema, CallTypeSchema } from "../../schema/shapes";
+import { errorCodeSchema } from "../errors";
+import { attachmentsSchema, clientIdSchema, contentTypeSchema, messageViewSchema, presenceStatusSchema, seqSchema } from "./chat";
+
+/**
+ * WebSocket frames of `/v1/ws/chat` (JSON text). Client frames are parsed with `clientFrameSchema`;
+ * anything else gets an `error` frame and the socket stays open. Server frames are built from
+ * `ServerFrame` and serialised once per fan-out.
+ */
+
+/* ---------- client → server ---------- */
+
+/** Same rules as `POST .../messages`: exactly one of body/ciphertext, sizes checked by the room (PAYLOAD_TOO_LARGE). */
+export const sendFrameSchema = z
+  .object({
+    type: z.literal("send"),
+    client_id: clientIdSchema,
+    content_type: contentTypeSchema.optional(),
+    body: z.string().min(1).optional(),
+    ciphertext: z.string().min(1).optional(),
+    attachments: attachmentsSchema.optional(),
+    reply_to_seq: seqSchema.optional(),
+  })
+  .strict();
+
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  sendFrameSchema,
+  z.object({ type: z.literal("typing") }).strict(),
+  z.object({ type: z.literal("read"), seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).strict(),
+  z.object({ type: z.literal("ping") }).strict(),
+]);
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type SendFrame = z.infer<typeof sendFrameSchema>;
+
+/** The exact ping text answered by the runtime's auto-response without waking the room. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+/* ---------- server → client ---------- */
+
+/** Minimal call summary carried by call events (the calls worker owns the full call). */
+export const callSummarySchema = z.object({
+  id: z.string().min(1).max(64),
+  conversation_id: z.string().min(1).max(64),
+  type: CallTypeSchema,
+  status: CallStatusSchema,
+  initiator_id: z.string().min(1).max(64),
+});
+export type CallSummary = z.infer<typeof callSummarySchema>;
+
+export const callEventFrameSchema = z.object({
+  type: z.literal("call"),
+  event: z.enum(["incoming", "answered_elsewhere", "ended", "missed"]),
+  call: callSummarySchema,
+});
+export type CallEventFrame = z.infer<typeof callEventFrameSchema>;
+
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("ready"), last_seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("message"), message: messageViewSchema }),
+  z.object({ type: z.literal("ack"), client_id: z.string(), seq: z.number().int().positive() }),
+  z.object({ type: z.literal("message_updated"), message: messageViewSchema }),
+  z.object({ type: z.literal("typing"), user_id: z.string() }),
+  z.object({ type: z.literal("read"), user_id: z.string(), seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("presence"), user_id: z.string(), status: presenceStatusSchema }),
+  z.object({ type: z.literal("pong") }),
+  z.object({ type: z.literal("error"), code: errorCodeSchema, message: z.string(), client_id: z.string().optional() }),
+  callEventFrameSchema,
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+
+/** Close codes the room uses (4000–4999 are application codes). */
+export const CLOSE_CODES = {
+  /** The user was removed from the conversation (or left). */
+  removed: 4403,
+  /** The socket's identity attachment is missing or unreadable. */
+  unauthenticated: 4401,
+} as const;

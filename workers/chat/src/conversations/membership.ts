@@ -1,0 +1,41 @@
+import type { ConversationWithMembers, Database } from "../../../../lib/db";
+import { AppError } from "../../../../lib/errors";
+import { roomOf } from "../rpc-input";
+
+/**
+ * Tells the conversation's room the full member list, so a change (add, remove, leave, role)
+ * takes effect there at once: removed members' sockets close and their next frame or REST call is
+ * refused. The list is absolute, so a repeated sync is harmless.
+ */
+export async function syncRoom(env: ChatEnv, conversation: ConversationWithMembers): Promise<void> {
+  const result = await roomOf(env, conversation.id).syncMembers(
+    { conversationId: conversation.id, type: conversation.type },
+    conversation.members.map((m) => ({ userId: m.userId, role: m.role })),
+  );
+  if (!result.ok) throw AppError.from(result.error);
+}
+
+/**
+ * `DELETE /members/{user_id}`: removing yourself is leaving (any member of a group); removing
+ * someone else needs owner, or admin for plain members. An owner who leaves hands ownership to the
+ * longest-standing admin, else the longest-standing member, so a group is never ownerless.
+ */
+export async function leaveOrRemove(env: ChatEnv, db: Database, conversation: ConversationWithMembers, callerId: string, targetId: string): Promise<void> {
+  if (conversation.type === "direct") throw new AppError("FORBIDDEN", "A direct conversation always has exactly two members.");
+  const caller = conversation.members.find((m) => m.userId === callerId);
+  const target = conversation.members.find((m) => m.userId === targetId);
+  if (!caller) throw new AppError("NOT_FOUND", "No such conversation.");
+  if (!target) throw new AppError("NOT_FOUND", "No such member.");
+  if (callerId !== targetId) {
+    const allowed = caller.role === "owner" || (caller.role === "admin" && target.role === "member");
+    if (!allowed) throw new AppError("FORBIDDEN", "Only the owner, or an admin for plain members, can remove someone.");
+  }
+  if (target.role === "owner") {
+    const rest = conversation.members.filter((m) => m.userId !== targetId);
+    const heir = rest.find((m) => m.role === "admin") ?? rest[0];
+    if (heir) await db.conversations.setRole(conversation.id, heir.userId, "owner");
+  }
+  await db.conversations.removeMember(conversation.id, targetId);
+  const updated = await db.conversations.get(conversation.id);
+  if (updated) await syncRoom(env, updated);
+}

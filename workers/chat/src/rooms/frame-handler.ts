@@ -1,0 +1,93 @@
+import { CHAT_LIMITS } from "../../../../lib/contracts/chat";
+import { clientFrameSchema, type ClientFrame } from "../../../../lib/contracts/chat-frames";
+import { AppError } from "../../../../lib/errors";
+import { describeError, log } from "../../../../lib/log";
+import type { RoomActions } from "./room-actions";
+import { sendFrame, type RoomSockets } from "./room-sockets";
+
+/** A frame is a send plus JSON framing: anything larger than this cannot be valid. */
+const MAX_FRAME_CHARS = CHAT_LIMITS.maxBodyBytes + 16 * 1024;
+/** Typing indicators are never stored; clients drop one after this long without a repeat. */
+export const TYPING_TTL_SECONDS = 5;
+/** At most one typing broadcast per user per this interval. */
+const TYPING_THROTTLE_MS = 2_000;
+
+/**
+ * Handles one client frame. Never throws: a bad frame (not JSON, unknown type, wrong field types,
+ * too large, over the rate) gets `{type:"error", code, message}` and the socket stays open.
+ */
+export class FrameHandler {
+  private readonly lastTyping = new Map<string, number>();
+
+  constructor(
+    private readonly actions: RoomActions,
+    private readonly sockets: RoomSockets,
+  ) {}
+
+  handle(ws: WebSocket, userId: string, data: string | ArrayBuffer, requestId: string): void {
+    let clientId: string | undefined;
+    try {
+      if (!this.sockets.take(ws)) throw new AppError("RATE_LIMITED", "Too many frames; slow down.");
+      const frame = parse(data);
+      clientId = frame.type === "send" ? frame.client_id : undefined;
+      this.dispatch(ws, userId, frame, requestId);
+    } catch (err) {
+      if (err instanceof AppError) {
+        sendFrame(ws, { type: "error", code: err.code, message: err.message, ...(clientId ? { client_id: clientId } : {}) });
+        return;
+      }
+      log({ event: "unhandled_error", where: "chat.frame", error: describeError(err), request_id: requestId }, "error");
+      sendFrame(ws, { type: "error", code: "INTERNAL_ERROR", message: "The frame could not be handled.", ...(clientId ? { client_id: clientId } : {}) });
+    }
+  }
+
+  private dispatch(ws: WebSocket, userId: string, frame: ClientFrame, requestId: string): void {
+    switch (frame.type) {
+      case "send": {
+        const { type: _type, ...input } = frame;
+        const { message } = this.actions.send(userId, input, requestId);
+        // A retry of a stored message is acked again (and the original re-sent to this socket only).
+        if (message.sender_id === userId && message.client_id === frame.client_id) {
+          sendFrame(ws, { type: "ack", client_id: frame.client_id, seq: message.seq });
+        }
+        return;
+      }
+      case "typing": {
+        this.actions.requireMember(userId);
+        const now = Date.now();
+        if (now - (this.lastTyping.get(userId) ?? 0) < TYPING_THROTTLE_MS) return;
+        this.lastTyping.set(userId, now);
+        this.sockets.broadcast({ type: "typing", user_id: userId }, { exceptUserId: userId });
+        return;
+      }
+      case "read":
+        this.actions.read(userId, frame.seq);
+        return;
+      case "ping":
+        // Normally answered by the runtime's auto-response; this covers pings with other spacing.
+        sendFrame(ws, { type: "pong" });
+        return;
+    }
+  }
+}
+
+function parse(data: string | ArrayBuffer): ClientFrame {
+  if (typeof data !== "string") throw new AppError("BAD_REQUEST", "Frames are JSON text, not binary.");
+  if (data.length > MAX_FRAME_CHARS) throw new AppError("PAYLOAD_TOO_LARGE", `A frame is at most ${MAX_FRAME_CHARS} characters.`);
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    throw new AppError("BAD_REQUEST", "The frame is not valid JSON.");
+  }
+  const parsed = clientFrameSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    throw new AppError("VALIDATION_ERROR", `Invalid frame. ${where}${issue?.message ?? ""}`.trim());
+  }
+  if (parsed.data.type === "send" && (parsed.data.body === undefined) === (parsed.data.ciphertext === undefined)) {
+    throw new AppError("VALIDATION_ERROR", "Invalid frame. A send carries exactly one of body and ciphertext.");
+  }
+  return parsed.data;
+}

@@ -1,0 +1,147 @@
+import { CHAT_LIMITS, utf8Bytes, type HistoryQuery, type MessageView, type SendMessageInput } from "../../../../lib/contracts/chat";
+import { AppError } from "../../../../lib/errors";
+import { newId } from "../../../../lib/ids";
+import { log } from "../../../../lib/log";
+import type { MessageStore } from "./message-store";
+import type { RoomMembers } from "./room-members";
+import type { RoomSockets } from "./room-sockets";
+
+/** Distinct emojis one message may carry. */
+const MAX_DISTINCT_REACTIONS = 50;
+
+/** What the room needs after a change; the DO wires these to the list sync and the push queue. */
+export interface RoomEffects {
+  stored(message: MessageView, requestId: string): void;
+  edited(seq: number): void;
+  readAdvanced(): void;
+}
+
+/**
+ * Every message operation, shared by the REST path (DO RPC) and the socket path, so both follow
+ * the same rules. Each throws AppError for expected refusals; the callers turn that into a Result or
+ * an error frame.
+ */
+export class RoomActions {
+  constructor(
+    private readonly store: MessageStore,
+    private readonly members: RoomMembers,
+    private readonly sockets: RoomSockets,
+    private readonly effects: RoomEffects,
+  ) {}
+
+  requireMember(userId: string): void {
+    if (!this.members.roleOf(userId)) throw new AppError("NOT_FOUND", "No such conversation.");
+  }
+
+  /** One write (INSERT … ON CONFLICT DO NOTHING), one serialisation for the fan-out; the caller acks after. */
+  send(userId: string, input: SendMessageInput, requestId: string): { message: MessageView; created: boolean } {
+    this.requireMember(userId);
+    checkSize(input.body ?? input.ciphertext ?? "");
+    if (input.reply_to_seq !== undefined && input.reply_to_seq > this.store.lastSeq) {
+      throw new AppError("VALIDATION_ERROR", "reply_to_seq does not exist.", [{ field: "reply_to_seq", message: "no such message" }]);
+    }
+    const message = this.store.insert({
+      id: newId(),
+      sender_id: userId,
+      client_id: input.client_id,
+      content_type: input.content_type ?? "text/plain",
+      body: input.body ?? null,
+      ciphertext: input.ciphertext ?? null,
+      attachments: input.attachments ?? [],
+      reply_to_seq: input.reply_to_seq ?? null,
+      created_at: new Date().toISOString(),
+    });
+    if (!message) {
+      // (sender, client_id) already stored: a retry. Answer with the original, store nothing.
+      const original = this.store.byClientId(userId, input.client_id);
+      if (!original) throw new AppError("CONFLICT", "The message could not be stored.");
+      return { message: original, created: false };
+    }
+    log({ event: "message_stored", conversation_id: message.conversation_id, seq: message.seq, sender_id: userId, request_id: requestId });
+    this.sockets.broadcast({ type: "message", message });
+    this.effects.stored(message, requestId);
+    return { message, created: true };
+  }
+
+  edit(userId: string, seq: number, patch: { body?: string | undefined; ciphertext?: string | undefined }): MessageView {
+    const message = this.visible(userId, seq);
+    if (message.sender_id !== userId) throw new AppError("FORBIDDEN", "Only the sender can edit a message.");
+    if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot be edited.");
+    const wantsCiphertext = patch.ciphertext !== undefined;
+    if (wantsCiphertext !== (message.ciphertext !== null)) {
+      throw new AppError("VALIDATION_ERROR", "An edit keeps the message's kind (body or ciphertext).", [{ field: wantsCiphertext ? "ciphertext" : "body", message: "does not match the original message" }]);
+    }
+    const text = patch.ciphertext ?? patch.body ?? "";
+    checkSize(text);
+    this.store.edit(seq, { body: wantsCiphertext ? null : text, ciphertext: wantsCiphertext ? text : null }, new Date().toISOString());
+    return this.updated(seq);
+  }
+
+  remove(userId: string, seq: number): MessageView {
+    const message = this.visible(userId, seq);
+    const role = this.members.roleOf(userId);
+    const moderator = this.members.known?.type === "group" && (role === "owner" || role === "admin");
+    if (message.sender_id !== userId && !moderator) throw new AppError("FORBIDDEN", "Only the sender or a group admin can delete a message.");
+    if (message.deleted) return message;
+    this.store.tombstone(seq);
+    return this.updated(seq);
+  }
+
+  react(userId: string, seq: number, emoji: string, on: boolean): MessageView {
+    const message = this.visible(userId, seq);
+    if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot take reactions.");
+    const reactions = this.store.reactionsOf(seq);
+    const users = reactions[emoji] ?? [];
+    const has = users.includes(userId);
+    if (on === has) return message;
+    if (on) {
+      if (!reactions[emoji] && Object.keys(reactions).length >= MAX_DISTINCT_REACTIONS) throw new AppError("CONFLICT", "This message has too many different reactions.");
+      reactions[emoji] = [...users, userId];
+    } else {
+      const rest = users.filter((u) => u !== userId);
+      if (rest.length > 0) reactions[emoji] = rest;
+      else delete reactions[emoji];
+    }
+    this.store.setReactions(seq, reactions);
+    return this.updated(seq);
+  }
+
+  /** Read receipt: a watermark that only moves forward; frames only when it moved. */
+  read(userId: string, seq: number): { lastReadSeq: number } {
+    this.requireMember(userId);
+    if (seq > this.store.lastSeq) throw new AppError("VALIDATION_ERROR", "seq is past the newest message.", [{ field: "seq", message: "no such message" }]);
+    if (this.members.advanceRead(userId, seq)) {
+      this.sockets.broadcast({ type: "read", user_id: userId, seq });
+      this.effects.readAdvanced();
+    }
+    return { lastReadSeq: this.members.lastReadSeq(userId) };
+  }
+
+  history(userId: string, q: HistoryQuery): { messages: MessageView[]; hasMore: boolean } {
+    this.requireMember(userId);
+    return this.store.page(q);
+  }
+
+  private visible(userId: string, seq: number): MessageView {
+    this.requireMember(userId);
+    const message = this.store.get(seq);
+    if (!message) throw new AppError("NOT_FOUND", "No such message.");
+    return message;
+  }
+
+  private updated(seq: number): MessageView {
+    const message = this.store.get(seq);
+    if (!message) throw new AppError("NOT_FOUND", "No such message.");
+    this.sockets.broadcast({ type: "message_updated", message });
+    this.effects.edited(seq);
+    return message;
+  }
+}
+
+function checkSize(text: string): void {
+  // Cheap bound first: a string of n UTF-16 units is at most 3n UTF-8 bytes.
+  if (text.length * 3 <= CHAT_LIMITS.maxBodyBytes) return;
+  if (text.length > CHAT_LIMITS.maxBodyBytes || utf8Bytes(text) > CHAT_LIMITS.maxBodyBytes) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `A message body is at most ${CHAT_LIMITS.maxBodyBytes} bytes.`);
+  }
+}

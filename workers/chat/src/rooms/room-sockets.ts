@@ -1,0 +1,125 @@
+import { z } from "zod";
+import type { ServerFrame } from "../../../../lib/contracts/chat-frames";
+
+/**
+ * The room's hibernatable sockets. Identity lives in the socket's attachment (it survives
+ * hibernation); each socket is tagged with its user id so one user's sockets are found without a
+ * scan. A per-socket token bucket rate-limits frames; it lives in memory, so hibernation refills it,
+ * which is harmless (a hibernated socket has been idle).
+ */
+export const FRAME_RATE = {
+  /** Sustained frames per second per socket. */
+  perSecond: 50,
+  /** Burst capacity. */
+  burst: 100,
+} as const;
+
+const attachmentSchema = z.object({ userId: z.string().min(1) });
+export type SocketIdentity = z.infer<typeof attachmentSchema>;
+
+type Bucket = { tokens: number; at: number };
+
+export class RoomSockets {
+  /** Open sockets and connections per user, rebuilt lazily after a wake-up or any open/close. */
+  private snapshot: { sockets: WebSocket[]; perUser: Map<string, number> } | undefined;
+  private readonly buckets = new WeakMap<WebSocket, Bucket>();
+
+  constructor(private readonly ctx: DurableObjectState) {}
+
+  accept(socket: WebSocket, identity: SocketIdentity): void {
+    this.ctx.acceptWebSocket(socket, [identity.userId]);
+    socket.serializeAttachment(identity);
+    this.snapshot = undefined;
+  }
+
+  identity(socket: WebSocket): SocketIdentity | null {
+    const parsed = attachmentSchema.safeParse(socket.deserializeAttachment());
+    return parsed.success ? parsed.data : null;
+  }
+
+  /** Call when a socket closed or failed, so the next fan-out does not see it. */
+  forget(): void {
+    this.snapshot = undefined;
+  }
+
+  private current(): { sockets: WebSocket[]; perUser: Map<string, number> } {
+    if (!this.snapshot) {
+      const sockets = this.ctx.getWebSockets().filter((ws) => ws.readyState === WebSocket.OPEN);
+      const perUser = new Map<string, number>();
+      for (const ws of sockets) {
+        const id = this.identity(ws);
+        if (id) perUser.set(id.userId, (perUser.get(id.userId) ?? 0) + 1);
+      }
+      this.snapshot = { sockets, perUser };
+    }
+    return this.snapshot;
+  }
+
+  connectedUserIds(): string[] {
+    return [...this.current().perUser.keys()];
+  }
+
+  isConnected(userId: string): boolean {
+    return this.current().perUser.has(userId);
+  }
+
+  /** Open sockets of one user, optionally not counting one that is closing. */
+  socketsOf(userId: string, except?: WebSocket): WebSocket[] {
+    return this.ctx.getWebSockets(userId).filter((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
+  }
+
+  /** Serialises once and sends to every open socket (optionally skipping one user's sockets). */
+  broadcast(frame: ServerFrame, opts: { exceptUserId?: string } = {}): void {
+    const text = JSON.stringify(frame);
+    const skip = opts.exceptUserId ? new Set(this.ctx.getWebSockets(opts.exceptUserId)) : undefined;
+    let stale = false;
+    for (const ws of this.current().sockets) {
+      if (skip?.has(ws)) continue;
+      stale = !sendText(ws, text) || stale;
+    }
+    if (stale) this.snapshot = undefined;
+  }
+
+  sendToUsers(userIds: readonly string[], frame: ServerFrame): number {
+    const text = JSON.stringify(frame);
+    let sent = 0;
+    for (const userId of userIds) for (const ws of this.socketsOf(userId)) if (sendText(ws, text)) sent++;
+    return sent;
+  }
+
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const ws of this.ctx.getWebSockets(userId)) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        // Already closing: nothing left to do.
+      }
+    }
+    this.snapshot = undefined;
+  }
+
+  /** Token bucket: false when the socket is over its frame rate. */
+  take(socket: WebSocket, now = Date.now()): boolean {
+    const bucket = this.buckets.get(socket) ?? { tokens: FRAME_RATE.burst, at: now };
+    bucket.tokens = Math.min(FRAME_RATE.burst, bucket.tokens + ((now - bucket.at) / 1000) * FRAME_RATE.perSecond);
+    bucket.at = now;
+    const allowed = bucket.tokens >= 1;
+    if (allowed) bucket.tokens -= 1;
+    this.buckets.set(socket, bucket);
+    return allowed;
+  }
+}
+
+/** Sends without throwing (a socket may close between the snapshot and the send). */
+export function sendText(ws: WebSocket, text: string): boolean {
+  try {
+    ws.send(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function sendFrame(ws: WebSocket, frame: ServerFrame): boolean {
+  return sendText(ws, JSON.stringify(frame));
+}

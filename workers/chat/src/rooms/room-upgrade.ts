@@ -1,0 +1,29 @@
+import { AppError, errorBody, statusOf } from "../../../../lib/errors";
+import { describeError, log } from "../../../../lib/log";
+import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
+
+export type UpgradeRequest = { conversationId: string; userId: string; sinceSeq?: number; requestId: string };
+
+/** Headers and query the chat worker's `fetch` forwards after authenticating and checking membership. */
+export function parseUpgrade(request: Request): UpgradeRequest {
+  const url = new URL(request.url);
+  const since = url.searchParams.get("since_seq");
+  const sinceSeq = since !== null && /^\d{1,15}$/.test(since) ? Number(since) : undefined;
+  return {
+    conversationId: url.searchParams.get("conversation_id") ?? "",
+    userId: request.headers.get(VERIFIED_USER_HEADER) ?? "",
+    requestId: request.headers.get(REQUEST_ID_HEADER) ?? "ws",
+    ...(sinceSeq !== undefined ? { sinceSeq } : {}),
+  };
+}
+
+/** A refused upgrade: the error envelope with a 4xx; an unexpected failure is a 503 that leaks nothing, never a 500. */
+export function refuse(err: unknown, requestId: string): Response {
+  if (err instanceof AppError) return envelope(err, requestId);
+  log({ event: "unhandled_error", where: "chat.upgrade", error: describeError(err), request_id: requestId }, "error");
+  return envelope(new AppError("SERVICE_UNAVAILABLE", "The conversation is unavailable; try again."), requestId);
+}
+
+export function envelope(err: AppError, requestId: string): Response {
+  return Response.json(errorBody(err.toShape(), requestId), { status: statusOf(err.code) });
+}

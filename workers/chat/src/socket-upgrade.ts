@@ -1,0 +1,35 @@
+import { idSchema } from "../../../lib/contracts/chat";
+import { withDb } from "../../../lib/db";
+import { AppError } from "../../../lib/errors";
+import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../lib/rpc";
+import { envelope, refuse } from "./rooms/room-upgrade";
+import { roomOf } from "./rpc-input";
+
+/**
+ * The chat worker's `fetch`: the gateway forwards `/v1/ws/chat` here after authenticating (ticket or
+ * bearer) with the verified user id in VERIFIED_USER_HEADER. Membership is checked against the
+ * database, then the upgrade goes to the conversation's room. Refusals are the error envelope, 4xx.
+ */
+export async function handleChatFetch(request: Request, env: ChatEnv, exec: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
+  const requestId = request.headers.get(REQUEST_ID_HEADER) ?? "ws";
+  const url = new URL(request.url);
+  if (url.pathname !== "/v1/ws/chat") return envelope(new AppError("NOT_FOUND", "No such route."), requestId);
+  try {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
+    const userId = request.headers.get(VERIFIED_USER_HEADER);
+    if (!userId) throw new AppError("UNAUTHORIZED", "A valid ticket or access token is required.");
+    const conversationId = idSchema.safeParse(url.searchParams.get("conversation_id"));
+    if (!conversationId.success) throw new AppError("VALIDATION_ERROR", "conversation_id is required.", [{ field: "conversation_id", message: "an opaque id" }]);
+    const since = url.searchParams.get("since_seq");
+    if (since !== null && !/^\d{1,15}$/.test(since)) throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
+    const member = await withDb(env, (db) => db.conversations.isMember(conversationId.data, userId), exec);
+    if (!member) throw new AppError("NOT_FOUND", "No such conversation.");
+    const forward = new URL("https://room/connect");
+    forward.searchParams.set("conversation_id", conversationId.data);
+    if (since !== null) forward.searchParams.set("since_seq", since);
+    const headers = new Headers({ upgrade: "websocket", [VERIFIED_USER_HEADER]: userId, [REQUEST_ID_HEADER]: requestId });
+    return await roomOf(env, conversationId.data).fetch(new Request(forward, { headers }));
+  } catch (err) {
+    return refuse(err, requestId);
+  }
+}
