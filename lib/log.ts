@@ -22,6 +22,11 @@ export type LogEvent = Base &
     | { event: "cleanup"; job: string; count: number }
     | { event: "migration"; backend: "d1" | "postgres"; applied: number }
     | { event: "config_missing"; feature: string; missing: string[] }
+    | { event: "auth_session_created"; user_id: string; session_id: string; via: "register" | "login" }
+    | { event: "auth_password_rehashed"; user_id: string; iterations: number }
+    | { event: "auth_email_queued"; kind: "verify_email" | "password_reset" }
+    | { event: "auth_email_verified"; user_id: string }
+    | { event: "auth_password_reset"; user_id: string; sessions_revoked: number }
     | { event: "keys_uploaded"; user_id: string; device_id: string; added: number; reset: boolean }
     | { event: "prekeys_low"; user_id: string; device_id: string; remaining: number; enqueued: boolean }
   );

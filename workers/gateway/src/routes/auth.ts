@@ -1,5 +1,133 @@
-import type { GatewayApp } from "../types";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  acceptedSchema,
+  forgotPasswordSchema,
+  loginSchema,
+  refreshSchema,
+  registerSchema,
+  resetPasswordResultSchema,
+  resetPasswordSchema,
+  sessionListSchema,
+  tokenPairSchema,
+  verifyEmailResultSchema,
+  verifyEmailSchema,
+  wsTicketSchema,
+} from "../../../../lib/contracts/auth";
+import { unwrap } from "../../../../lib/result";
+import { forgetSession } from "../middleware/authenticate";
+import type { GatewayApp, GatewayBindings } from "../types";
+import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
+
+/** `authed` with mutable arrays, as createRoute's types want them. */
+const signedIn = { security: [{ bearer: [] }], middleware: [...authed.middleware] };
+
+const jwkSchema = z
+  .object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() })
+  .loose();
+const jwksSchema = z.object({ keys: z.array(jwkSchema) }).meta({ id: "JWKS" });
+
+const clientMeta = (c: Context<GatewayBindings>) => {
+  const ua = c.req.header("user-agent");
+  return ua ? { user_agent: ua.slice(0, 512) } : {};
+};
+
+const tags = ["auth"];
+
+const routes = {
+  jwks: createRoute({
+    method: "get", path: "/.well-known/jwks.json", tags, summary: "Public keys that verify access tokens (ES256)",
+    responses: { 200: jsonResponse(jwksSchema, "Every key of the signing ring; new tokens use the newest"), ...errorResponses(503) },
+  }),
+  register: createRoute({
+    method: "post", path: "/v1/auth/register", tags, summary: "Create an account; queues a verification email",
+    request: { body: jsonBody(registerSchema) },
+    responses: { 201: jsonResponse(tokenPairSchema, "Account created and signed in"), ...errorResponses(400, 409, 413, 429) },
+  }),
+  login: createRoute({
+    method: "post", path: "/v1/auth/login", tags, summary: "Sign in (unverified emails may sign in; see user.email_verified)",
+    request: { body: jsonBody(loginSchema) },
+    responses: { 200: jsonResponse(tokenPairSchema, "Signed in"), ...errorResponses(400, 401, 413, 429) },
+  }),
+  refresh: createRoute({
+    method: "post", path: "/v1/auth/refresh", tags, summary: "Rotate a refresh token; reusing a spent one revokes the session",
+    request: { body: jsonBody(refreshSchema) },
+    responses: { 200: jsonResponse(tokenPairSchema, "A new token pair"), ...errorResponses(400, 401, 429) },
+  }),
+  logout: createRoute({
+    method: "post", path: "/v1/auth/logout", tags, summary: "Revoke the caller's session", ...signedIn,
+    responses: { 204: { description: "Signed out; the session's tokens stop working" }, ...errorResponses(401, 429) },
+  }),
+  verifyEmail: createRoute({
+    method: "post", path: "/v1/auth/verify-email", tags, summary: "Confirm an email address with the emailed token",
+    request: { body: jsonBody(verifyEmailSchema) },
+    responses: { 200: jsonResponse(verifyEmailResultSchema, "Email verified"), ...errorResponses(400) },
+  }),
+  resendVerification: createRoute({
+    method: "post", path: "/v1/auth/resend-verification", tags, summary: "Queue a new verification email for the caller", ...signedIn,
+    responses: { 202: jsonResponse(acceptedSchema, "Queued (or already verified)"), ...errorResponses(401, 429) },
+  }),
+  forgotPassword: createRoute({
+    method: "post", path: "/v1/auth/forgot-password", tags, summary: "Email a reset token; answers 202 whether or not the email exists",
+    request: { body: jsonBody(forgotPasswordSchema) },
+    responses: { 202: jsonResponse(acceptedSchema, "Accepted"), ...errorResponses(400, 429) },
+  }),
+  resetPassword: createRoute({
+    method: "post", path: "/v1/auth/reset-password", tags, summary: "Set a new password with the emailed token; revokes every session",
+    request: { body: jsonBody(resetPasswordSchema) },
+    responses: { 200: jsonResponse(resetPasswordResultSchema, "Password changed; sign in again"), ...errorResponses(400) },
+  }),
+  sessions: createRoute({
+    method: "get", path: "/v1/auth/sessions", tags, summary: "The caller's active sessions", ...signedIn,
+    responses: { 200: jsonResponse(sessionListSchema, "Active sessions, most recently used first"), ...errorResponses(401, 429) },
+  }),
+  revokeSession: createRoute({
+    method: "delete", path: "/v1/auth/sessions/{session_id}", tags, summary: "Revoke one of the caller's sessions", ...signedIn,
+    request: { params: z.object({ session_id: z.string().min(1).max(64) }) },
+    responses: { 204: { description: "Revoked" }, ...errorResponses(401, 404, 429) },
+  }),
+  wsTicket: createRoute({
+    method: "post", path: "/v1/ws/ticket", tags: ["websockets"], summary: "A single-use WebSocket ticket (60 s)", ...signedIn,
+    responses: { 201: jsonResponse(wsTicketSchema, "Pass as ?ticket= on /v1/ws/chat or /v1/ws/signaling"), ...errorResponses(401, 429) },
+  }),
+};
 
 export function registerAuthRoutes(app: GatewayApp): void {
-  void app;
+  app.openapi(routes.jwks, async (c) => {
+    const jwks = unwrap(await c.env.AUTH.jwks(c.get("rpc")));
+    return c.json(jwksSchema.parse(jwks), 200, { "Cache-Control": "public, max-age=300" });
+  });
+  app.openapi(routes.register, async (c) =>
+    c.json(unwrap(await c.env.AUTH.register(c.get("rpc"), c.req.valid("json"), clientMeta(c))), 201),
+  );
+  app.openapi(routes.login, async (c) =>
+    c.json(unwrap(await c.env.AUTH.login(c.get("rpc"), c.req.valid("json"), clientMeta(c))), 200),
+  );
+  app.openapi(routes.refresh, async (c) => c.json(unwrap(await c.env.AUTH.refresh(c.get("rpc"), c.req.valid("json"))), 200));
+  app.openapi(routes.logout, async (c) => {
+    const { session_id } = unwrap(await c.env.AUTH.logout(c.get("rpc")));
+    forgetSession(session_id);
+    return c.body(null, 204);
+  });
+  app.openapi(routes.verifyEmail, async (c) => c.json(unwrap(await c.env.AUTH.verifyEmail(c.get("rpc"), c.req.valid("json"))), 200));
+  app.openapi(routes.resendVerification, async (c) => {
+    unwrap(await c.env.AUTH.resendVerification(c.get("rpc")));
+    return c.json({ status: "accepted" as const }, 202);
+  });
+  app.openapi(routes.forgotPassword, async (c) => {
+    unwrap(await c.env.AUTH.forgotPassword(c.get("rpc"), c.req.valid("json")));
+    return c.json({ status: "accepted" as const }, 202);
+  });
+  app.openapi(routes.resetPassword, async (c) => {
+    const { revoked_session_ids } = unwrap(await c.env.AUTH.resetPassword(c.get("rpc"), c.req.valid("json")));
+    for (const id of revoked_session_ids) forgetSession(id);
+    return c.json({ status: "password_reset" as const }, 200);
+  });
+  app.openapi(routes.sessions, async (c) => c.json(unwrap(await c.env.AUTH.listSessions(c.get("rpc"))), 200));
+  app.openapi(routes.revokeSession, async (c) => {
+    const { session_id } = unwrap(await c.env.AUTH.revokeSession(c.get("rpc"), c.req.valid("param").session_id));
+    forgetSession(session_id);
+    return c.body(null, 204);
+  });
+  app.openapi(routes.wsTicket, async (c) => c.json(unwrap(await c.env.AUTH.issueTicket(c.get("rpc"))), 201));
 }

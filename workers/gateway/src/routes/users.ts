@@ -1,5 +1,68 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  deviceCreatedSchema,
+  deviceListSchema,
+  publicUserEnvelopeSchema,
+  registerDeviceSchema,
+  updateMeSchema,
+  userEnvelopeSchema,
+  userSearchResultSchema,
+  userSearchSchema,
+} from "../../../../lib/contracts/users";
+import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
+import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
+
+/** `authed` with mutable arrays, as createRoute's types want them. */
+const signedIn = { security: [{ bearer: [] }], middleware: [...authed.middleware] };
+const tags = ["users"];
+
+const routes = {
+  me: createRoute({
+    method: "get", path: "/v1/users/me", tags, summary: "The caller's account", ...signedIn,
+    responses: { 200: jsonResponse(userEnvelopeSchema, "The caller"), ...errorResponses(401, 429) },
+  }),
+  updateMe: createRoute({
+    method: "patch", path: "/v1/users/me", tags, summary: "Change display name or avatar (null clears it)", ...signedIn,
+    request: { body: jsonBody(updateMeSchema) },
+    responses: { 200: jsonResponse(userEnvelopeSchema, "Updated"), ...errorResponses(400, 401, 413, 429) },
+  }),
+  search: createRoute({
+    method: "get", path: "/v1/users", tags, summary: "Search users by username prefix", ...signedIn,
+    request: { query: userSearchSchema },
+    responses: { 200: jsonResponse(userSearchResultSchema, "Matching public profiles, by username"), ...errorResponses(400, 401, 429) },
+  }),
+  listDevices: createRoute({
+    method: "get", path: "/v1/users/me/devices", tags, summary: "The caller's push devices", ...signedIn,
+    responses: { 200: jsonResponse(deviceListSchema, "Devices, oldest first"), ...errorResponses(401, 429) },
+  }),
+  addDevice: createRoute({
+    method: "post", path: "/v1/users/me/devices", tags, summary: "Register a push token (a known token moves to the caller)", ...signedIn,
+    request: { body: jsonBody(registerDeviceSchema) },
+    responses: { 201: jsonResponse(deviceCreatedSchema, "Registered"), ...errorResponses(400, 401, 413, 429) },
+  }),
+  deleteDevice: createRoute({
+    method: "delete", path: "/v1/users/me/devices/{device_id}", tags, summary: "Unregister a push device", ...signedIn,
+    request: { params: z.object({ device_id: z.string().min(1).max(64) }) },
+    responses: { 204: { description: "Removed" }, ...errorResponses(401, 404, 429) },
+  }),
+  profile: createRoute({
+    method: "get", path: "/v1/users/{user_id}", tags, summary: "A user's public profile (no email)", ...signedIn,
+    request: { params: z.object({ user_id: z.string().min(1).max(64) }) },
+    responses: { 200: jsonResponse(publicUserEnvelopeSchema, "Public profile"), ...errorResponses(401, 404, 429) },
+  }),
+};
 
 export function registerUsersRoutes(app: GatewayApp): void {
-  void app;
+  // `/me` routes first, so "me" is never read as a user id.
+  app.openapi(routes.me, async (c) => c.json(unwrap(await c.env.AUTH.getMe(c.get("rpc"))), 200));
+  app.openapi(routes.updateMe, async (c) => c.json(unwrap(await c.env.AUTH.updateMe(c.get("rpc"), c.req.valid("json"))), 200));
+  app.openapi(routes.listDevices, async (c) => c.json(unwrap(await c.env.AUTH.listDevices(c.get("rpc"))), 200));
+  app.openapi(routes.addDevice, async (c) => c.json(unwrap(await c.env.AUTH.registerDevice(c.get("rpc"), c.req.valid("json"))), 201));
+  app.openapi(routes.deleteDevice, async (c) => {
+    unwrap(await c.env.AUTH.deleteDevice(c.get("rpc"), c.req.valid("param").device_id));
+    return c.body(null, 204);
+  });
+  app.openapi(routes.search, async (c) => c.json(unwrap(await c.env.AUTH.searchUsers(c.get("rpc"), c.req.valid("query"))), 200));
+  app.openapi(routes.profile, async (c) => c.json(unwrap(await c.env.AUTH.getUser(c.get("rpc"), c.req.valid("param").user_id)), 200));
 }

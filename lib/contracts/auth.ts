@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { displayNameSchema, userSchema, usernameSchema } from "./users";
+
+/** The password policy: 8 to 256 characters (the upper bound keeps hashing cost bounded). */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+export const passwordSchema = z.string().min(PASSWORD_MIN).max(PASSWORD_MAX);
+export const emailSchema = z.email().max(254);
+/** Opaque tokens we hand out (refresh, email, ticket) are 43 characters; anything far longer is junk. */
+export const opaqueTokenSchema = z.string().min(1).max(512);
+
+export const registerSchema = z.object({
+  email: emailSchema,
+  username: usernameSchema,
+  password: passwordSchema,
+  display_name: displayNameSchema.optional(),
+});
+export type RegisterInput = z.infer<typeof registerSchema>;
+
+/** Login does not re-apply the password policy: a wrong password is INVALID_CREDENTIALS, not 400. */
+export const loginSchema = z.object({
+  email: z.string().min(1).max(254),
+  password: z.string().min(1).max(PASSWORD_MAX),
+});
+export type LoginInput = z.infer<typeof loginSchema>;
+
+export const refreshSchema = z.object({ refresh_token: opaqueTokenSchema });
+export const verifyEmailSchema = z.object({ token: opaqueTokenSchema });
+export const forgotPasswordSchema = z.object({ email: z.string().min(1).max(254) });
+export const resetPasswordSchema = z.object({ token: opaqueTokenSchema, new_password: passwordSchema });
+export type ResetPasswordInput = z.infer<typeof resetPasswordSchema>;
+
+/** What register, login and refresh answer. */
+export const tokenPairSchema = z
+  .object({
+    user: userSchema,
+    access_token: z.string(),
+    refresh_token: z.string(),
+    token_type: z.literal("Bearer"),
+    /** Seconds until the access token expires. */
+    expires_in: z.number().int(),
+  })
+  .meta({ id: "TokenPair" });
+export type TokenPair = z.infer<typeof tokenPairSchema>;
+
+/** Who is calling, for the session record (the IP comes from the RPC context). */
+export const clientMetaSchema = z.object({ user_agent: z.string().max(512).optional() });
+export type ClientMeta = z.infer<typeof clientMetaSchema>;
+
+export const sessionSchema = z
+  .object({
+    id: z.string(),
+    created_at: z.string(),
+    last_used_at: z.string(),
+    expires_at: z.string(),
+    user_agent: z.string().nullable(),
+    /** True for the session of the access token that asked. */
+    current: z.boolean(),
+  })
+  .meta({ id: "Session" });
+export type SessionView = z.infer<typeof sessionSchema>;
+export const sessionListSchema = z.object({ sessions: z.array(sessionSchema) });
+export const sessionIdSchema = z.string().min(1).max(64);
+
+export const verifyEmailResultSchema = z.object({ user: userSchema });
+export const acceptedSchema = z.object({ status: z.literal("accepted") });
+export const resetPasswordResultSchema = z.object({ status: z.literal("password_reset") });
+
+export const wsTicketSchema = z.object({ ticket: z.string(), expires_in: z.number().int() });
+export type WsTicketView = z.infer<typeof wsTicketSchema>;

@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { PlatformSchema } from "../../schema/shapes";
+
+/** Usernames: 3–32 of letters, digits, `_`, `.` and `-`; unique case-insensitively. */
+export const usernameSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,32}$/, "3 to 32 letters, digits, '_', '.' or '-'");
+export const displayNameSchema = z.string().trim().min(1).max(64);
+export const avatarFileIdSchema = z.string().min(1).max(64);
+
+/** The caller's own account (`GET /v1/users/me`). */
+export const userSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    username: z.string(),
+    display_name: z.string(),
+    avatar_file_id: z.string().nullable(),
+    email_verified: z.boolean(),
+    created_at: z.string(),
+  })
+  .meta({ id: "User" });
+export type UserView = z.infer<typeof userSchema>;
+
+/** What anyone signed in may see of another user: never the email. */
+export const publicUserSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    display_name: z.string(),
+    avatar_file_id: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .meta({ id: "PublicUser" });
+export type PublicUserView = z.infer<typeof publicUserSchema>;
+
+export const userEnvelopeSchema = z.object({ user: userSchema });
+export const publicUserEnvelopeSchema = z.object({ user: publicUserSchema });
+
+/** `PATCH /v1/users/me`: at least one field; `avatar_file_id: null` clears the avatar. */
+export const updateMeSchema = z
+  .object({
+    display_name: displayNameSchema.optional(),
+    avatar_file_id: avatarFileIdSchema.nullable().optional(),
+  })
+  .refine((v) => v.display_name !== undefined || v.avatar_file_id !== undefined, {
+    message: "Give display_name or avatar_file_id.",
+  });
+export type UpdateMeInput = z.infer<typeof updateMeSchema>;
+
+export const userIdSchema = z.string().min(1).max(64);
+
+/** `GET /v1/users?q=&limit=`: username prefix search. */
+export const userSearchSchema = z.object({
+  q: z.string().trim().min(1).max(32),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+export type UserSearchInput = z.infer<typeof userSearchSchema>;
+
+export const userSearchResultSchema = z.object({
+  users: z.array(publicUserSchema),
+  has_more: z.boolean(),
+});
+export type UserSearchResult = z.infer<typeof userSearchResultSchema>;
+
+/** `POST /v1/users/me/devices`. Re-registering a known push token moves it to the caller. */
+export const registerDeviceSchema = z.object({
+  platform: PlatformSchema,
+  push_token: z.string().min(1).max(4096),
+});
+export type RegisterDeviceInput = z.infer<typeof registerDeviceSchema>;
+
+export const deviceIdSchema = z.string().min(1).max(64);
+export const deviceCreatedSchema = z.object({ device_id: z.string() });
+
+/** A device as its owner sees it; the push token itself is never echoed back. */
+export const deviceSchema = z
+  .object({
+    device_id: z.string(),
+    platform: PlatformSchema,
+    created_at: z.string(),
+    last_seen_at: z.string(),
+  })
+  .meta({ id: "Device" });
+export type DeviceView = z.infer<typeof deviceSchema>;
+export const deviceListSchema = z.object({ devices: z.array(deviceSchema) });

@@ -1,0 +1,63 @@
+/** Register and login: the two ways a session starts. */
+import { clientMetaSchema, loginSchema, registerSchema, type TokenPair } from "../../../lib/contracts/auth";
+import { AppError } from "../../../lib/errors";
+import { log } from "../../../lib/log";
+import type { RpcContext } from "../../../lib/rpc";
+import { sendVerification } from "./email-flows";
+import { burnPasswordCheck, hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./password";
+import { withRepos } from "./repos";
+import { openSession } from "./sessions";
+import { throttle } from "./throttle";
+import { parseInput } from "./validate";
+
+const normalisedEmail = (email: string): string => email.trim().toLowerCase();
+
+export async function register(env: AuthEnv, ctx: RpcContext, input: unknown, metaInput: unknown): Promise<TokenPair> {
+  const body = parseInput(registerSchema, input);
+  const meta = parseInput(clientMetaSchema, metaInput ?? {});
+  await throttle(env, ctx, "register", { account: normalisedEmail(body.email) });
+  const passwordHash = await hashPassword(body.password);
+  return withRepos(env, async (repos) => {
+    const created = await repos.users.create({
+      email: body.email,
+      username: body.username,
+      displayName: body.display_name ?? body.username,
+      passwordHash,
+    });
+    if (!created.ok) {
+      throw new AppError("CONFLICT", `That ${created.conflict} is already taken.`, [
+        { field: created.conflict, message: "already taken" },
+      ]);
+    }
+    await sendVerification(env, repos, ctx, created.user);
+    return openSession(env, repos, ctx, created.user, meta, "register");
+  });
+}
+
+/**
+ * An unknown email and a wrong password answer the same INVALID_CREDENTIALS after the same
+ * amount of hashing work. Unverified emails may log in (clients read `email_verified`).
+ */
+export async function login(env: AuthEnv, ctx: RpcContext, input: unknown, metaInput: unknown): Promise<TokenPair> {
+  const body = parseInput(loginSchema, input);
+  const meta = parseInput(clientMetaSchema, metaInput ?? {});
+  await throttle(env, ctx, "login", { account: normalisedEmail(body.email) });
+  return withRepos(env, async (repos) => {
+    const user = await repos.users.findByEmail(body.email);
+    if (!user) {
+      await burnPasswordCheck(body.password);
+      log({ event: "auth_failure", reason: "login_failed", request_id: ctx.requestId }, "warn");
+      throw new AppError("INVALID_CREDENTIALS", "Email or password is incorrect.");
+    }
+    const check = await verifyPassword(body.password, user.passwordHash);
+    if (!check.valid) {
+      log({ event: "auth_failure", reason: "login_failed", user_id: user.id, request_id: ctx.requestId }, "warn");
+      throw new AppError("INVALID_CREDENTIALS", "Email or password is incorrect.");
+    }
+    if (check.needsRehash) {
+      await repos.users.setPasswordHash(user.id, await hashPassword(body.password));
+      log({ event: "auth_password_rehashed", user_id: user.id, iterations: PBKDF2_ITERATIONS, request_id: ctx.requestId });
+    }
+    return openSession(env, repos, ctx, user, meta, "login");
+  });
+}

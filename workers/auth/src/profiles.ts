@@ -1,0 +1,80 @@
+/** The caller's account, other users' public profiles, username search, and push devices. */
+import {
+  deviceIdSchema,
+  registerDeviceSchema,
+  updateMeSchema,
+  userIdSchema,
+  userSearchSchema,
+  type DeviceView,
+  type PublicUserView,
+  type UserSearchResult,
+  type UserView,
+} from "../../../lib/contracts/users";
+import { AppError } from "../../../lib/errors";
+import type { RpcContext } from "../../../lib/rpc";
+import { requireCaller } from "./caller";
+import { withRepos } from "./repos";
+import { parseInput } from "./validate";
+import { deviceView, publicUserView, userView } from "./views";
+
+export async function getMe(env: AuthEnv, ctx: RpcContext): Promise<{ user: UserView }> {
+  const caller = requireCaller(ctx);
+  const user = await withRepos(env, (repos) => repos.users.findById(caller.userId));
+  if (!user) throw new AppError("NOT_FOUND", "No such user.");
+  return { user: userView(user) };
+}
+
+export async function updateMe(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ user: UserView }> {
+  const caller = requireCaller(ctx);
+  const patch = parseInput(updateMeSchema, input);
+  const user = await withRepos(env, (repos) =>
+    repos.users.updateProfile(caller.userId, {
+      ...(patch.display_name !== undefined ? { displayName: patch.display_name } : {}),
+      ...(patch.avatar_file_id !== undefined ? { avatarFileId: patch.avatar_file_id } : {}),
+    }),
+  );
+  if (!user) throw new AppError("NOT_FOUND", "No such user.");
+  return { user: userView(user) };
+}
+
+export async function getPublicProfile(env: AuthEnv, ctx: RpcContext, userIdInput: unknown): Promise<{ user: PublicUserView }> {
+  requireCaller(ctx);
+  const userId = parseInput(userIdSchema, userIdInput);
+  const user = await withRepos(env, (repos) => repos.users.findById(userId));
+  if (!user) throw new AppError("NOT_FOUND", "No such user.");
+  return { user: publicUserView(user) };
+}
+
+/** Username prefix search, ordered by username; `has_more` when more match than `limit`. */
+export async function searchUsers(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<UserSearchResult> {
+  requireCaller(ctx);
+  const query = parseInput(userSearchSchema, input);
+  const rows = await withRepos(env, (repos) => repos.users.searchByUsernamePrefix(query.q, query.limit + 1));
+  const page = rows.slice(0, query.limit);
+  const hasMore = rows.length > query.limit;
+  return { users: page.map(publicUserView), has_more: hasMore };
+}
+
+/** A push token already registered (same phone, maybe another account) moves to the caller. */
+export async function registerDevice(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ device_id: string }> {
+  const caller = requireCaller(ctx);
+  const body = parseInput(registerDeviceSchema, input);
+  const device = await withRepos(env, (repos) =>
+    repos.users.upsertDevice({ userId: caller.userId, platform: body.platform, pushToken: body.push_token }),
+  );
+  return { device_id: device.id };
+}
+
+export async function listDevices(env: AuthEnv, ctx: RpcContext): Promise<{ devices: DeviceView[] }> {
+  const caller = requireCaller(ctx);
+  const rows = await withRepos(env, (repos) => repos.users.listDevices(caller.userId));
+  return { devices: rows.map(deviceView) };
+}
+
+/** Another user's device is NOT_FOUND, exactly like an unknown id. */
+export async function deleteDevice(env: AuthEnv, ctx: RpcContext, deviceIdInput: unknown): Promise<void> {
+  const caller = requireCaller(ctx);
+  const deviceId = parseInput(deviceIdSchema, deviceIdInput);
+  const deleted = await withRepos(env, (repos) => repos.users.deleteDevice(caller.userId, deviceId));
+  if (!deleted) throw new AppError("NOT_FOUND", "No such device.");
+}

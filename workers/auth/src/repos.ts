@@ -1,0 +1,19 @@
+import { DbConfigError, withDb, type Database } from "../../../lib/db";
+import { AppError } from "../../../lib/errors";
+import { describeError, log } from "../../../lib/log";
+
+/** The auth worker's aggregates: users (with devices) and sessions (with their tokens). */
+export type AuthRepos = Pick<Database, "users" | "sessions">;
+
+/** Runs `body` with the repositories of the configured backend; a misconfigured one is a 503. */
+export async function withRepos<T>(env: AuthEnv, body: (repos: AuthRepos) => Promise<T>): Promise<T> {
+  try {
+    return await withDb(env, body);
+  } catch (err) {
+    if (err instanceof DbConfigError) {
+      log({ event: "unhandled_error", where: "auth.withRepos", error: describeError(err) }, "error");
+      throw new AppError("SERVICE_UNAVAILABLE", "The database is not configured.");
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Sessions and the credentials bound to them: access tokens (ES256 JWTs), refresh tokens (opaque,
+ * stored as SHA-256, rotated on every use with reuse detection) and single-use WebSocket tickets.
+ */
+import { refreshSchema, sessionIdSchema, type ClientMeta, type SessionView, type TokenPair } from "../../../lib/contracts/auth";
+import type { User } from "../../../lib/db/rows";
+import { AppError } from "../../../lib/errors";
+import { randomToken, sha256Hex } from "../../../lib/ids";
+import { log } from "../../../lib/log";
+import type { RpcContext } from "../../../lib/rpc";
+import { requireCaller } from "./caller";
+import { keyRing, signAccessToken } from "./keys";
+import { ACCESS_TOKEN_TTL_SECONDS, isoIn, REFRESH_TOKEN_TTL_MS, SESSION_MAX_AGE_MS } from "./lifetimes";
+import { withRepos, type AuthRepos } from "./repos";
+import { throttle } from "./throttle";
+import { parseInput } from "./validate";
+import { sessionView, userView } from "./views";
+
+async function accessToken(env: AuthEnv, userId: string, sessionId: string): Promise<string> {
+  const ring = await keyRing(env.JWT_SIGNING_KEYS);
+  return signAccessToken(ring, { userId, sessionId, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+}
+
+function pair(user: User, access: string, refresh: string): TokenPair {
+  return { user: userView(user), access_token: access, refresh_token: refresh, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/** Opens a session for a user who just proved who they are (register, login). */
+export async function openSession(
+  env: AuthEnv,
+  repos: AuthRepos,
+  ctx: RpcContext,
+  user: User,
+  meta: ClientMeta,
+  via: "register" | "login",
+): Promise<TokenPair> {
+  // Signing first: a misconfigured key ring fails before any session row is written.
+  const ring = await keyRing(env.JWT_SIGNING_KEYS);
+  const refresh = randomToken();
+  const session = await repos.sessions.create({
+    userId: user.id,
+    expiresAt: isoIn(SESSION_MAX_AGE_MS),
+    userAgent: meta.user_agent ?? null,
+    ip: ctx.ip ?? null,
+    refreshTokenHash: await sha256Hex(refresh),
+    refreshExpiresAt: isoIn(REFRESH_TOKEN_TTL_MS),
+  });
+  const access = await signAccessToken(ring, { userId: user.id, sessionId: session.id, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+  log({ event: "auth_session_created", user_id: user.id, session_id: session.id, via, request_id: ctx.requestId });
+  return pair(user, access, refresh);
+}
+
+/**
+ * Rotates a refresh token. The repository's conditional update lets exactly one concurrent caller
+ * win; every other presentation of a spent token is treated as theft and revokes the session, so
+ * the pair the winner got stops working too (clients must serialise their refreshes).
+ */
+export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<TokenPair> {
+  const { refresh_token } = parseInput(refreshSchema, input);
+  const tokenHash = await sha256Hex(refresh_token);
+  // Per presented credential: a refresh token is the account's only credential on this route.
+  await throttle(env, ctx, "refresh", { account: tokenHash.slice(0, 32) });
+  return withRepos(env, async (repos) => {
+    const next = randomToken();
+    const result = await repos.sessions.rotateRefreshToken({
+      tokenHash,
+      newTokenHash: await sha256Hex(next),
+      newExpiresAt: isoIn(REFRESH_TOKEN_TTL_MS),
+    });
+    if (result.status === "reused") {
+      await repos.sessions.revoke(result.sessionId, "refresh_token_reuse");
+      log({ event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId }, "warn");
+      throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
+    }
+    if (result.status === "invalid") throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
+    const user = await repos.users.findById(result.session.userId);
+    if (!user) throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
+    return pair(user, await accessToken(env, user.id, result.session.id), next);
+  });
+}
+
+/** Revokes the caller's own session; its refresh token and access tokens stop working. */
+export async function logout(env: AuthEnv, ctx: RpcContext): Promise<{ session_id: string }> {
+  const caller = requireCaller(ctx);
+  if (!caller.sessionId) throw new AppError("UNAUTHORIZED", "No session on this request.");
+  const sessionId = caller.sessionId;
+  await withRepos(env, (repos) => repos.sessions.revoke(sessionId, "logout"));
+  log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "logout", request_id: ctx.requestId });
+  return { session_id: sessionId };
+}
+
+export async function listSessions(env: AuthEnv, ctx: RpcContext): Promise<{ sessions: SessionView[] }> {
+  const caller = requireCaller(ctx);
+  const rows = await withRepos(env, (repos) => repos.sessions.listActive(caller.userId));
+  return { sessions: rows.map((s) => sessionView(s, caller.sessionId)) };
+}
+
+/** Another user's session, or an unknown id, is NOT_FOUND; revoking one's own twice is harmless. */
+export async function revokeSession(env: AuthEnv, ctx: RpcContext, sessionIdInput: unknown): Promise<{ session_id: string }> {
+  const caller = requireCaller(ctx);
+  const sessionId = parseInput(sessionIdSchema, sessionIdInput);
+  await withRepos(env, async (repos) => {
+    const session = await repos.sessions.get(sessionId);
+    if (!session || session.userId !== caller.userId) throw new AppError("NOT_FOUND", "No such session.");
+    if (await repos.sessions.revoke(sessionId, "user_revoked")) {
+      log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "user_revoked", request_id: ctx.requestId });
+    }
+  });
+  return { session_id: sessionId };
+}
+
+/** For the gateway's token check: a session is active while neither revoked nor expired. */
+export async function sessionStatus(env: AuthEnv, sessionIdInput: unknown): Promise<{ active: boolean }> {
+  const parsed = sessionIdSchema.safeParse(sessionIdInput);
+  if (!parsed.success) return { active: false };
+  const session = await withRepos(env, (repos) => repos.sessions.get(parsed.data));
+  const active = session !== null && session.revokedAt === null && session.expiresAt > new Date().toISOString();
+  return { active };
+}

@@ -1,0 +1,28 @@
+/** Single-use WebSocket tickets: browsers cannot set headers on a socket, so they pass `?ticket=`. */
+import { opaqueTokenSchema, type WsTicketView } from "../../../lib/contracts/auth";
+import { AppError } from "../../../lib/errors";
+import { randomToken, sha256Hex } from "../../../lib/ids";
+import type { RpcContext } from "../../../lib/rpc";
+import { requireCaller } from "./caller";
+import { isoIn, WS_TICKET_TTL_SECONDS } from "./lifetimes";
+import { withRepos } from "./repos";
+
+export async function issueTicket(env: AuthEnv, ctx: RpcContext): Promise<WsTicketView> {
+  const caller = requireCaller(ctx);
+  const ticket = randomToken();
+  const ticketHash = await sha256Hex(ticket);
+  await withRepos(env, (repos) =>
+    repos.sessions.createWsTicket({ ticketHash, userId: caller.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) }),
+  );
+  return { ticket, expires_in: WS_TICKET_TTL_SECONDS };
+}
+
+/** A ticket works once, within its 60 s; anything else is UNAUTHORIZED. */
+export async function consumeTicket(env: AuthEnv, ticketInput: unknown): Promise<{ userId: string }> {
+  const parsed = opaqueTokenSchema.safeParse(ticketInput);
+  if (!parsed.success) throw new AppError("UNAUTHORIZED", "Invalid or expired ticket.");
+  const ticketHash = await sha256Hex(parsed.data);
+  const row = await withRepos(env, (repos) => repos.sessions.consumeWsTicket(ticketHash));
+  if (!row) throw new AppError("UNAUTHORIZED", "Invalid or expired ticket.");
+  return { userId: row.userId };
+}
