@@ -8,6 +8,7 @@ import { registerAuthRoutes } from "./routes/auth";
 import { registerCallsRoutes } from "./routes/calls";
 import { registerConversationsRoutes } from "./routes/conversations";
 import { registerDevRoutes } from "./routes/dev";
+import { registerDevS3Routes } from "./routes/dev-s3";
 import { registerDocsRoutes } from "./routes/docs";
 import { registerHealthRoutes } from "./routes/health";
 import { registerKeysRoutes } from "./routes/keys";
@@ -39,5 +40,6 @@ export function buildGateway() {
   registerStorageRoutes(app);
   registerWebSocketRoutes(app);
   registerDevRoutes(app);
+  registerDevS3Routes(app);
   return app;
 }

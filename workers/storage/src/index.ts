@@ -1,17 +1,67 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { ServiceHealth } from "../../../lib/contracts/health";
+import {
+  fileIdRequestSchema,
+  listFilesRequestSchema,
+  uploadUrlRequestSchema,
+  type DownloadUrlResponse,
+  type FileResponse,
+  type ListFilesResponse,
+  type QuotaResponse,
+  type UploadUrlResponse,
+} from "../../../lib/contracts/storage";
+import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
 import type { RpcContext } from "../../../lib/rpc";
+import { cleanupAbandonedUploads } from "./cleanup";
+import { handleDevS3 } from "./dev-s3";
+import { deleteFile, downloadUrl, listFiles, quota } from "./files";
+import { storageHealth } from "./health";
+import { parseInput, storageCall } from "./rpc-call";
+import { completeUpload, createUpload } from "./uploads";
 
 /** RPC surface of the storage worker; the gateway is its only caller. */
 export class StorageService extends WorkerEntrypoint<StorageEnv> {
   async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
-    return ok({ service: { status: "ok" } });
+    return ok(await storageHealth(this.env));
+  }
+
+  createUploadUrl(ctx: RpcContext, input: unknown): Promise<Result<UploadUrlResponse>> {
+    return storageCall(this.env, this.ctx, ctx, (call) => createUpload(call, parseInput(uploadUrlRequestSchema, input)));
+  }
+
+  completeUpload(ctx: RpcContext, input: unknown): Promise<Result<FileResponse>> {
+    return storageCall(this.env, this.ctx, ctx, (call) => completeUpload(call, parseInput(fileIdRequestSchema, input).file_id));
+  }
+
+  downloadUrl(ctx: RpcContext, input: unknown): Promise<Result<DownloadUrlResponse>> {
+    return storageCall(this.env, this.ctx, ctx, (call) => downloadUrl(call, parseInput(fileIdRequestSchema, input).file_id));
+  }
+
+  deleteFile(ctx: RpcContext, input: unknown): Promise<Result<null>> {
+    return storageCall(this.env, this.ctx, ctx, async (call) => {
+      await deleteFile(call, parseInput(fileIdRequestSchema, input).file_id);
+      return null;
+    });
+  }
+
+  listFiles(ctx: RpcContext, input: unknown): Promise<Result<ListFilesResponse>> {
+    return storageCall(this.env, this.ctx, ctx, (call) => listFiles(call, parseInput(listFilesRequestSchema, input)));
+  }
+
+  quota(ctx: RpcContext): Promise<Result<QuotaResponse>> {
+    return storageCall(this.env, this.ctx, ctx, (call) => quota(call));
+  }
+
+  /** The development S3 endpoint, reached through the gateway's `/dev/s3/*` forwarding. */
+  override fetch(request: Request): Promise<Response> {
+    return handleDevS3(request, this.env);
   }
 }
 
 export default {
-  async fetch(): Promise<Response> {
-    return new Response(null, { status: 404 });
+  fetch: (request, env) => handleDevS3(request, env),
+  async scheduled(controller, env, ctx) {
+    await withDb(env, (db) => cleanupAbandonedUploads(env, db, new Date(controller.scheduledTime)), ctx);
   },
 } satisfies ExportedHandler<StorageEnv>;

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { DEV_S3_PATH_PREFIX } from "../../../../lib/contracts/storage";
 import { AppError } from "../../../../lib/errors";
 import type { GatewayBindings } from "../types";
 
@@ -9,6 +10,8 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export function limitBody(): MiddlewareHandler<GatewayBindings> {
   let cached: { max: number; handler: MiddlewareHandler } | undefined;
   return async function limitBodyMiddleware(c, next) {
+    // Dev S3 uploads are raw file bodies bounded by their signed Content-Length (storage worker).
+    if (c.req.path.startsWith(DEV_S3_PATH_PREFIX)) return next();
     const configured = Number.parseInt(c.env.MAX_BODY_BYTES, 10);
     const max = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_MAX_BODY_BYTES;
     if (!cached || cached.max !== max) {
