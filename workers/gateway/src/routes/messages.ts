@@ -1,5 +1,158 @@
-import type { GatewayApp } from "../types";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import {
+  editMessageSchema,
+  historyQuerySchema,
+  idSchema,
+  messageEnvelopeSchema,
+  messagePageSchema,
+  readReceiptSchema,
+  sendMessageAliasSchema,
+  sendMessageSchema,
+  type SendMessageInput,
+} from "../../../../lib/contracts/chat";
+import { unwrap } from "../../../../lib/result";
+import type { GatewayApp, GatewayBindings } from "../types";
+import { chatAuthed, chatCaller, conversationParams } from "./conversations";
+import { errorResponses, jsonBody, jsonResponse } from "./shared";
+
+const messageParams = z.object({ id: idSchema, seq: z.string().regex(/^\d{1,15}$/, "a sequence number") });
+const reactionParams = messageParams.extend({ emoji: z.string().min(1).max(64) });
+const sendResponses = {
+  201: jsonResponse(messageEnvelopeSchema, "Stored (seq assigned); fanned out to the conversation's sockets"),
+  200: jsonResponse(messageEnvelopeSchema, "Same client_id as an earlier message: the original, nothing stored"),
+  ...errorResponses(400, 401, 404, 413, 429),
+};
+const sendDescription = "Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message.";
+
+const sendRoute = createRoute({
+  method: "post",
+  path: "/v1/conversations/{id}/messages",
+  tags: ["messages"],
+  summary: "Send a message (idempotent by client_id)",
+  description: sendDescription,
+  ...chatAuthed,
+  request: { params: conversationParams, body: jsonBody(sendMessageSchema) },
+  responses: sendResponses,
+});
+
+const sendAliasRoute = createRoute({
+  method: "post",
+  path: "/v1/messages",
+  tags: ["messages"],
+  summary: "Seed-compatible alias of POST /v1/conversations/{id}/messages",
+  description: sendDescription,
+  ...chatAuthed,
+  request: { body: jsonBody(sendMessageAliasSchema) },
+  responses: sendResponses,
+});
+
+const historyDescription = "Newest first, below before_seq when given; oldest first above after_seq when that is given. limit ≤ 100 (default 50).";
+const historyRoute = createRoute({
+  method: "get",
+  path: "/v1/conversations/{id}/messages",
+  tags: ["messages"],
+  summary: "History page",
+  description: historyDescription,
+  ...chatAuthed,
+  request: { params: conversationParams, query: historyQuerySchema },
+  responses: { 200: jsonResponse(messagePageSchema, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
+});
+
+const historyAliasRoute = createRoute({
+  method: "get",
+  path: "/v1/messages",
+  tags: ["messages"],
+  summary: "Seed-compatible alias of GET /v1/conversations/{id}/messages",
+  description: historyDescription,
+  ...chatAuthed,
+  request: { query: historyQuerySchema.extend({ conversation_id: idSchema }) },
+  responses: { 200: jsonResponse(messagePageSchema, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
+});
+
+const editRoute = createRoute({
+  method: "patch",
+  path: "/v1/conversations/{id}/messages/{seq}",
+  tags: ["messages"],
+  summary: "Edit a message (sender only)",
+  description: "`body` for plaintext messages; an E2EE message is edited with `ciphertext` instead.",
+  ...chatAuthed,
+  request: { params: messageParams, body: jsonBody(editMessageSchema.partial().extend({ ciphertext: z.string().min(1).optional() })) },
+  responses: { 200: jsonResponse(messageEnvelopeSchema, "The edited message"), ...errorResponses(400, 401, 403, 404, 409, 413, 429) },
+});
+
+const deleteRoute = createRoute({
+  method: "delete",
+  path: "/v1/conversations/{id}/messages/{seq}",
+  tags: ["messages"],
+  summary: "Delete a message (sender, or a group owner/admin); leaves a tombstone",
+  ...chatAuthed,
+  request: { params: messageParams },
+  responses: { 200: jsonResponse(messageEnvelopeSchema, "The tombstone"), ...errorResponses(400, 401, 403, 404, 429) },
+});
+
+const reactionRoute = (method: "put" | "delete") =>
+  createRoute({
+    method,
+    path: "/v1/conversations/{id}/messages/{seq}/reactions/{emoji}",
+    tags: ["messages"],
+    summary: method === "put" ? "Add your reaction (idempotent)" : "Remove your reaction (idempotent)",
+    description: "emoji: one URL-encoded emoji (with modifiers), at most 32 UTF-16 units.",
+    ...chatAuthed,
+    request: { params: reactionParams },
+    responses: { 200: jsonResponse(messageEnvelopeSchema, "The message with its reactions"), ...errorResponses(400, 401, 404, 409, 429) },
+  });
+
+const readRoute = createRoute({
+  method: "post",
+  path: "/v1/conversations/{id}/read",
+  tags: ["messages"],
+  summary: "Read receipt: moves the caller's read watermark forward (never back)",
+  ...chatAuthed,
+  request: { params: conversationParams, body: jsonBody(readReceiptSchema) },
+  responses: { 200: jsonResponse(z.object({ last_read_seq: z.number().int() }), "The caller's watermark"), ...errorResponses(400, 401, 404, 429) },
+});
+
+async function send(c: Context<GatewayBindings>, conversationId: string, message: SendMessageInput) {
+  const sent = unwrap(await c.env.CHAT.sendMessage(chatCaller(c), { conversationId, message }));
+  return { body: { message: sent.message }, status: sent.created ? (201 as const) : (200 as const) };
+}
 
 export function registerMessagesRoutes(app: GatewayApp): void {
-  void app;
+  app.openapi(sendRoute, async (c) => {
+    const { body, status } = await send(c, c.req.valid("param").id, c.req.valid("json"));
+    return status === 201 ? c.json(body, 201) : c.json(body, 200);
+  });
+  app.openapi(sendAliasRoute, async (c) => {
+    const { conversation_id, ...message } = c.req.valid("json");
+    const { body, status } = await send(c, conversation_id, message);
+    return status === 201 ? c.json(body, 201) : c.json(body, 200);
+  });
+  app.openapi(historyRoute, async (c) =>
+    c.json(unwrap(await c.env.CHAT.listMessages(chatCaller(c), { conversationId: c.req.valid("param").id, query: c.req.valid("query") })), 200),
+  );
+  app.openapi(historyAliasRoute, async (c) => {
+    const { conversation_id, ...query } = c.req.valid("query");
+    return c.json(unwrap(await c.env.CHAT.listMessages(chatCaller(c), { conversationId: conversation_id, query })), 200);
+  });
+  app.openapi(editRoute, async (c) => {
+    const { id, seq } = c.req.valid("param");
+    const message = unwrap(await c.env.CHAT.editMessage(chatCaller(c), { conversationId: id, seq: Number(seq), patch: c.req.valid("json") }));
+    return c.json({ message }, 200);
+  });
+  app.openapi(deleteRoute, async (c) => {
+    const { id, seq } = c.req.valid("param");
+    const message = unwrap(await c.env.CHAT.deleteMessage(chatCaller(c), { conversationId: id, seq: Number(seq) }));
+    return c.json({ message }, 200);
+  });
+  for (const method of ["put", "delete"] as const) {
+    app.openapi(reactionRoute(method), async (c) => {
+      const { id, seq, emoji } = c.req.valid("param");
+      const message = unwrap(await c.env.CHAT.react(chatCaller(c), { conversationId: id, seq: Number(seq), emoji, on: method === "put" }));
+      return c.json({ message }, 200);
+    });
+  }
+  app.openapi(readRoute, async (c) =>
+    c.json(unwrap(await c.env.CHAT.markRead(chatCaller(c), { conversationId: c.req.valid("param").id, seq: c.req.valid("json").seq })), 200),
+  );
 }
