@@ -1,6 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+// Brings in the ProvidedContext keys (pgUrl, pgSkipReason) the global setup declares.
+import type {} from "./test/db/global-setup";
 
 // The data layer's own config (until the lead's vitest.config.ts carries these bindings): runs
 // test/db/** inside workerd with a local D1 and a Hyperdrive binding in local mode pointing at

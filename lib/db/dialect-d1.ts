@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "../../schema/sqlite";
 import type { FileRow, OneTimePrekey } from "./rows";
@@ -25,7 +25,7 @@ export function d1Dialect(binding: D1Database): Dialect {
       const mine = and(eq(p.userId, userId), eq(p.deviceId, deviceId));
       // One statement: the single writer cannot interleave another claim between pick and delete.
       const oldest = db.select({ keyId: p.keyId }).from(p).where(mine).orderBy(p.keyId).limit(1);
-      const [row] = await db.delete(p).where(and(mine, inArray(p.keyId, oldest))).returning();
+      const [row] = await db.delete(p).where(and(mine, eq(p.keyId, sql`(${oldest})`))).returning();
       return row ?? null;
     },
     async transitionFile(c: FileTransition): Promise<FileRow | null> {

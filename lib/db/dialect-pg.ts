@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import type { Client } from "pg";
 import * as pgSchema from "../../schema/pg";
@@ -31,7 +31,9 @@ export function pgDialect(client: Client): Dialect {
       const p = t.oneTimePrekeys;
       const mine = and(eq(p.userId, userId), eq(p.deviceId, deviceId));
       // SKIP LOCKED: a concurrent claimer moves on to the next key instead of waiting for ours and
-      // then finding it gone (which would wrongly report "no keys left").
+      // then finding it gone (which would wrongly report "no keys left"). `= (scalar subquery)`, not
+      // `IN (...)`: Postgres may re-run an IN-subquery per outer row, and with FOR UPDATE it then
+      // skips the row this very statement just deleted and picks the next one, deleting every key.
       const oldest = db
         .select({ keyId: p.keyId })
         .from(p)
@@ -39,7 +41,7 @@ export function pgDialect(client: Client): Dialect {
         .orderBy(p.keyId)
         .limit(1)
         .for("update", { skipLocked: true });
-      const [row] = await db.delete(p).where(and(mine, inArray(p.keyId, oldest))).returning();
+      const [row] = await db.delete(p).where(and(mine, eq(p.keyId, sql`(${oldest})`))).returning();
       return row ?? null;
     },
     async transitionFile(c: FileTransition): Promise<FileRow | null> {

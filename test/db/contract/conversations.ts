@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database, LastMessage, User } from "../../../lib/db";
+import { isoIn, makeUser, range, using, type OpenDb } from "./fixtures";
+
+const message = (seq: number, at: string): LastMessage => ({
+  id: `m${seq}`,
+  seq,
+  sender_id: "s",
+  content_type: "text/plain",
+  body: `hello ${seq}`,
+  created_at: at,
+});
+
+export function conversationsContract(open: OpenDb): void {
+  describe("conversations", () => {
+    let db: Database;
+    let a: User;
+    let b: User;
+    let c: User;
+    beforeAll(async () => {
+      db = await open();
+      [a, b, c] = [await makeUser(db), await makeUser(db), await makeUser(db)];
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    it("creates one direct conversation per pair, whichever side asks", async () => {
+      const first = await db.conversations.createDirect({ createdBy: a.id, otherUserId: b.id });
+      const second = await db.conversations.createDirect({ createdBy: b.id, otherUserId: a.id });
+      expect(first.created).toBe(true);
+      expect(second).toMatchObject({ created: false, conversation: { id: first.conversation.id, type: "direct" } });
+      expect(first.conversation.members.map((m) => [m.userId, m.role]).sort()).toEqual([[a.id, "member"], [b.id, "member"]].sort());
+    });
+
+    it("10 concurrent direct creates for a new pair converge on one conversation", async () => {
+      const [x, y] = [await makeUser(db), await makeUser(db)];
+      const results = await Promise.all(
+        range(10).map((i) => using(open, (conn) => conn.conversations.createDirect(i % 2 ? { createdBy: x.id, otherUserId: y.id } : { createdBy: y.id, otherUserId: x.id }))),
+      );
+      expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const id = results[0]?.conversation.id ?? "";
+      expect((await db.conversations.get(id))?.members).toHaveLength(2);
+    });
+
+    it("creates a group with the creator as owner and deduplicated members", async () => {
+      const group = await db.conversations.createGroup({ createdBy: a.id, name: "team", memberIds: [b.id, c.id, b.id, a.id] });
+      expect(group).toMatchObject({ type: "group", name: "team", directKey: null, lastMessageSeq: 0, lastMessage: null });
+      const roles = Object.fromEntries(group.members.map((m) => [m.userId, m.role]));
+      expect(roles).toEqual({ [a.id]: "owner", [b.id]: "member", [c.id]: "member" });
+      expect(await db.conversations.get("missing")).toBeNull();
+    });
+
+    it("manages members, roles and membership checks", async () => {
+      const group = await db.conversations.createGroup({ createdBy: a.id, name: null, memberIds: [] });
+      expect(await db.conversations.isMember(group.id, b.id)).toBe(false);
+      expect((await db.conversations.addMembers(group.id, [b.id, c.id, a.id])).map((m) => m.userId).sort()).toEqual([b.id, c.id].sort());
+      expect(await db.conversations.isMember(group.id, b.id)).toBe(true);
+      expect(await db.conversations.setRole(group.id, b.id, "admin")).toMatchObject({ role: "admin" });
+      expect((await db.conversations.getMember(group.id, b.id))?.role).toBe("admin");
+      expect(await db.conversations.removeMember(group.id, c.id)).toBe(true);
+      expect(await db.conversations.removeMember(group.id, c.id)).toBe(false);
+      expect(await db.conversations.getMember(group.id, c.id)).toBeNull();
+      expect(await db.conversations.setRole(group.id, c.id, "admin")).toBeNull();
+    });
+
+    it("last message writes converge to the highest seq whatever order they land in", async () => {
+      const group = await db.conversations.createGroup({ createdBy: a.id, name: "race", memberIds: [b.id] });
+      const at = (s: number) => new Date(Date.parse("2030-01-01T00:00:00.000Z") + s * 1000).toISOString();
+      await Promise.all([3, 1, 5, 2, 4, 5, 1].map((s) => using(open, (conn) => conn.conversations.updateLastMessage(group.id, message(s, at(s))))));
+      expect(await db.conversations.updateLastMessage(group.id, message(2, at(2)))).toBe(false);
+      const stored = await db.conversations.get(group.id);
+      expect(stored).toMatchObject({ lastMessageSeq: 5, lastActivityAt: at(5), lastMessage: { id: "m5", seq: 5, body: "hello 5" } });
+      expect(await db.conversations.replaceLastMessageIfCurrent(group.id, { ...message(5, at(5)), body: null })).toBe(true);
+      expect(await db.conversations.replaceLastMessageIfCurrent(group.id, message(4, at(4)))).toBe(false);
+      expect((await db.conversations.get(group.id))?.lastMessage?.body).toBeNull();
+    });
+
+    it("lists a user's conversations newest first with last message and unread counts, paged", async () => {
+      const me = await makeUser(db);
+      const older = await db.conversations.createGroup({ createdBy: me.id, name: "older", memberIds: [a.id] }, isoIn(-60_000));
+      const newer = await db.conversations.createDirect({ createdBy: me.id, otherUserId: c.id }, isoIn(-30_000));
+      await db.conversations.updateLastMessage(older.id, message(7, isoIn(10_000)));
+      await db.conversations.setReadSeq(older.id, me.id, 3);
+      expect(await db.conversations.setReadSeq(older.id, me.id, 2)).toBe(false);
+      await db.conversations.setReadSeq(older.id, a.id, 9);
+      const list = await db.conversations.listForUser(me.id, { limit: 10 });
+      expect(list.map((x) => x.id)).toEqual([older.id, newer.conversation.id]);
+      expect(list[0]).toMatchObject({ lastMessageSeq: 7, lastMessage: { seq: 7 }, unreadCount: 4, lastReadSeq: 3, role: "owner" });
+      expect(list[0]?.members).toHaveLength(2);
+      expect(list[1]).toMatchObject({ unreadCount: 0, lastMessage: null, type: "direct" });
+      const first = list[0];
+      if (!first) throw new Error("empty list");
+      const page2 = await db.conversations.listForUser(me.id, { limit: 10, before: { lastActivityAt: first.lastActivityAt, id: first.id } });
+      expect(page2.map((x) => x.id)).toEqual([newer.conversation.id]);
+      const aView = (await db.conversations.listForUser(a.id, { limit: 100 })).find((x) => x.id === older.id);
+      expect(aView?.unreadCount).toBe(0); // read past the stored last message: never negative
+    });
+  });
+}

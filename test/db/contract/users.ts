@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../../lib/db";
+import { makeUser, uniq, type OpenDb } from "./fixtures";
+
+export function usersContract(open: OpenDb): void {
+  describe("users", () => {
+    let db: Database;
+    beforeAll(async () => {
+      db = await open();
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    it("creates a user and finds it by id, email and username, case-insensitively", async () => {
+      const name = `Mixed${uniq()}`;
+      const created = await db.users.create({ email: `${name}@Example.COM`, username: name, displayName: "M", passwordHash: "h" });
+      if (!created.ok) throw new Error("create failed");
+      const { user } = created;
+      expect(user).toMatchObject({ email: `${name}@Example.COM`, emailLower: `${name.toLowerCase()}@example.com`, emailVerified: false, avatarFileId: null });
+      expect((await db.users.findById(user.id))?.id).toBe(user.id);
+      expect((await db.users.findByEmail(`${name.toUpperCase()}@example.com`))?.id).toBe(user.id);
+      expect((await db.users.findByUsername(name.toLowerCase()))?.id).toBe(user.id);
+      expect(await db.users.findById("missing")).toBeNull();
+    });
+
+    it("reports which unique key a duplicate hits, ignoring case", async () => {
+      const user = await makeUser(db);
+      const sameEmail = await db.users.create({ email: user.email.toUpperCase(), username: `x${uniq()}`, displayName: "x", passwordHash: "h" });
+      expect(sameEmail).toEqual({ ok: false, conflict: "email" });
+      const sameName = await db.users.create({ email: `${uniq()}@e.io`, username: user.username.toUpperCase(), displayName: "x", passwordHash: "h" });
+      expect(sameName).toEqual({ ok: false, conflict: "username" });
+    });
+
+    it("searches by username prefix, treating % and _ literally", async () => {
+      const stem = `pre${uniq()}`;
+      const a = await makeUser(db, `${stem}_alpha`);
+      const b = await makeUser(db, `${stem}Xbeta`);
+      const found = await db.users.searchByUsernamePrefix(stem.toUpperCase(), 10);
+      expect(found.map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
+      expect((await db.users.searchByUsernamePrefix(`${stem}_`, 10)).map((u) => u.id)).toEqual([a.id]);
+      expect(await db.users.searchByUsernamePrefix(`${stem}%`, 10)).toEqual([]);
+      expect(await db.users.searchByUsernamePrefix(stem, 1)).toHaveLength(1);
+    });
+
+    it("updates profile, password and verification", async () => {
+      const user = await makeUser(db);
+      const later = new Date(Date.now() + 1000).toISOString();
+      const updated = await db.users.updateProfile(user.id, { displayName: "New", avatarFileId: "file-1" }, later);
+      expect(updated).toMatchObject({ displayName: "New", avatarFileId: "file-1", updatedAt: later });
+      expect((await db.users.updateProfile(user.id, { avatarFileId: null }))?.avatarFileId).toBeNull();
+      expect(await db.users.setPasswordHash(user.id, "h2")).toBe(true);
+      expect(await db.users.markEmailVerified(user.id)).toBe(true);
+      expect(await db.users.findById(user.id)).toMatchObject({ passwordHash: "h2", emailVerified: true, displayName: "New" });
+      expect(await db.users.updateProfile("missing", { displayName: "x" })).toBeNull();
+    });
+
+    it("finds many by id", async () => {
+      const users = [await makeUser(db), await makeUser(db)];
+      const found = await db.users.findManyByIds([...users.map((u) => u.id), "missing", users[0]?.id ?? ""]);
+      expect(found.map((u) => u.id).sort()).toEqual(users.map((u) => u.id).sort());
+    });
+
+    it("registers devices; a push token moves to the user who registers it last", async () => {
+      const [a, b] = [await makeUser(db), await makeUser(db)];
+      const token = `tok-${uniq()}`;
+      const first = await db.users.upsertDevice({ userId: a.id, platform: "android", pushToken: token });
+      const again = await db.users.upsertDevice({ userId: b.id, platform: "ios", pushToken: token });
+      expect(again.id).toBe(first.id);
+      expect(again).toMatchObject({ userId: b.id, platform: "ios" });
+      expect(await db.users.listDevices(a.id)).toEqual([]);
+      expect((await db.users.listDevices(b.id)).map((d) => d.id)).toEqual([first.id]);
+      expect(await db.users.deleteDevice(a.id, first.id)).toBe(false);
+      expect(await db.users.deleteDevice(b.id, first.id)).toBe(true);
+      const other = await db.users.upsertDevice({ userId: a.id, platform: "web", pushToken: `tok-${uniq()}` });
+      expect(await db.users.deleteDeviceByPushToken(other.pushToken)).toBe(true);
+      expect(await db.users.deleteDeviceByPushToken(other.pushToken)).toBe(false);
+    });
+  });
+}
