@@ -22,6 +22,10 @@ export type LogEvent = Base &
     | { event: "cleanup"; job: string; count: number }
     | { event: "migration"; backend: "d1" | "postgres"; applied: number }
     | { event: "config_missing"; feature: string; missing: string[] }
+    | { event: "provider_failure"; provider: "turn" | "sfu" | "realtimekit"; operation: string; status: number }
+    | { event: "call_participant"; call_id: string; user_id: string; action: "joined" | "declined" | "left" | "missed" | "swept" }
+    | { event: "call_refused"; call_id: string; user_id: string; action: string; reason: string }
+    | { event: "call_notify_failed"; call_id: string; channel: "chat" | "push"; error: string }
     | { event: "auth_session_created"; user_id: string; session_id: string; via: "register" | "login" }
     | { event: "auth_password_rehashed"; user_id: string; iterations: number }
     | { event: "auth_email_queued"; kind: "verify_email" | "password_reset" }

@@ -12,7 +12,12 @@ export function devSecrets() {
   return {
     auth: { JWT_SIGNING_KEYS: JSON.stringify([newSigningKey()]) },
     chat: {},
-    calls: { TURN_SHARED_SECRET: randomBytes(24).toString("base64url") },
+    calls: {
+      TURN_SHARED_SECRET: randomBytes(24).toString("base64url"),
+      TURN_KEY_API_TOKEN: `dev-${randomBytes(16).toString("hex")}`,
+      REALTIME_APP_SECRET: `dev-${randomBytes(16).toString("hex")}`,
+      REALTIMEKIT_API_KEY: `dev-${randomBytes(16).toString("hex")}`,
+    },
     storage: {
       R2_ACCOUNT_ID: "local",
       R2_ACCESS_KEY_ID: `dev-${randomBytes(8).toString("hex")}`,

@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { CallStatusSchema } from "../../schema/shapes";
+import { errorCodeSchema } from "../errors";
+import { CALL_LIMITS, callViewSchema } from "./calls";
+
+/**
+ * Frames of `/v1/ws/signaling` (JSON text). Client frames are validated with these schemas in the
+ * CallRoom; a frame that does not parse gets an `error` frame and the socket stays open.
+ */
+
+/** Whole frames above this many characters are refused before parsing. */
+export const MAX_SIGNALING_FRAME_CHARS = 24 * 1024;
+
+const userIdSchema = z.string().min(1).max(64);
+
+export const sdpPayloadSchema = z
+  .object({ type: z.enum(["offer", "answer"]).optional(), sdp: z.string().min(1).max(CALL_LIMITS.maxSdpChars) })
+  .strict();
+
+export const icePayloadSchema = z
+  .object({
+    candidate: z.string().max(CALL_LIMITS.maxCandidateChars),
+    sdpMid: z.string().max(32).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(255).nullable().optional(),
+    usernameFragment: z.string().max(256).nullable().optional(),
+  })
+  .strict();
+
+/* ---------- client → server ---------- */
+
+export const signalingClientFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("offer"), to_user_id: userIdSchema, payload: sdpPayloadSchema }).strict(),
+  z.object({ type: z.literal("answer"), to_user_id: userIdSchema, payload: sdpPayloadSchema }).strict(),
+  z.object({ type: z.literal("ice_candidate"), to_user_id: userIdSchema, payload: icePayloadSchema }).strict(),
+  z.object({ type: z.literal("ping") }).strict(),
+]);
+export type SignalingClientFrame = z.infer<typeof signalingClientFrameSchema>;
+export type RelayFrame = Extract<SignalingClientFrame, { to_user_id: string }>;
+
+/** The exact ping text the runtime answers without waking the room. */
+export const SIGNALING_PING = '{"type":"ping"}';
+export const SIGNALING_PONG = '{"type":"pong"}';
+
+/* ---------- server → client ---------- */
+
+export const signalingServerFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("offer"), from_user_id: userIdSchema, payload: sdpPayloadSchema }),
+  z.object({ type: z.literal("answer"), from_user_id: userIdSchema, payload: sdpPayloadSchema }),
+  z.object({ type: z.literal("ice_candidate"), from_user_id: userIdSchema, payload: icePayloadSchema }),
+  z.object({ type: z.literal("participant_joined"), user_id: userIdSchema }),
+  z.object({ type: z.literal("participant_left"), user_id: userIdSchema }),
+  /** Sent on connect and on every status change; `call` is the full view. */
+  z.object({ type: z.literal("call_state"), status: CallStatusSchema, call: callViewSchema }),
+  /** The same user took the call on another device: this socket is closed right after. */
+  z.object({ type: z.literal("answered_elsewhere"), call_id: z.string() }),
+  z.object({ type: z.literal("pong") }),
+  z.object({ type: z.literal("error"), code: errorCodeSchema, message: z.string() }),
+]);
+export type SignalingServerFrame = z.infer<typeof signalingServerFrameSchema>;
+
+/** Close codes of the signaling room (4000–4999 are application codes). */
+export const SIGNALING_CLOSE = {
+  /** The call ended. */
+  ended: 4000,
+  /** The user joined the call on another device. */
+  answeredElsewhere: 4001,
+  /** The user left the call (or was swept as stale). */
+  left: 4002,
+  /** The socket's identity attachment is missing or unreadable. */
+  unauthenticated: 4401,
+} as const;

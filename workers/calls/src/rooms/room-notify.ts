@@ -1,0 +1,53 @@
+import type { CallEventFrame } from "../../../../lib/contracts/chat-frames";
+import { pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
+import { describeError, log } from "../../../../lib/log";
+import type { RpcContext } from "../../../../lib/rpc";
+import type { CallState } from "./call-state";
+
+type CallEvent = CallEventFrame["event"];
+
+/**
+ * Tells members about a call outside the signaling room: over their open chat sockets (the chat
+ * worker delivers) and, for an incoming call, by a high-priority push to members without an open
+ * chat socket. A failed notification never fails the transition that caused it: the call log is
+ * already written, and ringing still ends by the room's own timer.
+ */
+export async function notifyMembers(env: CallsEnv, ctx: RpcContext, state: CallState, event: CallEvent, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  const frame: CallEventFrame = {
+    type: "call",
+    event,
+    call: { id: state.id, conversation_id: state.conversationId, type: state.type, status: state.status, initiator_id: state.initiatorId },
+  };
+  try {
+    const delivered = await env.CHAT.deliverCallEvent(ctx, { conversationId: state.conversationId, userIds: [...userIds], frame });
+    if (!delivered.ok) log({ event: "call_notify_failed", call_id: state.id, channel: "chat", error: delivered.error.code, request_id: ctx.requestId }, "warn");
+  } catch (err) {
+    log({ event: "call_notify_failed", call_id: state.id, channel: "chat", error: describeError(err), request_id: ctx.requestId }, "warn");
+  }
+  if (event === "incoming") await pushIncoming(env, ctx, state, userIds);
+}
+
+async function pushIncoming(env: CallsEnv, ctx: RpcContext, state: CallState, userIds: readonly string[]): Promise<void> {
+  try {
+    const connected = await env.CHAT.connectedUsers(ctx, state.conversationId);
+    const online = new Set(connected.ok ? connected.value.userIds : []);
+    const jobs = userIds
+      .filter((userId) => !online.has(userId))
+      .map((userId): { body: PushJob } => ({
+        body: pushJobSchema.parse({
+          kind: "incoming_call",
+          idempotency_key: `call:${state.id}:${userId}`,
+          request_id: ctx.requestId,
+          user_id: userId,
+          call_id: state.id,
+          conversation_id: state.conversationId,
+          caller_id: state.initiatorId,
+          call_type: state.type,
+        }),
+      }));
+    if (jobs.length > 0) await env.PUSH_QUEUE.sendBatch(jobs);
+  } catch (err) {
+    log({ event: "call_notify_failed", call_id: state.id, channel: "push", error: describeError(err), request_id: ctx.requestId }, "error");
+  }
+}
