@@ -17,7 +17,15 @@ export type LogEvent = Base &
     | { event: "socket_refused"; room: "chat" | "call"; reason: string }
     | { event: "message_stored"; conversation_id: string; seq: number; sender_id: string }
     | { event: "call_state"; call_id: string; status: string; reason?: string }
-    | { event: "queue_message"; queue: "email" | "push"; outcome: "sent" | "retry" | "dropped" | "dead_letter" | "duplicate"; reason?: string }
+    | {
+        event: "queue_message";
+        queue: "email" | "push";
+        outcome: "sent" | "dev_sink" | "retry" | "dropped" | "dead_letter" | "duplicate";
+        kind?: string;
+        reason?: string;
+      }
+    | { event: "push_device_removed"; user_id: string; device_id: string; reason: string }
+    | { event: "push_oauth_token"; outcome: "fetched" | "failed"; status?: number }
     | { event: "file_state"; file_id: string; status: string }
     | { event: "cleanup"; job: string; count: number }
     | { event: "migration"; backend: "d1" | "postgres"; applied: number }

@@ -1,12 +1,15 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { JSONWebKeySet } from "jose";
 import type { SessionView, TokenPair, WsTicketView } from "../../../lib/contracts/auth";
+import type { MailboxList } from "../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { DeviceView, PublicUserView, UserSearchResult, UserView } from "../../../lib/contracts/users";
 import { toResult, type Result } from "../../../lib/result";
 import type { RpcContext } from "../../../lib/rpc";
 import * as accounts from "./accounts";
 import * as emailFlows from "./email-flows";
+import { consumeEmailBatch } from "./email/consumer";
+import { devMailbox, withEmailHealth } from "./email/email-rpc";
 import { authHealth } from "./health";
 import { keyRing } from "./keys";
 import * as profiles from "./profiles";
@@ -19,7 +22,7 @@ import * as tickets from "./tickets";
  */
 export class AuthService extends WorkerEntrypoint<AuthEnv> {
   async health(ctx: RpcContext): Promise<Result<ServiceHealth>> {
-    return toResult(() => authHealth(this.env, ctx));
+    return toResult(async () => withEmailHealth(await authHealth(this.env, ctx), this.env));
   }
 
   /** The public keys that verify access tokens (every key of the ring, newest last). */
@@ -109,10 +112,16 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
   async deleteDevice(ctx: RpcContext, deviceId: string): Promise<Result<null>> {
     return toResult(async () => (await profiles.deleteDevice(this.env, ctx, deviceId), null));
   }
+
+  /** Development only (NOT_FOUND in production): the dev mailbox the EMAIL consumer fills. */
+  async devMailbox(_ctx: RpcContext, input: unknown): Promise<Result<MailboxList>> {
+    return toResult(() => devMailbox(this.env, input));
+  }
 }
 
 export default {
   async fetch(): Promise<Response> {
     return new Response(null, { status: 404 });
   },
+  queue: (batch, env, _ctx) => consumeEmailBatch(batch, env),
 } satisfies ExportedHandler<AuthEnv>;

@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
+import type { OutboxList } from "../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../lib/contracts/health";
-import { ok, type Result } from "../../../lib/result";
+import { ok, toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import type { KeyBundle, KeyBundleRequest, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
 import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
@@ -10,11 +11,21 @@ import * as conversations from "./conversations/conversation-rpc";
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
 import { handleChatFetch } from "./socket-upgrade";
+import { consumePushBatch } from "./push/consumer";
+import { devPushOutbox, pushStatus, withPushHealth } from "./push/push-rpc";
 
 /** RPC surface of the chat worker; the gateway is its only caller. */
 export class ChatService extends WorkerEntrypoint<ChatEnv> {
   async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
-    return ok({ service: { status: "ok" } });
+    return ok(withPushHealth({ service: { status: "ok" } }, this.env));
+  }
+
+  // Push notifications (./push): dev outbox (NOT_FOUND in production), configured-or-not for producers.
+  async devPushOutbox(_ctx: RpcContext, input: unknown): Promise<Result<OutboxList>> {
+    return toResult(() => devPushOutbox(this.env, input));
+  }
+  async pushStatus(_ctx: RpcContext): Promise<Result<{ configured: boolean }>> {
+    return ok(pushStatus(this.env));
   }
 
   // E2EE key directory (./keys): upload, own prekey count, bundle fetch with an atomic claim.
@@ -26,6 +37,11 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   fetchKeyBundle(ctx: AuthedContext, input: KeyBundleRequest): Promise<Result<KeyBundle>> {
     return fetchKeyBundleRpc(this.env, this.ctx, ctx, input);
+  }
+
+  /** Forwarded `/v1/ws/chat` upgrades (the gateway's CHAT binding targets this entrypoint). */
+  override fetch(request: Request): Promise<Response> {
+    return handleChatFetch(request, this.env, this.ctx);
   }
 
   // Conversations and members (./conversations): DB-backed, every change synced to the room.
@@ -90,6 +106,7 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
 
 export default {
   fetch: (request, env, ctx) => handleChatFetch(request, env, ctx),
+  queue: (batch, env, _ctx) => consumePushBatch(batch, env),
 } satisfies ExportedHandler<ChatEnv>;
 
 export { ConversationRoom } from "./rooms/conversation-room";

@@ -1,0 +1,26 @@
+/**
+ * The email feature's RPC pieces on AuthService: the dev mailbox reader and the email part of
+ * health. Both refuse to expose anything dev-only in production.
+ */
+import { mailboxQuerySchema, type MailboxList } from "../../../../lib/contracts/dev";
+import type { ServiceHealth } from "../../../../lib/contracts/health";
+import { AppError, detailsFromZod } from "../../../../lib/errors";
+import { emailHealth, type EmailEnv } from "./config";
+import { listMailbox } from "./mailbox";
+
+/** GET /dev/mailbox: newest first. Does not exist in production (404, as for any unknown route). */
+export async function devMailbox(env: EmailEnv & Pick<AuthEnv, "KV">, input: unknown): Promise<MailboxList> {
+  if (env.ENVIRONMENT === "production") throw new AppError("NOT_FOUND", "No such route.");
+  const parsed = mailboxQuerySchema.safeParse(input);
+  if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
+  return { messages: await listMailbox(env.KV, parsed.data.to) };
+}
+
+/** The auth worker's health with email delivery folded in: a missing SMTP setting is named. */
+export function withEmailHealth(health: ServiceHealth, env: EmailEnv): ServiceHealth {
+  const email = emailHealth(env);
+  if (email.status === "ok") return health;
+  if (health.service.status === "ok") return { ...health, service: email };
+  const missing = [...(health.service.missing ?? []), ...(email.missing ?? [])];
+  return { ...health, service: { ...health.service, reason: `${health.service.reason ?? "unhealthy"}; ${email.reason ?? ""}`, missing } };
+}

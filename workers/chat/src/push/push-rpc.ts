@@ -1,0 +1,31 @@
+/**
+ * The push feature's RPC pieces on ChatService: the dev outbox reader, whether push is configured
+ * (for producers in other workers, e.g. calls), and the push part of health.
+ */
+import { pushOutboxQuerySchema, type OutboxList } from "../../../../lib/contracts/dev";
+import type { ServiceHealth } from "../../../../lib/contracts/health";
+import { AppError, detailsFromZod } from "../../../../lib/errors";
+import { pushConfigured, pushHealth, type PushEnv } from "./config";
+import { listOutbox } from "./outbox";
+
+/** GET /dev/push-outbox: newest first. Does not exist in production (404). */
+export async function devPushOutbox(env: PushEnv & Pick<ChatEnv, "KV">, input: unknown): Promise<OutboxList> {
+  if (env.ENVIRONMENT === "production") throw new AppError("NOT_FOUND", "No such route.");
+  const parsed = pushOutboxQuerySchema.safeParse(input);
+  if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
+  return { messages: await listOutbox(env.KV, parsed.data.user_id) };
+}
+
+/** For producers outside the chat worker: false = production without FCM, answer 503. */
+export function pushStatus(env: PushEnv): { configured: boolean } {
+  return { configured: pushConfigured(env) };
+}
+
+/** The chat worker's health with push delivery folded in: a missing FCM secret is named. */
+export function withPushHealth(health: ServiceHealth, env: PushEnv): ServiceHealth {
+  const push = pushHealth(env);
+  if (push.status === "ok") return health;
+  if (health.service.status === "ok") return { ...health, service: push };
+  const missing = [...(health.service.missing ?? []), ...(push.missing ?? [])];
+  return { ...health, service: { ...health.service, reason: `${health.service.reason ?? "unhealthy"}; ${push.reason ?? ""}`, missing } };
+}
