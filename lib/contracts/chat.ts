@@ -31,7 +31,14 @@ export const emojiSchema = z
   .min(1)
   .max(CHAT_LIMITS.maxEmojiLength)
   .regex(/^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3|\p{Emoji_Modifier}|\u200D|\uFE0F|[\u{E0020}-\u{E007F}])+$/u, "a single emoji")
-  .refine((s) => /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u.test(s), "a single emoji");
+  .refine((s) => /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u.test(s) && graphemes(s) === 1, "a single emoji");
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+function graphemes(s: string): number {
+  let n = 0;
+  for (const _ of segmenter.segment(s)) n++;
+  return n;
+}
 
 export function utf8Bytes(text: string): number {
   return new TextEncoder().encode(text).length;
