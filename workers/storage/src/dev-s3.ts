@@ -9,6 +9,18 @@ import { verifyPresigned } from "./presign";
  * `curl -T` work. Production never serves it: the URLs there point at R2 itself.
  */
 export async function handleDevS3(request: Request, env: StorageEnv): Promise<Response> {
+  const response = await route(request, env);
+  if (request.body && !request.bodyUsed) {
+    // A refused upload's body is never read. Draining it lets the sender's pump end cleanly (a
+    // cancelled stream makes workerd log errors at the gateway); bodies past the file limit are cut.
+    const declared = Number(request.headers.get("content-length"));
+    const drainable = Number.isSafeInteger(declared) && declared <= storageConfig(env).maxFileBytes;
+    await (drainable ? request.body.pipeTo(new WritableStream()) : request.body.cancel()).catch(() => undefined);
+  }
+  return response;
+}
+
+async function route(request: Request, env: StorageEnv): Promise<Response> {
   const config = storageConfig(env);
   const url = new URL(request.url);
   if (config.production || !url.pathname.startsWith(DEV_S3_PATH_PREFIX)) return s3Error(404, "NotFound", "Not found.");
