@@ -51,16 +51,20 @@ export type UpdateMeInput = z.infer<typeof updateMeSchema>;
 
 export const userIdSchema = z.string().min(1).max(64);
 
-/** `GET /v1/users?q=&limit=`: username prefix search. */
+/** `GET /v1/users?q=&limit=&after=`: username prefix search, keyset-paged by username. */
 export const userSearchSchema = z.object({
   q: z.string().trim().min(1).max(32),
   limit: z.coerce.number().int().min(1).max(50).default(20),
+  /** The `next_after` of the previous page. */
+  after: z.string().max(32).optional(),
 });
 export type UserSearchInput = z.infer<typeof userSearchSchema>;
 
 export const userSearchResultSchema = z.object({
   users: z.array(publicUserSchema),
   has_more: z.boolean(),
+  /** Pass as `after` for the next page; absent on the last page. */
+  next_after: z.string().optional(),
 });
 export type UserSearchResult = z.infer<typeof userSearchResultSchema>;
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { Dialect } from "./query-db";
@@ -23,8 +23,11 @@ export interface UsersRepository {
   /** Case-insensitive. */
   findByUsername(username: string): Promise<User | null>;
   findManyByIds(ids: readonly string[]): Promise<User[]>;
-  /** Case-insensitive username prefix search, ordered by username; `%`/`_` in the prefix are literal. */
-  searchByUsernamePrefix(prefix: string, limit: number): Promise<User[]>;
+  /**
+   * Case-insensitive username prefix search, ordered by username; `%`/`_` in the prefix are literal.
+   * `afterUsername` (the last username of the previous page) keyset-pages the results.
+   */
+  searchByUsernamePrefix(prefix: string, limit: number, afterUsername?: string): Promise<User[]>;
   updateProfile(id: string, patch: { displayName?: string; avatarFileId?: string | null }, now?: string): Promise<User | null>;
   setPasswordHash(id: string, passwordHash: string, now?: string): Promise<boolean>;
   markEmailVerified(id: string, now?: string): Promise<boolean>;
@@ -77,11 +80,16 @@ export function usersRepository({ db, t }: Dialect): UsersRepository {
       for (const part of chunk([...new Set(ids)], 1)) out.push(...(await db.select().from(u).where(inArray(u.id, part))));
       return out;
     },
-    searchByUsernamePrefix: (prefix, limit) =>
+    searchByUsernamePrefix: (prefix, limit, afterUsername) =>
       db
         .select()
         .from(u)
-        .where(sql`${u.usernameLower} like ${likePrefix(lower(prefix))} escape '\\'`)
+        .where(
+          and(
+            sql`${u.usernameLower} like ${likePrefix(lower(prefix))} escape '\\'`,
+            afterUsername !== undefined ? gt(u.usernameLower, lower(afterUsername)) : undefined,
+          ),
+        )
         .orderBy(asc(u.usernameLower))
         .limit(limit),
     async updateProfile(id, patch, now = nowIso()) {

@@ -24,7 +24,8 @@ describe("access tokens: what the gateway refuses", () => {
   });
 
   it("refuses a missing or malformed Authorization header", async ({ expect }) => {
-    for (const headers of [{}, { Authorization: "Bearer" }, { Authorization: "Basic abc:def" }, { Authorization: "Bearer not-a-jwt" }]) {
+    const variants: Record<string, string>[] = [{}, { Authorization: "Bearer" }, { Authorization: "Basic abc:def" }, { Authorization: "Bearer not-a-jwt" }];
+    for (const headers of variants) {
       const res = await get("/v1/users/me", headers);
       expect(res.status).toBe(401);
       expect(await errorCode(res)).toBe("UNAUTHORIZED");

@@ -45,14 +45,15 @@ export async function getPublicProfile(env: AuthEnv, ctx: RpcContext, userIdInpu
   return { user: publicUserView(user) };
 }
 
-/** Username prefix search, ordered by username; `has_more` when more match than `limit`. */
+/** Username prefix search, ordered by username, keyset-paged with `after` (the last username seen). */
 export async function searchUsers(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<UserSearchResult> {
   requireCaller(ctx);
   const query = parseInput(userSearchSchema, input);
-  const rows = await withRepos(env, (repos) => repos.users.searchByUsernamePrefix(query.q, query.limit + 1));
+  const rows = await withRepos(env, (repos) => repos.users.searchByUsernamePrefix(query.q, query.limit + 1, query.after));
   const page = rows.slice(0, query.limit);
   const hasMore = rows.length > query.limit;
-  return { users: page.map(publicUserView), has_more: hasMore };
+  const last = page[page.length - 1];
+  return { users: page.map(publicUserView), has_more: hasMore, ...(hasMore && last ? { next_after: last.username } : {}) };
 }
 
 /** A push token already registered (same phone, maybe another account) moves to the caller. */
