@@ -16,6 +16,11 @@ type CallId = { callId: string };
 
 /** RPC surface of the calls worker; the gateway is its only caller. Inputs are validated inside. */
 export class CallsService extends WorkerEntrypoint<CallsEnv> {
+  /** Forwarded `/v1/ws/signaling` upgrades (the gateway's CALLS binding targets this entrypoint). */
+  override fetch(request: Request): Promise<Response> {
+    return handleSignalingFetch(request, this.env);
+  }
+
   async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
     const missing = missingForHealth(this.env);
     let database: ServiceHealth["database"];
