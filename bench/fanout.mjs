@@ -1,0 +1,302 @@
+// bench:fanout — one conversation with N connected members: deliveries per second at saturation
+// (burst) and send-to-receive latency at half of saturation (paced), for our ConversationRoom and,
+// with the same client in the same run, a broadcast-only PartyServer room (its own wrangler dev,
+// same wrangler/workerd build; the rooms are driven one at a time, never concurrently).
+//
+//   node bench/fanout.mjs [--sizes=10,100,1000] [--runs=3] [--paced-seconds=5] [--smoke]
+import { performance } from "node:perf_hooks";
+import { api, expectStatus, openChatSocket, openSocket, pool, registerUsers, throttled, wsUrl, createGroup } from "./lib/api.mjs";
+import { writeChart } from "./lib/chart.mjs";
+import { startBaseline, startStack } from "./lib/stack.mjs";
+import { args, median, percentile, round, table, writeResults } from "./lib/stats.mjs";
+
+const opts = args();
+const SMOKE = opts.smoke === "true";
+const SIZES = (opts.sizes ?? (SMOKE ? "3" : "10,100,1000")).split(",").map(Number);
+const RUNS = Number(opts.runs ?? (SMOKE ? 1 : 3));
+/** `--only=baseline` drives the baseline alone (to check the client itself). */
+const ONLY_BASELINE = opts.only === "baseline";
+const PACED_SECONDS = Number(opts["paced-seconds"] ?? (SMOKE ? 1 : 5));
+const BODY = "x".repeat(100);
+/** Our room's per-socket frame bucket (workers/chat/src/rooms/room-sockets.ts FRAME_RATE): burst 100, 50/s. */
+const SOCKET_BURST = 100;
+const SOCKET_RATE = 50;
+/** Messages in one burst per size: a window of a few seconds on this machine, within every socket's bucket. */
+function burstPlan(n) {
+  const messages = SMOKE ? n * 2 : n <= 10 ? n * SOCKET_BURST : n <= 100 ? 600 : 100;
+  const senders = Math.min(n, messages);
+  return { senders, perSender: Math.ceil(messages / senders) };
+}
+const QUIET_MS = 800;
+const STALL_MS = 15_000;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A room under test: N open sockets and one frame callback. Frames are recognised by their prefix and
+ * the client_id is read straight from the bytes, so the client spends the same little time per frame
+ * for both rooms.
+ */
+class Room {
+  /** @param {"ours" | "baseline"} kind @param {WebSocket[]} sockets @param {string} deliveryPrefix */
+  constructor(kind, sockets, deliveryPrefix) {
+    this.kind = kind;
+    this.sockets = sockets;
+    this.deliveryPrefix = deliveryPrefix;
+    this.reset(0);
+    this.lastFrameAt = performance.now();
+    sockets.forEach((ws) => ws.on("message", (data) => this.onFrame(data)));
+  }
+
+  reset(messages) {
+    this.sentAt = new Float64Array(messages);
+    this.latencies = [];
+    this.delivered = 0;
+    this.errors = 0;
+    this.acks = 0;
+    this.lastDeliveryAt = 0;
+    this.base = this.nextBase ?? 0;
+    this.nextBase = this.base + messages;
+    this.recordLatency = false;
+  }
+
+  onFrame(data) {
+    const now = performance.now();
+    this.lastFrameAt = now;
+    const head = data.toString("latin1", 0, 17);
+    if (head.startsWith(this.deliveryPrefix)) {
+      const at = data.indexOf('"client_id":"c');
+      if (at < 0) return;
+      let i = at + 14;
+      let n = 0;
+      for (let ch = data[i]; ch >= 48 && ch <= 57; ch = data[++i]) n = n * 10 + (ch - 48);
+      const idx = n - this.base;
+      if (idx < 0 || idx >= this.sentAt.length) return; // a late frame from an earlier phase
+      this.delivered++;
+      this.lastDeliveryAt = now;
+      if (this.recordLatency) this.latencies.push(now - this.sentAt[idx]);
+    } else if (head.startsWith('{"type":"ack"')) {
+      this.acks++;
+    } else if (head.startsWith('{"type":"error"')) {
+      this.errors++;
+    }
+  }
+
+  send(socketIndex, idx) {
+    this.sentAt[idx] = performance.now();
+    this.sockets[socketIndex].send(`{"type":"send","client_id":"c${this.base + idx}","body":"${BODY}"}`);
+  }
+
+  /** Resolves when every expected delivery arrived, or nothing arrived for STALL_MS. */
+  async settle(expected) {
+    for (;;) {
+      if (this.delivered >= expected) return true;
+      if (performance.now() - this.lastFrameAt > STALL_MS) return false;
+      await sleep(5);
+    }
+  }
+
+  /** Waits until the sockets are quiet (e.g. presence frames after many joins). */
+  async quiet() {
+    while (performance.now() - this.lastFrameAt < QUIET_MS) await sleep(50);
+  }
+}
+
+async function burst(room) {
+  const n = room.sockets.length;
+  const { senders, perSender } = burstPlan(n);
+  const messages = senders * perSender;
+  await room.quiet();
+  await sleep(((SOCKET_BURST / SOCKET_RATE) * 1000) | 0); // every bucket full again
+  room.reset(messages);
+  const t0 = performance.now();
+  let idx = 0;
+  for (let k = 0; k < perSender; k++) for (let s = 0; s < senders; s++) room.send(s, idx++);
+  const expected = messages * n;
+  const complete = await room.settle(expected);
+  const seconds = (room.lastDeliveryAt - t0) / 1000;
+  return {
+    messages,
+    senders,
+    expected,
+    delivered: room.delivered,
+    complete,
+    errors: room.errors,
+    acks: room.acks,
+    seconds: round(seconds, 3),
+    deliveries_per_s: round(room.delivered / seconds, 0),
+    messages_per_s: round(room.delivered / n / seconds, 1),
+  };
+}
+
+async function paced(room, messagesPerSecond) {
+  const n = room.sockets.length;
+  const messages = Math.max(20, Math.round(messagesPerSecond * PACED_SECONDS));
+  await room.quiet();
+  await sleep(((SOCKET_BURST / SOCKET_RATE) * 1000) | 0);
+  room.reset(messages);
+  room.recordLatency = true;
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < messages) {
+    const due = Math.min(messages, Math.floor(((performance.now() - t0) / 1000) * messagesPerSecond) + 1);
+    while (sent < due) {
+      room.send(sent % n, sent);
+      sent++;
+    }
+    await sleep(1);
+  }
+  const complete = await room.settle(messages * n);
+  const l = room.latencies;
+  if (process.env.BENCH_DEBUG) console.log(`[debug] paced ${room.kind}: sent ${sent} delivered ${room.delivered}/${messages * n} samples ${l.length} base ${room.base}`);
+  return {
+    messages,
+    rate_msgs_per_s: round(messagesPerSecond, 1),
+    deliveries_per_s: round(messagesPerSecond * n, 0),
+    delivered: room.delivered,
+    expected: messages * n,
+    complete,
+    errors: room.errors,
+    p50_ms: round(percentile(l, 50), 2),
+    p99_ms: round(percentile(l, 99), 2),
+    max_ms: round(l.reduce((a, b) => (b > a ? b : a), 0), 2),
+  };
+}
+
+async function openOurs(base, users, n) {
+  const owner = users[0];
+  const members = users.slice(0, n);
+  const conversationId = await createGroup(base, owner, members.slice(1));
+  const sockets = await pool(members, 16, (u) => openChatSocket(base, u, conversationId));
+  return new Room("ours", sockets, '{"type":"message"');
+}
+
+/** The baseline echoes our send frame itself, so its deliveries start with `{"type":"send"`. */
+async function openBaseline(base, n, kind = "baseline") {
+  const name = `bench-${kind}-${n}-${Date.now()}`;
+  const url = wsUrl(base, `/parties/baseline-room/${name}`);
+  const sockets = await pool(Array.from({ length: n }), 16, () => openSocket(url));
+  return new Room(kind, sockets, '{"type":"send"');
+}
+
+function closeRoom(room) {
+  for (const ws of room.sockets) ws.terminate();
+}
+
+async function main() {
+  const stack = ONLY_BASELINE ? { url: "", startupMs: 0, stop: async () => {} } : await startStack();
+  const baselineStack = await startBaseline();
+  console.log(`[fanout] stack up at ${stack.url} (${stack.startupMs} ms), baseline at ${baselineStack.url} (${baselineStack.startupMs} ms)`);
+  const results = [];
+  try {
+    const maxN = Math.max(...SIZES);
+    const t = performance.now();
+    const users = ONLY_BASELINE ? [] : await registerUsers(stack.url, maxN, { concurrency: 8, label: "f" });
+    console.log(`[fanout] registered ${users.length} users in ${round((performance.now() - t) / 1000, 1)} s (429s retried: ${throttled.count})`);
+    for (const n of SIZES) {
+      const baseline = await openBaseline(baselineStack.url, n);
+      // Without our stack, a second baseline room stands in (same code path for the client).
+      const ours = ONLY_BASELINE ? await openBaseline(baselineStack.url, n, "ours") : await openOurs(stack.url, users, n);
+      console.log(`[fanout] N=${n}: ${ours.sockets.length} + ${baseline.sockets.length} sockets open`);
+      // Warm-up: JIT, DO instances, SQLite pages; not measured.
+      await burst(ours);
+      await burst(baseline);
+      const runs = [];
+      for (let r = 0; r < RUNS; r++) {
+        const order = r % 2 === 0 ? [ours, baseline] : [baseline, ours];
+        const b = {};
+        for (const room of order) b[room.kind] = await burst(room);
+        // Paced at half of saturation; the same offered rate for both rooms (half of the lower of the two
+        // saturations), and never above our per-socket frame limit.
+        const sat = Math.min(b.ours.messages_per_s, b.baseline.messages_per_s);
+        const rate = Math.min(sat / 2, n * SOCKET_RATE * 0.8);
+        const p = {};
+        for (const room of order) p[room.kind] = await paced(room, rate);
+        const run = {
+          run: r + 1,
+          burst: b,
+          paced: p,
+          ratio_deliveries: round(b.ours.deliveries_per_s / b.baseline.deliveries_per_s, 3),
+          ratio_p99: round(p.ours.p99_ms / p.baseline.p99_ms, 3),
+        };
+        runs.push(run);
+        console.log(
+          `[fanout] N=${n} run ${r + 1}: burst ours ${b.ours.deliveries_per_s}/s (${b.ours.complete ? "all" : "INCOMPLETE"}, errors ${b.ours.errors}) ` +
+            `baseline ${b.baseline.deliveries_per_s}/s → ${run.ratio_deliveries}x; paced @${round(rate, 1)} msg/s p99 ours ${p.ours.p99_ms} ms ` +
+            `baseline ${p.baseline.p99_ms} ms → ${run.ratio_p99}x`,
+        );
+      }
+      closeRoom(ours);
+      closeRoom(baseline);
+      const med = (f) => median(runs.map(f));
+      results.push({
+        members: n,
+        runs,
+        median: {
+          ours_deliveries_per_s: med((r) => r.burst.ours.deliveries_per_s),
+          baseline_deliveries_per_s: med((r) => r.burst.baseline.deliveries_per_s),
+          ratio_deliveries: med((r) => r.ratio_deliveries),
+          ours_p50_ms: med((r) => r.paced.ours.p50_ms),
+          ours_p99_ms: med((r) => r.paced.ours.p99_ms),
+          ours_max_ms: med((r) => r.paced.ours.max_ms),
+          baseline_p50_ms: med((r) => r.paced.baseline.p50_ms),
+          baseline_p99_ms: med((r) => r.paced.baseline.p99_ms),
+          baseline_max_ms: med((r) => r.paced.baseline.max_ms),
+          ratio_p99: med((r) => r.ratio_p99),
+          paced_rate_msgs_per_s: med((r) => r.paced.ours.rate_msgs_per_s),
+        },
+      });
+      await sleep(1000);
+    }
+  } finally {
+    await stack.stop();
+    await baselineStack.stop();
+  }
+  report(results);
+}
+
+function report(results) {
+  const rows = results.map((r) => {
+    const m = r.median;
+    return [
+      r.members,
+      m.ours_deliveries_per_s,
+      m.baseline_deliveries_per_s,
+      `${m.ratio_deliveries}x`,
+      m.paced_rate_msgs_per_s,
+      `${m.ours_p50_ms} / ${m.ours_p99_ms} / ${m.ours_max_ms}`,
+      `${m.baseline_p50_ms} / ${m.baseline_p99_ms} / ${m.baseline_max_ms}`,
+      `${m.ratio_p99}x`,
+      m.ratio_deliveries >= 1 && m.ratio_p99 < 1 ? "met" : "missed",
+    ];
+  });
+  const perRun = results.flatMap((r) =>
+    r.runs.map((x) => [r.members, x.run, x.burst.ours.deliveries_per_s, x.burst.baseline.deliveries_per_s, `${x.ratio_deliveries}x`, x.paced.ours.p99_ms, x.paced.baseline.p99_ms, `${x.ratio_p99}x`, x.burst.ours.errors]),
+  );
+  const md = [
+    `Median of ${RUNS} run(s); ratio = ours / baseline within the same run (median of the per-run ratios).`,
+    "",
+    table(["members", "ours deliveries/s", "baseline deliveries/s", "ratio", "paced msg/s", "ours p50/p99/max ms", "baseline p50/p99/max ms", "p99 ratio", "goal"], rows),
+    "",
+    "Per run:",
+    "",
+    table(["members", "run", "ours del/s", "baseline del/s", "ratio", "ours p99 ms", "baseline p99 ms", "p99 ratio", "ours error frames"], perRun),
+  ].join("\n");
+  console.log(md);
+  if (SMOKE) return;
+  writeResults("fanout", { sizes: SIZES, runs: RUNS, paced_seconds: PACED_SECONDS, results }, md);
+  writeChart("fanout", {
+    title: "Fan-out: deliveries per second at saturation (median)",
+    yLabel: "deliveries / s",
+    categories: results.map((r) => `${r.members} members`),
+    series: [
+      { name: "ConversationRoom (ours)", values: results.map((r) => r.median.ours_deliveries_per_s) },
+      { name: "PartyServer baseline", values: results.map((r) => r.median.baseline_deliveries_per_s) },
+    ],
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
