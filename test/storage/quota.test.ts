@@ -1,6 +1,8 @@
-import { env, exports } from "cloudflare:workers";
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { withDb } from "../../lib/db";
+import harness from "../harness/worker";
 import { createUser } from "../helpers/auth";
 import { bytes, complete, errorCode, post, putAsInstructed, quotaOf, requestUpload, uploadFile } from "./storage-client";
 
@@ -50,7 +52,9 @@ describe("storage: quota under concurrency and cleanup", () => {
     expect(await quotaOf(alice)).toMatchObject({ used_bytes: 30, reserved_bytes: 520 });
 
     // The cron trigger, as the runtime fires it (the harness forwards to the storage worker's scheduled()).
-    await exports.default.scheduled({ scheduledTime: new Date(), cron: "*/15 * * * *" });
+    const ctx = createExecutionContext();
+    await harness.scheduled(createScheduledController({ scheduledTime: new Date(), cron: "*/15 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
 
     expect(await quotaOf(alice)).toMatchObject({ used_bytes: 30, reserved_bytes: 20, file_count: 1 });
     expect(await env.FILES_BUCKET.head(abandoned.objectKey)).toBeNull();
