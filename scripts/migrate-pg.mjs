@@ -71,8 +71,17 @@ export async function migratePg(url, options = {}) {
   await client.connect();
   /** @type {string[]} */
   const applied = [];
+  let locked = false;
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+    locked = await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]).then(
+      () => true,
+      // Some Postgres-wire engines (CockroachDB) have no advisory locks; the per-migration
+      // transaction and the schema_migrations primary key still stop a double apply there.
+      (/** @type {unknown} */ err) => {
+        log(`migrate-pg: no advisory lock (${err instanceof Error ? err.message : String(err)}); continuing without it`);
+        return false;
+      },
+    );
     await client.query(
       `CREATE TABLE IF NOT EXISTS schema_migrations (
          tag text PRIMARY KEY, checksum text NOT NULL, applied_at text NOT NULL)`,
@@ -108,7 +117,7 @@ export async function migratePg(url, options = {}) {
     }
     if (applied.length === 0) log("migrate-pg: up to date");
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);
+    if (locked) await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);
     await client.end();
   }
   return applied;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../../lib/db";
-import { makeUser, uniq, type OpenDb } from "./fixtures";
+import { makeUser, range, uniq, using, type OpenDb } from "./fixtures";
 
 export function usersContract(open: OpenDb): void {
   describe("users", () => {
@@ -30,6 +30,19 @@ export function usersContract(open: OpenDb): void {
       expect(sameEmail).toEqual({ ok: false, conflict: "email" });
       const sameName = await db.users.create({ email: `${uniq()}@e.io`, username: user.username.toUpperCase(), displayName: "x", passwordHash: "h" });
       expect(sameName).toEqual({ ok: false, conflict: "username" });
+    });
+
+    it("10 concurrent registrations of one email (in different cases): exactly one account", async () => {
+      const name = `race${uniq()}`;
+      const results = await Promise.all(
+        range(10).map((i) =>
+          using(open, (conn) =>
+            conn.users.create({ email: i % 2 ? `${name}@x.io` : `${name.toUpperCase()}@X.IO`, username: `${name}${i}`, displayName: "r", passwordHash: "h" }),
+          ),
+        ),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok && r.conflict === "email")).toHaveLength(9);
     });
 
     it("searches by username prefix, treating % and _ literally", async () => {
