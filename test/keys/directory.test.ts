@@ -1,6 +1,7 @@
+import { exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { createUser } from "../helpers/auth";
-import { bundleOf, countOf, errorCode, getBundle, getCount, prekeys, putKeys, randomKey, upload } from "./keys-client";
+import { BASE, bundleOf, countOf, errorCode, getBundle, getCount, prekeys, putKeys, randomKey, upload } from "./keys-client";
 
 describe("key directory: upload, count, fetch", () => {
   it("publishes a device, counts its prekeys and hands one out per fetch, lowest key_id first", async ({ expect }) => {
@@ -123,5 +124,15 @@ describe("key directory: re-upload semantics", () => {
     expect((await putKeys(alice.headers, urlSafe)).status).toBe(204);
     expect(await countOf(alice.headers, "web")).toEqual({ one_time_prekeys: 0, prekeys_low: true });
     expect((await getCount(alice.headers, "other")).status).toBe(404);
+  });
+});
+
+describe("key directory: documentation", () => {
+  it("describes every key route in /openapi.json, authenticated", async ({ expect }) => {
+    const res = await exports.default.fetch(`${BASE}/openapi.json`);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    expect(doc.paths["/v1/keys"]?.put?.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths["/v1/keys/count"]?.get?.security).toEqual([{ bearer: [] }]);
+    expect(doc.paths["/v1/keys/{user_id}"]?.get?.security).toEqual([{ bearer: [] }]);
   });
 });
