@@ -73,8 +73,14 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.frames.handle(ws, identity.userId, data, "ws");
   }
 
-  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.closed(ws, code);
+    try {
+      // Completes the close handshake (1005/1006 are not sendable codes).
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
