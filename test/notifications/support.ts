@@ -37,7 +37,7 @@ export async function runBatch<E>(queue: string, handler: QueueHandler<E>, env: 
   const result = await getQueueResult(batch, ctx);
   return {
     explicitAcks: [...result.explicitAcks],
-    retryMessages: result.retryMessages.map((r) => {
+    retryMessages: result.retryMessages.map((r: { msgId: string }) => {
       const delaySeconds = delays.get(r.msgId);
       return delaySeconds === undefined ? { msgId: r.msgId } : { msgId: r.msgId, delaySeconds };
     }),
