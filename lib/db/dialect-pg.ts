@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
-import type { Client } from "pg";
+import type { Pool } from "pg";
 import * as pgSchema from "../../schema/pg";
 import { fileStamps } from "./dialect-d1";
 import type { FileRow, OneTimePrekey } from "./rows";
@@ -11,8 +11,12 @@ import type { Dialect, FileTransition, QueryDb, Tables } from "./query-db";
  * transaction where D1 needs a batch, and `FOR UPDATE SKIP LOCKED` where SQLite's single writer
  * already serialises claims.
  */
-export function pgDialect(client: Client): Dialect {
-  const db = drizzle(client);
+export function pgDialect(pool: Pool): Dialect {
+  // Over a Pool, Drizzle runs each transaction on a connection of its own (pool.connect()) and
+  // plain queries on any idle one. Over a single Client, concurrent work on one handle would
+  // interleave on the connection: a statement of one operation would land inside another's
+  // BEGIN..COMMIT and be rolled back with it (the contract suite has a test for exactly this).
+  const db = drizzle(pool);
   const t = pgSchema;
   // The one place the two builders meet: see QueryDb in query-db.ts for why this is sound and
   // schema/parity.ts for the compile-time proof that both dialects' tables produce the same rows.
@@ -67,7 +71,7 @@ export function pgDialect(client: Client): Dialect {
       });
     },
     async close() {
-      await client.end();
+      await pool.end();
     },
   };
 }

@@ -55,9 +55,9 @@ export function repositories(dialect: Dialect): Database {
 }
 
 /**
- * Opens the database selected by `env.DB_BACKEND`. On Postgres this opens one connection (Hyperdrive
- * pools the real ones at the edge, so a connection per request is the intended pattern); the caller
- * must `close()` it, which `withDb` does for you.
+ * Opens the database selected by `env.DB_BACKEND`. On Postgres this creates a small connection pool
+ * for this handle (connections open on first use); the caller must `close()` it, which `withDb`
+ * does for you. Use one handle per request; never keep one in global scope across requests.
  */
 export async function getDb(env: DbEnv): Promise<Database> {
   const backend = env.DB_BACKEND ?? "d1";
@@ -68,14 +68,17 @@ export async function getDb(env: DbEnv): Promise<Database> {
   if (backend === "postgres") {
     if (!env.HYPERDRIVE) throw new DbConfigError("DB_BACKEND=postgres but the Hyperdrive binding `HYPERDRIVE` is missing");
     // Loaded lazily so D1 deployments never initialise the pg driver.
-    const [{ Client }, { pgDialect }] = await Promise.all([import("pg"), import("./dialect-pg")]);
-    const client = new Client({ connectionString: env.HYPERDRIVE.connectionString });
-    // A pg Client emits 'error' when its socket dies (including the benign "Stream was cancelled"
-    // when the socket closes after end()); with no listener that becomes an unhandled rejection.
+    const [{ Pool }, { pgDialect }] = await Promise.all([import("pg"), import("./dialect-pg")]);
+    // A small pool per handle (per request): connections open lazily, concurrent operations on one
+    // handle get separate connections (see dialect-pg.ts), and 4 stays under the Workers limit of
+    // 6 simultaneous outbound connections per request. Hyperdrive pools the real database
+    // connections at the edge, so opening these is cheap.
+    const pool = new Pool({ connectionString: env.HYPERDRIVE.connectionString, max: 4 });
+    // A pg client emits 'error' when its socket dies (including the benign "Stream was cancelled"
+    // when a socket closes after end()); with no listener that becomes an unhandled rejection.
     // Queries in flight still reject with the error, so nothing is hidden from callers.
-    client.on("error", () => undefined);
-    await client.connect();
-    return repositories(pgDialect(client));
+    pool.on("error", () => undefined);
+    return repositories(pgDialect(pool));
   }
   throw new DbConfigError(`DB_BACKEND must be "d1" or "postgres", got "${backend}"`);
 }

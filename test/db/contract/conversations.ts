@@ -52,6 +52,18 @@ export function conversationsContract(open: OpenDb): void {
       expect(await db.conversations.get("missing")).toBeNull();
     });
 
+    it("concurrent atomic writes on one handle stay independent: a failing one leaves no trace and does not undo the other", async () => {
+      const [bad, good] = await Promise.allSettled([
+        db.conversations.createGroup({ createdBy: a.id, name: "bad", memberIds: ["no-such-user"] }),
+        db.conversations.createGroup({ createdBy: a.id, name: "good", memberIds: [b.id] }),
+      ]);
+      expect(bad.status).toBe("rejected");
+      expect(good.status).toBe("fulfilled");
+      const names = (await db.conversations.listForUser(a.id, { limit: 500 })).map((x) => x.name);
+      expect(names).not.toContain("bad");
+      if (good.status === "fulfilled") expect((await db.conversations.get(good.value.id))?.members).toHaveLength(2);
+    });
+
     it("manages members, roles and membership checks", async () => {
       const group = await db.conversations.createGroup({ createdBy: a.id, name: null, memberIds: [] });
       expect(await db.conversations.isMember(group.id, b.id)).toBe(false);
