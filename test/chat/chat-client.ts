@@ -82,6 +82,12 @@ export class ChatSocket {
   close(): void {
     this.ws.close(1000, "done");
   }
+
+  /** Closes and waits for the server's side of the handshake, so no work outlives the test. */
+  async end(): Promise<void> {
+    if (this.closeCode === null) this.close();
+    await this.closed();
+  }
 }
 
 /** Opens `/v1/ws/chat` with a fresh ticket (or a bearer header) and waits for `ready`. */

@@ -173,8 +173,8 @@ describe("messages over the socket", () => {
     expect(rest).toMatchObject({ status: 200, message: { seq: 1 } });
     const history = await json<Page>(await api(alice, "GET", `/v1/conversations/${group.id}/messages`), 200);
     expect(history.messages.map((m) => m.seq)).toEqual([2, 1]);
-    a.socket.close();
-    b.socket.close();
+    await a.socket.end();
+    await b.socket.end();
   });
 
   it("concurrent sends from several members: gap-free seq, same order at every receiver", async ({ expect }) => {
@@ -212,7 +212,7 @@ describe("messages over the socket", () => {
     }
     expect(all.map((m) => m.seq)).toEqual(expected);
     expect(new Set(all.map((m) => `${m.sender_id}/${m.client_id}`)).size).toBe(total);
-    for (const { socket } of sockets) socket.close();
+    await Promise.all(sockets.map(({ socket }) => socket.end()));
   });
 
   it("typing is relayed to others (never stored); read receipts are broadcast once per advance", async ({ expect }) => {
@@ -231,8 +231,8 @@ describe("messages over the socket", () => {
     const history = await json<Page>(await api(alice, "GET", `/v1/conversations/${group.id}/messages`), 200);
     expect(history.messages).toHaveLength(1);
     expect(a.socket.frames.some((f) => f.type === "typing")).toBe(false);
-    a.socket.close();
-    b.socket.close();
+    await a.socket.end();
+    await b.socket.end();
   });
 
   it("edits, deletes and reactions reach sockets as message_updated", async ({ expect }) => {
@@ -247,6 +247,6 @@ describe("messages over the socket", () => {
     expect((await b.socket.next("message_updated")).message.reactions).toEqual([{ emoji: "🎉", user_ids: [alice.user.id] }]);
     await api(alice, "DELETE", `/v1/conversations/${group.id}/messages/${m.seq}`);
     expect((await b.socket.next("message_updated")).message).toMatchObject({ seq: m.seq, deleted: true, body: null });
-    b.socket.close();
+    await b.socket.end();
   });
 });

@@ -55,7 +55,7 @@ describe("chat sockets: who may connect", () => {
     await sendRest(owner, group.id, { client_id: "after", body: "bob is gone" });
     expect((await c.socket.next("message")).message.body).toBe("bob is gone");
     expect(c.socket.closeCode).toBeNull();
-    c.socket.close();
+    await c.socket.end();
   });
 });
 
@@ -89,7 +89,7 @@ describe("chat sockets: hostile frames", () => {
     expect(await socket.next("ack")).toEqual({ type: "ack", client_id: "good", seq: 1 });
     socket.send({ type: "ping" });
     expect(await socket.next("pong")).toEqual({ type: "pong" });
-    socket.close();
+    await socket.end();
   });
 
   it("frames over the per-socket rate get RATE_LIMITED error frames, not a close", async ({ expect }) => {
@@ -103,7 +103,7 @@ describe("chat sockets: hostile frames", () => {
     socket.send({ type: "send", client_id: "after-limit", body: "ok" });
     expect(await socket.next("ack")).toMatchObject({ client_id: "after-limit" });
     expect(socket.closeCode).toBeNull();
-    socket.close();
+    await socket.end();
   });
 });
 
@@ -115,7 +115,7 @@ describe("chat sockets: delivery guarantees", () => {
     for (let i = 1; i <= 3; i++) await sendRest(alice, group.id, { client_id: `before-${i}`, body: `m${i}` });
     const seen: number[] = [];
     while (seen.length < 3) seen.push((await first.socket.next("message")).message.seq);
-    first.socket.close();
+    await first.socket.end();
     await first.socket.closed();
 
     for (let i = 4; i <= 7; i++) await sendRest(alice, group.id, { client_id: `while-away-${i}`, body: `m${i}` });
@@ -127,7 +127,7 @@ describe("chat sockets: delivery guarantees", () => {
     expect((await again.socket.next("message", (f) => f.message.seq === 8)).message.body).toBe("m8");
     const all = [...seen, ...replayed, 8];
     expect(all).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    again.socket.close();
+    await again.socket.end();
   });
 
   it("a room that restarts loses no acknowledged message; clients resume with since_seq", async ({ expect }) => {
@@ -157,6 +157,6 @@ describe("chat sockets: delivery guarantees", () => {
     expect(await sendRest(alice, group.id, { client_id: "d-5", body: "again" })).toMatchObject({ status: 200, message: { seq: seqOf.get("d-5"), body: "durable 5" } });
     const page = await json<Page>(await api(bob, "GET", `/v1/conversations/${group.id}/messages?limit=100`), 200);
     expect(page.messages).toHaveLength(21);
-    resumed.socket.close();
+    await resumed.socket.end();
   });
 });
