@@ -11,6 +11,8 @@ export const DEFAULT_REALTIMEKIT_API_BASE = "https://api.realtime.cloudflare.com
 export const DEFAULT_STUN_URLS = ["stun:stun.cloudflare.com:3478"];
 export const DEFAULT_TURN_TTL_SECONDS = 3600;
 export const DEFAULT_REALTIMEKIT_PRESET = "group_call_participant";
+/** Every call to Cloudflare is bounded, so a slow upstream cannot hold a call room (or a request) hostage. */
+export const UPSTREAM_TIMEOUT_MS = 8000;
 
 /** The vars and secrets read here; every field optional so a copy of env with fewer works. */
 export interface CallsConfigEnv {

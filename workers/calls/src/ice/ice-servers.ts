@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { IceServer, IceServersResponse } from "../../../../lib/contracts/calls";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
-import type { IceMode } from "../config";
+import { UPSTREAM_TIMEOUT_MS, type IceMode } from "../config";
 import { turnRestCredential } from "./turn-rest";
 
 /** Cloudflare's generate-ice-servers answer (201): `{ iceServers: [{ urls, username?, credential? }] }`. */
@@ -33,6 +33,7 @@ async function cloudflareTurn(mode: Extract<IceMode, { kind: "cloudflare" }>, us
       method: "POST",
       headers: { authorization: `Bearer ${mode.apiToken}`, "content-type": "application/json" },
       body: JSON.stringify({ ttl: mode.ttlSeconds }),
+      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
     });
   } catch {
     log({ event: "provider_failure", provider: "turn", operation: "generate-ice-servers", status: 0, request_id: requestId }, "error");

@@ -281,7 +281,7 @@ export class CallRoom extends DurableObject<CallsEnv> {
     closeSockets(socketsOf(this.ctx, userId), SIGNALING_CLOSE.left, why);
     broadcast(this.ctx, { type: "participant_left", user_id: userId }, userId);
     const closing = recordSfu(state, userId, { kind: "forget_user" });
-    this.ctx.waitUntil(this.closeSfuTracks(closing, requestId));
+    await this.closeSfuTracks(closing, requestId);
     if (isOneToOne(state) || presentUserIds(state).length === 0) return this.finish(state, reasonOnLastLeave(state), requestId);
     await this.commit(state);
     return callView(state);
@@ -302,7 +302,7 @@ export class CallRoom extends DurableObject<CallsEnv> {
     const ctx = { requestId };
     await notifyMembers(this.env, ctx, state, "ended", Object.keys(state.participants));
     await notifyMembers(this.env, ctx, state, "missed", missed);
-    this.ctx.waitUntil(this.closeSfuTracks(sfuLeftovers, requestId));
+    await this.closeSfuTracks(sfuLeftovers, requestId);
     return callView(state);
   }
 

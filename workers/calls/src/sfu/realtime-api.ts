@@ -1,7 +1,7 @@
 import { sfuAnswerSchema, type SfuAnswer } from "../../../../lib/contracts/calls";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
-import type { GroupProvider } from "../config";
+import { UPSTREAM_TIMEOUT_MS, type GroupProvider } from "../config";
 
 type SfuConfig = Extract<GroupProvider, { kind: "sfu" }>;
 
@@ -23,6 +23,7 @@ export async function callRealtime(
       method: request.method,
       headers: { authorization: `Bearer ${config.appSecret}`, "content-type": "application/json" },
       body: JSON.stringify(request.body),
+      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
     });
   } catch {
     log({ event: "provider_failure", provider: "sfu", operation: request.operation, status: 0, request_id: requestId }, "error");

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
-import type { GroupProvider } from "../config";
+import { UPSTREAM_TIMEOUT_MS, type GroupProvider } from "../config";
 
 type KitConfig = Extract<GroupProvider, { kind: "realtimekit" }>;
 
@@ -16,6 +16,7 @@ async function callKit<T>(config: KitConfig, path: string, body: unknown, schema
       method: "POST",
       headers: { authorization: `Basic ${btoa(`${config.orgId}:${config.apiKey}`)}`, "content-type": "application/json" },
       body: JSON.stringify(body),
+      signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
     });
   } catch {
     log({ event: "provider_failure", provider: "realtimekit", operation, status: 0, request_id: requestId }, "error");
