@@ -1,7 +1,9 @@
 import type { z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { errorEnvelopeSchema, type ErrorStatus } from "../../../../lib/errors";
 import { authenticate } from "../middleware/authenticate";
 import { byUser, rateLimit } from "../middleware/rate-limit";
+import type { GatewayBindings } from "../types";
 
 /** A JSON request body for `createRoute`. */
 export function jsonBody<T extends z.ZodType>(schema: T) {
@@ -35,10 +37,10 @@ export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
 }
 
 /** Spread into `createRoute` for routes that need an access token: verification, then per-user limits. */
-export const authed = {
+export const authed: { security: { bearer: string[] }[]; middleware: MiddlewareHandler<GatewayBindings>[] } = {
   security: [{ bearer: [] }],
   middleware: [
     authenticate(),
     rateLimit({ binding: (env) => env.RATE_LIMIT_USER, key: byUser, keyKind: "user", scope: "user" }),
   ],
-} as const;
+};
