@@ -1,0 +1,51 @@
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { emailJobSchema, pushJobSchema, QUEUE_MESSAGE_MAX_BYTES } from "../../lib/contracts/queues";
+import auth from "../../workers/auth/src/index";
+import { messagePushJobs } from "../../workers/chat/src/rooms/push-jobs";
+import { uniqueEmail } from "../helpers/auth";
+import { runBatch } from "./support";
+
+const bytes = (body: unknown) => new TextEncoder().encode(JSON.stringify(body)).length;
+const max = (n: number, c = "x") => c.repeat(n);
+
+describe("queue limits (128 KB per message, 100 per batch)", () => {
+  it("the largest body every producer schema admits stays far below 128 KB", async ({ expect }) => {
+    const envelope = { idempotency_key: max(128), request_id: max(128) };
+    const largest = [
+      emailJobSchema.parse({ ...envelope, kind: "verify_email", to: `${max(64)}@${max(180)}.com`, username: max(64), token: max(256) }),
+      emailJobSchema.parse({ ...envelope, kind: "password_reset", to: `${max(64)}@${max(180)}.com`, username: max(64), token: max(256) }),
+      pushJobSchema.parse({ ...envelope, kind: "message", user_id: max(64), conversation_id: max(64), seq: Number.MAX_SAFE_INTEGER, sender_id: max(64) }),
+      pushJobSchema.parse({ ...envelope, kind: "incoming_call", user_id: max(64), call_id: max(64), conversation_id: max(64), caller_id: max(64), call_type: "video" }),
+      pushJobSchema.parse({ ...envelope, kind: "prekeys_low", user_id: max(64), device_id: max(128), remaining: 0 }),
+    ];
+    for (const body of largest) expect(bytes(body)).toBeLessThan(2 * 1024);
+    expect(2 * 1024).toBeLessThan(QUEUE_MESSAGE_MAX_BYTES);
+  });
+
+  it("the chat producer's message wake-ups carry ids only, never the message text", async ({ expect }) => {
+    const secret = "the plaintext nobody outside the conversation may see";
+    const jobs = messagePushJobs(
+      {
+        id: crypto.randomUUID(), conversation_id: crypto.randomUUID(), seq: 9, sender_id: crypto.randomUUID(), client_id: "c1",
+        content_type: "text/plain", body: secret, ciphertext: null, attachments: [], reply_to_seq: null, reactions: [],
+        created_at: new Date().toISOString(), edited_at: null, deleted: false,
+      },
+      [crypto.randomUUID()],
+      "req",
+    );
+    expect(jobs).toHaveLength(1);
+    for (const job of jobs) {
+      expect(JSON.stringify(job)).not.toContain(secret);
+      expect(bytes(job)).toBeLessThan(1024);
+    }
+  });
+
+  it("the EMAIL consumer handles a full batch of 100 messages", async ({ expect }) => {
+    const jobs = Array.from({ length: 100 }, (_, i) => ({
+      kind: "verify_email", idempotency_key: `verify_email:${crypto.randomUUID()}`, request_id: `r${i}`, to: uniqueEmail("batch"), username: `u${i}`, token: `t${i}-${crypto.randomUUID()}`,
+    }));
+    const run = await runBatch("secureconnect-email", auth.queue, env, jobs);
+    expect(run.explicitAcks).toEqual(run.ids);
+  });
+});
