@@ -3,7 +3,7 @@
 // `startBaseline()` runs the PartyServer baseline (bench/baseline) in its own `wrangler dev`: see
 // bench/RESULTS.md for why it cannot share the stack's workerd under wrangler 4.86.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -61,12 +61,43 @@ async function waitForHealth(url, child, output, deadlineMs) {
   throw new Error(`stack did not become healthy in time\n${output.join("").slice(-4000)}`);
 }
 
+const RATELIMIT_BLOCK = /^\[\[ratelimits\]\]\s*\n((?:[^\[\n][^\n]*\n?)*)/gm;
+
+/**
+ * wrangler 4.86 binds `[[ratelimits]]` only in the FIRST worker of a multi-config `wrangler dev`; in
+ * the others the binding is undefined (so, e.g., register answers 500). For every later config that
+ * declares one, this writes a gitignored sibling copy in which each ratelimit binding becomes a
+ * service binding to bench/shims/ratelimit (same limit per period per key). Returns the configs to
+ * run and whether the shim is needed.
+ */
+function withRateLimitShim(configs) {
+  let needed = false;
+  const out = configs.map((config, index) => {
+    const source = readFileSync(path.join(root, config), "utf8");
+    if (index === 0 || !RATELIMIT_BLOCK.test(source)) return config;
+    RATELIMIT_BLOCK.lastIndex = 0;
+    needed = true;
+    const replaced = source.replace(RATELIMIT_BLOCK, (_block, body) => {
+      const name = /name\s*=\s*"([^"]+)"/.exec(body)?.[1];
+      const namespace = /namespace_id\s*=\s*"([^"]+)"/.exec(body)?.[1] ?? "0";
+      const limit = Number(/limit\s*=\s*(\d+)/.exec(body)?.[1] ?? "0");
+      const period = Number(/period\s*=\s*(\d+)/.exec(body)?.[1] ?? "60");
+      if (!name) throw new Error(`unreadable [[ratelimits]] block in ${config}`);
+      return `[[services]]\nbinding = "${name}"\nservice = "secureconnect-bench-ratelimit"\nentrypoint = "RateLimit"\nprops = { namespace = "${namespace}", limit = ${limit}, period = ${period} }\n`;
+    });
+    const copy = path.join(path.dirname(config), ".wrangler-dev.bench.toml");
+    writeFileSync(path.join(root, copy), replaced);
+    return copy;
+  });
+  return needed ? [...out, "bench/shims/ratelimit/wrangler.toml"] : out;
+}
+
 /** The whole stack as `npm run dev` runs it (gateway first), fresh state, free port. */
 export async function startStack(options = {}) {
   ensureDevVars();
-  const persistDir = mkdtempSync(path.join(tmpdir(), "sc-bench-"));
+  const persistDir = options.persistDir ?? mkdtempSync(path.join(tmpdir(), "sc-bench-"));
   migrate(persistDir);
-  return startWrangler(STACK_CONFIGS, persistDir, options);
+  return startWrangler(withRateLimitShim(STACK_CONFIGS), persistDir, { ...options, keepState: options.persistDir !== undefined });
 }
 
 /** The broadcast-only PartyServer room, same wrangler and workerd version and flags, its own process. */
@@ -78,8 +109,8 @@ export async function startBaseline(options = {}) {
 /**
  * @param {string[]} configs
  * @param {string} persistDir
- * @param {{ logLevel?: string }} options
- * @returns {Promise<{ url: string, startupMs: number, output: string[], stop: () => Promise<void> }>}
+ * @param {{ logLevel?: string, keepState?: boolean }} options (keepState: the caller owns persistDir)
+ * @returns {Promise<{ url: string, startupMs: number, output: string[], persistDir: string, stop: () => Promise<void> }>}
  */
 async function startWrangler(configs, persistDir, options) {
   const port = await freePort();
@@ -125,7 +156,7 @@ async function startWrangler(configs, persistDir, options) {
         });
       });
     }
-    rmSync(persistDir, { recursive: true, force: true });
+    if (!options.keepState) rmSync(persistDir, { recursive: true, force: true });
   };
-  return { url, startupMs, output, stop };
+  return { url, startupMs, output, persistDir, stop };
 }
