@@ -4,6 +4,7 @@ import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import type { RpcContext } from "../../../lib/rpc";
 import { sendVerification } from "./email-flows";
+import { keyRing } from "./keys";
 import { burnPasswordCheck, hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./password";
 import { withRepos } from "./repos";
 import { openSession } from "./sessions";
@@ -16,6 +17,8 @@ export async function register(env: AuthEnv, ctx: RpcContext, input: unknown, me
   const body = parseInput(registerSchema, input);
   const meta = parseInput(clientMetaSchema, metaInput ?? {});
   await throttle(env, ctx, "register", { account: normalisedEmail(body.email) });
+  // A misconfigured key ring must fail before the account exists, or a retry would meet CONFLICT.
+  await keyRing(env.JWT_SIGNING_KEYS);
   const passwordHash = await hashPassword(body.password);
   return withRepos(env, async (repos) => {
     const created = await repos.users.create({

@@ -10,7 +10,7 @@ import { randomToken, sha256Hex } from "../../../lib/ids";
 import { describeError, log } from "../../../lib/log";
 import type { RpcContext } from "../../../lib/rpc";
 import { requireCaller } from "./caller";
-import { enqueueEmail } from "./email-jobs";
+import { enqueueEmail, requireEmailDelivery } from "./email-jobs";
 import { isoIn, RESET_PASSWORD_TOKEN_TTL_MS, VERIFY_EMAIL_TOKEN_TTL_MS } from "./lifetimes";
 import { hashPassword } from "./password";
 import { withRepos, type AuthRepos } from "./repos";
@@ -51,6 +51,7 @@ export async function verifyEmail(env: AuthEnv, ctx: RpcContext, input: unknown)
 export async function resendVerification(env: AuthEnv, ctx: RpcContext): Promise<void> {
   const caller = requireCaller(ctx);
   await throttle(env, ctx, "resend_verification", { account: caller.userId });
+  requireEmailDelivery(env);
   await withRepos(env, async (repos) => {
     const user = await repos.users.findById(caller.userId);
     if (!user) throw new AppError("UNAUTHORIZED", "A signed-in caller is required.");
@@ -70,6 +71,7 @@ export async function forgotPassword(
 ): Promise<void> {
   const { email } = parseInput(forgotPasswordSchema, input);
   await throttle(env, ctx, "forgot_password", { account: email.trim().toLowerCase() });
+  requireEmailDelivery(env);
   const work = withRepos(env, async (repos) => {
       const user = await repos.users.findByEmail(email);
       if (!user) return;

@@ -4,7 +4,17 @@
  * redelivered message is recognised without the key revealing the token.
  */
 import { emailJobSchema, type EmailJob } from "../../../lib/contracts/queues";
+import { AppError } from "../../../lib/errors";
 import { describeError, log } from "../../../lib/log";
+import { emailConfigured } from "./email/config";
+
+/**
+ * For endpoints whose whole point is an email (forgot-password, resend-verification): without a
+ * configured provider in production they answer 503 rather than queue mail nobody will send.
+ */
+export function requireEmailDelivery(env: AuthEnv): void {
+  if (!emailConfigured(env)) throw new AppError("SERVICE_UNAVAILABLE", "Email delivery is not configured.");
+}
 
 export interface EmailTokenJob {
   kind: EmailJob["kind"];
@@ -16,10 +26,15 @@ export interface EmailTokenJob {
 }
 
 /**
- * Queues the email. A queue outage does not fail the request that caused it (the account exists
- * and `resend-verification` / `forgot-password` can be retried); it is logged instead.
+ * Queues the email. A queue outage, or (production) a missing email provider, does not fail the
+ * request that caused it: the account exists and `resend-verification` can be retried once mail
+ * works. Both are logged instead.
  */
 export async function enqueueEmail(env: AuthEnv, job: EmailTokenJob): Promise<void> {
+  if (!emailConfigured(env)) {
+    log({ event: "config_missing", feature: "email", missing: ["SMTP settings"], request_id: job.requestId }, "warn");
+    return;
+  }
   const body = emailJobSchema.parse({
     kind: job.kind,
     to: job.to,

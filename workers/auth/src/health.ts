@@ -1,23 +1,39 @@
-import { missingConfig, type ServiceHealth } from "../../../lib/contracts/health";
+import { missingConfig, type HealthCheck, type ServiceHealth } from "../../../lib/contracts/health";
 import { AppError } from "../../../lib/errors";
-import { log } from "../../../lib/log";
+import { describeError, log } from "../../../lib/log";
 import type { RpcContext } from "../../../lib/rpc";
 import { keyRing } from "./keys";
+import { withRepos } from "./repos";
 
 const REQUIRED_SECRETS = ["JWT_SIGNING_KEYS"] as const;
 
-/** The auth worker is healthy when its signing key ring is present and parses. */
+/** The auth worker is healthy when its signing key ring is present and parses; plus the database. */
 export async function authHealth(env: AuthEnv, ctx: RpcContext): Promise<ServiceHealth> {
+  return { service: await signingHealth(env, ctx), database: await databaseHealth(env, ctx) };
+}
+
+/** A cheap indexed read; the reason given is generic (driver messages can carry SQL), the log has it. */
+async function databaseHealth(env: AuthEnv, ctx: RpcContext): Promise<HealthCheck> {
+  try {
+    await withRepos(env, (repos) => repos.users.findById("health-probe"));
+    return { status: "ok" };
+  } catch (err) {
+    log({ event: "unhandled_error", where: "auth.health.database", error: describeError(err), request_id: ctx.requestId }, "error");
+    return { status: "error", reason: "the database did not answer" };
+  }
+}
+
+async function signingHealth(env: AuthEnv, ctx: RpcContext): Promise<HealthCheck> {
   const missing = missingConfig(env, REQUIRED_SECRETS);
   if (missing.length > 0) {
     log({ event: "config_missing", feature: "auth", missing, request_id: ctx.requestId }, "warn");
-    return { service: { status: "error", reason: "required secret missing", missing } };
+    return { status: "error", reason: "required secret missing", missing };
   }
   try {
     await keyRing(env.JWT_SIGNING_KEYS);
   } catch (err) {
-    if (err instanceof AppError) return { service: { status: "error", reason: "JWT_SIGNING_KEYS is not a valid key ring" } };
+    if (err instanceof AppError) return { status: "error", reason: "JWT_SIGNING_KEYS is not a valid key ring" };
     throw err;
   }
-  return { service: { status: "ok" } };
+  return { status: "ok" };
 }
