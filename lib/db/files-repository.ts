@@ -93,10 +93,16 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
       return current?.status === "completed" ? current : null;
     },
     async markDeleted(fileId, now = nowIso()) {
-      const current = await get(fileId);
-      if (!current || current.status === "deleted") return null;
-      const fromCompleted = current.status === "completed";
-      return transitionFile({ fileId, from: current.status, to: "deleted", now, usedDelta: fromCompleted ? -1 : 0, reservedDelta: fromCompleted ? 0 : -1 });
+      // Which counter to release depends on the status, read first; if a concurrent completion
+      // moves the file between our read and our guarded transition, re-read and try again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const current = await get(fileId);
+        if (!current || current.status === "deleted") return null;
+        const fromCompleted = current.status === "completed";
+        const moved = await transitionFile({ fileId, from: current.status, to: "deleted", now, usedDelta: fromCompleted ? -1 : 0, reservedDelta: fromCompleted ? 0 : -1 });
+        if (moved) return moved;
+      }
+      return null;
     },
     listByOwner: (ownerId, { limit, status, before }) =>
       db

@@ -68,6 +68,18 @@ export function filesContract(open: OpenDb): void {
       expect(await db.files.getQuota(user.id, 0)).toMatchObject({ usedBytes: 400, reservedBytes: 0 });
     });
 
+    it("a delete racing a completion releases exactly what was taken", async () => {
+      const user = await makeUser(db);
+      const created = await db.files.createUpload(upload(user.id, 250), 1000);
+      if (!created.ok) throw new Error("upload refused");
+      const [, deleted] = await Promise.all([
+        using(open, (conn) => conn.files.markCompleted(created.file.id)),
+        using(open, (conn) => conn.files.markDeleted(created.file.id)),
+      ]);
+      expect(deleted?.status).toBe("deleted");
+      expect(await db.files.getQuota(user.id, 0)).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
+    });
+
     it("deleting an unfinished upload releases its reservation; standalone commit/release are guarded", async () => {
       const user = await makeUser(db);
       const created = await db.files.createUpload(upload(user.id, 300), 1000);
