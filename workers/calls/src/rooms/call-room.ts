@@ -159,7 +159,9 @@ export class CallRoom extends DurableObject<CallsEnv> {
         const state = structuredClone(requireInvitee(await this.load(), userId, "end"));
         if (state.status === "ended") return callView(state);
         requireMayEnd(state, userId);
-        return this.finish(state, isOneToOne(state) ? reasonOnLastLeave(state) : "ended_by_initiator", requestId);
+        // Before anybody answered, hanging up is a cancel (the callees missed it) in any call.
+        const reason = isOneToOne(state) || !state.startedAt ? reasonOnLastLeave(state) : "ended_by_initiator";
+        return this.finish(state, reason, requestId);
       }),
     );
   }

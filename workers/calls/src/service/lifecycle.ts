@@ -1,4 +1,4 @@
-import { CALL_LIMITS, initiateCallBodySchema, type CallJoinResponse, type CallView } from "../../../../lib/contracts/calls";
+import { CALL_LIMITS, initiateCallBodySchema, type CallJoinResponse, type CallView, type IceServer } from "../../../../lib/contracts/calls";
 import { AppError, detailsFromZod } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
 import { unwrap } from "../../../../lib/result";
@@ -16,13 +16,12 @@ async function requireMember(env: Env, ctx: AuthedContext, conversationId: strin
 }
 
 /** What a caller (initiate) or callee (join) receives: the call, ICE servers, and RealtimeKit access for group calls. */
-async function joinAnswer(env: Env, ctx: AuthedContext, call: CallView): Promise<CallJoinResponse> {
-  const ice = await iceServersFor(iceMode(env), ctx.userId, ctx.requestId);
+async function joinAnswer(env: Env, ctx: AuthedContext, call: CallView, iceServers: IceServer[]): Promise<CallJoinResponse> {
   const provider = groupProvider(env);
   const group = call.participants.length > 2;
-  if (provider.kind !== "realtimekit" || !group) return { call, ice_servers: ice.ice_servers };
+  if (provider.kind !== "realtimekit" || !group) return { call, ice_servers: iceServers };
   const realtimekit = await realtimeKitTokenFor(env, provider, ctx, call.id);
-  return { call, ice_servers: ice.ice_servers, realtimekit };
+  return { call, ice_servers: iceServers, realtimekit };
 }
 
 /**
@@ -37,6 +36,8 @@ export async function initiate(env: Env, ctx: AuthedContext, input: unknown): Pr
   const { userIds } = unwrap(await env.CHAT.members(ctx, body.conversation_id));
   if (!userIds.some((id) => id !== ctx.userId)) throw new AppError("CONFLICT", "There is nobody else in this conversation to call.");
 
+  // ICE first: a caller who cannot get media credentials should not set anybody's phone ringing.
+  const ice = await iceServersFor(iceMode(env), ctx.userId, ctx.requestId);
   const callId = newId();
   const line = roomOf(env, `line:${body.conversation_id}`);
   const claim = await line.claimLine(callId);
@@ -58,13 +59,20 @@ export async function initiate(env: Env, ctx: AuthedContext, input: unknown): Pr
     await line.releaseLine(callId);
     throw err;
   }
-  return joinAnswer(env, ctx, call);
+  try {
+    return await joinAnswer(env, ctx, call, ice.ice_servers);
+  } catch (err) {
+    // The caller never learns this call's id: hang it up rather than leave it ringing.
+    await roomOf(env, callId).end(ctx.userId, ctx.requestId);
+    throw err;
+  }
 }
 
 export async function join(env: Env, ctx: AuthedContext, input: { callId: unknown }): Promise<CallJoinResponse> {
   const callId = parseCallId(input.callId);
+  const ice = await iceServersFor(iceMode(env), ctx.userId, ctx.requestId);
   const call = unwrap(await roomOf(env, callId).join(ctx.userId, ctx.requestId));
-  return joinAnswer(env, ctx, call);
+  return joinAnswer(env, ctx, call, ice.ice_servers);
 }
 
 export type SimpleTransition = "decline" | "leave" | "end";
