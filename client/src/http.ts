@@ -1,0 +1,61 @@
+import type { AuthSession } from "./auth-session";
+import { ApiError } from "./errors";
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+export type QueryValues = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  body?: unknown;
+  query?: QueryValues;
+  /** Send the bearer token and recover from a 401 with one refresh (default true). */
+  auth?: boolean;
+  headers?: Record<string, string>;
+}
+
+/** JSON over fetch with the API's conventions: error envelope → ApiError, bearer auth, refresh on 401. */
+export class Http {
+  constructor(
+    readonly baseUrl: string,
+    private readonly session: AuthSession,
+    private readonly fetchImpl: FetchLike,
+  ) {}
+
+  url(path: string, query?: QueryValues): string {
+    const url = new URL(path, this.baseUrl);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  /** Resolves with the parsed JSON body (undefined for 204). */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const auth = options.auth ?? true;
+    const token = auth ? await this.session.accessToken() : null;
+    if (auth && !token) throw new ApiError(401, "UNAUTHORIZED", "Not signed in.");
+    let res = await this.send(method, path, options, token);
+    if (res.status === 401 && token) {
+      // Drain before retrying so the connection can be reused.
+      await res.body?.cancel().catch(() => undefined);
+      res = await this.send(method, path, options, await this.session.recover(token));
+    }
+    if (!res.ok) throw await ApiError.fromResponse(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, token: string | null): Promise<Response> {
+    const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
+    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+    if (token) headers.Authorization = `Bearer ${token}`;
+    try {
+      return await this.fetchImpl(this.url(path, options.query), {
+        method,
+        headers,
+        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      });
+    } catch (err) {
+      throw new ApiError(0, "NETWORK_ERROR", err instanceof Error ? err.message : "Network request failed.");
+    }
+  }
+}

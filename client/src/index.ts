@@ -1,0 +1,133 @@
+import { AuthSession, type StoredTokens } from "./auth-session";
+import { CallSession } from "./call-session";
+import { ChatConnection } from "./chat-connection";
+import { ApiError } from "./errors";
+import { Http, type FetchLike } from "./http";
+import type { WebSocketConstructor } from "./managed-socket";
+import { restApi, type RestApi } from "./rest";
+import type { IceServer, TokenPair } from "./types";
+import { uploadFile, type UploadOptions, type UploadSource } from "./uploads";
+
+export { ApiError } from "./errors";
+export { AuthSession, type StoredTokens } from "./auth-session";
+export { ChatConnection, type ChatEvents, type SendInput } from "./chat-connection";
+export { CallSession, type CallEvents } from "./call-session";
+export { ManagedSocket, backoffDelay, type SocketState, type WebSocketConstructor, type WebSocketLike } from "./managed-socket";
+export { Outbox, SendRejected, newClientId, type Delivered } from "./outbox";
+export { fromBlob, type UploadSource, type UploadOptions } from "./uploads";
+export type * from "./types";
+
+export interface ClientOptions {
+  /** The API origin, e.g. "http://127.0.0.1:8787" (sockets use the same host over ws/wss). */
+  baseUrl: string;
+  /** Defaults to the global fetch. */
+  fetch?: FetchLike;
+  /** Defaults to the global WebSocket; pass `ws`'s class in Node < 22. */
+  WebSocket?: WebSocketConstructor;
+  /** Resume a stored session (see `onTokens` to keep it up to date). */
+  tokens?: StoredTokens;
+  /** Called after sign-in, every refresh (tokens rotate!) and sign-out (null): persist them here. */
+  onTokens?: (tokens: StoredTokens | null) => void;
+  /** Chat socket tuning (defaults: ping every 20 s, dead after 10 s of silence, backoff 0.5 s → 15 s). */
+  heartbeatMs?: number;
+  heartbeatTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}
+
+export interface CallOptions {
+  localStream: MediaStream;
+  createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  iceServers?: IceServer[];
+}
+
+/** The SecureConnect client: typed REST routes, auth with automatic refresh, chat sockets, uploads, calls. */
+export class SecureConnectClient {
+  readonly session: AuthSession;
+  readonly api: RestApi;
+  private readonly http: Http;
+  private readonly fetchImpl: FetchLike;
+  private readonly WebSocketImpl: WebSocketConstructor | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    this.session = new AuthSession((refreshToken) =>
+      this.http.request<TokenPair>("POST", "/v1/auth/refresh", { body: { refresh_token: refreshToken }, auth: false }),
+    );
+    this.http = new Http(options.baseUrl, this.session, this.fetchImpl);
+    if (options.tokens) this.session.set(options.tokens);
+    if (options.onTokens) this.session.onChange(options.onTokens);
+    this.api = restApi(this.http, this.session);
+  }
+
+  /** The signed-in user's id (from the last token answer), if known. */
+  get userId(): string | undefined {
+    return this.session.current?.user?.id;
+  }
+
+  /** Opens a conversation's live connection (resuming after `sinceSeq` if given). */
+  chat(conversationId: string, options: { sinceSeq?: number } = {}): ChatConnection {
+    return new ChatConnection({
+      conversationId,
+      ...(options.sinceSeq !== undefined ? { sinceSeq: options.sinceSeq } : {}),
+      selfId: () => this.userId,
+      socketUrl: (query) => this.socketUrl("/v1/ws/chat", query),
+      WebSocket: this.requireWebSocket(),
+      heartbeatMs: this.options.heartbeatMs ?? 20_000,
+      heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 10_000,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      backoff: this.options.backoff ?? { initialMs: 500, maxMs: 15_000 },
+      isFatal: isSignedOut,
+    });
+  }
+
+  /** Presigned upload: reserve → PUT → complete. The returned file's id goes into `attachments`. */
+  upload(source: UploadSource, options: UploadOptions = {}) {
+    return uploadFile(this.api, this.fetchImpl, source, options);
+  }
+
+  /** Starts a 1:1 call in a conversation (it rings until the other side accepts). */
+  startCall(conversationId: string, options: CallOptions, type: "audio" | "video" = "video"): Promise<CallSession> {
+    return CallSession.start(this.callOptions(options), conversationId, type);
+  }
+
+  /** Accepts a ringing call and connects media. */
+  acceptCall(callId: string, options: CallOptions): Promise<CallSession> {
+    return CallSession.accept(this.callOptions(options), callId);
+  }
+
+  /** A socket URL with a fresh single-use ticket (tickets keep tokens out of URLs and logs). */
+  async socketUrl(path: string, query: Record<string, string>): Promise<string> {
+    const { ticket } = await this.api.ws.ticket();
+    const url = new URL(this.http.url(path, { ...query, ticket }));
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    return url.toString();
+  }
+
+  private callOptions(options: CallOptions) {
+    const selfId = this.userId;
+    if (!selfId) throw new ApiError(401, "UNAUTHORIZED", "Sign in before calling.");
+    const createPeerConnection = options.createPeerConnection ?? ((config: RTCConfiguration) => new RTCPeerConnection(config));
+    return {
+      api: this.api,
+      selfId,
+      createPeerConnection,
+      localStream: options.localStream,
+      socketUrl: (query: Record<string, string>) => this.socketUrl("/v1/ws/signaling", query),
+      WebSocket: this.requireWebSocket(),
+      ...(options.iceServers ? { iceServers: options.iceServers } : {}),
+      isFatal: isSignedOut,
+    };
+  }
+
+  private requireWebSocket(): WebSocketConstructor {
+    if (!this.WebSocketImpl) throw new Error("No WebSocket implementation: pass `WebSocket` (e.g. from the `ws` package).");
+    return this.WebSocketImpl;
+  }
+}
+
+/** A socket whose ticket cannot be had because the session is gone should stop retrying. */
+function isSignedOut(error: unknown): boolean {
+  return error instanceof ApiError && (error.status === 401 || error.status === 403);
+}

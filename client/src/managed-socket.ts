@@ -1,0 +1,205 @@
+/** Handler types compared bivariantly, so the DOM's and the `ws` package's sockets both fit. */
+type Handler<E> = { bivarianceHack(event: E): void }["bivarianceHack"];
+
+/** The part of the WebSocket API the client uses: the browser's, React Native's and `ws` all have it. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type SocketState = "connecting" | "open" | "reconnecting" | "closed";
+
+export interface BackoffOptions {
+  initialMs: number;
+  maxMs: number;
+}
+
+export interface ManagedSocketOptions {
+  /** Builds the URL for the next attempt (a fresh single-use ticket each time). */
+  url: () => Promise<string>;
+  WebSocket: WebSocketConstructor;
+  /** Send `{"type":"ping"}` this often; a socket silent for `heartbeatTimeoutMs` after a ping is dead. */
+  heartbeatMs: number;
+  heartbeatTimeoutMs: number;
+  /** An attempt that has not opened after this long is abandoned and retried. */
+  connectTimeoutMs: number;
+  backoff: BackoffOptions;
+  onOpen: () => void;
+  onFrame: (frame: unknown) => void;
+  onState: (state: SocketState, detail: { code?: number; reason?: string; error?: unknown }) => void;
+  /** Close codes after which retrying is pointless (removed from the conversation, call ended). */
+  finalCloseCodes: readonly number[];
+  /** Errors from `url()` after which retrying is pointless (e.g. signed out). */
+  isFatal: (error: unknown) => boolean;
+}
+
+const PING = '{"type":"ping"}';
+
+/** Delay before reconnect attempt `attempt` (0-based): exponential, capped, with full jitter in its upper half. */
+export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 20));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * One logical connection over a series of WebSockets: reconnects with backoff after drops, detects
+ * dead sockets with a heartbeat, and can be told to retry at once (e.g. when the device is back online).
+ */
+export class ManagedSocket {
+  private ws: WebSocketLike | null = null;
+  private attempt = 0;
+  private stopped = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  private deadline: ReturnType<typeof setTimeout> | null = null;
+  state: SocketState = "connecting";
+
+  constructor(private readonly options: ManagedSocketOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  /** True when the text went out on an open socket. */
+  send(text: string): boolean {
+    if (this.state !== "open" || !this.ws || this.ws.readyState !== 1) return false;
+    this.ws.send(text);
+    return true;
+  }
+
+  /** Drops the current socket (if any) and connects again now, skipping the backoff wait. */
+  reconnectNow(): void {
+    if (this.stopped) return;
+    this.attempt = 0;
+    this.drop(undefined, "reconnect requested", false);
+    this.setState("reconnecting", {});
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    void this.connect();
+  }
+
+  /** Simulates a network failure on the current socket (tests, and `offline` events). */
+  kill(): void {
+    this.drop(4000, "killed", true);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.detach(1000, "closed by client");
+    this.setState("closed", { code: 1000 });
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped || this.ws) return;
+    let url: string;
+    try {
+      url = await this.options.url();
+    } catch (error) {
+      if (this.options.isFatal(error)) return this.finish({ error });
+      return this.scheduleRetry({ error });
+    }
+    if (this.stopped || this.ws) return;
+    const ws = new this.options.WebSocket(url);
+    this.ws = ws;
+    // A socket stuck connecting (no network, dead route) counts as a failed attempt.
+    const connectTimer = setTimeout(() => {
+      if (this.ws === ws && this.state !== "open") this.drop(4000, "connect timeout", true);
+    }, this.options.connectTimeoutMs);
+    ws.onopen = () => {
+      clearTimeout(connectTimer);
+      if (this.ws !== ws) return;
+      this.attempt = 0;
+      this.setState("open", {});
+      this.startHeartbeat();
+      this.options.onOpen();
+    };
+    ws.onmessage = (event) => {
+      if (this.ws !== ws) return;
+      this.alive();
+      if (typeof event.data !== "string") return;
+      try {
+        this.options.onFrame(JSON.parse(event.data));
+      } catch {
+        // Not JSON: not one of our frames; ignore it.
+      }
+    };
+    ws.onerror = () => undefined; // the close event that follows carries what matters
+    ws.onclose = (event) => {
+      clearTimeout(connectTimer);
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.stopHeartbeat();
+      if (this.options.finalCloseCodes.includes(event.code)) return this.finish({ code: event.code, reason: event.reason });
+      this.scheduleRetry({ code: event.code, reason: event.reason });
+    };
+  }
+
+  private drop(code: number | undefined, reason: string, retry: boolean): void {
+    if (!this.ws) return;
+    this.detach(code, reason);
+    if (retry) this.scheduleRetry({ reason });
+  }
+
+  private detach(code: number | undefined, reason: string): void {
+    const ws = this.ws;
+    this.ws = null;
+    this.stopHeartbeat();
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.onerror = () => undefined;
+    try {
+      ws.close(code ?? 1000, reason);
+    } catch {
+      // Already closing.
+    }
+  }
+
+  private scheduleRetry(detail: { code?: number; reason?: string; error?: unknown }): void {
+    if (this.stopped) return;
+    this.setState("reconnecting", detail);
+    const delay = backoffDelay(this.attempt, this.options.backoff);
+    this.attempt += 1;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  private finish(detail: { code?: number; reason?: string; error?: unknown }): void {
+    this.stopped = true;
+    this.setState("closed", detail);
+  }
+
+  private setState(state: SocketState, detail: { code?: number; reason?: string; error?: unknown }): void {
+    this.state = state;
+    this.options.onState(state, detail);
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.heartbeatTimer = setInterval(() => {
+      if (!this.send(PING) || this.deadline) return;
+      this.deadline = setTimeout(() => this.drop(4000, "heartbeat timeout", true), this.options.heartbeatTimeoutMs);
+    }, this.options.heartbeatMs);
+  }
+
+  private alive(): void {
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    this.alive();
+  }
+}

@@ -1,0 +1,124 @@
+import type { AuthSession } from "./auth-session";
+import type { Http } from "./http";
+import type * as T from "./types";
+
+const e = encodeURIComponent;
+
+/** Every REST route of the contract (API.md), typed from lib/contracts. Grouped as the docs group them. */
+export function restApi(http: Http, session: AuthSession) {
+  const auth = {
+    /** Creates the account and signs this client in. */
+    register: async (input: T.RegisterInput) => {
+      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/register", { body: input, auth: false });
+      session.adopt(pair);
+      return pair;
+    },
+    login: async (input: T.LoginInput) => {
+      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/login", { body: input, auth: false });
+      session.adopt(pair);
+      return pair;
+    },
+    /** Revokes the session server-side, then forgets the tokens locally (even if the call failed). */
+    logout: async () => {
+      try {
+        await http.request<void>("POST", "/v1/auth/logout");
+      } finally {
+        session.set(null);
+      }
+    },
+    /** Forces a rotation now (normally automatic). */
+    refresh: () => session.refresh(),
+    verifyEmail: (token: string) => http.request<T.VerifyEmailResult>("POST", "/v1/auth/verify-email", { body: { token }, auth: false }),
+    resendVerification: () => http.request<T.Accepted>("POST", "/v1/auth/resend-verification"),
+    forgotPassword: (input: T.ForgotPasswordInput) => http.request<T.Accepted>("POST", "/v1/auth/forgot-password", { body: input, auth: false }),
+    resetPassword: (input: T.ResetPasswordInput) => http.request<T.ResetPasswordResult>("POST", "/v1/auth/reset-password", { body: input, auth: false }),
+    sessions: () => http.request<T.SessionList>("GET", "/v1/auth/sessions"),
+    revokeSession: (sessionId: string) => http.request<void>("DELETE", `/v1/auth/sessions/${e(sessionId)}`),
+  };
+
+  const users = {
+    me: () => http.request<T.UserEnvelope>("GET", "/v1/users/me"),
+    updateMe: (input: T.UpdateMeInput) => http.request<T.UserEnvelope>("PATCH", "/v1/users/me", { body: input }),
+    get: (userId: string) => http.request<T.PublicUserEnvelope>("GET", `/v1/users/${e(userId)}`),
+    search: (query: T.UserSearchQuery) => http.request<T.UserSearchResult>("GET", "/v1/users", { query }),
+    devices: () => http.request<T.DeviceList>("GET", "/v1/users/me/devices"),
+    addDevice: (input: T.RegisterDeviceInput) => http.request<T.DeviceCreated>("POST", "/v1/users/me/devices", { body: input }),
+    removeDevice: (deviceId: string) => http.request<void>("DELETE", `/v1/users/me/devices/${e(deviceId)}`),
+  };
+
+  const conversations = {
+    create: (input: T.CreateConversationInput) => http.request<T.ConversationEnvelope>("POST", "/v1/conversations", { body: input }),
+    list: (query: T.ListConversationsQuery = {}) => http.request<T.ConversationList>("GET", "/v1/conversations", { query }),
+    get: (id: string) => http.request<T.ConversationEnvelope>("GET", `/v1/conversations/${e(id)}`),
+    addMembers: (id: string, input: T.AddMembersInput) => http.request<T.ConversationEnvelope>("POST", `/v1/conversations/${e(id)}/members`, { body: input }),
+    removeMember: (id: string, userId: string) => http.request<void>("DELETE", `/v1/conversations/${e(id)}/members/${e(userId)}`),
+    setRole: (id: string, userId: string, input: T.SetRoleInput) =>
+      http.request<T.ConversationEnvelope>("PATCH", `/v1/conversations/${e(id)}/members/${e(userId)}`, { body: input }),
+  };
+
+  const messages = {
+    /** Idempotent per `client_id`: sending the same one again returns the original message. */
+    send: (conversationId: string, input: T.SendMessageInput) =>
+      http.request<T.MessageEnvelope>("POST", `/v1/conversations/${e(conversationId)}/messages`, { body: input }),
+    /** Newest first unless `after_seq` is given. */
+    list: (conversationId: string, query: T.HistoryQuery = {}) =>
+      http.request<T.MessagePage>("GET", `/v1/conversations/${e(conversationId)}/messages`, { query }),
+    edit: (conversationId: string, seq: number, input: T.EditMessageInput) =>
+      http.request<T.MessageEnvelope>("PATCH", `/v1/conversations/${e(conversationId)}/messages/${seq}`, { body: input }),
+    delete: (conversationId: string, seq: number) => http.request<T.MessageEnvelope>("DELETE", `/v1/conversations/${e(conversationId)}/messages/${seq}`),
+    react: (conversationId: string, seq: number, emoji: string) =>
+      http.request<T.MessageEnvelope>("PUT", `/v1/conversations/${e(conversationId)}/messages/${seq}/reactions/${e(emoji)}`),
+    unreact: (conversationId: string, seq: number, emoji: string) =>
+      http.request<T.MessageEnvelope>("DELETE", `/v1/conversations/${e(conversationId)}/messages/${seq}/reactions/${e(emoji)}`),
+    markRead: (conversationId: string, seq: number) =>
+      http.request<{ last_read_seq: number }>("POST", `/v1/conversations/${e(conversationId)}/read`, { body: { seq } }),
+  };
+
+  const presence = {
+    get: (userIds: string[]) => http.request<T.PresenceList>("GET", "/v1/presence", { query: { user_ids: userIds.join(",") } }),
+  };
+
+  const calls = {
+    initiate: (input: T.InitiateCallInput) => http.request<T.CallJoinResponse>("POST", "/v1/calls/initiate", { body: input }),
+    get: (callId: string) => http.request<T.CallResponse>("GET", `/v1/calls/${e(callId)}`),
+    join: (callId: string) => http.request<T.CallJoinResponse>("POST", `/v1/calls/${e(callId)}/join`),
+    decline: (callId: string) => http.request<T.CallResponse>("POST", `/v1/calls/${e(callId)}/decline`),
+    leave: (callId: string) => http.request<T.CallResponse>("POST", `/v1/calls/${e(callId)}/leave`),
+    end: (callId: string) => http.request<T.CallResponse>("POST", `/v1/calls/${e(callId)}/end`),
+    history: (query: T.CallHistoryQuery) => http.request<T.CallList>("GET", "/v1/calls", { query }),
+    iceServers: () => http.request<T.IceServersResponse>("GET", "/v1/calls/ice-servers"),
+    sfu: {
+      newSession: (callId: string, body: T.SfuNewSessionBody = {}) => http.request<T.SfuAnswer>("POST", `/v1/calls/${e(callId)}/sfu/sessions`, { body }),
+      newTracks: (callId: string, sessionId: string, body: T.SfuNewTracksBody) =>
+        http.request<T.SfuAnswer>("POST", `/v1/calls/${e(callId)}/sfu/sessions/${e(sessionId)}/tracks`, { body }),
+      renegotiate: (callId: string, sessionId: string, body: T.SfuRenegotiateBody) =>
+        http.request<T.SfuAnswer>("PUT", `/v1/calls/${e(callId)}/sfu/sessions/${e(sessionId)}/renegotiate`, { body }),
+      closeTracks: (callId: string, sessionId: string, body: T.SfuCloseTracksBody) =>
+        http.request<T.SfuAnswer>("PUT", `/v1/calls/${e(callId)}/sfu/sessions/${e(sessionId)}/tracks/close`, { body }),
+    },
+  };
+
+  const storage = {
+    uploadUrl: (input: T.UploadUrlRequest) => http.request<T.UploadUrlResponse>("POST", "/v1/storage/upload-url", { body: input }),
+    uploadComplete: (fileId: string) => http.request<T.FileResponse>("POST", "/v1/storage/upload-complete", { body: { file_id: fileId } }),
+    downloadUrl: (fileId: string) => http.request<T.DownloadUrlResponse>("GET", `/v1/storage/download-url/${e(fileId)}`),
+    deleteFile: (fileId: string) => http.request<void>("DELETE", `/v1/storage/files/${e(fileId)}`),
+    files: (query: T.ListFilesQuery = {}) => http.request<T.FileList>("GET", "/v1/storage/files", { query }),
+    quota: () => http.request<T.Quota>("GET", "/v1/storage/quota"),
+  };
+
+  const keys = {
+    upload: (input: T.KeyUpload) => http.request<void>("PUT", "/v1/keys", { body: input }),
+    count: (deviceId: string) => http.request<T.PrekeyCount>("GET", "/v1/keys/count", { query: { device_id: deviceId } }),
+    /** Claims one one-time prekey per device of that user. */
+    bundle: (userId: string, deviceId?: string) => http.request<T.KeyBundle>("GET", `/v1/keys/${e(userId)}`, { query: { device_id: deviceId } }),
+  };
+
+  const ws = {
+    ticket: () => http.request<T.WsTicket>("POST", "/v1/ws/ticket"),
+  };
+
+  return { auth, users, conversations, messages, presence, calls, storage, keys, ws };
+}
+
+export type RestApi = ReturnType<typeof restApi>;

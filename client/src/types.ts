@@ -1,0 +1,154 @@
+/**
+ * Every shape the client sends or receives, derived from the server's own zod contracts
+ * (`lib/contracts/*`). Imports are type-only: the client ships no zod and no schema code.
+ * `z.input` for what we send (before server-side defaults/transforms), `z.infer` for what we get.
+ */
+import type { z } from "zod";
+import type {
+  acceptedSchema,
+  forgotPasswordSchema,
+  loginSchema,
+  registerSchema,
+  resetPasswordResultSchema,
+  resetPasswordSchema,
+  sessionListSchema,
+  tokenPairSchema,
+  verifyEmailResultSchema,
+  wsTicketSchema,
+} from "../../lib/contracts/auth";
+import type { signalingClientFrameSchema, signalingServerFrameSchema } from "../../lib/contracts/call-frames";
+import type {
+  callHistoryQuerySchema,
+  callJoinResponseSchema,
+  callListResponseSchema,
+  callResponseSchema,
+  iceServerSchema,
+  iceServersResponseSchema,
+  initiateCallBodySchema,
+  sfuAnswerSchema,
+  sfuCloseTracksBodySchema,
+  sfuNewSessionBodySchema,
+  sfuNewTracksBodySchema,
+  sfuRenegotiateBodySchema,
+} from "../../lib/contracts/calls";
+import type { clientFrameSchema, sendFrameSchema, serverFrameSchema } from "../../lib/contracts/chat-frames";
+import type {
+  addMembersSchema,
+  conversationEnvelopeSchema,
+  conversationListItemSchema,
+  conversationListSchema,
+  createConversationSchema,
+  editMessageSchema,
+  historyQuerySchema,
+  listConversationsQuerySchema,
+  messageEnvelopeSchema,
+  messagePageSchema,
+  messageViewSchema,
+  presenceListSchema,
+  presenceViewSchema,
+  sendMessageSchema,
+  setRoleSchema,
+} from "../../lib/contracts/chat";
+import type { keyBundleSchema, keyUploadSchema, prekeyCountSchema } from "../../lib/contracts/keys";
+import type {
+  downloadUrlResponseSchema,
+  fileResponseSchema,
+  fileSchema,
+  listFilesRequestSchema,
+  listFilesResponseSchema,
+  quotaResponseSchema,
+  uploadUrlRequestSchema,
+  uploadUrlResponseSchema,
+} from "../../lib/contracts/storage";
+import type {
+  deviceCreatedSchema,
+  deviceListSchema,
+  publicUserEnvelopeSchema,
+  registerDeviceSchema,
+  updateMeSchema,
+  userEnvelopeSchema,
+  userSchema,
+  userSearchResultSchema,
+  userSearchSchema,
+} from "../../lib/contracts/users";
+import type { ErrorCode, errorEnvelopeSchema } from "../../lib/errors";
+
+export type { ErrorCode };
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
+/** Query strings: the contract's keys, each given as text or a number. */
+export type QueryOf<S extends z.ZodType> = { [K in keyof z.input<S>]?: string | number | boolean };
+
+/* auth and users */
+export type RegisterInput = z.input<typeof registerSchema>;
+export type LoginInput = z.input<typeof loginSchema>;
+export type ForgotPasswordInput = z.input<typeof forgotPasswordSchema>;
+export type ResetPasswordInput = z.input<typeof resetPasswordSchema>;
+export type TokenPair = z.infer<typeof tokenPairSchema>;
+export type SessionList = z.infer<typeof sessionListSchema>;
+export type Accepted = z.infer<typeof acceptedSchema>;
+export type VerifyEmailResult = z.infer<typeof verifyEmailResultSchema>;
+export type ResetPasswordResult = z.infer<typeof resetPasswordResultSchema>;
+export type WsTicket = z.infer<typeof wsTicketSchema>;
+export type User = z.infer<typeof userSchema>;
+export type UserEnvelope = z.infer<typeof userEnvelopeSchema>;
+export type PublicUserEnvelope = z.infer<typeof publicUserEnvelopeSchema>;
+export type UpdateMeInput = z.input<typeof updateMeSchema>;
+export type UserSearchQuery = QueryOf<typeof userSearchSchema>;
+export type UserSearchResult = z.infer<typeof userSearchResultSchema>;
+export type RegisterDeviceInput = z.input<typeof registerDeviceSchema>;
+export type DeviceCreated = z.infer<typeof deviceCreatedSchema>;
+export type DeviceList = z.infer<typeof deviceListSchema>;
+
+/* conversations, messages, presence */
+export type CreateConversationInput = z.input<typeof createConversationSchema>;
+export type ConversationEnvelope = z.infer<typeof conversationEnvelopeSchema>;
+export type ConversationList = z.infer<typeof conversationListSchema>;
+export type ConversationListItem = z.infer<typeof conversationListItemSchema>;
+export type ListConversationsQuery = QueryOf<typeof listConversationsQuerySchema>;
+export type AddMembersInput = z.input<typeof addMembersSchema>;
+export type SetRoleInput = z.input<typeof setRoleSchema>;
+export type Message = z.infer<typeof messageViewSchema>;
+export type MessageEnvelope = z.infer<typeof messageEnvelopeSchema>;
+export type MessagePage = z.infer<typeof messagePageSchema>;
+export type SendMessageInput = z.input<typeof sendMessageSchema>;
+export type EditMessageInput = z.input<typeof editMessageSchema>;
+export type HistoryQuery = QueryOf<typeof historyQuerySchema>;
+export type Presence = z.infer<typeof presenceViewSchema>;
+export type PresenceList = z.infer<typeof presenceListSchema>;
+
+/* WebSocket frames */
+export type ChatClientFrame = z.input<typeof clientFrameSchema>;
+export type ChatSendFrame = z.input<typeof sendFrameSchema>;
+export type ChatServerFrame = z.infer<typeof serverFrameSchema>;
+export type SignalingClientFrame = z.input<typeof signalingClientFrameSchema>;
+export type SignalingServerFrame = z.infer<typeof signalingServerFrameSchema>;
+
+/* calls */
+export type InitiateCallInput = z.input<typeof initiateCallBodySchema>;
+export type CallJoinResponse = z.infer<typeof callJoinResponseSchema>;
+export type CallResponse = z.infer<typeof callResponseSchema>;
+export type CallList = z.infer<typeof callListResponseSchema>;
+export type CallHistoryQuery = QueryOf<typeof callHistoryQuerySchema>;
+export type IceServer = z.infer<typeof iceServerSchema>;
+export type IceServersResponse = z.infer<typeof iceServersResponseSchema>;
+export type SfuAnswer = z.infer<typeof sfuAnswerSchema>;
+export type SfuNewSessionBody = z.input<typeof sfuNewSessionBodySchema>;
+export type SfuNewTracksBody = z.input<typeof sfuNewTracksBodySchema>;
+export type SfuRenegotiateBody = z.input<typeof sfuRenegotiateBodySchema>;
+export type SfuCloseTracksBody = z.input<typeof sfuCloseTracksBodySchema>;
+
+/* storage */
+export type UploadUrlRequest = z.input<typeof uploadUrlRequestSchema>;
+export type UploadUrlResponse = z.infer<typeof uploadUrlResponseSchema>;
+export type FileView = z.infer<typeof fileSchema>;
+export type FileResponse = z.infer<typeof fileResponseSchema>;
+export type DownloadUrlResponse = z.infer<typeof downloadUrlResponseSchema>;
+export type ListFilesQuery = QueryOf<typeof listFilesRequestSchema>;
+export type FileList = z.infer<typeof listFilesResponseSchema>;
+export type Quota = z.infer<typeof quotaResponseSchema>;
+
+/* E2EE key directory */
+export type KeyUpload = z.input<typeof keyUploadSchema>;
+export type PrekeyCount = z.infer<typeof prekeyCountSchema>;
+export type KeyBundle = z.infer<typeof keyBundleSchema>;
