@@ -15,7 +15,9 @@ import type { FileRow, FileStatus, OneTimePrekey } from "./rows";
  *   - multi-statement atomicity goes through `Dialect.atomic`, never `db.batch`/`db.transaction`,
  *   - raw `sql` fragments only in syntax both dialects share (CASE, COALESCE, arithmetic, LIKE ESCAPE).
  */
-export type QueryDb = BaseSQLiteDatabase<"async", unknown>;
+export type QueryDb = Omit<BaseSQLiteDatabase<"async", unknown>, "run" | "all" | "get" | "values" | "transaction">;
+// ("run/all/get/values" execute raw SQL with SQLite-only result shapes and "transaction" cannot work
+// on D1, so the type leaves them out; atomic units go through Dialect.atomic.)
 
 /** Only the tables (the schema modules also export nothing else, but keep the type precise). */
 export type Tables = typeof sqliteSchema;
