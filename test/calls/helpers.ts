@@ -7,7 +7,8 @@ export interface Answer {
   body: Record<string, unknown> & { error?: { code: string; message: string } };
 }
 
-export async function api(user: TestUser | null, method: string, path: string, body?: unknown, raw?: string): Promise<Answer> {
+/** A gateway call as `user` (anything with request headers, e.g. a TestUser), or anonymously. */
+export async function api(user: { headers: Record<string, string> } | null, method: string, path: string, body?: unknown, raw?: string): Promise<Answer> {
   const headers: Record<string, string> = user ? { ...user.headers } : { "Content-Type": "application/json" };
   const init: RequestInit = { method, headers };
   if (raw !== undefined) init.body = raw;
