@@ -157,6 +157,14 @@ describe("chat sockets: delivery guarantees", () => {
     expect(await sendRest(alice, group.id, { client_id: "d-5", body: "again" })).toMatchObject({ status: 200, message: { seq: seqOf.get("d-5"), body: "durable 5" } });
     const page = await json<Page>(await api(bob, "GET", `/v1/conversations/${group.id}/messages?limit=100`), 200);
     expect(page.messages).toHaveLength(21);
+    // Alice's socket died with the room (no close event ran): the restarted room reports her gone.
+    let status = "";
+    for (let i = 0; i < 300 && status !== "offline"; i++) {
+      const body = await json<{ presence: { status: string }[] }>(await api(bob, "GET", `/v1/presence?user_ids=${alice.user.id}`), 200);
+      status = body.presence[0]?.status ?? "";
+      if (status !== "offline") await scheduler.wait(20);
+    }
+    expect(status).toBe("offline");
     await resumed.socket.end();
   });
 });

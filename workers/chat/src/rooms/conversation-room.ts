@@ -2,16 +2,16 @@ import { DurableObject } from "cloudflare:workers";
 import type { HistoryQuery, MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { AppError } from "../../../../lib/errors";
-import { describeError, log } from "../../../../lib/log";
+import { log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
-import { reportRoomConnection } from "../presence/presence-shards";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
-import { enqueuePushJobs, messagePushJobs } from "./push-jobs";
+import { messagePushJobs, PushBatcher } from "./push-jobs";
 import { RoomActions } from "./room-actions";
 import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
+import { RoomPresence } from "./room-presence";
 import { RoomSockets, sendFrame } from "./room-sockets";
 import { parseUpgrade, refuse } from "./room-upgrade";
 
@@ -27,6 +27,8 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly listSync: ListSync;
   private readonly actions: RoomActions;
   private readonly frames: FrameHandler;
+  private readonly pushes: PushBatcher;
+  private readonly presenceReports: RoomPresence;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
@@ -40,7 +42,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       readAdvanced: () => this.listSync.schedule(),
     });
     this.frames = new FrameHandler(this.actions, this.sockets);
+    this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    this.presenceReports = new RoomPresence(ctx, env);
+    this.presenceReports.reconcile(this.members.known?.conversationId, this.sockets.connectedUserIds());
   }
 
   /* ---------- sockets ---------- */
@@ -180,16 +185,11 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     for (const userId of this.members.all().keys()) {
       if (userId !== message.sender_id && !this.sockets.isConnected(userId)) offline.push(userId);
     }
-    if (offline.length > 0) this.ctx.waitUntil(enqueuePushJobs(this.env.PUSH_QUEUE, messagePushJobs(message, offline, requestId)));
+    if (offline.length > 0) this.pushes.add(messagePushJobs(message, offline, requestId));
   }
 
   private presence(userId: string, connected: boolean): void {
     const conversationId = this.members.known?.conversationId;
-    if (!conversationId) return;
-    this.ctx.waitUntil(
-      reportRoomConnection(this.env, userId, conversationId, connected).catch((err: unknown) => {
-        log({ event: "unhandled_error", where: "chat.presence_report", error: describeError(err) }, "warn");
-      }),
-    );
+    if (conversationId) this.presenceReports.report(conversationId, userId, connected);
   }
 }

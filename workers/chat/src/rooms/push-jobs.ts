@@ -24,13 +24,40 @@ export function messagePushJobs(message: MessageView, recipients: readonly strin
   );
 }
 
-export async function enqueuePushJobs(queue: Queue, jobs: readonly PushJob[]): Promise<void> {
-  try {
-    for (let i = 0; i < jobs.length; i += BATCH) {
-      await queue.sendBatch(jobs.slice(i, i + BATCH).map((body) => ({ body, contentType: "json" as const })));
+/**
+ * Coalesces wake-ups: at most one `sendBatch` is in flight per room, and jobs that arrive meanwhile
+ * ride in the next batch. A burst of N messages costs about N×recipients/100 queue calls, not N.
+ * Best effort by design: a room evicted with jobs still buffered loses those wake-ups (the messages
+ * themselves are stored and replayed with since_seq); failures are logged.
+ */
+export class PushBatcher {
+  private pending: PushJob[] = [];
+  private running = false;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly queue: Queue,
+  ) {}
+
+  add(jobs: readonly PushJob[]): void {
+    this.pending.push(...jobs);
+    if (this.running) return;
+    this.running = true;
+    this.ctx.waitUntil(this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, BATCH);
+        try {
+          await this.queue.sendBatch(batch.map((body) => ({ body, contentType: "json" as const })));
+        } catch (err) {
+          log({ event: "queue_message", queue: "push", outcome: "dropped", reason: describeError(err) }, "warn");
+        }
+      }
+    } finally {
+      this.running = false;
     }
-  } catch (err) {
-    // The message is stored and delivered to open sockets; a lost wake-up is logged, not fatal.
-    log({ event: "queue_message", queue: "push", outcome: "dropped", reason: describeError(err) }, "warn");
   }
 }
