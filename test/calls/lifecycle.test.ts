@@ -61,3 +61,27 @@ describe("a 1:1 call through the gateway", () => {
     bobChat.close();
   });
 });
+
+describe("OpenAPI", () => {
+  it("describes every calls route", async ({ expect }) => {
+    const doc = await api(null, "GET", "/openapi.json");
+    const paths = Object.keys((doc.body.paths as Record<string, unknown> | undefined) ?? {});
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "/v1/calls/initiate",
+        "/v1/calls/ice-servers",
+        "/v1/calls",
+        "/v1/calls/{id}",
+        "/v1/calls/{id}/join",
+        "/v1/calls/{id}/decline",
+        "/v1/calls/{id}/leave",
+        "/v1/calls/{id}/end",
+        "/v1/calls/{id}/sfu/sessions",
+        "/v1/calls/{id}/sfu/sessions/{session_id}/tracks",
+        "/v1/calls/{id}/sfu/sessions/{session_id}/renegotiate",
+        "/v1/calls/{id}/sfu/sessions/{session_id}/tracks/close",
+        "/v1/ws/signaling",
+      ]),
+    );
+  });
+});
