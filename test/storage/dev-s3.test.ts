@@ -93,6 +93,21 @@ describe("dev S3 endpoint: the presigned URL is the only key", () => {
     expect(head.status).toBe(403);
   });
 
+  it("serves byte ranges of a download, as S3 does for players and resumable clients", async ({ expect }) => {
+    const alice = await createUser();
+    const content = bytes(50, 11);
+    const file = await uploadFile(alice, { size_bytes: 50 }, content);
+    const { body } = await download(alice, file.id);
+    const part = await exports.default.fetch(body.download_url, { headers: { Range: "bytes=10-19" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("Content-Range")).toBe("bytes 10-19/50");
+    expect(new Uint8Array(await part.arrayBuffer())).toEqual(content.slice(10, 20));
+    const tail = await exports.default.fetch(body.download_url, { headers: { Range: "bytes=-5" } });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get("Content-Range")).toBe("bytes 45-49/50");
+    expect(new Uint8Array(await tail.arrayBuffer())).toEqual(content.slice(45));
+  });
+
   it("rejects other buckets, methods and bare paths without touching R2", async ({ expect }) => {
     const alice = await createUser();
     const upload = await requestUpload(alice, { size_bytes: 8 });

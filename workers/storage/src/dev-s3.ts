@@ -60,18 +60,41 @@ async function putObject(request: Request, env: StorageEnv, key: string, maxFile
 
 async function getObject(request: Request, env: StorageEnv, key: string, url: URL): Promise<Response> {
   const head = request.method === "HEAD";
-  const object: R2Object | R2ObjectBody | null = head ? await env.FILES_BUCKET.head(key) : await env.FILES_BUCKET.get(key);
+  const ranged = !head && request.headers.has("range");
+  let object: R2Object | R2ObjectBody | null;
+  try {
+    object = head ? await env.FILES_BUCKET.head(key) : await env.FILES_BUCKET.get(key, ranged ? { range: request.headers } : {});
+  } catch {
+    return s3Error(416, "InvalidRange", "The requested range is not satisfiable.");
+  }
   if (!object) return s3Error(404, "NoSuchKey", "The specified key does not exist.");
   const headers = new Headers();
   object.writeHttpMetadata(headers);
   headers.set("ETag", object.httpEtag);
-  headers.set("Content-Length", String(object.size));
   headers.set("Last-Modified", object.uploaded.toUTCString());
+  headers.set("Accept-Ranges", "bytes");
   // Served from the API's own origin in development: never inline, whatever the stored type says.
   headers.set("Content-Disposition", url.searchParams.get("response-content-disposition") ?? "attachment");
   headers.set("Content-Security-Policy", "default-src 'none'; sandbox");
   headers.set("X-Content-Type-Options", "nosniff");
-  return new Response(!head && isBody(object) ? object.body : null, { status: 200, headers });
+  const slice = ranged ? byteSlice(object.range, object.size) : null;
+  if (slice) {
+    headers.set("Content-Range", `bytes ${slice.offset}-${slice.offset + slice.length - 1}/${object.size}`);
+    headers.set("Content-Length", String(slice.length));
+  } else {
+    headers.set("Content-Length", String(object.size));
+  }
+  return new Response(!head && isBody(object) ? object.body : null, { status: slice ? 206 : 200, headers });
+}
+
+/** The served part of a ranged read, from R2's range (offset/length or suffix form). */
+function byteSlice(range: R2Range | undefined, size: number): { offset: number; length: number } | null {
+  if (!range) return null;
+  // Every R2Range variant is a subset of these optional fields; the runtime may set absent ones to undefined.
+  const { offset, length, suffix }: { offset?: number; length?: number; suffix?: number } = range;
+  const start = suffix !== undefined ? Math.max(0, size - suffix) : (offset ?? 0);
+  const count = suffix !== undefined ? size - start : Math.min(size - start, length ?? size - start);
+  return count > 0 ? { offset: start, length: count } : null;
 }
 
 function isBody(object: R2Object | R2ObjectBody): object is R2ObjectBody {
