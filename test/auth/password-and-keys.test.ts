@@ -7,6 +7,7 @@ import { decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { describe, it } from "vitest";
 import { verifyAccessToken } from "../../lib/jwt";
 import { keyRing, signAccessToken } from "../../workers/auth/src/keys";
+import { ipBucket } from "../../workers/auth/src/throttle";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../workers/auth/src/password";
 
 const claims = { userId: "user-1", sessionId: "session-1", issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
@@ -85,5 +86,17 @@ describe("signing key ring", () => {
       code: "SERVICE_UNAVAILABLE",
     });
     await expect(keyRing(undefined)).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+  });
+});
+
+describe("throttle keys", () => {
+  it("counts IPv4 per address and IPv6 per /64", ({ expect }) => {
+    expect(ipBucket("203.0.113.7")).toBe("203.0.113.7");
+    expect(ipBucket("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(ipBucket("2001:DB8:0001:0002:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(ipBucket("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(ipBucket("::1")).toBe("0:0:0:0::/64");
+    expect(ipBucket("2001:db8:1:2::")).toBe("2001:db8:1:2::/64");
+    expect(ipBucket("::ffff:203.0.113.7")).toBe("203.0.113.7");
   });
 });

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { withDb } from "../../lib/db";
 import { sha256Hex } from "../../lib/ids";
+import { purgeExpiredCredentials } from "../../workers/auth/src/housekeeping";
 import { BASE, createUser } from "../helpers/auth";
 import { bearer, errorCode, post } from "./support";
 
@@ -43,5 +44,23 @@ describe("WebSocket tickets", () => {
       await db.sessions.createWsTicket({ ticketHash: await sha256Hex(stale), userId: user.id, expiresAt: new Date(Date.now() - 1000).toISOString() });
     });
     expect(await env.AUTH.consumeTicket(rpc, stale)).toMatchObject({ ok: false, error: { code: "UNAUTHORIZED" } });
+  });
+});
+
+describe("hourly housekeeping", () => {
+  it("removes expired tickets and keeps live ones", async ({ expect }) => {
+    const { user, headers } = await createUser();
+    const expired = `expired-${crypto.randomUUID()}`;
+    const expiredHash = await sha256Hex(expired);
+    await withDb(env, async (db) => {
+      await db.sessions.createWsTicket({ ticketHash: expiredHash, userId: user.id, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    });
+    const { ticket } = (await (await post("/v1/ws/ticket", {}, headers)).json()) as { ticket: string };
+
+    await purgeExpiredCredentials(env);
+
+    const row = await env.DB.prepare("select count(*) as n from ws_tickets where ticket_hash = ?").bind(expiredHash).first<{ n: number }>();
+    expect(row?.n).toBe(0);
+    expect(await env.AUTH.consumeTicket(rpc, ticket)).toEqual({ ok: true, value: { userId: user.id } });
   });
 });

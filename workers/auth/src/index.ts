@@ -11,6 +11,7 @@ import * as emailFlows from "./email-flows";
 import { consumeEmailBatch } from "./email/consumer";
 import { devMailbox, withEmailHealth } from "./email/email-rpc";
 import { authHealth } from "./health";
+import { purgeExpiredCredentials } from "./housekeeping";
 import { keyRing } from "./keys";
 import * as profiles from "./profiles";
 import * as sessions from "./sessions";
@@ -124,4 +125,5 @@ export default {
     return new Response(null, { status: 404 });
   },
   queue: (batch, env, _ctx) => consumeEmailBatch(batch, env),
+  scheduled: (_controller, env, _ctx) => purgeExpiredCredentials(env),
 } satisfies ExportedHandler<AuthEnv>;

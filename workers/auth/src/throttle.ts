@@ -18,13 +18,30 @@ export interface ThrottleKeys {
 }
 
 /**
+ * The per-IP key: an IPv4 address as is, an IPv6 address by its /64 (one subscriber usually holds a
+ * whole /64, so counting single addresses would let an attacker rotate through 2^64 of them).
+ */
+export function ipBucket(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  // IPv4-mapped IPv6 (::ffff:203.0.113.7) is an IPv4 client.
+  const mapped = /:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(ip)?.[1];
+  if (mapped) return mapped;
+  const [head = "", tail] = ip.toLowerCase().split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const missing = tail === undefined ? 0 : 8 - left.length - right.length;
+  const groups = [...left, ...Array.from({ length: Math.max(0, missing) }, () => "0"), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
+/**
  * Counts one attempt for the caller's IP and for the account. Requests without a client IP (only
  * internal callers: Cloudflare always sets CF-Connecting-IP on public traffic) are counted per
  * account only.
  */
 export async function throttle(env: AuthEnv, ctx: RpcContext, scope: ThrottleScope, keys: ThrottleKeys): Promise<void> {
   const checks: { kind: "ip" | "account"; key: string }[] = [];
-  if (ctx.ip) checks.push({ kind: "ip", key: `${scope}:ip:${ctx.ip}` });
+  if (ctx.ip) checks.push({ kind: "ip", key: `${scope}:ip:${ipBucket(ctx.ip)}` });
   if (keys.account) checks.push({ kind: "account", key: `${scope}:account:${keys.account}` });
   for (const check of checks) {
     const { success } = await env.RATE_LIMIT_AUTH.limit({ key: check.key });
