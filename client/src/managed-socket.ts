@@ -41,6 +41,22 @@ export interface ManagedSocketOptions {
 
 const PING = '{"type":"ping"}';
 
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 /** Delay before reconnect attempt `attempt` (0-based): exponential, capped, with full jitter in its upper half. */
 export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
   const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 20));
@@ -64,6 +80,7 @@ export class ManagedSocket {
 
   start(): void {
     this.stopped = false;
+    this.watchNetwork(true);
     void this.connect();
   }
 
@@ -92,6 +109,7 @@ export class ManagedSocket {
 
   stop(): void {
     this.stopped = true;
+    this.watchNetwork(false);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.detach(1000, "closed by client");
     this.setState("closed", { code: 1000 });
@@ -101,7 +119,8 @@ export class ManagedSocket {
     if (this.stopped || this.ws) return;
     let url: string;
     try {
-      url = await this.options.url();
+      // The ticket request can hang on a dead network like the socket can: it gets the same timeout.
+      url = await withTimeout(this.options.url(), this.options.connectTimeoutMs);
     } catch (error) {
       if (this.options.isFatal(error)) return this.finish({ error });
       return this.scheduleRetry({ error });
@@ -174,8 +193,28 @@ export class ManagedSocket {
     }, delay);
   }
 
+  /**
+   * Where the platform reports connectivity (browsers): going offline drops the socket at once
+   * (a dead TCP connection may otherwise look open for a long time), coming back reconnects at once.
+   */
+  private watchNetwork(on: boolean): void {
+    const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void; removeEventListener?: (type: string, listener: () => void) => void };
+    if (!target.addEventListener || !target.removeEventListener) return;
+    if (on) {
+      target.addEventListener("offline", this.onOffline);
+      target.addEventListener("online", this.onOnline);
+    } else {
+      target.removeEventListener("offline", this.onOffline);
+      target.removeEventListener("online", this.onOnline);
+    }
+  }
+
+  private readonly onOffline = (): void => this.kill();
+  private readonly onOnline = (): void => this.reconnectNow();
+
   private finish(detail: { code?: number; reason?: string; error?: unknown }): void {
     this.stopped = true;
+    this.watchNetwork(false);
     this.setState("closed", detail);
   }
 

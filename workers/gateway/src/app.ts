@@ -41,5 +41,11 @@ export function buildGateway() {
   registerWebSocketRoutes(app);
   registerDevRoutes(app);
   registerDevS3Routes(app);
+  // The web app's static files (app/dist, wrangler.toml [assets]); not an API route, so not in /openapi.json.
+  app.get("/app", (c) => c.redirect("/app/"));
+  app.get("/app/*", async (c) => {
+    const asset = await c.env.ASSETS.fetch(c.req.raw);
+    return new Response(asset.body, asset); // a binding's headers are immutable; ours are added after
+  });
   return app;
 }

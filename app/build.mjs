@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// `npm run build:app`: bundles the web app (plain TS → one ES module) into app/dist/app/, which the
+// gateway serves at /app/ through Workers static assets (wrangler.toml [assets]).
+import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const out = path.join(here, "dist", "app");
+rmSync(path.join(here, "dist"), { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+await build({
+  entryPoints: [path.join(here, "src", "main.ts")],
+  outfile: path.join(out, "app.js"),
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  sourcemap: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
+copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
+console.log("[build:app] app/dist/app/{index.html,app.js,app.css}");

@@ -1,0 +1,119 @@
+import type { CallSession, ChatEvents, SecureConnectClient } from "../../client/src/index";
+import { clear, errorText, h } from "./dom";
+
+const STATS_EVERY_MS = 1_000;
+
+/**
+ * The 1:1 video call of a conversation: a call button, the incoming-call banner (from the chat
+ * socket's `call` frames) and the stage with both videos, the connection state and decoded frames.
+ */
+export function callPanel(client: SecureConnectClient, conversationId: string) {
+  const banner = h("div", { class: "banner", testid: "incoming-call" });
+  banner.hidden = true;
+  const local = h("video", { testid: "local-video", attrs: { autoplay: "", playsinline: "" } });
+  local.muted = true;
+  const remote = h("video", { testid: "remote-video", attrs: { autoplay: "", playsinline: "" } });
+  const state = h("span", { testid: "call-state", text: "idle" });
+  const frames = h("span", { testid: "frames-decoded", text: "0" });
+  const error = h("p", { class: "error", testid: "call-error" });
+  const hangUp = h("button", { testid: "hang-up", class: "danger", text: "Hang up", on: { click: () => void session?.hangUp() } });
+  const stage = h(
+    "div",
+    { class: "stage", testid: "call-stage" },
+    h("div", { class: "videos" }, remote, local),
+    h("p", {}, "Call: ", state, " · frames decoded: ", frames),
+    error,
+    hangUp,
+  );
+  stage.hidden = true;
+  const button = h("button", { testid: "start-call", text: "📹 Video call", on: { click: () => void run(null) } });
+  let session: CallSession | null = null;
+  let stream: MediaStream | null = null;
+  let statsTimer: ReturnType<typeof setInterval> | null = null;
+
+  /** Starts a call (callId null) or accepts a ringing one. */
+  async function run(callId: string | null): Promise<void> {
+    if (session) return;
+    banner.hidden = true;
+    stage.hidden = false;
+    error.textContent = "";
+    state.textContent = callId ? "joining" : "ringing";
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      local.srcObject = stream;
+      session = callId ? await client.acceptCall(callId, { localStream: stream }) : await client.startCall(conversationId, { localStream: stream });
+    } catch (err) {
+      error.textContent = errorText(err);
+      release();
+      return;
+    }
+    session.on("remoteStream", (remoteStream) => (remote.srcObject = remoteStream));
+    session.on("connection", (s) => (state.textContent = s));
+    session.on("error", (e) => (error.textContent = `${e.code}: ${e.message}`));
+    session.on("ended", () => {
+      state.textContent = "ended";
+      release();
+    });
+    statsTimer = setInterval(() => void countFrames(), STATS_EVERY_MS);
+  }
+
+  async function countFrames(): Promise<void> {
+    if (!session) return;
+    let decoded = 0;
+    (await session.pc.getStats()).forEach((report: { type?: string; kind?: string; framesDecoded?: number }) => {
+      if (report.type === "inbound-rtp" && report.kind === "video") decoded += report.framesDecoded ?? 0;
+    });
+    frames.textContent = String(decoded);
+  }
+
+  function release(): void {
+    if (statsTimer) clearInterval(statsTimer);
+    statsTimer = null;
+    for (const track of stream?.getTracks() ?? []) track.stop();
+    stream = null;
+    session = null;
+    local.srcObject = null;
+    remote.srcObject = null;
+    hangUp.hidden = true;
+    setTimeout(() => {
+      if (!session) stage.hidden = true;
+      hangUp.hidden = false;
+    }, 1_500);
+  }
+
+  function onCallFrame(frame: ChatEvents["call"]): void {
+    const { event, call } = frame;
+    if (event === "incoming" && call.initiator_id !== client.userId && !session) {
+      clear(
+        banner,
+        h("span", { text: `Incoming ${call.type} call` }),
+        h("button", { testid: "accept-call", text: "Accept", on: { click: () => void run(call.id) } }),
+        h("button", {
+          testid: "decline-call",
+          class: "danger",
+          text: "Decline",
+          on: {
+            click: () => {
+              banner.hidden = true;
+              void client.api.calls.decline(call.id).catch(() => undefined);
+            },
+          },
+        }),
+      );
+      banner.hidden = false;
+    } else if (event !== "incoming") {
+      banner.hidden = true;
+    }
+  }
+
+  return {
+    button,
+    banner,
+    stage,
+    onCallFrame,
+    close() {
+      void session?.hangUp();
+      release();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { SecureConnectClient } from "../../client/src/index";
+import { authView } from "./auth-view";
+import { clear } from "./dom";
+import { homeView } from "./home-view";
+import { loadTokens, saveTokens } from "./session-store";
+
+/** The SecureConnect web app: everything it does goes through the client SDK. */
+const root = document.getElementById("root");
+if (!root) throw new Error("#root is missing");
+const tokens = loadTokens();
+const client = new SecureConnectClient({ baseUrl: location.origin, ...(tokens ? { tokens } : {}), onTokens: saveTokens });
+
+function show(): void {
+  if (!root) return;
+  if (client.session.current) clear(root, homeView(client, show));
+  else clear(root, authView(client, show));
+}
+
+// A refused refresh (session revoked elsewhere) signs this tab out.
+client.session.onChange((current) => {
+  if (!current) show();
+});
+show();
