@@ -68,8 +68,8 @@ export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Pr
       newExpiresAt: isoIn(REFRESH_TOKEN_TTL_MS),
     });
     if (result.status === "reused") {
-      await repos.sessions.revoke(result.sessionId, "refresh_token_reuse");
-      log({ event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId }, "warn");
+      const revoked = await repos.sessions.revoke(result.sessionId, "refresh_token_reuse");
+      if (revoked) log({ event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId }, "warn");
       throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
     }
     if (result.status === "invalid") throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");

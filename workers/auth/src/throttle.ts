@@ -6,6 +6,7 @@
 import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import type { RpcContext } from "../../../lib/rpc";
+import { checkContext } from "./caller";
 
 /** The binding's period: what Retry-After tells the client. */
 export const AUTH_LIMIT_PERIOD_SECONDS = 60;
@@ -40,8 +41,9 @@ export function ipBucket(ip: string): string {
  * account only.
  */
 export async function throttle(env: AuthEnv, ctx: RpcContext, scope: ThrottleScope, keys: ThrottleKeys): Promise<void> {
+  const { ip } = checkContext(ctx);
   const checks: { kind: "ip" | "account"; key: string }[] = [];
-  if (ctx.ip) checks.push({ kind: "ip", key: `${scope}:ip:${ipBucket(ctx.ip)}` });
+  if (ip) checks.push({ kind: "ip", key: `${scope}:ip:${ipBucket(ip)}` });
   if (keys.account) checks.push({ kind: "account", key: `${scope}:account:${keys.account}` });
   for (const check of checks) {
     const { success } = await env.RATE_LIMIT_AUTH.limit({ key: check.key });
