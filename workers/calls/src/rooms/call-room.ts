@@ -1,62 +1,60 @@
 import { DurableObject } from "cloudflare:workers";
-import { SIGNALING_CLOSE, SIGNALING_PING, SIGNALING_PONG } from "../../../../lib/contracts/call-frames";
+import { SIGNALING_PING, SIGNALING_PONG } from "../../../../lib/contracts/call-frames";
 import type { CallView } from "../../../../lib/contracts/calls";
-import { AppError } from "../../../../lib/errors";
-import { log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
-import type { CallType } from "../../../../lib/db/rows";
-import { callView, endCall, isOneToOne, nextTimer, pendingUserIds, presentUserIds, reasonOnLastLeave, type CallState, type EndReason, type TimerKind } from "./call-state";
-import { notifyMembers } from "./room-notify";
-import { persistActive, persistCreated, persistEnded, persistParticipant } from "./room-persist";
-import { requireInvitee, requireMayEnd, requireOpen, requirePresent } from "./room-rules";
+import { callView, nextTimer, type CallState, type TimerKind } from "./call-state";
+import { declineCall, departCall, endCallBy, joinCall, ringTimeout, startCall, sweepCall, type RoomDeps, type StartCall } from "./room-lifecycle";
+import { requireInvitee, requireOpen, requirePresent } from "./room-rules";
+import { recordSfu, sfuCheck, type SfuCheck, type SfuRecord } from "./room-sfu";
 import { handleSignalingFrame, openSignalingSocket, touchParticipant } from "./room-signaling";
-import { broadcast, closeSockets, send, socketsOf } from "./room-sockets";
-import { closeLeftoverTracks } from "../sfu/sfu-cleanup";
-import { recordSfu, sfuCheck, staleParticipants, type SfuCheck, type SfuRecord } from "./room-sfu";
 
-export interface StartCall {
-  callId: string;
-  conversationId: string;
-  type: CallType;
-  initiatorId: string;
-  memberIds: string[];
-  ringTimeoutSeconds: number;
-  requestId: string;
-}
+export type { StartCall } from "./room-lifecycle";
 
 /**
- * One per call (named by the call id): `ringing → active → ended`, the signaling relay, SFU
- * ownership, and every timer as an alarm. Transitions run one at a time (`serial`), write the
- * call log first and then commit to storage (see room-persist.ts). A second role, on instances
- * named `line:<conversation id>`, is the conversation's line: at most one open call at a time.
+ * One per call (named by the call id): `ringing → active → ended` (room-lifecycle.ts), the
+ * signaling relay (room-signaling.ts), SFU ownership (room-sfu.ts), every timer as the one alarm.
+ * Transitions run one at a time (`serial`) on a private copy of the state, write the call log,
+ * then commit to storage. A second role, on instances named `line:<conversation id>`, is the
+ * conversation's line: it admits at most one open call at a time, atomically.
  */
+/** Who holds a conversation's line, since when. */
+interface LineHolder {
+  callId: string;
+  claimedMs: number;
+}
+const LINE_START_GRACE_MS = 30_000;
+
 export class CallRoom extends DurableObject<CallsEnv> {
   private cached: CallState | null | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly deps: RoomDeps;
 
   constructor(ctx: DurableObjectState, env: CallsEnv) {
     super(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(SIGNALING_PING, SIGNALING_PONG));
+    this.deps = { env, ctx, commit: (state) => this.commit(state) };
   }
 
   /* ---------- the conversation's line ---------- */
 
   async claimLine(callId: string): Promise<{ claimed: true } | { claimed: false; openCallId: string }> {
     return this.serial(async () => {
-      const current = await this.ctx.storage.get<string>("line");
-      if (current && current !== callId) {
-        const room = this.env.CALL_ROOM.get(this.env.CALL_ROOM.idFromName(current));
-        // Self-healing: a line held by a call that is no longer open is free.
-        if (await room.isOpen()) return { claimed: false as const, openCallId: current };
+      const current = await this.ctx.storage.get<LineHolder>("line");
+      if (current && current.callId !== callId) {
+        // A claim whose room has not started yet is held (the claimer is starting it right now);
+        // past the grace period, a holder that is not open (never started, crashed) frees the line.
+        const starting = Date.now() - current.claimedMs < LINE_START_GRACE_MS;
+        const room = this.env.CALL_ROOM.get(this.env.CALL_ROOM.idFromName(current.callId));
+        if (starting || (await room.isOpen())) return { claimed: false as const, openCallId: current.callId };
       }
-      await this.ctx.storage.put("line", callId);
+      await this.ctx.storage.put("line", { callId, claimedMs: Date.now() } satisfies LineHolder);
       return { claimed: true as const };
     });
   }
 
   async releaseLine(callId: string): Promise<void> {
     await this.serial(async () => {
-      if ((await this.ctx.storage.get<string>("line")) === callId) await this.ctx.storage.delete("line");
+      if ((await this.ctx.storage.get<LineHolder>("line"))?.callId === callId) await this.ctx.storage.delete("line");
     });
   }
 
@@ -65,110 +63,29 @@ export class CallRoom extends DurableObject<CallsEnv> {
     return state !== null && state.status !== "ended";
   }
 
-  /* ---------- lifecycle (RPC from CallsService) ---------- */
+  /* ---------- lifecycle (RPC from CallsService; failures come back as Results) ---------- */
 
-  async start(input: StartCall): Promise<Result<CallView>> {
-    return toResult(() =>
-      this.serial(async () => {
-        const existing = await this.load();
-        if (existing) return callView(existing);
-        const nowMs = Date.now();
-        const now = new Date(nowMs).toISOString();
-        const state: CallState = {
-          id: input.callId, conversationId: input.conversationId, type: input.type, initiatorId: input.initiatorId,
-          status: "ringing", createdAt: now, startedAt: null, endedAt: null, endReason: null, durationSeconds: null,
-          ringDeadlineMs: nowMs + input.ringTimeoutSeconds * 1000, participants: {}, sfuSessions: {}, meetingId: null,
-        };
-        for (const userId of new Set([input.initiatorId, ...input.memberIds])) {
-          const initiator = userId === input.initiatorId;
-          state.participants[userId] = { outcome: initiator ? "joined" : "pending", joinedAt: initiator ? now : null, leftAt: null, lastSeenMs: nowMs };
-        }
-        await persistCreated(this.env, state);
-        await this.commit(state);
-        log({ event: "call_state", call_id: state.id, status: "ringing", request_id: input.requestId });
-        await notifyMembers(this.env, { requestId: input.requestId }, state, "incoming", pendingUserIds(state));
-        return callView(state);
-      }),
-    );
+  start(input: StartCall): Promise<Result<CallView>> {
+    return this.transition(async () => {
+      const existing = await this.load();
+      return existing ? callView(existing) : startCall(this.deps, input);
+    });
   }
 
-  async join(userId: string, requestId: string): Promise<Result<CallView>> {
-    return toResult(() =>
-      this.serial(async () => {
-        const state = structuredClone(requireInvitee(await this.load(), userId, "join"));
-        requireOpen(state);
-        const p = state.participants[userId];
-        if (!p) throw new AppError("NOT_FOUND", "No such call.");
-        const earlierSockets = socketsOf(this.ctx, userId);
-        const now = new Date().toISOString();
-        const wasPresent = p.outcome === "joined" && p.leftAt === null;
-        if (!wasPresent) {
-          p.outcome = "joined";
-          p.joinedAt = p.joinedAt ?? now;
-          p.leftAt = null;
-          p.lastSeenMs = Date.now();
-          await persistParticipant(this.env, state, userId, { outcome: "joined", joinedAt: p.joinedAt, leftAt: null });
-        }
-        const activates = state.status === "ringing" && userId !== state.initiatorId;
-        if (activates) {
-          state.status = "active";
-          state.startedAt = now;
-          await persistActive(this.env, state, now);
-        }
-        await this.commit(state);
-        // Other devices of this user stop ringing (chat) and hand over their signaling (room).
-        for (const ws of earlierSockets) send(ws, { type: "answered_elsewhere", call_id: state.id });
-        closeSockets(earlierSockets, SIGNALING_CLOSE.answeredElsewhere, "answered elsewhere");
-        if (!wasPresent) {
-          log({ event: "call_participant", call_id: state.id, user_id: userId, action: "joined", request_id: requestId });
-          broadcast(this.ctx, { type: "participant_joined", user_id: userId }, userId);
-        }
-        if (activates) this.announceState(state, requestId);
-        await notifyMembers(this.env, { requestId, userId }, state, "answered_elsewhere", [userId]);
-        return callView(state);
-      }),
-    );
+  join(userId: string, requestId: string): Promise<Result<CallView>> {
+    return this.transition(async () => joinCall(this.deps, await this.copyFor(userId, "join"), userId, requestId));
   }
 
-  async decline(userId: string, requestId: string): Promise<Result<CallView>> {
-    return toResult(() =>
-      this.serial(async () => {
-        const state = structuredClone(requireInvitee(await this.load(), userId, "decline"));
-        requireOpen(state);
-        const p = state.participants[userId];
-        if (!p || p.outcome !== "pending") throw new AppError("CONFLICT", "Only a ringing invitation can be declined.");
-        p.outcome = "declined";
-        await persistParticipant(this.env, state, userId, { outcome: "declined" }, ["pending"]);
-        log({ event: "call_participant", call_id: state.id, user_id: userId, action: "declined", request_id: requestId });
-        const othersLeft = pendingUserIds(state).length > 0 || presentUserIds(state).some((id) => id !== state.initiatorId);
-        if (isOneToOne(state) || (state.status === "ringing" && !othersLeft)) return this.finish(state, "declined", requestId);
-        await this.commit(state);
-        await notifyMembers(this.env, { requestId, userId }, state, "answered_elsewhere", [userId]);
-        return callView(state);
-      }),
-    );
+  decline(userId: string, requestId: string): Promise<Result<CallView>> {
+    return this.transition(async () => declineCall(this.deps, await this.copyFor(userId, "decline"), userId, requestId));
   }
 
-  async leave(userId: string, requestId: string): Promise<Result<CallView>> {
-    return toResult(() => this.serial(async () => this.depart(structuredClone(requireInvitee(await this.load(), userId, "leave")), userId, "left", requestId)));
+  leave(userId: string, requestId: string): Promise<Result<CallView>> {
+    return this.transition(async () => departCall(this.deps, await this.copyFor(userId, "leave"), userId, "left", requestId));
   }
 
-  async end(userId: string, requestId: string): Promise<Result<CallView>> {
-    return toResult(() =>
-      this.serial(async () => {
-        const state = structuredClone(requireInvitee(await this.load(), userId, "end"));
-        if (state.status === "ended") return callView(state);
-        requireMayEnd(state, userId);
-        // Before anybody answered, hanging up is a cancel (the callees missed it) in any call.
-        const reason = isOneToOne(state) || !state.startedAt ? reasonOnLastLeave(state) : "ended_by_initiator";
-        return this.finish(state, reason, requestId);
-      }),
-    );
-  }
-
-  /** The persisted call as the room sees it, for an invitee (NOT_FOUND otherwise). */
-  async view(userId: string): Promise<Result<CallView>> {
-    return toResult(async () => callView(requireInvitee(await this.load(), userId, "view")));
+  end(userId: string, requestId: string): Promise<Result<CallView>> {
+    return this.transition(async () => endCallBy(this.deps, await this.copyFor(userId, "end"), userId, requestId));
   }
 
   /* ---------- SFU ownership (the proxy calls Cloudflare between check and record) ---------- */
@@ -180,33 +97,29 @@ export class CallRoom extends DurableObject<CallsEnv> {
     });
   }
 
-  async sfuRecord(userId: string, record: SfuRecord): Promise<Result<null>> {
-    return toResult(() =>
-      this.serial(async () => {
-        const state = structuredClone(requireInvitee(await this.load(), userId, "sfu"));
-        requireOpen(state);
-        requirePresent(state, userId, "sfu");
-        recordSfu(state, userId, record);
-        await this.commit(state);
-        return null;
-      }),
-    );
+  sfuRecord(userId: string, record: SfuRecord): Promise<Result<null>> {
+    return this.transition(async () => {
+      const state = await this.copyFor(userId, "sfu");
+      requireOpen(state);
+      requirePresent(state, userId, "sfu");
+      recordSfu(state, userId, record);
+      await this.commit(state);
+      return null;
+    });
   }
 
   /** RealtimeKit: the call's meeting id; the first caller to set one wins (a racing loser's meeting is unused). */
-  async meeting(userId: string, candidate?: string): Promise<Result<string | null>> {
-    return toResult(() =>
-      this.serial(async () => {
-        const state = structuredClone(requireInvitee(await this.load(), userId, "meeting"));
-        if (state.meetingId || !candidate) return state.meetingId;
-        state.meetingId = candidate;
-        await this.commit(state);
-        return candidate;
-      }),
-    );
+  meeting(userId: string, candidate?: string): Promise<Result<string | null>> {
+    return this.transition(async () => {
+      const state = await this.copyFor(userId, "meeting");
+      if (state.meetingId || !candidate) return state.meetingId;
+      state.meetingId = candidate;
+      await this.commit(state);
+      return candidate;
+    });
   }
 
-  /* ---------- signaling sockets ---------- */
+  /* ---------- signaling sockets (hibernation API) ---------- */
 
   override async fetch(request: Request): Promise<Response> {
     return openSignalingSocket(this.ctx, await this.load(), request, (state, userId) => this.touch(state, userId));
@@ -217,15 +130,14 @@ export class CallRoom extends DurableObject<CallsEnv> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    const state = await this.load();
-    await touchParticipant(this.ctx, state, ws, code, (s, userId) => this.touch(s, userId));
+    await touchParticipant(this.ctx, await this.load(), ws, code, (state, userId) => this.touch(state, userId));
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
     await this.webSocketClose(ws, 1006);
   }
 
-  /* ---------- timers ---------- */
+  /* ---------- the one alarm: ring deadline, stale sweep, or cleanup after the end ---------- */
 
   override async alarm(): Promise<void> {
     const kind = (await this.ctx.storage.get<TimerKind>("timer")) ?? "sweep";
@@ -237,93 +149,33 @@ export class CallRoom extends DurableObject<CallsEnv> {
         this.cached = null;
         return;
       }
-      const state = structuredClone(loaded);
-      const requestId = `alarm:${state.id}`;
-      if (kind === "ring") await this.ringTimeout(state, requestId);
-      else await this.sweep(state, requestId);
+      // A throw here (database down) makes the runtime retry the alarm; nothing was committed.
+      const requestId = `alarm:${loaded.id}`;
+      if (kind === "ring") await ringTimeout(this.deps, structuredClone(loaded), requestId);
+      else await sweepCall(this.deps, structuredClone(loaded), requestId);
     });
-  }
-
-  private async ringTimeout(state: CallState, requestId: string): Promise<void> {
-    const missed = pendingUserIds(state);
-    if (state.status === "ringing") {
-      await this.finish(state, "no_answer", requestId);
-      return;
-    }
-    for (const userId of missed) {
-      const p = state.participants[userId];
-      if (p) p.outcome = "missed";
-      await persistParticipant(this.env, state, userId, { outcome: "missed" }, ["pending"]);
-      log({ event: "call_participant", call_id: state.id, user_id: userId, action: "missed", request_id: requestId });
-    }
-    await this.commit(state);
-    await notifyMembers(this.env, { requestId }, state, "missed", missed);
-  }
-
-  private async sweep(state: CallState, requestId: string): Promise<void> {
-    const stale = staleParticipants(this.ctx, state, Date.now());
-    for (const userId of stale) {
-      log({ event: "call_participant", call_id: state.id, user_id: userId, action: "swept", request_id: requestId });
-      const after = await this.depart(state, userId, "swept", requestId);
-      if (after.status === "ended") return;
-    }
-    if (stale.length === 0) await this.commit(state);
   }
 
   /* ---------- internals ---------- */
 
-  private async depart(state: CallState, userId: string, why: "left" | "swept", requestId: string): Promise<CallView> {
-    if (state.status === "ended") return callView(state);
-    requirePresent(state, userId, "leave");
-    const p = state.participants[userId];
-    const now = new Date().toISOString();
-    if (p) p.leftAt = now;
-    await persistParticipant(this.env, state, userId, { leftAt: now });
-    if (why === "left") log({ event: "call_participant", call_id: state.id, user_id: userId, action: "left", request_id: requestId });
-    closeSockets(socketsOf(this.ctx, userId), SIGNALING_CLOSE.left, why);
-    broadcast(this.ctx, { type: "participant_left", user_id: userId }, userId);
-    const closing = recordSfu(state, userId, { kind: "forget_user" });
-    await this.closeSfuTracks(closing, requestId);
-    if (isOneToOne(state) || presentUserIds(state).length === 0) return this.finish(state, reasonOnLastLeave(state), requestId);
-    await this.commit(state);
-    return callView(state);
+  private transition<T>(body: () => Promise<T>): Promise<Result<T>> {
+    return toResult(() => this.serial(body));
   }
 
-  private async finish(state: CallState, reason: EndReason, requestId: string): Promise<CallView> {
-    const now = new Date().toISOString();
-    const sfuLeftovers = Object.entries(state.sfuSessions).map(([sessionId, s]) => ({ sessionId, mids: s.mids }));
-    const missed = endCall(state, reason, now);
-    state.sfuSessions = {};
-    await persistEnded(this.env, state, reason, now);
-    await this.commit(state);
-    log({ event: "call_state", call_id: state.id, status: "ended", reason, request_id: requestId });
-    this.announceState(state, requestId);
-    closeSockets(socketsOf(this.ctx), SIGNALING_CLOSE.ended, "call ended");
-    const line = this.env.CALL_ROOM.get(this.env.CALL_ROOM.idFromName(`line:${state.conversationId}`));
-    await line.releaseLine(state.id);
-    const ctx = { requestId };
-    await notifyMembers(this.env, ctx, state, "ended", Object.keys(state.participants));
-    await notifyMembers(this.env, ctx, state, "missed", missed);
-    await this.closeSfuTracks(sfuLeftovers, requestId);
-    return callView(state);
-  }
-
-  private announceState(state: CallState, requestId: string): void {
-    if (state.status !== "ended") log({ event: "call_state", call_id: state.id, status: state.status, request_id: requestId });
-    broadcast(this.ctx, { type: "call_state", status: state.status, call: callView(state) });
-  }
-
-  private async closeSfuTracks(sessions: { sessionId: string; mids: string[] }[], requestId: string): Promise<void> {
-    await closeLeftoverTracks(this.env, sessions, requestId);
+  /** A private copy of the state for an invitee (NOT_FOUND for anybody else). */
+  private async copyFor(userId: string, action: string): Promise<CallState> {
+    return structuredClone(requireInvitee(await this.load(), userId, action));
   }
 
   private async touch(state: CallState, userId: string): Promise<void> {
     await this.serial(async () => {
-      const current = structuredClone(await this.load());
+      const current = await this.load();
       const p = current?.participants[userId];
-      if (!current || !p || current.id !== state.id) return;
-      p.lastSeenMs = Date.now();
-      await this.commit(current);
+      if (!current || !p || current.id !== state.id || current.status === "ended") return;
+      const copy = structuredClone(current);
+      const mine = copy.participants[userId];
+      if (mine) mine.lastSeenMs = Date.now();
+      await this.commit(copy);
     });
   }
 
