@@ -26,7 +26,7 @@ export function callPanel(client: SecureConnectClient, conversationId: string) {
     hangUp,
   );
   stage.hidden = true;
-  const button = h("button", { testid: "start-call", text: "📹 Video call", on: { click: () => void run(null) } });
+  const button = h("button", { testid: "start-call", text: "Video call", on: { click: () => void run(null) } });
   let session: CallSession | null = null;
   let stream: MediaStream | null = null;
   let statsTimer: ReturnType<typeof setInterval> | null = null;
@@ -78,7 +78,7 @@ export function callPanel(client: SecureConnectClient, conversationId: string) {
     setTimeout(() => {
       if (!session) stage.hidden = true;
       hangUp.hidden = false;
-    }, 1_500);
+    }, 800);
   }
 
   function onCallFrame(frame: ChatEvents["call"]): void {

@@ -139,7 +139,7 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
         },
       },
     },
-    h("label", { class: "file", attrs: { title: "Attach a file" } }, "📎", file),
+    h("label", { class: "file", attrs: { title: "Attach a file" } }, "Attach", file),
     text,
     h("button", { testid: "send", text: "Send" }),
   );

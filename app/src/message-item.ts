@@ -23,14 +23,14 @@ export function statusBadge(status: Status): HTMLSpanElement {
 
 /** Resolves the file's name and a short-lived download URL (only members of the conversation get one). */
 function attachmentLink(client: SecureConnectClient, fileId: string): HTMLAnchorElement {
-  const link = h("a", { class: "attachment", testid: "attachment", text: "📎 attachment", attrs: { rel: "noopener", target: "_blank" } });
+  const link = h("a", { class: "attachment", testid: "attachment", text: "attachment", attrs: { rel: "noopener", target: "_blank" } });
   client.api.storage.downloadUrl(fileId).then(
     ({ download_url, file }) => {
-      link.textContent = `📎 ${file.file_name} (${file.size_bytes} B)`;
+      link.textContent = `${file.file_name} (${file.size_bytes} B)`;
       link.href = download_url;
       link.download = file.file_name;
     },
-    () => (link.textContent = "📎 attachment unavailable"),
+    () => (link.textContent = "attachment unavailable"),
   );
   return link;
 }
