@@ -97,6 +97,25 @@ describe("login", () => {
     expect({ code: b.error.code, message: b.error.message }).toEqual({ code: a.error.code, message: a.error.message });
   });
 
+  it("spends about the same time on an unknown email as on a wrong password (measured, logged)", async ({ expect }) => {
+    const { user } = await createUser();
+    const timeOf = async (email: string): Promise<number> => {
+      const started = performance.now();
+      const res = await post("/v1/auth/login", { email, password: "not the password" });
+      expect(res.status).toBe(401);
+      return performance.now() - started;
+    };
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    // Interleaved, so machine load affects both series alike; the numbers go to the log, not an assertion.
+    for (let i = 0; i < 8; i++) {
+      wrong.push(await timeOf(user.email));
+      unknown.push(await timeOf(uniqueEmail("nobody")));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    console.log(`login 401 median: wrong password ${median(wrong).toFixed(1)} ms, unknown email ${median(unknown).toFixed(1)} ms (8 each)`);
+  });
+
   it("refuses bodies of the wrong shape with 400", async ({ expect }) => {
     for (const body of [{}, { email: ["a@b.c"], password: "x" }, { email: "a@b.c", password: null }, "[]"]) {
       const res = await post("/v1/auth/login", body);
