@@ -24,7 +24,7 @@ const backends: [string, () => Promise<Database>][] = [
 async function asUser<T>(open: () => Promise<Database>, userId: string, fn: (call: StorageCall) => Promise<T>, now = new Date()): Promise<T> {
   const db = await open();
   try {
-    return await fn({ env, db, userId, origin: "http://storage.test", now });
+    return await fn({ env, db, userId, origin: "http://storage.test", requestId: "storage-backends-test", now });
   } finally {
     await db.close();
   }

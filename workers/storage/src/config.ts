@@ -47,12 +47,16 @@ function keyPath(key: string): string {
 }
 
 /**
- * Where a presigned URL points: R2's S3 endpoint in production; outside production, the local
+ * Where presigned URLs point: R2's S3 endpoint in production; outside production, the local
  * stack's dev S3 endpoint at the origin the client called (so it works offline and on any port).
  */
-export function objectUrl(env: StorageEnv, origin: string | undefined, key: string): URL {
+export function bucketUrl(env: StorageEnv, origin: string | undefined): string {
   const { production, bucket } = storageConfig(env);
-  if (production) return new URL(`https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com/${bucket}/${keyPath(key)}`);
+  if (production) return `https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com/${bucket}/`;
   if (!origin) throw new AppError("SERVICE_UNAVAILABLE", "The development S3 endpoint needs the caller's origin.");
-  return new URL(`${origin}${DEV_S3_PATH_PREFIX}${bucket}/${keyPath(key)}`);
+  return `${origin}${DEV_S3_PATH_PREFIX}${bucket}/`;
+}
+
+export function objectUrl(env: StorageEnv, origin: string | undefined, key: string): URL {
+  return new URL(`${bucketUrl(env, origin)}${keyPath(key)}`);
 }

@@ -8,4 +8,6 @@ export interface StorageCall {
   /** The origin the client called (set by the gateway); dev presigned URLs point back at it. */
   origin: string | undefined;
   now: Date;
+  /** Travels into this worker's logs, so one request can be followed across workers. */
+  requestId: string;
 }

@@ -31,13 +31,13 @@ export async function downloadUrl(call: StorageCall, fileId: string): Promise<Do
  * orphaned object nor a row pointing at nothing survives a retried request.
  */
 export async function deleteFile(call: StorageCall, fileId: string): Promise<void> {
-  const { env, db, userId, now } = call;
+  const { env, db, userId, now, requestId } = call;
   const file = await db.files.get(fileId);
   if (!file || file.ownerId !== userId || file.status === "deleted") throw notFound();
   await env.FILES_BUCKET.delete(file.objectKey);
   const deleted = await db.files.markDeleted(file.id, now.toISOString());
   if (!deleted) throw notFound();
-  log({ event: "file_state", file_id: file.id, status: deleted.status });
+  log({ event: "file_state", file_id: file.id, status: deleted.status, request_id: requestId });
 }
 
 /** The caller's completed files, newest first; `before` is the id of the previous page's last file. */

@@ -26,7 +26,7 @@ export function storageCall<T>(
     const context = rpcContextSchema.safeParse(rpc);
     const userId = context.success ? context.data.userId : undefined;
     if (!context.success || !userId) throw new AppError("UNAUTHORIZED", "Authentication required.");
-    const origin = context.data.origin;
-    return withDb(env, (db) => body({ env, db, userId, origin, now: new Date() }), executionCtx);
+    const { origin, requestId } = context.data;
+    return withDb(env, (db) => body({ env, db, userId, origin, requestId, now: new Date() }), executionCtx);
   });
 }

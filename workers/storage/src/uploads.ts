@@ -1,7 +1,7 @@
 import type { FileResponse, UploadUrlRequest, UploadUrlResponse } from "../../../lib/contracts/storage";
 import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
-import { objectUrl, s3Credentials, storageConfig } from "./config";
+import { bucketUrl, objectUrl, s3Credentials, storageConfig } from "./config";
 import type { StorageCall } from "./context";
 import { toFileView } from "./file-view";
 import { presign, PRESIGN_TTL_SECONDS } from "./presign";
@@ -13,11 +13,11 @@ const notFound = () => new AppError("NOT_FOUND", "No such file.");
  * can never both fit into the same free space (the reservation is one conditional UPDATE).
  */
 export async function createUpload(call: StorageCall, input: UploadUrlRequest): Promise<UploadUrlResponse> {
-  const { env, db, userId, origin, now } = call;
+  const { env, db, userId, origin, now, requestId } = call;
   const config = storageConfig(env);
   const credentials = s3Credentials(env);
   // Fail before reserving anything if no URL could be built.
-  objectUrl(env, origin, "probe");
+  bucketUrl(env, origin);
   if (input.size_bytes > config.maxFileBytes) {
     throw new AppError("VALIDATION_ERROR", "The file is too large.", [
       { field: "size_bytes", message: `must be at most ${config.maxFileBytes} bytes` },
@@ -49,7 +49,7 @@ export async function createUpload(call: StorageCall, input: UploadUrlRequest): 
   const { file } = created;
   const headers = { "Content-Type": file.contentType, "Content-Length": String(file.sizeBytes) };
   const signed = await presign({ method: "PUT", url: objectUrl(env, origin, file.objectKey), headers, credentials, now });
-  log({ event: "file_state", file_id: file.id, status: file.status });
+  log({ event: "file_state", file_id: file.id, status: file.status, request_id: requestId });
   return { file_id: file.id, upload_url: signed.url, method: "PUT", headers, expires_at: signed.expiresAt };
 }
 
@@ -59,7 +59,7 @@ export async function createUpload(call: StorageCall, input: UploadUrlRequest): 
  * its URL is valid, and the cleanup job releases the reservation once the upload is abandoned.
  */
 export async function completeUpload(call: StorageCall, fileId: string): Promise<FileResponse> {
-  const { env, db, userId, now } = call;
+  const { env, db, userId, now, requestId } = call;
   const file = await db.files.get(fileId);
   if (!file || file.ownerId !== userId || file.status === "deleted") throw notFound();
   if (file.status === "completed") return { file: toFileView(file) };
@@ -68,7 +68,7 @@ export async function completeUpload(call: StorageCall, fileId: string): Promise
   const storedType = head.httpMetadata?.contentType ?? "";
   if (head.size !== file.sizeBytes || storedType !== file.contentType) {
     await env.FILES_BUCKET.delete(file.objectKey);
-    log({ event: "file_state", file_id: file.id, status: "rejected_mismatch" }, "warn");
+    log({ event: "file_state", file_id: file.id, status: "rejected_mismatch", request_id: requestId }, "warn");
     throw new AppError(
       "CONFLICT",
       `The uploaded object (${head.size} bytes, ${storedType || "no type"}) does not match the declared ${file.sizeBytes} bytes of ${file.contentType}; it was removed. Upload it again.`,
@@ -77,6 +77,6 @@ export async function completeUpload(call: StorageCall, fileId: string): Promise
   const completed = await db.files.markCompleted(file.id, now.toISOString());
   // Null: deleted (by its owner or the cleanup job) while we were checking R2.
   if (!completed) throw notFound();
-  log({ event: "file_state", file_id: file.id, status: completed.status });
+  log({ event: "file_state", file_id: file.id, status: completed.status, request_id: requestId });
   return { file: toFileView(completed) };
 }
