@@ -5,6 +5,7 @@ import type { RpcContext } from "../../../../lib/rpc";
 import type { CallState } from "./call-state";
 
 type CallEvent = CallEventFrame["event"];
+const PUSH_BATCH_MAX = 100;
 
 /**
  * Tells members about a call outside the signaling room: over their open chat sockets (the chat
@@ -46,7 +47,8 @@ async function pushIncoming(env: CallsEnv, ctx: RpcContext, state: CallState, us
           call_type: state.type,
         }),
       }));
-    if (jobs.length > 0) await env.PUSH_QUEUE.sendBatch(jobs);
+    // Queues take at most 100 messages per batch; a large group is sent in several.
+    for (let i = 0; i < jobs.length; i += PUSH_BATCH_MAX) await env.PUSH_QUEUE.sendBatch(jobs.slice(i, i + PUSH_BATCH_MAX));
   } catch (err) {
     log({ event: "call_notify_failed", call_id: state.id, channel: "push", error: describeError(err), request_id: ctx.requestId }, "error");
   }
