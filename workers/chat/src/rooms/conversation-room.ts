@@ -13,6 +13,7 @@ import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
 import { RoomPresence } from "./room-presence";
 import { RoomSockets, sendFrame } from "./room-sockets";
+import { SendBatcher } from "./send-batcher";
 import { parseUpgrade, refuse } from "./room-upgrade";
 
 /**
@@ -27,6 +28,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly listSync: ListSync;
   private readonly actions: RoomActions;
   private readonly frames: FrameHandler;
+  private readonly sends: SendBatcher;
   private readonly pushes: PushBatcher;
   private readonly presenceReports: RoomPresence;
 
@@ -41,7 +43,8 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       edited: (seq) => this.listSync.markEdited(seq),
       readAdvanced: () => this.listSync.schedule(),
     });
-    this.frames = new FrameHandler(this.actions, this.sockets);
+    this.sends = new SendBatcher(this.actions);
+    this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.presenceReports = new RoomPresence(ctx, env);
@@ -117,7 +120,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   }
 
   async sendMessage(conversationId: string, userId: string, input: SendMessageInput, requestId: string): Promise<Result<{ message: MessageView; created: boolean }>> {
-    return this.guard(conversationId, () => this.actions.send(userId, input, requestId));
+    return toResult(async () => {
+      await this.ready(conversationId);
+      return this.sends.send(userId, input, requestId);
+    });
   }
 
   async editMessage(conversationId: string, userId: string, seq: number, patch: { body?: string; ciphertext?: string }): Promise<Result<MessageView>> {

@@ -4,6 +4,7 @@ import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import type { RoomActions } from "./room-actions";
 import { sendFrame, type RoomSockets } from "./room-sockets";
+import type { SendBatcher } from "./send-batcher";
 
 /** A frame is a send plus JSON framing: anything larger than this cannot be valid. */
 const MAX_FRAME_CHARS = CHAT_LIMITS.maxBodyBytes + 16 * 1024;
@@ -22,6 +23,7 @@ export class FrameHandler {
   constructor(
     private readonly actions: RoomActions,
     private readonly sockets: RoomSockets,
+    private readonly sends: SendBatcher,
   ) {}
 
   handle(ws: WebSocket, userId: string, data: string | ArrayBuffer, requestId: string): void {
@@ -32,24 +34,29 @@ export class FrameHandler {
       clientId = frame.type === "send" ? frame.client_id : undefined;
       this.dispatch(ws, userId, frame, requestId);
     } catch (err) {
-      if (err instanceof AppError) {
-        sendFrame(ws, { type: "error", code: err.code, message: err.message, ...(clientId ? { client_id: clientId } : {}) });
-        return;
-      }
-      log({ event: "unhandled_error", where: "chat.frame", error: describeError(err), request_id: requestId }, "error");
-      sendFrame(ws, { type: "error", code: "INTERNAL_ERROR", message: "The frame could not be handled.", ...(clientId ? { client_id: clientId } : {}) });
+      this.reportError(ws, err, clientId, requestId);
     }
+  }
+
+  private reportError(ws: WebSocket, err: unknown, clientId: string | undefined, requestId: string): void {
+    const withId = clientId ? { client_id: clientId } : {};
+    if (err instanceof AppError) {
+      sendFrame(ws, { type: "error", code: err.code, message: err.message, ...withId });
+      return;
+    }
+    log({ event: "unhandled_error", where: "chat.frame", error: describeError(err), request_id: requestId }, "error");
+    sendFrame(ws, { type: "error", code: "INTERNAL_ERROR", message: "The frame could not be handled.", ...withId });
   }
 
   private dispatch(ws: WebSocket, userId: string, frame: ClientFrame, requestId: string): void {
     switch (frame.type) {
       case "send": {
         const { type: _type, ...input } = frame;
-        const { message } = this.actions.send(userId, input, requestId);
-        // A retry of a stored message is acked again (and the original re-sent to this socket only).
-        if (message.sender_id === userId && message.client_id === frame.client_id) {
-          sendFrame(ws, { type: "ack", client_id: frame.client_id, seq: message.seq });
-        }
+        // Acked after the insert (a retried client_id is acked again with the original seq).
+        void this.sends.send(userId, input, requestId).then(
+          ({ message }) => sendFrame(ws, { type: "ack", client_id: frame.client_id, seq: message.seq }),
+          (err: unknown) => this.reportError(ws, err, frame.client_id, requestId),
+        );
         return;
       }
       case "typing": {
