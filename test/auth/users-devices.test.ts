@@ -1,7 +1,21 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { withDb } from "../../lib/db";
 import { BASE, createUser } from "../helpers/auth";
 import { bearer, del, errorCode, get, post } from "./support";
+
+/** A file row as the storage flow leaves it (upload reserved, then completed unless told otherwise). */
+async function uploadedFile(ownerId: string, contentType: string, complete = true): Promise<string> {
+  return withDb(env, async (db) => {
+    const created = await db.files.createUpload(
+      { ownerId, conversationId: null, fileName: "avatar", contentType, sizeBytes: 10, uploadExpiresAt: new Date(Date.now() + 60_000).toISOString() },
+      10 * 1024 ** 3,
+    );
+    if (!created.ok) throw new Error("quota");
+    if (complete) await db.files.markCompleted(created.file.id);
+    return created.file.id;
+  });
+}
 
 function patch(path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
   return exports.default.fetch(`${BASE}${path}`, { method: "PATCH", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
@@ -9,13 +23,33 @@ function patch(path: string, body: unknown, headers: Record<string, string>): Pr
 
 describe("profiles", () => {
   it("PATCH /v1/users/me changes display name and avatar, and null clears the avatar", async ({ expect }) => {
-    const { headers } = await createUser();
-    const res = await patch("/v1/users/me", { display_name: "  Grace Hopper ", avatar_file_id: "file-123" }, headers);
+    const { user, headers } = await createUser();
+    const avatar = await uploadedFile(user.id, "image/png");
+    const res = await patch("/v1/users/me", { display_name: "  Grace Hopper ", avatar_file_id: avatar }, headers);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ user: { display_name: "Grace Hopper", avatar_file_id: "file-123" } });
+    expect(await res.json()).toMatchObject({ user: { display_name: "Grace Hopper", avatar_file_id: avatar } });
     const cleared = await patch("/v1/users/me", { avatar_file_id: null }, headers);
     expect(await cleared.json()).toMatchObject({ user: { display_name: "Grace Hopper", avatar_file_id: null } });
     expect(await (await get("/v1/users/me", headers)).json()).toMatchObject({ user: { display_name: "Grace Hopper", avatar_file_id: null } });
+  });
+
+  it("an avatar must be the caller's own completed image", async ({ expect }) => {
+    const { user, headers } = await createUser();
+    const other = await createUser();
+    const candidates = [
+      await uploadedFile(other.user.id, "image/png"),
+      await uploadedFile(user.id, "application/pdf"),
+      await uploadedFile(user.id, "image/jpeg", false),
+      "no-such-file",
+    ];
+    for (const avatar_file_id of candidates) {
+      const res = await patch("/v1/users/me", { avatar_file_id }, headers);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; details?: { field?: string }[] } };
+      expect(body.error.code).toBe("VALIDATION_ERROR");
+      expect(body.error.details?.[0]?.field).toBe("avatar_file_id");
+    }
+    expect(await (await get("/v1/users/me", headers)).json()).toMatchObject({ user: { avatar_file_id: null } });
   });
 
   it("PATCH /v1/users/me refuses empty, wrong-typed and malformed bodies", async ({ expect }) => {

@@ -13,7 +13,7 @@ import {
 import { AppError } from "../../../lib/errors";
 import type { RpcContext } from "../../../lib/rpc";
 import { requireCaller } from "./caller";
-import { withRepos } from "./repos";
+import { withRepos, type AuthRepos } from "./repos";
 import { parseInput } from "./validate";
 import { deviceView, publicUserView, userView } from "./views";
 
@@ -24,15 +24,26 @@ export async function getMe(env: AuthEnv, ctx: RpcContext): Promise<{ user: User
   return { user: userView(user) };
 }
 
+/** An avatar must be an image the caller uploaded completely; anything else names the field. */
+async function checkAvatar(repos: AuthRepos, userId: string, fileId: string): Promise<void> {
+  const file = await repos.files.get(fileId);
+  if (!file || file.ownerId !== userId || file.status !== "completed" || !file.contentType.startsWith("image/")) {
+    throw new AppError("VALIDATION_ERROR", "The avatar must be an image you uploaded.", [
+      { field: "avatar_file_id", message: "not one of your uploaded images" },
+    ]);
+  }
+}
+
 export async function updateMe(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ user: UserView }> {
   const caller = requireCaller(ctx);
   const patch = parseInput(updateMeSchema, input);
-  const user = await withRepos(env, (repos) =>
-    repos.users.updateProfile(caller.userId, {
+  const user = await withRepos(env, async (repos) => {
+    if (patch.avatar_file_id) await checkAvatar(repos, caller.userId, patch.avatar_file_id);
+    return repos.users.updateProfile(caller.userId, {
       ...(patch.display_name !== undefined ? { displayName: patch.display_name } : {}),
       ...(patch.avatar_file_id !== undefined ? { avatarFileId: patch.avatar_file_id } : {}),
-    }),
-  );
+    });
+  });
   if (!user) throw new AppError("NOT_FOUND", "No such user.");
   return { user: userView(user) };
 }

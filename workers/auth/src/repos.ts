@@ -2,8 +2,11 @@ import { DbConfigError, withDb, type Database } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
 import { describeError, log } from "../../../lib/log";
 
-/** The auth worker's aggregates: users (with devices) and sessions (with their tokens). */
-export type AuthRepos = Pick<Database, "users" | "sessions">;
+/**
+ * The auth worker's aggregates: users (with devices) and sessions (with their tokens); files are
+ * read only, to check that an avatar is the caller's own uploaded image.
+ */
+export type AuthRepos = Pick<Database, "users" | "sessions" | "files">;
 
 /** Runs `body` with the repositories of the configured backend; a misconfigured one is a 503. */
 export async function withRepos<T>(env: AuthEnv, body: (repos: AuthRepos) => Promise<T>): Promise<T> {
