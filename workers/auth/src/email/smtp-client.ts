@@ -6,7 +6,8 @@
 import { connect } from "cloudflare:sockets";
 import type { SmtpSettings } from "./config";
 
-export type SmtpStage = "connect" | "greeting" | "ehlo" | "starttls" | "auth" | "mail" | "rcpt" | "data" | "timeout";
+/** "tls" = the TLS handshake and the EHLO that follows it (an untrusted certificate fails here). */
+export type SmtpStage = "connect" | "greeting" | "ehlo" | "starttls" | "tls" | "auth" | "mail" | "rcpt" | "data" | "timeout";
 
 /** A failed send. `permanent` = the server refused this recipient or message for good (5xx). */
 export class SmtpError extends Error {
@@ -101,19 +102,25 @@ export async function sendMail(settings: SmtpSettings, input: SendMailInput): Pr
     timer = setTimeout(() => reject(new SmtpError("timeout", undefined, "SMTP session timed out")), input.timeoutMs ?? 20_000);
   });
   let active: Socket = socket;
+  const progress: { stage: SmtpStage } = { stage: "connect" };
   try {
-    await Promise.race([session(socket, settings, input, (s) => (active = s)), timeout]);
+    await Promise.race([session(socket, settings, input, progress, (s) => (active = s)), timeout]);
+  } catch (err) {
+    // Socket and TLS failures surface as plain errors: name the stage they interrupted.
+    if (err instanceof SmtpError) throw err;
+    throw new SmtpError(progress.stage, undefined, `SMTP ${progress.stage} failed`);
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     await active.close().catch(() => undefined);
   }
 }
 
-async function session(socket: Socket, settings: SmtpSettings, input: SendMailInput, swapped: (s: Socket) => void): Promise<void> {
+async function session(socket: Socket, settings: SmtpSettings, input: SendMailInput, progress: { stage: SmtpStage }, swapped: (s: Socket) => void): Promise<void> {
   let reader = new ReplyReader(socket.readable.getReader());
   let writer = socket.writable.getWriter();
   const send = (line: string) => writer.write(encoder.encode(`${line}\r\n`));
   const expect = async (stage: SmtpStage, ok: (code: number) => boolean): Promise<Reply> => {
+    progress.stage = stage;
     const reply = await reader.read(stage);
     if (!ok(reply.code)) throw new SmtpError(stage, reply.code, `SMTP ${stage} refused with ${reply.code}`);
     return reply;
@@ -135,12 +142,13 @@ async function session(socket: Socket, settings: SmtpSettings, input: SendMailIn
     await expect("starttls", (c) => c === 220);
     reader.release();
     writer.releaseLock();
+    progress.stage = "tls";
     const secure = socket.startTls({ expectedServerHostname: settings.host });
     swapped(secure);
     reader = new ReplyReader(secure.readable.getReader());
     writer = secure.writable.getWriter();
     await send(`EHLO ${heloName}`);
-    ehlo = await expect("ehlo", (c) => c === 250);
+    ehlo = await expect("tls", (c) => c === 250);
   }
 
   if (settings.username !== undefined && settings.password !== undefined) {
