@@ -13,7 +13,7 @@ export async function handleDevS3(request: Request, env: StorageEnv): Promise<Re
   if (request.body && !request.bodyUsed) {
     // A refused upload's body is never read. Draining it lets the sender's pump end cleanly (a
     // cancelled stream makes workerd log errors at the gateway); bodies past the file limit are cut.
-    const declared = Number(request.headers.get("content-length"));
+    const declared = declaredLength(request);
     const drainable = Number.isSafeInteger(declared) && declared <= storageConfig(env).maxFileBytes;
     await (drainable ? request.body.pipeTo(new WritableStream()) : request.body.cancel()).catch(() => undefined);
   }
@@ -45,7 +45,7 @@ async function route(request: Request, env: StorageEnv): Promise<Response> {
 
 async function putObject(request: Request, env: StorageEnv, key: string, maxFileBytes: number): Promise<Response> {
   // The signature already binds these two headers; reading them here only shapes the write.
-  const length = Number(request.headers.get("content-length"));
+  const length = declaredLength(request);
   const contentType = request.headers.get("content-type") ?? "";
   if (!Number.isSafeInteger(length) || length < 0) return s3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
   if (length > maxFileBytes) return s3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
@@ -95,6 +95,12 @@ function byteSlice(range: R2Range | undefined, size: number): { offset: number; 
   const start = suffix !== undefined ? Math.max(0, size - suffix) : (offset ?? 0);
   const count = suffix !== undefined ? size - start : Math.min(size - start, length ?? size - start);
   return count > 0 ? { offset: start, length: count } : null;
+}
+
+/** The Content-Length header as a number; NaN when absent or not a plain decimal. */
+function declaredLength(request: Request): number {
+  const raw = request.headers.get("content-length");
+  return raw !== null && /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
 }
 
 function isBody(object: R2Object | R2ObjectBody): object is R2ObjectBody {
