@@ -8,6 +8,11 @@ import type { GatewayBindings } from "../types";
 
 /** Per-isolate caches: the JWKS (refetched on an unknown kid) and each session's revocation state. */
 const JWKS_TTL_MS = 5 * 60 * 1000;
+/**
+ * An unknown kid refetches the JWKS (a key was just rotated in), but at most this often: otherwise
+ * every token with a made-up kid would cost an RPC to the auth worker.
+ */
+const JWKS_FORCED_REFRESH_MIN_MS = 5 * 1000;
 /** How stale a "session is active" answer may be: the "within 60 s everywhere" of revocation. */
 export const SESSION_CACHE_MS = 30 * 1000;
 let jwksCache: { jwks: JSONWebKeySet; fetchedAt: number } | undefined;
@@ -19,7 +24,8 @@ export function forgetSession(sessionId: string): void {
 }
 
 async function loadJwks(c: Context<GatewayBindings>, force: boolean): Promise<JSONWebKeySet> {
-  if (!force && jwksCache && Date.now() - jwksCache.fetchedAt < JWKS_TTL_MS) return jwksCache.jwks;
+  const age = jwksCache ? Date.now() - jwksCache.fetchedAt : Infinity;
+  if (jwksCache && age < (force ? JWKS_FORCED_REFRESH_MIN_MS : JWKS_TTL_MS)) return jwksCache.jwks;
   const jwks = unwrap(await c.env.AUTH.jwks(c.get("rpc")));
   jwksCache = { jwks, fetchedAt: Date.now() };
   return jwks;
