@@ -5,6 +5,7 @@ import { log } from "../../../../lib/log";
 import type { CallType } from "../../../../lib/db/rows";
 import { closeLeftoverTracks } from "../sfu/sfu-cleanup";
 import { callView, endCall, isOneToOne, pendingUserIds, presentUserIds, reasonOnLastLeave, type CallState, type EndReason } from "./call-state";
+import { callMetric } from "./room-metrics";
 import { notifyMembers } from "./room-notify";
 import { persistActive, persistCreated, persistEnded, persistParticipant } from "./room-persist";
 import { requireMayEnd, requireOpen, requirePresent } from "./room-rules";
@@ -48,6 +49,7 @@ export async function startCall(deps: RoomDeps, input: StartCall): Promise<CallV
   await persistCreated(deps.env, state);
   await deps.commit(state);
   log({ event: "call_state", call_id: state.id, status: "ringing", request_id: input.requestId });
+  callMetric(deps.env, "started", state);
   await notifyMembers(deps.env, { requestId: input.requestId }, state, "incoming", pendingUserIds(state));
   return callView(state);
 }
@@ -165,6 +167,7 @@ async function finishCall(deps: RoomDeps, state: CallState, reason: EndReason, r
   await persistEnded(deps.env, state, reason, now);
   await deps.commit(state);
   log({ event: "call_state", call_id: state.id, status: "ended", reason, request_id: requestId });
+  callMetric(deps.env, "ended", state);
   announceState(deps, state, requestId);
   closeSockets(socketsOf(deps.ctx), SIGNALING_CLOSE.ended, "call ended");
   const line = deps.env.CALL_ROOM.get(deps.env.CALL_ROOM.idFromName(`line:${state.conversationId}`));
