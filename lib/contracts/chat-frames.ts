@@ -61,7 +61,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message"), message: messageViewSchema }),
   z.object({ type: z.literal("ack"), client_id: z.string(), seq: z.number().int().positive() }),
   z.object({ type: z.literal("message_updated"), message: messageViewSchema }),
-  z.object({ type: z.literal("typing"), user_id: z.string() }),
+  /** Never stored; clients show it for `expires_in` seconds unless a new one arrives. */
+  z.object({ type: z.literal("typing"), user_id: z.string(), expires_in: z.number().int().positive() }),
   z.object({ type: z.literal("read"), user_id: z.string(), seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("presence"), user_id: z.string(), status: presenceStatusSchema }),
   z.object({ type: z.literal("pong") }),

@@ -221,7 +221,7 @@ describe("messages over the socket", () => {
     const a = await connect(alice, group.id);
     const b = await connect(bob, group.id);
     a.socket.send({ type: "typing" });
-    expect(await b.socket.next("typing")).toMatchObject({ type: "typing", user_id: alice.user.id });
+    expect(await b.socket.next("typing")).toEqual({ type: "typing", user_id: alice.user.id, expires_in: 5 });
     a.socket.send({ type: "send", client_id: "t1", body: "x" });
     await a.socket.next("ack");
     b.socket.send({ type: "read", seq: 1 });
