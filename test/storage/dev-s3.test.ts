@@ -74,6 +74,18 @@ describe("dev S3 endpoint: the presigned URL is the only key", () => {
     }
     const noType = await exports.default.fetch(upload.upload_url, { method: "PUT", body: bytes(100) });
     expect(noType.status).toBe(403);
+    // A streamed (chunked) body has no Content-Length to match the signed one.
+    const chunked = await exports.default.fetch(upload.upload_url, {
+      method: "PUT",
+      headers: { "Content-Type": "application/pdf" },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(bytes(100));
+          controller.close();
+        },
+      }),
+    });
+    expect(chunked.status).toBe(403);
     expect((await complete(alice, upload.file_id)).status).toBe(409);
     expect((await putAsInstructed(upload, bytes(100))).status).toBe(200);
     expect((await complete(alice, upload.file_id)).status).toBe(200);
