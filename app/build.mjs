@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `npm run build:app`: bundles the web app (plain TS → one ES module) into app/dist/app/, which the
 // gateway serves at /app/ through Workers static assets (wrangler.toml [assets]).
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "dist", "app");
-rmSync(path.join(here, "dist"), { recursive: true, force: true });
+// Files are overwritten in place, never the folder removed: a running `wrangler dev` watches it.
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: [path.join(here, "src", "main.ts")],

@@ -2,6 +2,7 @@ import { Emitter } from "./emitter";
 import { ManagedSocket, type SocketState, type WebSocketConstructor } from "./managed-socket";
 import { newClientId, Outbox, SendRejected, type Delivered } from "./outbox";
 import type { ChatSendFrame, ChatServerFrame, Message } from "./types";
+import { TypingTracker } from "./typing-tracker";
 
 type Frame<K extends ChatServerFrame["type"]> = Extract<ChatServerFrame, { type: K }>;
 
@@ -36,7 +37,6 @@ export interface ChatConnectionOptions {
 
 export type SendInput = Omit<ChatSendFrame, "type" | "client_id"> & { client_id?: string };
 
-const TYPING_TTL_MS = 5_000;
 const TYPING_SEND_EVERY_MS = 2_500;
 const RETRY_TRANSIENT_MS = 1_000;
 /** The room closes a removed member's sockets with 4403; 4401 = unknown identity. */
@@ -49,7 +49,7 @@ const FINAL_CLOSE_CODES = [4401, 4403] as const;
 export class ChatConnection extends Emitter<ChatEvents> {
   private readonly socket: ManagedSocket;
   private readonly outbox = new Outbox();
-  private readonly typingUntil = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly typers = new TypingTracker((userIds) => this.emit("typing", userIds));
   private lastTypingSent = 0;
   private isReady = false;
   /** The highest seq seen; the next connection resumes after it. */
@@ -135,8 +135,7 @@ export class ChatConnection extends Emitter<ChatEvents> {
 
   close(): void {
     this.socket.stop();
-    for (const timer of this.typingUntil.values()) clearTimeout(timer);
-    this.typingUntil.clear();
+    this.typers.clear();
   }
 
   private handle(frame: ChatServerFrame): void {
@@ -155,7 +154,7 @@ export class ChatConnection extends Emitter<ChatEvents> {
       case "message_updated":
         return this.emit("message_updated", frame.message);
       case "typing":
-        return this.onTyping(frame.user_id);
+        return this.typers.typing(frame.user_id);
       case "read":
         return this.emit("read", frame);
       case "presence":
@@ -173,31 +172,13 @@ export class ChatConnection extends Emitter<ChatEvents> {
     if (message.sender_id === this.options.selfId()) this.outbox.delivered(message.client_id, message.seq);
     if (this.lastSeq !== null && message.seq <= this.lastSeq) return;
     this.lastSeq = message.seq;
-    const typingTimer = this.typingUntil.get(message.sender_id);
-    if (typingTimer) {
-      clearTimeout(typingTimer);
-      this.typingUntil.delete(message.sender_id);
-      this.emit("typing", [...this.typingUntil.keys()]);
-    }
+    this.typers.stopped(message.sender_id);
     this.emit("message", message);
   }
 
   private resend(clientId: string): void {
     const frame = this.outbox.pending().find((pending) => pending.client_id === clientId);
     if (frame && this.isReady) this.socket.send(JSON.stringify(frame));
-  }
-
-  private onTyping(userId: string): void {
-    const previous = this.typingUntil.get(userId);
-    if (previous) clearTimeout(previous);
-    this.typingUntil.set(
-      userId,
-      setTimeout(() => {
-        this.typingUntil.delete(userId);
-        this.emit("typing", [...this.typingUntil.keys()]);
-      }, TYPING_TTL_MS),
-    );
-    if (!previous) this.emit("typing", [...this.typingUntil.keys()]);
   }
 
   private onError(frame: Frame<"error">): void {

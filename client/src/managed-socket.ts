@@ -1,3 +1,5 @@
+import { backoffDelay, withTimeout, type BackoffOptions } from "./timing";
+
 /** Handler types compared bivariantly, so the DOM's and the `ws` package's sockets both fit. */
 type Handler<E> = { bivarianceHack(event: E): void }["bivarianceHack"];
 
@@ -14,11 +16,6 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 export type SocketState = "connecting" | "open" | "reconnecting" | "closed";
-
-export interface BackoffOptions {
-  initialMs: number;
-  maxMs: number;
-}
 
 export interface ManagedSocketOptions {
   /** Builds the URL for the next attempt (a fresh single-use ticket each time). */
@@ -40,28 +37,6 @@ export interface ManagedSocketOptions {
 }
 
 const PING = '{"type":"ping"}';
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-/** Delay before reconnect attempt `attempt` (0-based): exponential, capped, with full jitter in its upper half. */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
-  const ceiling = Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 20));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 /**
  * One logical connection over a series of WebSockets: reconnects with backoff after drops, detects
