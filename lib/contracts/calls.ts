@@ -12,8 +12,10 @@ export const CALL_LIMITS = {
   ringTimeoutMaxSeconds: 120,
   historyDefaultLimit: 20,
   historyMaxLimit: 100,
-  /** One SDP (offer/answer), in characters; real SDPs are 2–8 KiB. */
+  /** One SDP (offer/answer) relayed between two peers, in characters; real 1:1 SDPs are 2–8 KiB. */
   maxSdpChars: 16 * 1024,
+  /** One SDP sent to the SFU: a session can carry many tracks (each m-section with simulcast ~1–2 KiB). */
+  maxSfuSdpChars: 64 * 1024,
   /** One ICE candidate line. */
   maxCandidateChars: 1024,
   /** Tracks in one SFU tracks/new or tracks/close call (Cloudflare's own cap is 64). */
@@ -102,7 +104,7 @@ export type CallHistoryQuery = z.infer<typeof callHistoryQuerySchema>;
 /* ---------- Cloudflare Realtime SFU bodies (the subset the proxy forwards) ---------- */
 
 export const sessionDescriptionSchema = z
-  .object({ type: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(CALL_LIMITS.maxSdpChars) })
+  .object({ type: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(CALL_LIMITS.maxSfuSdpChars) })
   .strict();
 
 const trackNameSchema = z.string().min(1).max(128);

@@ -101,7 +101,7 @@ describe("hostile requests on every calls route", () => {
     const base = `/v1/calls/${id}/sfu/sessions`;
     const cases: [string, string, unknown][] = [
       ["POST", base, { sessionDescription: { type: "pranswer", sdp: "v=0" } }],
-      ["POST", base, { sessionDescription: { type: "offer", sdp: "x".repeat(16 * 1024 + 1) } }],
+      ["POST", base, { sessionDescription: { type: "offer", sdp: "x".repeat(64 * 1024 + 1) } }],
       ["POST", base, { appSecret: "let me in" }],
       ["POST", `${base}/${sid}/tracks`, { tracks: [] }],
       ["POST", `${base}/${sid}/tracks`, { tracks: Array.from({ length: 65 }, (_, i) => ({ location: "local", trackName: `t${i}` })) }],
