@@ -100,6 +100,21 @@ describe("conversations", () => {
     expect(after.conversation.members).toEqual([{ user_id: admin.user.id, role: "owner" }]);
   });
 
+  it("pages the list with limit and an opaque cursor; a forged cursor is refused", async ({ expect }) => {
+    const [alice, bob] = await Promise.all([createUser(), createUser()]);
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push((await createGroup(alice, [bob], `g${i}`)).id);
+    type ListPage = { conversations: ConversationListItemView[]; has_more: boolean; next_cursor: string | null };
+    const first = await json<ListPage>(await api(bob, "GET", "/v1/conversations?limit=2"), 200);
+    expect(first.conversations).toHaveLength(2);
+    expect(first.has_more).toBe(true);
+    const second = await json<ListPage>(await api(bob, "GET", `/v1/conversations?limit=2&cursor=${encodeURIComponent(first.next_cursor ?? "")}`), 200);
+    expect(second).toMatchObject({ has_more: false, next_cursor: null });
+    expect([...first.conversations, ...second.conversations].map((c) => c.id).sort()).toEqual([...made].sort());
+    expect((await api(bob, "GET", "/v1/conversations?cursor=garbage")).status).toBe(400);
+    expect((await api(bob, "GET", "/v1/conversations?limit=1000")).status).toBe(400);
+  });
+
   it("direct conversations have no member management", async ({ expect }) => {
     const [alice, bob, carol] = await Promise.all([createUser(), createUser(), createUser()]);
     const res = await api(alice, "POST", "/v1/conversations", { type: "direct", member_ids: [bob.user.id] });
