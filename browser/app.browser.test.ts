@@ -105,6 +105,27 @@ describe("the web app in Chromium, against the real stack", () => {
     await expect.poll(() => messages(bob.page).allTextContents()).toEqual(expected);
     await expect.poll(() => messages(alice.page).allTextContents()).toEqual(expected);
     await shot(bob.page, "back-online-bob");
+  });
+
+  it("keeps the session across a reload and pages older history on demand", async ({ expect }) => {
+    const burst = Array.from({ length: 30 }, (_, i) => `burst ${i + 1}`);
+    for (const text of burst) {
+      await alice.page.getByTestId("composer").fill(text);
+      await alice.page.getByTestId("composer").press("Enter");
+    }
+    await alice.page.getByTestId("status").filter({ hasText: "sending" }).waitFor({ state: "detached", timeout: 30_000 });
+
+    await bob.page.reload();
+    await bob.page.getByTestId("me").filter({ hasText: "Bob" }).waitFor();
+    await bob.page.getByTestId("conversation").first().click();
+    await messages(bob.page).filter({ hasText: "burst 30" }).waitFor();
+    // The first page holds the newest 30 of 36 messages; the oldest ones come with "Load older".
+    expect(await messages(bob.page).count()).toBe(30);
+    await bob.page.getByTestId("load-older").click();
+    await messages(bob.page).filter({ hasText: "Hello Bob!" }).waitFor();
+    const all = await messages(bob.page).allTextContents();
+    expect(all).toEqual(["Hello Bob!", "Hi Alice", "Sent agenda.txt", "Are you there?", "Call me back", "Sent from a tunnel", ...burst]);
+    expect(await bob.page.getByTestId("load-older").isHidden()).toBe(true);
     expect([...alice.errors, ...bob.errors].filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to load resource/.test(e))).toEqual([]);
   });
 });
