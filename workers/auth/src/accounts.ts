@@ -2,6 +2,7 @@
 import { clientMetaSchema, loginSchema, registerSchema, type TokenPair } from "../../../lib/contracts/auth";
 import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
+import { authMetric } from "./metrics";
 import type { RpcContext } from "../../../lib/rpc";
 import { sendVerification } from "./email-flows";
 import { keyRing } from "./keys";
@@ -28,11 +29,13 @@ export async function register(env: AuthEnv, ctx: RpcContext, input: unknown, me
       passwordHash,
     });
     if (!created.ok) {
+      authMetric(env, "register", "conflict");
       throw new AppError("CONFLICT", `That ${created.conflict} is already taken.`, [
         { field: created.conflict, message: "already taken" },
       ]);
     }
     await sendVerification(env, repos, ctx, created.user);
+    authMetric(env, "register", "success");
     return openSession(env, repos, ctx, created.user, meta, "register");
   });
 }
@@ -50,17 +53,20 @@ export async function login(env: AuthEnv, ctx: RpcContext, input: unknown, metaI
     if (!user) {
       await burnPasswordCheck(body.password);
       log({ event: "auth_failure", reason: "login_failed", request_id: ctx.requestId }, "warn");
+      authMetric(env, "login", "invalid_credentials");
       throw new AppError("INVALID_CREDENTIALS", "Email or password is incorrect.");
     }
     const check = await verifyPassword(body.password, user.passwordHash);
     if (!check.valid) {
       log({ event: "auth_failure", reason: "login_failed", user_id: user.id, request_id: ctx.requestId }, "warn");
+      authMetric(env, "login", "invalid_credentials");
       throw new AppError("INVALID_CREDENTIALS", "Email or password is incorrect.");
     }
     if (check.needsRehash) {
       await repos.users.setPasswordHash(user.id, await hashPassword(body.password));
       log({ event: "auth_password_rehashed", user_id: user.id, iterations: PBKDF2_ITERATIONS, request_id: ctx.requestId });
     }
+    authMetric(env, "login", "success");
     return openSession(env, repos, ctx, user, meta, "login");
   });
 }

@@ -12,6 +12,7 @@ import type { RpcContext } from "../../../lib/rpc";
 import { requireCaller } from "./caller";
 import { enqueueEmail, requireEmailDelivery } from "./email-jobs";
 import { isoIn, RESET_PASSWORD_TOKEN_TTL_MS, VERIFY_EMAIL_TOKEN_TTL_MS } from "./lifetimes";
+import { authMetric } from "./metrics";
 import { hashPassword } from "./password";
 import { withRepos, type AuthRepos } from "./repos";
 import { throttle } from "./throttle";
@@ -38,11 +39,15 @@ export async function verifyEmail(env: AuthEnv, ctx: RpcContext, input: unknown)
   const tokenHash = await sha256Hex(token);
   return withRepos(env, async (repos) => {
     const spent = await repos.sessions.consumeEmailToken(tokenHash, "verify");
-    if (!spent) throw badToken();
+    if (!spent) {
+      authMetric(env, "verify_email", "invalid_token");
+      throw badToken();
+    }
     await repos.users.markEmailVerified(spent.userId);
     const user = await repos.users.findById(spent.userId);
     if (!user) throw badToken();
     log({ event: "auth_email_verified", user_id: user.id, request_id: ctx.requestId });
+    authMetric(env, "verify_email", "success");
     return { user: userView(user) };
   });
 }
@@ -94,13 +99,17 @@ export async function resetPassword(env: AuthEnv, ctx: RpcContext, input: unknow
   const passwordHash = await hashPassword(body.new_password);
   return withRepos(env, async (repos) => {
     const spent = await repos.sessions.consumeEmailToken(tokenHash, "reset");
-    if (!spent) throw badToken();
+    if (!spent) {
+      authMetric(env, "reset_password", "invalid_token");
+      throw badToken();
+    }
     await repos.users.setPasswordHash(spent.userId, passwordHash);
     // Following the emailed link proves control of the address.
     await repos.users.markEmailVerified(spent.userId);
     await repos.sessions.invalidateEmailTokens(spent.userId, "reset");
     const revoked = await repos.sessions.revokeAllForUser(spent.userId, "password_reset");
     log({ event: "auth_password_reset", user_id: spent.userId, sessions_revoked: revoked.length, request_id: ctx.requestId });
+    authMetric(env, "reset_password", "success");
     return { revoked_session_ids: revoked };
   });
 }

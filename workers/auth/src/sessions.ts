@@ -10,6 +10,7 @@ import { log } from "../../../lib/log";
 import type { RpcContext } from "../../../lib/rpc";
 import { requireCaller } from "./caller";
 import { keyRing, signAccessToken } from "./keys";
+import { authMetric } from "./metrics";
 import { ACCESS_TOKEN_TTL_SECONDS, isoIn, REFRESH_TOKEN_TTL_MS, SESSION_MAX_AGE_MS } from "./lifetimes";
 import { withRepos, type AuthRepos } from "./repos";
 import { throttle } from "./throttle";
@@ -69,12 +70,17 @@ export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Pr
     });
     if (result.status === "reused") {
       const revoked = await repos.sessions.revoke(result.sessionId, "refresh_token_reuse");
+      authMetric(env, "refresh", "reuse_detected");
       if (revoked) log({ event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId }, "warn");
       throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
     }
-    if (result.status === "invalid") throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
+    if (result.status === "invalid") {
+      authMetric(env, "refresh", "invalid_token");
+      throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
+    }
     const user = await repos.users.findById(result.session.userId);
     if (!user) throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
+    authMetric(env, "refresh", "success");
     return pair(user, await accessToken(env, user.id, result.session.id), next);
   });
 }
@@ -86,6 +92,7 @@ export async function logout(env: AuthEnv, ctx: RpcContext): Promise<{ session_i
   const sessionId = caller.sessionId;
   await withRepos(env, (repos) => repos.sessions.revoke(sessionId, "logout"));
   log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "logout", request_id: ctx.requestId });
+  authMetric(env, "logout", "success");
   return { session_id: sessionId };
 }
 
@@ -104,6 +111,7 @@ export async function revokeSession(env: AuthEnv, ctx: RpcContext, sessionIdInpu
     if (!session || session.userId !== caller.userId) throw new AppError("NOT_FOUND", "No such session.");
     if (await repos.sessions.revoke(sessionId, "user_revoked")) {
       log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "user_revoked", request_id: ctx.requestId });
+      authMetric(env, "revoke_session", "success");
     }
   });
   return { session_id: sessionId };

@@ -7,6 +7,7 @@ import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import type { RpcContext } from "../../../lib/rpc";
 import { checkContext } from "./caller";
+import { authMetric } from "./metrics";
 
 /** The binding's period: what Retry-After tells the client. */
 export const AUTH_LIMIT_PERIOD_SECONDS = 60;
@@ -49,6 +50,7 @@ export async function throttle(env: AuthEnv, ctx: RpcContext, scope: ThrottleSco
     const { success } = await env.RATE_LIMIT_AUTH.limit({ key: check.key });
     if (!success) {
       log({ event: "rate_limited", scope: `auth_${scope}`, key_kind: check.kind, request_id: ctx.requestId }, "warn");
+      authMetric(env, scope, "rate_limited");
       throw new AppError("RATE_LIMITED", "Too many attempts; try again later.", undefined, AUTH_LIMIT_PERIOD_SECONDS);
     }
   }
