@@ -37,6 +37,12 @@ describe("password hashing", () => {
     expect(await verifyPassword("s3cret-passworD", stored)).toEqual({ valid: false, needsRehash: false });
   });
 
+  it("treats composed and decomposed Unicode as the same password (NFKC)", async ({ expect }) => {
+    const stored = await hashPassword("caf\u00e9-au-lait");
+    expect((await verifyPassword("cafe\u0301-au-lait", stored)).valid).toBe(true);
+    expect((await verifyPassword("cafe-au-lait", stored)).valid).toBe(false);
+  });
+
   it("asks for a rehash when a hash was made at another cost", async ({ expect }) => {
     const cheap = await hashPassword("old-password", 1000);
     expect(await verifyPassword("old-password", cheap)).toEqual({ valid: true, needsRehash: true });
