@@ -128,11 +128,6 @@ export class ChatConnection extends Emitter<ChatEvents> {
     this.socket.reconnectNow();
   }
 
-  /** Kills the current socket as a network failure would (it reconnects with backoff). */
-  simulateDrop(): void {
-    this.socket.kill();
-  }
-
   close(): void {
     this.socket.stop();
     this.typers.clear();

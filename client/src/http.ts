@@ -20,12 +20,12 @@ export class Http {
     private readonly fetchImpl: FetchLike,
   ) {}
 
+  /** Built by hand rather than with `URL`, whose searchParams React Native does not implement. */
   url(path: string, query?: QueryValues): string {
-    const url = new URL(path, this.baseUrl);
-    for (const [key, value] of Object.entries(query ?? {})) {
-      if (value !== undefined) url.searchParams.set(key, String(value));
-    }
-    return url.toString();
+    const pairs = Object.entries(query ?? {})
+      .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
+      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+    return `${this.baseUrl.replace(/\/+$/, "")}${path}${pairs.length > 0 ? `?${pairs.join("&")}` : ""}`;
   }
 
   /** Resolves with the parsed JSON body (undefined for 204). */

@@ -101,9 +101,7 @@ export class SecureConnectClient {
   /** A socket URL with a fresh single-use ticket (tickets keep tokens out of URLs and logs). */
   async socketUrl(path: string, query: Record<string, string>): Promise<string> {
     const { ticket } = await this.api.ws.ticket();
-    const url = new URL(this.http.url(path, { ...query, ticket }));
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    return url.toString();
+    return this.http.url(path, { ...query, ticket }).replace(/^http/, "ws");
   }
 
   private callOptions(options: CallOptions) {

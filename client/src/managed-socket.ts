@@ -77,7 +77,7 @@ export class ManagedSocket {
     void this.connect();
   }
 
-  /** Simulates a network failure on the current socket (tests, and `offline` events). */
+  /** Treats the current socket as failed (the platform reported going offline): drop it and retry with backoff. */
   kill(): void {
     this.drop(4000, "killed", true);
   }
