@@ -26,8 +26,8 @@ export const pushJobSchema = z.discriminatedUnion("kind", [
     conversation_id: z.string().max(64),
     seq: z.number().int().positive(),
     sender_id: z.string().max(64),
-    /** Only for non-E2EE messages, and only a short preview, when the deployment allows it. */
-    preview: z.string().max(200).optional(),
+    // No preview field on purpose: a push never carries message content (E2EE), so there is none
+    // to leak; an unknown `preview` sent by a producer is stripped by validation.
   }),
   /** High priority: an incoming call. */
   z.object({
