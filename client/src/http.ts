@@ -10,6 +10,8 @@ export interface RequestOptions {
   /** Send the bearer token and recover from a 401 with one refresh (default true). */
   auth?: boolean;
   headers?: Record<string, string>;
+  /** Non-2xx statuses whose JSON body is an answer, not an error (e.g. 503 from the readiness check). */
+  acceptStatus?: number[];
 }
 
 /** JSON over fetch with the API's conventions: error envelope → ApiError, bearer auth, refresh on 401. */
@@ -39,7 +41,7 @@ export class Http {
       await res.body?.cancel().catch(() => undefined);
       res = await this.send(method, path, options, await this.session.recover(token));
     }
-    if (!res.ok) throw await ApiError.fromResponse(res);
+    if (!res.ok && !options.acceptStatus?.includes(res.status)) throw await ApiError.fromResponse(res);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }

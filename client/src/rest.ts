@@ -118,7 +118,19 @@ export function restApi(http: Http, session: AuthSession) {
     ticket: () => http.request<T.WsTicket>("POST", "/v1/ws/ticket"),
   };
 
-  return { auth, users, conversations, messages, presence, calls, storage, keys, ws };
+  const health = {
+    live: () => http.request<T.LiveHealth>("GET", "/health", { auth: false }),
+    /** 200 when every dependency answers, 503 (same shape, `degraded`) otherwise: both resolve. */
+    ready: () => http.request<T.ReadyHealth>("GET", "/v1/health", { auth: false, acceptStatus: [503] }),
+  };
+
+  /** Development only (absent in production): the emails and pushes the queue consumers kept. */
+  const dev = {
+    mailbox: (to: string) => http.request<T.DevMailbox>("GET", "/dev/mailbox", { query: { to }, auth: false }),
+    pushOutbox: (userId: string) => http.request<T.DevPushOutbox>("GET", "/dev/push-outbox", { query: { user_id: userId }, auth: false }),
+  };
+
+  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, health, dev };
 }
 
 export type RestApi = ReturnType<typeof restApi>;

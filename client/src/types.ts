@@ -49,6 +49,8 @@ import type {
   sendMessageSchema,
   setRoleSchema,
 } from "../../lib/contracts/chat";
+import type { mailboxListSchema, outboxListSchema } from "../../lib/contracts/dev";
+import type { liveHealthSchema, readyHealthSchema } from "../../lib/contracts/health";
 import type { keyBundleSchema, keyUploadSchema, prekeyCountSchema } from "../../lib/contracts/keys";
 import type {
   downloadUrlResponseSchema,
@@ -152,3 +154,9 @@ export type Quota = z.infer<typeof quotaResponseSchema>;
 export type KeyUpload = z.input<typeof keyUploadSchema>;
 export type PrekeyCount = z.infer<typeof prekeyCountSchema>;
 export type KeyBundle = z.infer<typeof keyBundleSchema>;
+
+/* health and development sinks */
+export type LiveHealth = z.infer<typeof liveHealthSchema>;
+export type ReadyHealth = z.infer<typeof readyHealthSchema>;
+export type DevMailbox = z.infer<typeof mailboxListSchema>;
+export type DevPushOutbox = z.infer<typeof outboxListSchema>;

@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import { ApiError } from "../src/index";
 import { nodeClient, signedUpClient, unique } from "./helpers/users";
+import { until } from "./helpers/wait";
 
 describe("auth with automatic refresh (real stack)", () => {
   it("eight concurrent 401s share one refresh; all eight requests then succeed", async ({ expect }) => {
@@ -53,5 +54,20 @@ describe("auth with automatic refresh (real stack)", () => {
     expect(failure.requestId).toBeTruthy();
     expect(failure.details?.map((d) => d.field)).toEqual(expect.arrayContaining(["email", "password"]));
     await expect(client.api.users.me()).rejects.toMatchObject({ code: "UNAUTHORIZED" });
+  });
+
+  it("verifies the email with the token from the dev mailbox; health answers typed", async ({ expect }) => {
+    const client = await signedUpClient();
+    const email = client.session.current?.user?.email ?? "";
+    let body = "";
+    await until(async () => {
+      body = (await client.api.dev.mailbox(email)).messages[0]?.body ?? "";
+      return body.length > 0;
+    }, "the verification email");
+    const token = /Code: (\S+)/.exec(body)?.[1] ?? "";
+    expect((await client.api.auth.verifyEmail(token)).user.email_verified).toBe(true);
+    expect((await client.api.users.me()).user.email_verified).toBe(true);
+    expect(await client.api.health.live()).toMatchObject({ status: "ok", service: "gateway" });
+    expect(["ok", "degraded"]).toContain((await client.api.health.ready()).status);
   });
 });
