@@ -111,6 +111,19 @@ describe("relay", () => {
     expect(aliceSig.closed).toBeNull();
   });
 
+  it("drops a flood of frames with RATE_LIMITED errors and keeps the socket", async ({ expect }) => {
+    const { bob, aliceSig, bobSig } = await activeCall();
+    for (let i = 0; i < 205; i += 1) aliceSig.send({ type: "ice_candidate", to_user_id: bob.user.id, payload: { candidate: `candidate:${i} 1 udp 1 192.0.2.1 ${1000 + i} typ host` } });
+    await expectError(aliceSig, "RATE_LIMITED");
+    let relayed = 0;
+    while (relayed < 200) {
+      await bobSig.next("ice_candidate");
+      relayed += 1;
+    }
+    expect(bobSig.pending().filter((f) => f.type === "ice_candidate")).toEqual([]);
+    expect(aliceSig.closed).toBeNull();
+  });
+
   it("a participant who leaves is closed out and can no longer be reached", async ({ expect }) => {
     const { alice, bob, carol, id, aliceSig, bobSig } = await activeCall();
     await api(carol, "POST", `/v1/calls/${id}/join`);

@@ -53,6 +53,10 @@ export function handleSignalingFrame(ctx: DurableObjectState, state: CallState |
   const nowMs = Date.now();
   // Throttled so a chatty socket does not rewrite its attachment on every ICE candidate.
   if (nowMs - identity.seenMs > 10_000) ws.serializeAttachment({ ...identity, seenMs: nowMs });
+  if (overBudget(ws, nowMs)) {
+    sendError(ws, "RATE_LIMITED", `At most ${FRAME_BUDGET} frames per ${FRAME_WINDOW_MS / 1000} s; this one was dropped.`);
+    return;
+  }
   const parsed = parseFrame(message);
   if (!parsed.ok) {
     sendError(ws, parsed.code, parsed.message);
@@ -82,6 +86,24 @@ export function handleSignalingFrame(ctx: DurableObjectState, state: CallState |
     if (frame.type === "ice_candidate") send(target, { type: "ice_candidate", from_user_id: from, payload: frame.payload });
     else send(target, { type: frame.type, from_user_id: from, payload: frame.payload });
   }
+}
+
+/**
+ * Per-socket frame budget (fixed window). Kept in memory only: after hibernation a socket starts
+ * with a fresh window, which is harmless. Generous for trickle ICE (tens of candidates in a burst).
+ */
+const FRAME_BUDGET = 200;
+const FRAME_WINDOW_MS = 10_000;
+const budgets = new WeakMap<WebSocket, { windowStart: number; used: number }>();
+
+function overBudget(ws: WebSocket, nowMs: number): boolean {
+  const budget = budgets.get(ws);
+  if (!budget || nowMs - budget.windowStart >= FRAME_WINDOW_MS) {
+    budgets.set(ws, { windowStart: nowMs, used: 1 });
+    return false;
+  }
+  budget.used += 1;
+  return budget.used > FRAME_BUDGET;
 }
 
 /** A closed socket is a sign of life for the stale sweep's grace period. */
