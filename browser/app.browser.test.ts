@@ -102,8 +102,8 @@ describe("the web app in Chromium, against the real stack", () => {
     await bob.page.getByTestId("status").filter({ hasText: "sending" }).waitFor({ state: "detached" });
 
     const expected = ["Hello Bob!", "Hi Alice", "Sent agenda.txt", "Are you there?", "Call me back", "Sent from a tunnel"];
-    await expect.poll(() => messages(bob.page).allTextContents()).toEqual(expected);
-    await expect.poll(() => messages(alice.page).allTextContents()).toEqual(expected);
+    await expect.poll(() => messages(bob.page).allTextContents(), { timeout: 15_000 }).toEqual(expected);
+    await expect.poll(() => messages(alice.page).allTextContents(), { timeout: 15_000 }).toEqual(expected);
     await shot(bob.page, "back-online-bob");
   });
 
