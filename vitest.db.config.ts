@@ -1,12 +1,14 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { devSecrets } from "./scripts/lib/dev-secrets.mjs";
 // Brings in the ProvidedContext keys (pgUrl, pgSkipReason) the global setup declares.
 import type {} from "./test/db/global-setup";
 
-// The data layer's own config (until the lead's vitest.config.ts carries these bindings): runs
-// test/db/** inside workerd with a local D1 and a Hyperdrive binding in local mode pointing at
-// the Postgres database test/db/global-setup.ts migrated.
+// The both-backends suite: runs test/db/** (repository contracts) and every `*.backends.ts` service
+// test inside workerd with a local D1 and a Hyperdrive binding in local mode pointing at the
+// Postgres database test/db/global-setup.ts migrated. The main suite (vitest.config.ts) has no
+// Postgres, so those files use their own suffix.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("schema/migrations/d1");
   return {
@@ -14,7 +16,7 @@ export default defineConfig(async () => {
       cloudflareTest(({ inject }) => ({
         wrangler: { configPath: "./test/db/wrangler.db.toml" },
         miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, PG_SKIP_REASON: inject("pgSkipReason") },
+          bindings: { TEST_MIGRATIONS: migrations, PG_SKIP_REASON: inject("pgSkipReason"), ...devSecrets().storage },
           hyperdrives: { HYPERDRIVE: inject("pgUrl") },
         },
       })),
@@ -30,7 +32,7 @@ export default defineConfig(async () => {
       },
     },
     test: {
-      include: ["test/db/**/*.test.ts"],
+      include: ["test/db/**/*.test.ts", "test/**/backends/*.backends.ts"],
       globalSetup: ["test/db/global-setup.ts"],
       setupFiles: ["test/db/apply-migrations.ts"],
       testTimeout: 30_000,
