@@ -58,18 +58,19 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     try {
       await this.ready(upgrade.conversationId);
       this.actions.requireMember(upgrade.userId);
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      this.sockets.accept(server, { userId: upgrade.userId });
+      // Replay, then ready: all in this turn, so nothing stored meanwhile can fall between them.
+      if (upgrade.sinceSeq !== undefined) {
+        for (const message of this.store.after(upgrade.sinceSeq)) sendFrame(server, { type: "message", message });
+      }
+      sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
+      log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
+      if (this.sockets.socketsOf(upgrade.userId).length === 1) this.presence(upgrade.userId, true);
+      return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
       return refuse(err, upgrade.requestId);
     }
-    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    this.sockets.accept(server, { userId: upgrade.userId });
-    if (upgrade.sinceSeq !== undefined) {
-      for (const message of this.store.after(upgrade.sinceSeq)) sendFrame(server, { type: "message", message });
-    }
-    sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
-    log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
-    if (this.sockets.socketsOf(upgrade.userId).length === 1) this.presence(upgrade.userId, true);
-    return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
