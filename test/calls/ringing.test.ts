@@ -117,6 +117,19 @@ describe("decline", () => {
   });
 });
 
+describe("membership changes", () => {
+  it("a member removed from the conversation after the call started can no longer join it", async ({ expect }) => {
+    const { users, conversationId } = await conversationOf(3);
+    const [alice, bob, carol] = users;
+    if (!alice || !bob || !carol) throw new Error("users");
+    const { id } = await initiate(alice, conversationId);
+    const removed = await api(alice, "DELETE", `/v1/conversations/${conversationId}/members/${carol.user.id}`);
+    expect(removed.status).toBe(204);
+    expect((await api(carol, "POST", `/v1/calls/${id}/join`)).status).toBe(404);
+    expect((await api(bob, "POST", `/v1/calls/${id}/join`)).status).toBe(200);
+  });
+});
+
 describe("several devices of one user", () => {
   it("joining on one device stops the ringing on the others (chat) and hands over signaling", async ({ expect }) => {
     const { users, conversationId } = await conversationOf(2);

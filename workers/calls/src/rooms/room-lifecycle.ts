@@ -62,6 +62,10 @@ export async function joinCall(deps: RoomDeps, state: CallState, userId: string,
   requireOpen(state);
   const p = state.participants[userId];
   if (!p) throw new AppError("NOT_FOUND", "No such call.");
+  // Invited at initiate, but removed from the conversation since: the invitation is void.
+  const membership = await deps.env.CHAT.isMember({ requestId, userId }, { conversationId: state.conversationId, userId });
+  if (!membership.ok) throw AppError.from(membership.error);
+  if (!membership.value.member) throw new AppError("NOT_FOUND", "No such call.");
   const earlierSockets = socketsOf(deps.ctx, userId);
   const now = new Date().toISOString();
   const wasPresent = p.outcome === "joined" && p.leftAt === null;
