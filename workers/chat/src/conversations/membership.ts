@@ -30,12 +30,12 @@ export async function leaveOrRemove(env: ChatEnv, db: Database, conversation: Co
     const allowed = caller.role === "owner" || (caller.role === "admin" && target.role === "member");
     if (!allowed) throw new AppError("FORBIDDEN", "Only the owner, or an admin for plain members, can remove someone.");
   }
-  if (target.role === "owner") {
-    const rest = conversation.members.filter((m) => m.userId !== targetId);
-    const heir = rest.find((m) => m.role === "admin") ?? rest[0];
-    if (heir) await db.conversations.setRole(conversation.id, heir.userId, "owner");
-  }
+  const rest = conversation.members.filter((m) => m.userId !== targetId);
+  const heir = target.role === "owner" ? (rest.find((m) => m.role === "admin") ?? rest[0]) : undefined;
+  const remaining = rest.map((m) => (m.userId === heir?.userId ? { ...m, role: "owner" as const } : m));
+  // The room first: if anything below fails, the room is stricter than the database (the removed
+  // member is already locked out), never the other way round. A retry converges both.
+  await syncRoom(env, { ...conversation, members: remaining });
+  if (heir) await db.conversations.setRole(conversation.id, heir.userId, "owner");
   await db.conversations.removeMember(conversation.id, targetId);
-  const updated = await db.conversations.get(conversation.id);
-  if (updated) await syncRoom(env, updated);
 }
