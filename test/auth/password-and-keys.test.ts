@@ -7,7 +7,7 @@ import { decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { describe, it } from "vitest";
 import { verifyAccessToken } from "../../lib/jwt";
 import { keyRing, signAccessToken } from "../../workers/auth/src/keys";
-import { ipBucket } from "../../workers/auth/src/throttle";
+import { ipBucket } from "../../workers/gateway/src/middleware/credential-throttle";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../workers/auth/src/password";
 
 const claims = { userId: "user-1", sessionId: "session-1", issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };

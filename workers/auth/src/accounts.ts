@@ -9,7 +9,6 @@ import { keyRing } from "./keys";
 import { burnPasswordCheck, hashPassword, PBKDF2_ITERATIONS, verifyPassword } from "./password";
 import { withRepos } from "./repos";
 import { openSession } from "./sessions";
-import { throttle } from "./throttle";
 import { parseInput } from "./validate";
 
 const normalisedEmail = (email: string): string => email.trim().toLowerCase();
@@ -17,7 +16,6 @@ const normalisedEmail = (email: string): string => email.trim().toLowerCase();
 export async function register(env: AuthEnv, ctx: RpcContext, input: unknown, metaInput: unknown): Promise<TokenPair> {
   const body = parseInput(registerSchema, input);
   const meta = parseInput(clientMetaSchema, metaInput ?? {});
-  await throttle(env, ctx, "register", { account: normalisedEmail(body.email) });
   // A misconfigured key ring must fail before the account exists, or a retry would meet CONFLICT.
   await keyRing(env.JWT_SIGNING_KEYS);
   const passwordHash = await hashPassword(body.password);
@@ -47,7 +45,6 @@ export async function register(env: AuthEnv, ctx: RpcContext, input: unknown, me
 export async function login(env: AuthEnv, ctx: RpcContext, input: unknown, metaInput: unknown): Promise<TokenPair> {
   const body = parseInput(loginSchema, input);
   const meta = parseInput(clientMetaSchema, metaInput ?? {});
-  await throttle(env, ctx, "login", { account: normalisedEmail(body.email) });
   return withRepos(env, async (repos) => {
     const user = await repos.users.findByEmail(body.email);
     if (!user) {

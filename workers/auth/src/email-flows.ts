@@ -15,7 +15,6 @@ import { isoIn, RESET_PASSWORD_TOKEN_TTL_MS, VERIFY_EMAIL_TOKEN_TTL_MS } from ".
 import { authMetric } from "./metrics";
 import { hashPassword } from "./password";
 import { withRepos, type AuthRepos } from "./repos";
-import { throttle } from "./throttle";
 import { parseInput } from "./validate";
 import { userView } from "./views";
 
@@ -55,7 +54,6 @@ export async function verifyEmail(env: AuthEnv, ctx: RpcContext, input: unknown)
 /** For the signed-in caller; already verified is a quiet no-op (still 202). */
 export async function resendVerification(env: AuthEnv, ctx: RpcContext): Promise<void> {
   const caller = requireCaller(ctx);
-  await throttle(env, ctx, "resend_verification", { account: caller.userId });
   requireEmailDelivery(env);
   await withRepos(env, async (repos) => {
     const user = await repos.users.findById(caller.userId);
@@ -75,7 +73,6 @@ export async function forgotPassword(
   defer: (work: Promise<unknown>) => void,
 ): Promise<void> {
   const { email } = parseInput(forgotPasswordSchema, input);
-  await throttle(env, ctx, "forgot_password", { account: email.trim().toLowerCase() });
   requireEmailDelivery(env);
   const work = withRepos(env, async (repos) => {
       const user = await repos.users.findByEmail(email);

@@ -13,7 +13,6 @@ import { keyRing, signAccessToken } from "./keys";
 import { authMetric } from "./metrics";
 import { ACCESS_TOKEN_TTL_SECONDS, isoIn, REFRESH_TOKEN_TTL_MS, SESSION_MAX_AGE_MS } from "./lifetimes";
 import { withRepos, type AuthRepos } from "./repos";
-import { throttle } from "./throttle";
 import { parseInput } from "./validate";
 import { sessionView, userView } from "./views";
 
@@ -59,8 +58,6 @@ export async function openSession(
 export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<TokenPair> {
   const { refresh_token } = parseInput(refreshSchema, input);
   const tokenHash = await sha256Hex(refresh_token);
-  // Per presented credential: a refresh token is the account's only credential on this route.
-  await throttle(env, ctx, "refresh", { account: tokenHash.slice(0, 32) });
   return withRepos(env, async (repos) => {
     const next = randomToken();
     const result = await repos.sessions.rotateRefreshToken({

@@ -16,6 +16,7 @@ import {
 } from "../../../../lib/contracts/auth";
 import { unwrap } from "../../../../lib/result";
 import { forgetSession } from "../middleware/authenticate";
+import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middleware/credential-throttle";
 import type { GatewayApp, GatewayBindings } from "../types";
 import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
 
@@ -97,13 +98,21 @@ export function registerAuthRoutes(app: GatewayApp): void {
     const jwks = unwrap(await c.env.AUTH.jwks(c.get("rpc")));
     return c.json(jwksSchema.parse(jwks), 200, { "Cache-Control": "public, max-age=300" });
   });
-  app.openapi(routes.register, async (c) =>
-    c.json(unwrap(await c.env.AUTH.register(c.get("rpc"), c.req.valid("json"), clientMeta(c))), 201),
-  );
-  app.openapi(routes.login, async (c) =>
-    c.json(unwrap(await c.env.AUTH.login(c.get("rpc"), c.req.valid("json"), clientMeta(c))), 200),
-  );
-  app.openapi(routes.refresh, async (c) => c.json(unwrap(await c.env.AUTH.refresh(c.get("rpc"), c.req.valid("json"))), 200));
+  app.openapi(routes.register, async (c) => {
+    const body = c.req.valid("json");
+    await throttleAttempt(c, "register", emailAccount(body.email));
+    return c.json(unwrap(await c.env.AUTH.register(c.get("rpc"), body, clientMeta(c))), 201);
+  });
+  app.openapi(routes.login, async (c) => {
+    const body = c.req.valid("json");
+    await throttleAttempt(c, "login", emailAccount(body.email));
+    return c.json(unwrap(await c.env.AUTH.login(c.get("rpc"), body, clientMeta(c))), 200);
+  });
+  app.openapi(routes.refresh, async (c) => {
+    const body = c.req.valid("json");
+    await throttleAttempt(c, "refresh", await refreshTokenAccount(body.refresh_token));
+    return c.json(unwrap(await c.env.AUTH.refresh(c.get("rpc"), body)), 200);
+  });
   app.openapi(routes.logout, async (c) => {
     const { session_id } = unwrap(await c.env.AUTH.logout(c.get("rpc")));
     forgetSession(session_id);
@@ -111,11 +120,14 @@ export function registerAuthRoutes(app: GatewayApp): void {
   });
   app.openapi(routes.verifyEmail, async (c) => c.json(unwrap(await c.env.AUTH.verifyEmail(c.get("rpc"), c.req.valid("json"))), 200));
   app.openapi(routes.resendVerification, async (c) => {
+    await throttleAttempt(c, "resend_verification", c.get("auth")?.userId);
     unwrap(await c.env.AUTH.resendVerification(c.get("rpc")));
     return c.json({ status: "accepted" as const }, 202);
   });
   app.openapi(routes.forgotPassword, async (c) => {
-    unwrap(await c.env.AUTH.forgotPassword(c.get("rpc"), c.req.valid("json")));
+    const body = c.req.valid("json");
+    await throttleAttempt(c, "forgot_password", emailAccount(body.email));
+    unwrap(await c.env.AUTH.forgotPassword(c.get("rpc"), body));
     return c.json({ status: "accepted" as const }, 202);
   });
   app.openapi(routes.resetPassword, async (c) => {
