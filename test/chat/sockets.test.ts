@@ -119,7 +119,12 @@ describe("chat sockets: delivery guarantees", () => {
     await first.socket.closed();
 
     for (let i = 4; i <= 7; i++) await sendRest(alice, group.id, { client_id: `while-away-${i}`, body: `m${i}` });
+    // Changes to messages bob already had are not missed either.
+    expect((await api(alice, "PATCH", `/v1/conversations/${group.id}/messages/2`, { body: "m2 edited" })).status).toBe(200);
+    expect((await api(alice, "DELETE", `/v1/conversations/${group.id}/messages/3`)).status).toBe(200);
     const again = await connect(bob, group.id, { sinceSeq: Math.max(...seen) });
+    const updates = again.socket.frames.flatMap((f) => (f.type === "message_updated" ? [f.message] : []));
+    expect(updates.map((m) => [m.seq, m.body, m.deleted])).toEqual([[2, "m2 edited", false], [3, null, true]]);
     const replayed = again.socket.frames.filter((f) => f.type === "message").map((f) => (f.type === "message" ? f.message.seq : 0));
     expect(replayed).toEqual([4, 5, 6, 7]);
     expect(again.ready.last_seq).toBe(7);

@@ -62,6 +62,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       this.sockets.accept(server, { userId: upgrade.userId });
       // Replay, then ready: all in this turn, so nothing stored meanwhile can fall between them.
       if (upgrade.sinceSeq !== undefined) {
+        for (const message of this.store.touchedSince(upgrade.sinceSeq)) sendFrame(server, { type: "message_updated", message });
         for (const message of this.store.after(upgrade.sinceSeq)) sendFrame(server, { type: "message", message });
       }
       sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });

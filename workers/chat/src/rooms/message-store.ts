@@ -25,6 +25,16 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id, client_id);
 `;
 
+/**
+ * `touched_at_seq`: the room's newest seq when the message was last edited, deleted or reacted to.
+ * A reconnecting client (since_seq = S) is sent `message_updated` for older messages touched at or
+ * after S, so changes made while it was away are not missed (a repeat is harmless: the frame
+ * carries the whole message). Partial index: only touched rows are indexed.
+ */
+const TOUCHED = `
+CREATE INDEX IF NOT EXISTS messages_touched ON messages (touched_at_seq) WHERE touched_at_seq IS NOT NULL;
+`;
+
 type MessageRow = {
   seq: number;
   id: string;
@@ -39,6 +49,7 @@ type MessageRow = {
   created_at: string;
   edited_at: string | null;
   deleted: number;
+  touched_at_seq: number | null;
 };
 
 /** Reactions as stored: emoji → user ids, in the order they reacted. */
@@ -54,6 +65,9 @@ export class MessageStore {
     private readonly conversationId: () => string,
   ) {
     sql.exec(SCHEMA);
+    const hasTouched = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pragma_table_info('messages') WHERE name = 'touched_at_seq'").one().n > 0;
+    if (!hasTouched) sql.exec("ALTER TABLE messages ADD COLUMN touched_at_seq INTEGER");
+    sql.exec(TOUCHED);
   }
 
   get lastSeq(): number {
@@ -130,18 +144,26 @@ export class MessageStore {
     }
   }
 
+  /** Messages up to `sinceSeq` changed at or after the client's `sinceSeq` (oldest first, bounded). */
+  touchedSince(sinceSeq: number, limit = 500): MessageView[] {
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE touched_at_seq >= ? AND seq <= ? ORDER BY seq ASC LIMIT ?", sinceSeq, sinceSeq, limit)
+      .toArray()
+      .map((r) => this.view(r));
+  }
+
   edit(seq: number, patch: { body: string | null; ciphertext: string | null }, at: string): void {
-    this.sql.exec("UPDATE messages SET body = ?, ciphertext = ?, edited_at = ? WHERE seq = ?", patch.body, patch.ciphertext, at, seq);
+    this.sql.exec("UPDATE messages SET body = ?, ciphertext = ?, edited_at = ?, touched_at_seq = ? WHERE seq = ?", patch.body, patch.ciphertext, at, this.lastSeq, seq);
   }
 
   /** A tombstone keeps seq, id, sender and times; content, attachments and reactions are erased. */
   tombstone(seq: number): void {
-    this.sql.exec("UPDATE messages SET body = NULL, ciphertext = NULL, attachments = NULL, reactions = NULL, deleted = 1 WHERE seq = ?", seq);
+    this.sql.exec("UPDATE messages SET body = NULL, ciphertext = NULL, attachments = NULL, reactions = NULL, deleted = 1, touched_at_seq = ? WHERE seq = ?", this.lastSeq, seq);
   }
 
   setReactions(seq: number, reactions: ReactionMap): void {
     const json = Object.keys(reactions).length > 0 ? JSON.stringify(reactions) : null;
-    this.sql.exec("UPDATE messages SET reactions = ? WHERE seq = ?", json, seq);
+    this.sql.exec("UPDATE messages SET reactions = ?, touched_at_seq = ? WHERE seq = ?", json, this.lastSeq, seq);
   }
 
   /** Each sender's newest seq in (fromSeq, ∞): senders have read their own messages. */
