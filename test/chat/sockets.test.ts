@@ -96,7 +96,7 @@ describe("chat sockets: hostile frames", () => {
     const [alice, bob] = await Promise.all([createUser(), createUser()]);
     const group = await createGroup(alice, [bob]);
     const { socket } = await connect(alice, group.id);
-    for (let i = 0; i < 250; i++) socket.send({ type: "typing" });
+    for (let i = 0; i < 600; i++) socket.send({ type: "typing" });
     expect(await socket.next("error")).toMatchObject({ code: "RATE_LIMITED" });
     // The bucket refills; the same socket sends again.
     await scheduler.wait(1_000);

@@ -9,9 +9,9 @@ import type { ServerFrame } from "../../../../lib/contracts/chat-frames";
  */
 export const FRAME_RATE = {
   /** Sustained frames per second per socket. */
-  perSecond: 50,
+  perSecond: 100,
   /** Burst capacity. */
-  burst: 100,
+  burst: 200,
 } as const;
 
 const attachmentSchema = z.object({ userId: z.string().min(1) });
