@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, beforeEach, describe, it } from "vitest";
 import { CallsService } from "../../workers/calls/src/index";
 import { forgetCachedIceServers } from "../../workers/calls/src/ice/ice-servers";
-import { installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
+import { FAKE_TURN_KEY_ID, installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
 import { createUser } from "../helpers/auth";
 import { api } from "./helpers";
 
@@ -28,31 +28,41 @@ async function hmacSha1Base64(secret: string, text: string): Promise<string> {
 
 describe("GET /v1/calls/ice-servers", () => {
   it("Cloudflare Realtime TURN: short-lived credentials, cached per user while fresh", async ({ expect }) => {
-    const alice = await createUser();
-    const bob = await createUser();
-    const first = await api(alice, "GET", "/v1/calls/ice-servers");
-    expect(first.status).toBe(200);
-    expect(first.body.ice_servers).toEqual(expect.arrayContaining([expect.objectContaining({ urls: expect.arrayContaining([expect.stringMatching(/^turns?:/)]), username: expect.any(String), credential: expect.any(String) })]));
-    const expiresIn = Date.parse(String(first.body.expires_at)) - Date.now();
+    const service = serviceWith({ TURN_KEY_ID: FAKE_TURN_KEY_ID });
+    const first = await service.iceServers(ctx("alice"));
+    if (!first.ok) throw new Error(first.error.message);
+    expect(first.value.ice_servers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ urls: expect.arrayContaining([expect.stringMatching(/^turns?:/)]), username: expect.any(String), credential: expect.any(String) })]),
+    );
+    const expiresIn = Date.parse(first.value.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(3000 * 1000);
     expect(expiresIn).toBeLessThanOrEqual(3600 * 1000);
     const issued = fakes.turn.issued;
-    expect((await api(alice, "GET", "/v1/calls/ice-servers")).body).toEqual(first.body);
+    expect(await service.iceServers(ctx("alice"))).toEqual(first);
     expect(fakes.turn.issued).toBe(issued);
-    const other = await api(bob, "GET", "/v1/calls/ice-servers");
+    const other = await service.iceServers(ctx("bob"));
     expect(fakes.turn.issued).toBe(issued + 1);
-    expect(other.body.ice_servers).not.toEqual(first.body.ice_servers);
+    expect(other.ok && other.value.ice_servers).not.toEqual(first.value.ice_servers);
+  });
+
+  it("through the gateway: the configured mode (STUN only in tests), authenticated", async ({ expect }) => {
+    const alice = await createUser();
+    const answer = await api(alice, "GET", "/v1/calls/ice-servers");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ ice_servers: [{ urls: ["stun:stun.cloudflare.com:3478"] }], expires_at: expect.any(String) });
     expect((await api(null, "GET", "/v1/calls/ice-servers")).status).toBe(401);
   });
 
   it("Cloudflare TURN failing or refusing our token answers 503, never 500", async ({ expect }) => {
     const alice = await createUser();
     fakes.turn.failNext(500);
-    const down = await api(alice, "GET", "/v1/calls/ice-servers");
-    expect(down.status).toBe(503);
-    expect(down.body.error?.code).toBe("SERVICE_UNAVAILABLE");
-    const wrongToken = await serviceWith({ TURN_KEY_API_TOKEN: "not-the-token" }).iceServers(ctx(alice.user.id));
+    const down = await serviceWith({ TURN_KEY_ID: FAKE_TURN_KEY_ID }).iceServers(ctx(alice.user.id));
+    expect(down).toMatchObject({ ok: false, error: { code: "SERVICE_UNAVAILABLE" } });
+    const wrongToken = await serviceWith({ TURN_KEY_ID: FAKE_TURN_KEY_ID, TURN_KEY_API_TOKEN: "not-the-token" }).iceServers(ctx(alice.user.id));
     expect(wrongToken).toMatchObject({ ok: false, error: { code: "SERVICE_UNAVAILABLE" } });
+    fakes.turn.dropNext();
+    const unreachable = await serviceWith({ TURN_KEY_ID: FAKE_TURN_KEY_ID }).iceServers(ctx(alice.user.id));
+    expect(unreachable).toMatchObject({ ok: false, error: { code: "SERVICE_UNAVAILABLE" } });
   });
 
   it("classic TURN REST (coturn): username expiry:user, HMAC-SHA1 credential of the shared secret", async ({ expect }) => {
@@ -76,7 +86,7 @@ describe("GET /v1/calls/ice-servers", () => {
   });
 
   it("health names missing production secrets (never their values)", async ({ expect }) => {
-    const prod = await serviceWith({ ENVIRONMENT: "production", TURN_KEY_API_TOKEN: "", REALTIME_APP_SECRET: "" }).health({ requestId: "h" });
+    const prod = await serviceWith({ ENVIRONMENT: "production", TURN_KEY_ID: FAKE_TURN_KEY_ID, TURN_KEY_API_TOKEN: "", REALTIME_APP_SECRET: "" }).health({ requestId: "h" });
     expect(prod).toMatchObject({ ok: true, value: { service: { status: "error", missing: expect.arrayContaining(["TURN_KEY_API_TOKEN", "REALTIME_APP_SECRET"]) } } });
     expect(JSON.stringify(prod)).not.toContain(env.REALTIMEKIT_API_KEY);
     const dev = await serviceWith({ TURN_KEY_ID: "", REALTIME_APP_ID: "" }).health({ requestId: "h" });

@@ -9,6 +9,9 @@ import { FakeRealtimeTurn } from "./realtime-turn";
  * answered by the fakes; every other request goes to the real `fetch`. Tests and workers share one
  * isolate under vitest-pool-workers, so the workers' outbound `fetch` reaches this too.
  */
+/** The TURN key id the fake accepts; tests that want Cloudflare TURN set TURN_KEY_ID to it. */
+export const FAKE_TURN_KEY_ID = "test-turn-key";
+
 export interface RealtimeFakes {
   sfu: FakeRealtimeSfu;
   turn: FakeRealtimeTurn;
@@ -20,7 +23,7 @@ export function installRealtimeFakes(): RealtimeFakes {
   const realtime = new URL(env.REALTIME_API_BASE);
   const kitBase = new URL(env.REALTIMEKIT_API_BASE);
   const sfu = new FakeRealtimeSfu(env.REALTIME_APP_ID, env.REALTIME_APP_SECRET);
-  const turn = new FakeRealtimeTurn(env.TURN_KEY_ID, env.TURN_KEY_API_TOKEN);
+  const turn = new FakeRealtimeTurn(FAKE_TURN_KEY_ID, env.TURN_KEY_API_TOKEN);
   const kit = new FakeRealtimeKit(env.REALTIMEKIT_ORG_ID, env.REALTIMEKIT_API_KEY);
   const original = globalThis.fetch;
   const faked: typeof fetch = async (input, init) => {

@@ -11,11 +11,21 @@ export class FakeRealtimeTurn {
 
   constructor(private readonly keyId: string, private readonly apiToken: string) {}
 
+  /** The next request fails like a dropped connection (fetch rejects). */
+  dropNext(): void {
+    this.drops += 1;
+  }
+  private drops = 0;
+
   failNext(status: number, body: unknown = { errorCode: "internal_error", errorDescription: "Backend error" }): void {
     this.failures.push({ status, body });
   }
 
   async handle(request: Request, path: string): Promise<Response> {
+    if (this.drops > 0) {
+      this.drops -= 1;
+      throw new TypeError("Network connection lost.");
+    }
     if (request.headers.get("authorization") !== `Bearer ${this.apiToken}`) return Response.json({ errorCode: "unauthorized", errorDescription: "Invalid token" }, { status: 401 });
     const failure = this.failures.shift();
     if (failure) return Response.json(failure.body, { status: failure.status });
