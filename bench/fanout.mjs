@@ -4,10 +4,15 @@
 // same wrangler/workerd build; the rooms are driven one at a time, never concurrently).
 //
 //   node bench/fanout.mjs [--sizes=10,100,1000] [--runs=3] [--paced-seconds=5] [--smoke]
+//   node bench/fanout.mjs --profile [--sizes=100]   CPU profile of the chat worker during our bursts
+//                                                   (bench/out/fanout-<N>.cpuprofile); nothing is written to results
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { api, expectStatus, openChatSocket, openSocket, pool, registerUsers, throttled, wsUrl, createGroup } from "./lib/api.mjs";
 import { writeChart } from "./lib/chart.mjs";
-import { startBaseline, startStack } from "./lib/stack.mjs";
+import { attachProfiler } from "./lib/profiler.mjs";
+import { root, sourceDir, startBaseline, startStack } from "./lib/stack.mjs";
 import { args, median, percentile, round, table, writeResults } from "./lib/stats.mjs";
 
 const opts = args();
@@ -16,14 +21,16 @@ const SIZES = (opts.sizes ?? (SMOKE ? "3" : "10,100,1000")).split(",").map(Numbe
 const RUNS = Number(opts.runs ?? (SMOKE ? 1 : 3));
 /** `--only=baseline` drives the baseline alone (to check the client itself). */
 const ONLY_BASELINE = opts.only === "baseline";
+const PROFILE = opts.profile === "true";
 const PACED_SECONDS = Number(opts["paced-seconds"] ?? (SMOKE ? 1 : 5));
 const BODY = "x".repeat(100);
-/** Our room's per-socket frame bucket (workers/chat/src/rooms/room-sockets.ts FRAME_RATE): burst 100, 50/s. */
-const SOCKET_BURST = 100;
-const SOCKET_RATE = 50;
+/** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/room-sockets.ts FRAME_RATE). */
+const FRAME_RATE_SOURCE = readFileSync(path.join(sourceDir(), "workers/chat/src/rooms/room-sockets.ts"), "utf8");
+const SOCKET_BURST = Number(/burst:\s*(\d+)/.exec(FRAME_RATE_SOURCE)?.[1] ?? "100");
+const SOCKET_RATE = Number(/perSecond:\s*(\d+)/.exec(FRAME_RATE_SOURCE)?.[1] ?? "50");
 /** Messages in one burst per size: a window of a few seconds on this machine, within every socket's bucket. */
 function burstPlan(n) {
-  const messages = SMOKE ? n * 2 : n <= 10 ? n * SOCKET_BURST : n <= 100 ? 600 : 100;
+  const messages = SMOKE ? n * 2 : n <= 10 ? n * Math.min(SOCKET_BURST, 150) : n <= 100 ? 600 : 100;
   const senders = Math.min(n, messages);
   return { senders, perSender: Math.ceil(messages / senders) };
 }
@@ -79,6 +86,10 @@ class Room {
       this.acks++;
     } else if (head.startsWith('{"type":"error"')) {
       this.errors++;
+      if (process.env.BENCH_DEBUG && this.errors <= 3) console.log(`[debug] ${this.kind} error frame: ${data.toString().slice(0, 200)}`);
+    } else if (process.env.BENCH_DEBUG && this.recordLatency && !this.loggedOther) {
+      this.loggedOther = true;
+      console.log(`[debug] ${this.kind} other frame: ${data.toString().slice(0, 200)}`);
     }
   }
 
@@ -102,8 +113,25 @@ class Room {
   }
 }
 
+/**
+ * One message from socket 0, until every socket has it (retried): a room that has just woken from
+ * hibernation or was never used answers this first, outside any measurement.
+ */
+async function prime(room) {
+  const n = room.sockets.length;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    room.reset(1);
+    room.send(0, 0);
+    const until = performance.now() + 5000;
+    while (room.delivered < n && performance.now() < until) await sleep(10);
+    if (room.delivered >= n) return;
+  }
+  throw new Error(`${room.kind} room does not deliver to all ${n} sockets`);
+}
+
 async function burst(room) {
   const n = room.sockets.length;
+  await prime(room);
   const { senders, perSender } = burstPlan(n);
   const messages = senders * perSender;
   await room.quiet();
@@ -114,6 +142,7 @@ async function burst(room) {
   for (let k = 0; k < perSender; k++) for (let s = 0; s < senders; s++) room.send(s, idx++);
   const expected = messages * n;
   const complete = await room.settle(expected);
+  if (!complete) console.log(`[fanout] ${room.kind} burst incomplete: ${room.delivered}/${expected} delivered, ${room.sockets.filter((ws) => ws.readyState === 1).length}/${n} sockets open, ${room.errors} error frames`);
   const seconds = (room.lastDeliveryAt - t0) / 1000;
   return {
     messages,
@@ -131,6 +160,7 @@ async function burst(room) {
 
 async function paced(room, messagesPerSecond) {
   const n = room.sockets.length;
+  await prime(room);
   const messages = Math.max(20, Math.round(messagesPerSecond * PACED_SECONDS));
   await room.quiet();
   await sleep(((SOCKET_BURST / SOCKET_RATE) * 1000) | 0);
@@ -148,7 +178,7 @@ async function paced(room, messagesPerSecond) {
   }
   const complete = await room.settle(messages * n);
   const l = room.latencies;
-  if (process.env.BENCH_DEBUG) console.log(`[debug] paced ${room.kind}: sent ${sent} delivered ${room.delivered}/${messages * n} samples ${l.length} base ${room.base}`);
+  if (process.env.BENCH_DEBUG) console.log(`[debug] paced ${room.kind}: sent ${sent} delivered ${room.delivered}/${messages * n} samples ${l.length} base ${room.base} acks ${room.acks} errors ${room.errors} open ${room.sockets.filter((ws) => ws.readyState === 1).length}`);
   return {
     messages,
     rate_msgs_per_s: round(messagesPerSecond, 1),
@@ -179,6 +209,20 @@ async function openBaseline(base, n, kind = "baseline") {
   return new Room(kind, sockets, '{"type":"send"');
 }
 
+/** Where our room spends its CPU during bursts: self time by function in the chat worker's isolate. */
+async function profileBursts(stack, ours, n) {
+  const inspector = stack.workerdInspector();
+  if (!inspector) throw new Error("workerd inspector address not found");
+  const profiler = await attachProfiler(inspector, "secureconnect-chat");
+  await profiler.start();
+  const bursts = [];
+  for (let i = 0; i < 3; i++) bursts.push((await burst(ours)).deliveries_per_s);
+  const summary = await profiler.stop(path.join(root, "bench", "out", `fanout-${n}.cpuprofile`));
+  profiler.close();
+  console.log(`[fanout] profile N=${n}: bursts ${bursts.join(", ")} deliveries/s (under the profiler); chat isolate busy ${summary.busy_ms} ms`);
+  console.log(table(["self time", "ms", "%"], summary.functions.map((f) => [f.what, f.ms, f.share])));
+}
+
 function closeRoom(room) {
   for (const ws of room.sockets) ws.terminate();
 }
@@ -199,8 +243,14 @@ async function main() {
       const ours = ONLY_BASELINE ? await openBaseline(baselineStack.url, n, "ours") : await openOurs(stack.url, users, n);
       console.log(`[fanout] N=${n}: ${ours.sockets.length} + ${baseline.sockets.length} sockets open`);
       // Warm-up: JIT, DO instances, SQLite pages; not measured.
-      await burst(ours);
-      await burst(baseline);
+      const warm = [await burst(ours), await burst(baseline)];
+      if (process.env.BENCH_DEBUG) console.log(`[debug] warm-up: ${JSON.stringify(warm)}`);
+      if (PROFILE) {
+        await profileBursts(stack, ours, n);
+        closeRoom(ours);
+        closeRoom(baseline);
+        continue;
+      }
       const runs = [];
       for (let r = 0; r < RUNS; r++) {
         const order = r % 2 === 0 ? [ours, baseline] : [baseline, ours];
@@ -252,7 +302,7 @@ async function main() {
     await stack.stop();
     await baselineStack.stop();
   }
-  report(results);
+  if (!PROFILE) report(results);
 }
 
 function report(results) {

@@ -3,7 +3,7 @@
 // `startBaseline()` runs the PartyServer baseline (bench/baseline) in its own `wrangler dev`: see
 // bench/RESULTS.md for why it cannot share the stack's workerd under wrangler 4.86.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +13,37 @@ import { devSecrets } from "../../scripts/lib/dev-secrets.mjs";
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const STACK_CONFIGS = ["wrangler.toml", ...["auth", "chat", "calls", "storage"].map((w) => `workers/${w}/wrangler.toml`)];
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+
+/**
+ * What the benchmarks run: by default a snapshot of the committed HEAD (git archive into a temp dir,
+ * node_modules and the local .dev.vars linked/copied in), because `wrangler dev` reloads on every
+ * source change and closes every socket, and several people edit this tree at once. BENCH_SOURCE=live
+ * runs the working tree instead.
+ */
+let snapshotDir;
+export function sourceDir() {
+  if (process.env.BENCH_SOURCE === "live") return root;
+  if (snapshotDir) return snapshotDir;
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
+  const dir = path.join(tmpdir(), `sc-bench-src-${head}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const archive = spawnSync("sh", ["-c", `git archive --format=tar HEAD | tar -x -C '${dir}'`], { cwd: root, encoding: "utf8" });
+  if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`);
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  ensureDevVars();
+  for (const worker of ["auth", "chat", "calls", "storage"]) {
+    const vars = path.join(root, "workers", worker, ".dev.vars");
+    if (existsSync(vars)) copyFileSync(vars, path.join(dir, "workers", worker, ".dev.vars"));
+  }
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  snapshotDir = dir;
+  return dir;
+}
+
+export function sourceCommit() {
+  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
+  return process.env.BENCH_SOURCE === "live" ? `${head} + working tree` : head;
+}
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
@@ -40,7 +71,7 @@ function ensureDevVars() {
 
 function migrate(persistDir) {
   const result = spawnSync(wrangler, ["d1", "migrations", "apply", "secureconnect", "--local", "--persist-to", persistDir, "-c", "workers/auth/wrangler.toml"], {
-    cwd: root,
+    cwd: sourceDir(),
     env: { ...process.env, CI: "true" },
     encoding: "utf8",
   });
@@ -73,7 +104,7 @@ const RATELIMIT_BLOCK = /^\[\[ratelimits\]\]\s*\n((?:[^\[\n][^\n]*\n?)*)/gm;
 function withRateLimitShim(configs) {
   let needed = false;
   const out = configs.map((config, index) => {
-    const source = readFileSync(path.join(root, config), "utf8");
+    const source = readFileSync(path.join(sourceDir(), config), "utf8");
     if (index === 0 || !RATELIMIT_BLOCK.test(source)) return config;
     RATELIMIT_BLOCK.lastIndex = 0;
     needed = true;
@@ -86,7 +117,7 @@ function withRateLimitShim(configs) {
       return `[[services]]\nbinding = "${name}"\nservice = "secureconnect-bench-ratelimit"\nentrypoint = "RateLimit"\nprops = { namespace = "${namespace}", limit = ${limit}, period = ${period} }\n`;
     });
     const copy = path.join(path.dirname(config), ".wrangler-dev.bench.toml");
-    writeFileSync(path.join(root, copy), replaced);
+    writeFileSync(path.join(sourceDir(), copy), replaced);
     return copy;
   });
   return needed ? [...out, "bench/shims/ratelimit/wrangler.toml"] : out;
@@ -126,7 +157,7 @@ async function startWrangler(configs, persistDir, options) {
   ];
   const started = Date.now();
   const child = spawn(wrangler, args, {
-    cwd: root,
+    cwd: sourceDir(),
     env: { ...process.env, CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: "postgres://unused:unused@127.0.0.1:9/unused" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
@@ -158,5 +189,27 @@ async function startWrangler(configs, persistDir, options) {
     }
     if (!options.keepState) rmSync(persistDir, { recursive: true, force: true });
   };
-  return { url, startupMs, output, persistDir, stop };
+  /** workerd's own inspector (every worker of this stack is a target there; wrangler's proxy shows one). */
+  const workerdInspector = () => {
+    const pending = [child.pid];
+    while (pending.length > 0) {
+      const pid = pending.pop();
+      let cmd = "";
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+      } catch {
+        continue;
+      }
+      const found = /--inspector-addr=(\S+)/.exec(cmd);
+      if (cmd.includes("workerd") && found) return found[1];
+      try {
+        const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+        if (children) pending.push(...children.split(/\s+/).map(Number));
+      } catch {
+        // process gone
+      }
+    }
+    return null;
+  };
+  return { url, startupMs, output, persistDir, stop, workerdInspector };
 }

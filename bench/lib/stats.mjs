@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execSync } from "node:child_process";
-import { root } from "./stack.mjs";
+import { root, sourceCommit } from "./stack.mjs";
 
 /** Nearest-rank percentile of a numeric array (copied and sorted). */
 export function percentile(values, p) {
@@ -44,6 +44,8 @@ export function machine() {
     wrangler: wranglerVersion,
     platform: `${os.platform()} ${os.release()}`,
     at: new Date().toISOString(),
+    commit: sourceCommit(),
+    load_average: os.loadavg().map((l) => round(l, 1)),
   };
 }
 
