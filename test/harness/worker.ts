@@ -18,12 +18,14 @@ type HarnessEnv = GatewayEnv & AuthEnv & ChatEnv & CallsEnv & StorageEnv;
 
 export default {
   fetch: (request, env, ctx) => gateway.fetch(request, env, ctx),
+  // Each queue goes to the worker that consumes it in production.
   async queue(batch, env, ctx) {
-    const handler = batch.queue.startsWith("secureconnect-email") ? auth : chat;
-    if ("queue" in handler && typeof handler.queue === "function") await handler.queue(batch, env, ctx);
-    else throw new Error(`no consumer for ${batch.queue}`);
+    if (batch.queue === "secureconnect-email") return auth.queue(batch, env, ctx);
+    if (batch.queue === "secureconnect-push") return chat.queue(batch, env, ctx);
+    throw new Error(`no consumer for ${batch.queue}`);
   },
+  // Each worker's cron runs its own housekeeping; the harness runs both, as production would.
   async scheduled(controller, env, ctx) {
-    if ("scheduled" in storage && typeof storage.scheduled === "function") await storage.scheduled(controller, env, ctx);
+    await Promise.all([auth.scheduled(controller, env, ctx), storage.scheduled(controller, env, ctx)]);
   },
 } satisfies ExportedHandler<HarnessEnv>;
