@@ -212,7 +212,6 @@ async function openBaseline(base, n, kind = "baseline") {
 /** Where our room spends its CPU during bursts: self time by function in the chat worker's isolate. */
 async function profileBursts(stack, ours, n) {
   const inspector = stack.workerdInspector();
-  if (!inspector) throw new Error("workerd inspector address not found");
   const profiler = await attachProfiler(inspector, "secureconnect-chat");
   await profiler.start();
   const bursts = [];

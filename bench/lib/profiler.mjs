@@ -3,22 +3,26 @@
 import { writeFileSync } from "node:fs";
 import WebSocket from "ws";
 
-/** Connects to workerd's inspector target `core:user:<workerName>` (address from stack.workerdInspector()). */
-export async function attachProfiler(inspectorAddr, workerName) {
-  // workerd binds "localhost" to ::1 or 127.0.0.1 depending on the resolver: try both.
-  const port = inspectorAddr.split(":").pop();
+/** Connects to workerd's inspector target `core:user:<workerName>`; `ports` = workerd's listening ports. */
+export async function attachProfiler(ports, workerName) {
   let targets;
   let base;
-  for (const host of ["[::1]", "127.0.0.1"]) {
-    try {
-      targets = await (await fetch(`http://${host}:${port}/json`)).json();
-      base = `${host}:${port}`;
-      break;
-    } catch {
-      // next host
+  search: for (const port of ports) {
+    for (const host of ["127.0.0.1", "[::1]"]) {
+      try {
+        const res = await fetch(`http://${host}:${port}/json`, { signal: AbortSignal.timeout(2000) });
+        const json = await res.json();
+        if (Array.isArray(json) && json.some((t) => String(t.id).startsWith("core:"))) {
+          targets = json;
+          base = `${host}:${port}`;
+          break search;
+        }
+      } catch {
+        // not the inspector
+      }
     }
   }
-  if (!targets) throw new Error(`workerd inspector at ${inspectorAddr} unreachable`);
+  if (!targets) throw new Error(`workerd inspector not found among ports ${ports.join(", ")}`);
   const target = targets.find((t) => t.id === `core:user:${workerName}`);
   if (!target) throw new Error(`no inspector target for ${workerName}: ${targets.map((t) => t.title).join(", ")}`);
   const ws = new WebSocket(`ws://${base}/${target.id}`, { perMessageDeflate: false });

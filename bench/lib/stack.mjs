@@ -35,6 +35,11 @@ export function sourceDir() {
     const vars = path.join(root, "workers", worker, ".dev.vars");
     if (existsSync(vars)) copyFileSync(vars, path.join(dir, "workers", worker, ".dev.vars"));
   }
+  // As scripts/dev.mjs does: the gateway serves the built web app ([assets] in wrangler.toml).
+  if (existsSync(path.join(dir, "app", "build.mjs"))) {
+    const built = spawnSync(process.execPath, [path.join(dir, "app", "build.mjs")], { cwd: dir, encoding: "utf8" });
+    if (built.status !== 0) throw new Error(`app build failed: ${built.stderr}`);
+  }
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   snapshotDir = dir;
   return dir;
@@ -189,19 +194,18 @@ async function startWrangler(configs, persistDir, options) {
     }
     if (!options.keepState) rmSync(persistDir, { recursive: true, force: true });
   };
-  /** workerd's own inspector (every worker of this stack is a target there; wrangler's proxy shows one). */
-  const workerdInspector = () => {
+  /** The workerd process of this stack (a descendant of the wrangler we started). */
+  const workerdPid = () => {
     const pending = [child.pid];
     while (pending.length > 0) {
       const pid = pending.pop();
       let cmd = "";
       try {
-        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
       } catch {
         continue;
       }
-      const found = /--inspector-addr=(\S+)/.exec(cmd);
-      if (cmd.includes("workerd") && found) return found[1];
+      if (cmd.includes("workerd") && cmd.includes("serve") && cmd.includes("--inspector-addr")) return pid;
       try {
         const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
         if (children) pending.push(...children.split(/\s+/).map(Number));
@@ -210,6 +214,17 @@ async function startWrangler(configs, persistDir, options) {
       }
     }
     return null;
+  };
+  /** workerd's own inspector (every worker is a target there; wrangler's proxy shows only the first): one of its listening ports. */
+  const workerdInspector = () => {
+    const pid = workerdPid();
+    if (!pid) return [];
+    const listening = spawnSync("ss", ["-ltnpH"], { encoding: "utf8" }).stdout ?? "";
+    return listening
+      .split("\n")
+      .filter((line) => line.includes(`pid=${pid},`))
+      .map((line) => line.trim().split(/\s+/)[3]?.split(":").pop())
+      .filter((port) => port && port !== String(new URL(url).port));
   };
   return { url, startupMs, output, persistDir, stop, workerdInspector };
 }
