@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launch, numberIn, shot, signUp, type Person } from "./helpers";
 
 const messages = (page: Page) => page.getByTestId("messages").getByTestId("message-body");
+const sendingCount = (page: Page) => page.getByTestId("status").filter({ hasText: "sending" }).count();
 
 /**
  * One story, in order (each step builds on the previous one): two people sign up in separate
@@ -20,6 +21,13 @@ describe("the web app in Chromium, against the real stack", () => {
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  // What both people saw when a step failed: the first thing to look at.
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== "fail") return;
+    const step = task.name.split(" ").slice(0, 3).join("-");
+    await Promise.all([shot(alice.page, `failed-${step}-alice`), shot(bob.page, `failed-${step}-bob`)]);
   });
 
   it("starts a conversation, exchanges messages with typing, unread counts and read receipts, and shares a file", async ({ expect }) => {
@@ -91,7 +99,7 @@ describe("the web app in Chromium, against the real stack", () => {
     }
     await bob.page.getByTestId("composer").fill("Sent from a tunnel");
     await bob.page.getByTestId("send").click();
-    await alice.page.getByTestId("status").filter({ hasText: "sending" }).waitFor({ state: "detached" });
+    await expect.poll(() => sendingCount(alice.page), { timeout: 30_000 }).toBe(0);
     // Alice's two messages are stored; offline Bob has not got them, and his own one is still queued.
     expect(await messages(bob.page).allTextContents()).not.toContain("Are you there?");
     await bob.page.getByTestId("status").filter({ hasText: "sending" }).waitFor();
@@ -99,7 +107,7 @@ describe("the web app in Chromium, against the real stack", () => {
     await bob.context.setOffline(false);
     await messages(bob.page).filter({ hasText: "Call me back" }).waitFor();
     await messages(alice.page).filter({ hasText: "Sent from a tunnel" }).waitFor();
-    await bob.page.getByTestId("status").filter({ hasText: "sending" }).waitFor({ state: "detached" });
+    await expect.poll(() => sendingCount(bob.page), { timeout: 30_000 }).toBe(0);
 
     const expected = ["Hello Bob!", "Hi Alice", "Sent agenda.txt", "Are you there?", "Call me back", "Sent from a tunnel"];
     await expect.poll(() => messages(bob.page).allTextContents(), { timeout: 15_000 }).toEqual(expected);
@@ -113,7 +121,7 @@ describe("the web app in Chromium, against the real stack", () => {
       await alice.page.getByTestId("composer").fill(text);
       await alice.page.getByTestId("composer").press("Enter");
     }
-    await alice.page.getByTestId("status").filter({ hasText: "sending" }).waitFor({ state: "detached", timeout: 30_000 });
+    await expect.poll(() => sendingCount(alice.page), { timeout: 30_000 }).toBe(0);
 
     await bob.page.reload();
     await bob.page.getByTestId("me").filter({ hasText: "Bob" }).waitFor();

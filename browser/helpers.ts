@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { inject } from "vitest";
@@ -22,6 +22,7 @@ const FLAGS = [
 ];
 
 export async function launch(): Promise<Browser> {
+  rmSync(ARTIFACTS, { recursive: true, force: true }); // no screenshots left over from an earlier run
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 }
