@@ -1,11 +1,22 @@
 import { describe, it } from "vitest";
 import { ApiError } from "../src/index";
-import { nodeClient, signedUpClient, unique } from "./helpers/users";
+import type { SecureConnectClient, StoredTokens } from "../src/index";
+import { newSession, nodeClient, signedUpClient, unique } from "./helpers/users";
 import { until } from "./helpers/wait";
+
+/** One account per file (registration is throttled per IP); each test signs in its own session. */
+let account: Promise<SecureConnectClient> | null = null;
+async function freshSession(onTokens?: (tokens: StoredTokens | null) => void): Promise<SecureConnectClient> {
+  account ??= signedUpClient();
+  const email = (await account).session.current?.user?.email ?? "";
+  const client = await newSession(email);
+  if (onTokens) client.session.onChange(onTokens);
+  return client;
+}
 
 describe("auth with automatic refresh (real stack)", () => {
   it("eight concurrent 401s share one refresh; all eight requests then succeed", async ({ expect }) => {
-    const client = await signedUpClient();
+    const client = await freshSession();
     const signedIn = client.session.current;
     if (!signedIn) throw new Error("not signed in");
     // The server rejects this access token (bad signature), as it would an expired one.
@@ -18,7 +29,7 @@ describe("auth with automatic refresh (real stack)", () => {
 
   it("refreshes once before a request when the access token is about to expire", async ({ expect }) => {
     const persisted: Array<string | null> = [];
-    const client = await signedUpClient({ onTokens: (t) => persisted.push(t ? t.refreshToken : null) });
+    const client = await freshSession((t) => persisted.push(t ? t.refreshToken : null));
     const signedIn = client.session.current;
     if (!signedIn) throw new Error("not signed in");
     client.session.set({ ...signedIn, expiresAt: Date.now() + 1_000 });
@@ -30,7 +41,7 @@ describe("auth with automatic refresh (real stack)", () => {
   });
 
   it("a spent refresh token is refused (reuse detection) and the client signs out instead of looping", async ({ expect }) => {
-    const client = await signedUpClient();
+    const client = await freshSession();
     const signedIn = client.session.current;
     if (!signedIn) throw new Error("not signed in");
     await client.api.auth.refresh(); // rotates: signedIn.refreshToken is now spent
@@ -57,7 +68,8 @@ describe("auth with automatic refresh (real stack)", () => {
   });
 
   it("verifies the email with the token from the dev mailbox; health answers typed", async ({ expect }) => {
-    const client = await signedUpClient();
+    account ??= signedUpClient();
+    const client = await account;
     const email = client.session.current?.user?.email ?? "";
     let body = "";
     await until(async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from "vitest";
 import type { Message, SocketState } from "../src/index";
 import { FlakyProxy } from "./helpers/flaky-proxy";
-import { baseUrl, signedUpClient } from "./helpers/users";
+import { baseUrl, freshConversation, sameSession, sharedPair } from "./helpers/users";
 import { until } from "./helpers/wait";
 
 const proxies: FlakyProxy[] = [];
@@ -13,14 +13,15 @@ afterEach(async () => {
 async function setup() {
   const proxy = await FlakyProxy.start(baseUrl);
   proxies.push(proxy);
-  const alice = await signedUpClient({ baseUrl: proxy.url });
-  const bob = await signedUpClient();
-  const { conversation } = await alice.api.conversations.create({ type: "direct", member_ids: [bob.userId ?? ""] });
-  const bobConn = bob.chat(conversation.id, { sinceSeq: 0 });
+  const accounts = await sharedPair();
+  const alice = sameSession(accounts.alice, { baseUrl: proxy.url });
+  const bob = accounts.bob;
+  const conversationId = await freshConversation(alice, bob);
+  const bobConn = bob.chat(conversationId, { sinceSeq: 0 });
   const seenByBob: Message[] = [];
   bobConn.on("message", (m) => seenByBob.push(m));
   await bobConn.once("ready");
-  return { proxy, alice, bob, bobConn, seenByBob, conversationId: conversation.id };
+  return { proxy, alice, bob, bobConn, seenByBob, conversationId };
 }
 
 describe("outbox across broken connections (real stack)", () => {

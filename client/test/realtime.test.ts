@@ -1,12 +1,11 @@
 import { describe, it } from "vitest";
 import type { ChatEvents } from "../src/index";
-import { signedUpClient } from "./helpers/users";
+import { freshConversation, sharedPair } from "./helpers/users";
 import { until } from "./helpers/wait";
 
 async function conversation() {
-  const [alice, bob] = await Promise.all([signedUpClient(), signedUpClient()]);
-  const { conversation } = await alice.api.conversations.create({ type: "direct", member_ids: [bob.userId ?? ""] });
-  return { alice, bob, conversationId: conversation.id };
+  const { alice, bob } = await sharedPair();
+  return { alice, bob, conversationId: await freshConversation(alice, bob) };
 }
 
 describe("chat helpers and uploads (real stack)", () => {

@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { SecureConnectClient, type ClientOptions } from "../../src/index";
 
 export const baseUrl = inject("baseUrl");
+const PASSWORD = "correct horse battery staple";
 
 let n = 0;
 export function unique(prefix: string): string {
@@ -29,16 +30,37 @@ export async function signedUpClient(options: Partial<ClientOptions> = {}): Prom
   await client.api.auth.register({
     email: `${unique("cl")}@example.com`,
     username: unique("cl_").slice(0, 30),
-    password: "correct horse battery staple",
+    password: PASSWORD,
   });
   return client;
 }
 
-/** Two signed-up users with a direct conversation between them. */
-export async function pair(options: Partial<ClientOptions> = {}) {
-  const [alice, bob] = await Promise.all([signedUpClient(options), signedUpClient(options)]);
-  const bobId = bob.userId;
-  if (!bobId) throw new Error("no user id after register");
-  const { conversation } = await alice.api.conversations.create({ type: "direct", member_ids: [bobId] });
-  return { alice, bob, conversationId: conversation.id };
+/**
+ * Two users registered once per test file: registration is throttled per IP (20 a minute), so
+ * tests share accounts and isolate themselves with a fresh conversation each (`freshConversation`).
+ */
+let shared: Promise<{ alice: SecureConnectClient; bob: SecureConnectClient }> | null = null;
+export function sharedPair(): Promise<{ alice: SecureConnectClient; bob: SecureConnectClient }> {
+  shared ??= Promise.all([signedUpClient(), signedUpClient()]).then(([alice, bob]) => ({ alice, bob }));
+  return shared;
+}
+
+/** A new two-member group: its seq starts at 1, whatever other tests did between the same users. */
+export async function freshConversation(owner: SecureConnectClient, other: SecureConnectClient): Promise<string> {
+  const { conversation } = await owner.api.conversations.create({ type: "group", name: unique("room"), member_ids: [other.userId ?? ""] });
+  return conversation.id;
+}
+
+/** Another client instance on the same session (e.g. through a proxy); tokens live 15 minutes. */
+export function sameSession(client: SecureConnectClient, options: Partial<ClientOptions>): SecureConnectClient {
+  const tokens = client.session.current;
+  if (!tokens) throw new Error("not signed in");
+  return nodeClient({ ...options, tokens });
+}
+
+/** A new session of an existing account (its own refresh-token chain). */
+export async function newSession(email: string): Promise<SecureConnectClient> {
+  const client = nodeClient();
+  await client.api.auth.login({ email, password: PASSWORD });
+  return client;
 }
