@@ -20,8 +20,6 @@ import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middlewar
 import type { GatewayApp, GatewayBindings } from "../types";
 import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-/** `authed` with mutable arrays, as createRoute's types want them. */
-const signedIn = { security: [{ bearer: [] }], middleware: [...authed.middleware] };
 
 const jwkSchema = z
   .object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() })
@@ -56,7 +54,7 @@ const routes = {
     responses: { 200: jsonResponse(tokenPairSchema, "A new token pair"), ...errorResponses(400, 401, 429) },
   }),
   logout: createRoute({
-    method: "post", path: "/v1/auth/logout", tags, summary: "Revoke the caller's session", ...signedIn,
+    method: "post", path: "/v1/auth/logout", tags, summary: "Revoke the caller's session", ...authed,
     responses: { 204: { description: "Signed out; the session's tokens stop working" }, ...errorResponses(401, 429) },
   }),
   verifyEmail: createRoute({
@@ -65,7 +63,7 @@ const routes = {
     responses: { 200: jsonResponse(verifyEmailResultSchema, "Email verified"), ...errorResponses(400) },
   }),
   resendVerification: createRoute({
-    method: "post", path: "/v1/auth/resend-verification", tags, summary: "Queue a new verification email for the caller", ...signedIn,
+    method: "post", path: "/v1/auth/resend-verification", tags, summary: "Queue a new verification email for the caller", ...authed,
     responses: { 202: jsonResponse(acceptedSchema, "Queued (or already verified)"), ...errorResponses(401, 429) },
   }),
   forgotPassword: createRoute({
@@ -79,16 +77,16 @@ const routes = {
     responses: { 200: jsonResponse(resetPasswordResultSchema, "Password changed; sign in again"), ...errorResponses(400) },
   }),
   sessions: createRoute({
-    method: "get", path: "/v1/auth/sessions", tags, summary: "The caller's active sessions", ...signedIn,
+    method: "get", path: "/v1/auth/sessions", tags, summary: "The caller's active sessions", ...authed,
     responses: { 200: jsonResponse(sessionListSchema, "Active sessions, most recently used first"), ...errorResponses(401, 429) },
   }),
   revokeSession: createRoute({
-    method: "delete", path: "/v1/auth/sessions/{session_id}", tags, summary: "Revoke one of the caller's sessions", ...signedIn,
+    method: "delete", path: "/v1/auth/sessions/{session_id}", tags, summary: "Revoke one of the caller's sessions", ...authed,
     request: { params: z.object({ session_id: z.string().min(1).max(64) }) },
     responses: { 204: { description: "Revoked" }, ...errorResponses(401, 404, 429) },
   }),
   wsTicket: createRoute({
-    method: "post", path: "/v1/ws/ticket", tags: ["websockets"], summary: "A single-use WebSocket ticket (60 s)", ...signedIn,
+    method: "post", path: "/v1/ws/ticket", tags: ["websockets"], summary: "A single-use WebSocket ticket (60 s)", ...authed,
     responses: { 201: jsonResponse(wsTicketSchema, "Pass as ?ticket= on /v1/ws/chat or /v1/ws/signaling"), ...errorResponses(401, 429) },
   }),
 };

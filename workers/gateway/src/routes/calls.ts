@@ -16,23 +16,11 @@ import {
   sfuSessionIdSchema,
   type SfuRequest,
 } from "../../../../lib/contracts/calls";
-import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
-import type { AuthedContext } from "../../../../lib/rpc";
-import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 import type { GatewayApp, GatewayBindings } from "../types";
 
-/** `authed` is declared `as const`; createRoute wants mutable arrays (same content). */
-const authedRoute = {
-  security: authed.security.map((requirement) => ({ ...requirement, bearer: [...requirement.bearer] })),
-  middleware: [...authed.middleware],
-};
 
-function caller(c: Context<GatewayBindings>): AuthedContext {
-  const auth = c.get("auth");
-  if (!auth) throw new AppError("UNAUTHORIZED", "A valid access token is required.");
-  return { ...c.get("rpc"), userId: auth.userId, sessionId: auth.sessionId };
-}
 
 const callParams = z.object({ id: callIdSchema });
 const sessionParams = z.object({ id: callIdSchema, session_id: sfuSessionIdSchema });
@@ -44,7 +32,7 @@ const initiateRoute = createRoute({
   tags,
   summary: "Start a call in a conversation; members are rung over chat sockets and push",
   description: "409 CONFLICT while another call rings or runs in the conversation. Group calls on RealtimeKit also return `realtimekit`.",
-  ...authedRoute,
+  ...authed,
   request: { body: jsonBody(initiateCallBodySchema) },
   responses: { 201: jsonResponse(callJoinResponseSchema, "The ringing call"), ...errorResponses(400, 401, 404, 409, 413, 429, 503) },
 });
@@ -54,7 +42,7 @@ const iceRoute = createRoute({
   path: "/v1/calls/ice-servers",
   tags,
   summary: "Short-lived TURN credentials (or STUN only where no TURN is configured)",
-  ...authedRoute,
+  ...authed,
   responses: { 200: jsonResponse(iceServersResponseSchema, "ICE servers"), ...errorResponses(401, 429, 503) },
 });
 
@@ -63,7 +51,7 @@ const historyRoute = createRoute({
   path: "/v1/calls",
   tags,
   summary: "A conversation's call history, newest first, with `missed` for the caller",
-  ...authedRoute,
+  ...authed,
   request: { query: callHistoryQuerySchema },
   responses: { 200: jsonResponse(callListResponseSchema, "Calls"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -73,7 +61,7 @@ const getRoute = createRoute({
   path: "/v1/calls/{id}",
   tags,
   summary: "One call from the call log (invitees only)",
-  ...authedRoute,
+  ...authed,
   request: { params: callParams },
   responses: { 200: jsonResponse(callResponseSchema, "The call"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -83,7 +71,7 @@ const joinRoute = createRoute({
   path: "/v1/calls/{id}/join",
   tags,
   summary: "Answer (the call becomes active); other devices of the caller stop ringing",
-  ...authedRoute,
+  ...authed,
   request: { params: callParams },
   responses: { 200: jsonResponse(callJoinResponseSchema, "The call"), ...errorResponses(400, 401, 404, 409, 429, 503) },
 });
@@ -94,7 +82,7 @@ function simpleRoute(action: "decline" | "leave" | "end", summary: string) {
     path: `/v1/calls/{id}/${action}`,
     tags,
     summary,
-    ...authedRoute,
+    ...authed,
     request: { params: callParams },
     responses: { 200: jsonResponse(callResponseSchema, "The call"), ...errorResponses(400, 401, 403, 404, 409, 429) },
   });
@@ -107,7 +95,7 @@ const sfuSessionRoute = createRoute({
   path: "/v1/calls/{id}/sfu/sessions",
   tags,
   summary: "Create a Cloudflare Realtime SFU session, locked to the caller (body as Cloudflare's sessions/new)",
-  ...authedRoute,
+  ...authed,
   request: { params: callParams, body: jsonBody(sfuNewSessionBodySchema) },
   responses: { 201: jsonResponse(sfuAnswerSchema, "Cloudflare's answer (sessionId, sessionDescription)"), ...sfuErrors },
 });
@@ -117,7 +105,7 @@ const sfuTracksRoute = createRoute({
   path: "/v1/calls/{id}/sfu/sessions/{session_id}/tracks",
   tags,
   summary: "Publish or pull tracks on the caller's own session; pulls only from this call's participants",
-  ...authedRoute,
+  ...authed,
   request: { params: sessionParams, body: jsonBody(sfuNewTracksBodySchema) },
   responses: { 200: jsonResponse(sfuAnswerSchema, "Cloudflare's tracks/new answer"), ...sfuErrors },
 });
@@ -127,7 +115,7 @@ const sfuRenegotiateRoute = createRoute({
   path: "/v1/calls/{id}/sfu/sessions/{session_id}/renegotiate",
   tags,
   summary: "Answer the SFU's renegotiation offer on the caller's own session",
-  ...authedRoute,
+  ...authed,
   request: { params: sessionParams, body: jsonBody(sfuRenegotiateBodySchema) },
   responses: { 200: jsonResponse(sfuAnswerSchema, "Cloudflare's renegotiate answer"), ...sfuErrors },
 });
@@ -137,7 +125,7 @@ const sfuCloseRoute = createRoute({
   path: "/v1/calls/{id}/sfu/sessions/{session_id}/tracks/close",
   tags,
   summary: "Close tracks on the caller's own session",
-  ...authedRoute,
+  ...authed,
   request: { params: sessionParams, body: jsonBody(sfuCloseTracksBodySchema) },
   responses: { 200: jsonResponse(sfuAnswerSchema, "Cloudflare's tracks/close answer"), ...sfuErrors },
 });

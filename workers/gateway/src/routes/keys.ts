@@ -1,5 +1,4 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import {
   keyBundleParamsSchema,
   keyBundleQuerySchema,
@@ -8,12 +7,10 @@ import {
   prekeyCountQuerySchema,
   prekeyCountSchema,
 } from "../../../../lib/contracts/keys";
-import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
-import type { AuthedContext } from "../../../../lib/rpc";
 import { rateLimit } from "../middleware/rate-limit";
-import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
-import type { GatewayApp, GatewayBindings } from "../types";
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
+import type { GatewayApp } from "../types";
 
 /**
  * Each bundle fetch burns one of the target's one-time prekeys, so besides the per-user limit a
@@ -30,17 +27,7 @@ const limitBundleFetches = rateLimit({
   scope: "keys-fetch",
 });
 
-/** `authed` is declared `as const`; createRoute wants mutable arrays (same content). */
-const authedRoute = {
-  security: authed.security.map((requirement) => ({ ...requirement, bearer: [...requirement.bearer] })),
-  middleware: [...authed.middleware],
-};
 
-function caller(c: Context<GatewayBindings>): AuthedContext {
-  const auth = c.get("auth");
-  if (!auth) throw new AppError("UNAUTHORIZED", "A valid access token is required.");
-  return { ...c.get("rpc"), userId: auth.userId, sessionId: auth.sessionId };
-}
 
 const uploadRoute = createRoute({
   method: "put",
@@ -51,7 +38,7 @@ const uploadRoute = createRoute({
     "Keys are per (caller, device_id). Re-uploading with the same identity key replaces the signed prekey and adds " +
     "one-time prekeys (a key_id already held with identical material is ignored; with different material the upload " +
     "is refused with 409). A different identity key resets the device: its old one-time prekeys are dropped.",
-  ...authedRoute,
+  ...authed,
   request: { body: jsonBody(keyUploadSchema) },
   responses: {
     204: { description: "Stored" },
@@ -64,7 +51,7 @@ const countRoute = createRoute({
   path: "/v1/keys/count",
   tags: ["keys"],
   summary: "How many one-time prekeys one of the caller's devices has left",
-  ...authedRoute,
+  ...authed,
   request: { query: prekeyCountQuerySchema },
   responses: {
     200: jsonResponse(prekeyCountSchema, "Unclaimed one-time prekeys; prekeys_low below 10"),
@@ -81,8 +68,8 @@ const bundleRoute = createRoute({
     "Each call claims (removes) one one-time prekey per device, atomically; one_time_prekey is null when a device " +
     "has none left. 404 when the user has published no keys (whether or not the user exists). Limited per " +
     "(requester, target user).",
-  ...authedRoute,
-  middleware: [...authedRoute.middleware, limitBundleFetches],
+  ...authed,
+  middleware: [...authed.middleware, limitBundleFetches],
   request: { params: keyBundleParamsSchema, query: keyBundleQuerySchema },
   responses: {
     200: jsonResponse(keyBundleSchema, "One bundle per device"),

@@ -1,6 +1,8 @@
 import type { z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { errorEnvelopeSchema, type ErrorStatus } from "../../../../lib/errors";
+import type { Context } from "hono";
+import { AppError, errorEnvelopeSchema, type ErrorStatus } from "../../../../lib/errors";
+import type { AuthedContext } from "../../../../lib/rpc";
 import { authenticate } from "../middleware/authenticate";
 import { byUser, rateLimit } from "../middleware/rate-limit";
 import type { GatewayBindings } from "../types";
@@ -44,3 +46,10 @@ export const authed: { security: { bearer: string[] }[]; middleware: MiddlewareH
     rateLimit({ binding: (env) => env.RATE_LIMIT_USER, key: byUser, keyKind: "user", scope: "user" }),
   ],
 };
+
+/** The verified caller as an RPC context; only routes behind `authed` call this. */
+export function caller(c: Context<GatewayBindings>): AuthedContext {
+  const auth = c.get("auth");
+  if (!auth) throw new AppError("UNAUTHORIZED", "A valid access token is required.");
+  return auth;
+}

@@ -13,41 +13,39 @@ import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
 import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-/** `authed` with mutable arrays, as createRoute's types want them. */
-const signedIn = { security: [{ bearer: [] }], middleware: [...authed.middleware] };
 const tags = ["users"];
 
 const routes = {
   me: createRoute({
-    method: "get", path: "/v1/users/me", tags, summary: "The caller's account", ...signedIn,
+    method: "get", path: "/v1/users/me", tags, summary: "The caller's account", ...authed,
     responses: { 200: jsonResponse(userEnvelopeSchema, "The caller"), ...errorResponses(401, 429) },
   }),
   updateMe: createRoute({
-    method: "patch", path: "/v1/users/me", tags, summary: "Change display name or avatar (null clears it)", ...signedIn,
+    method: "patch", path: "/v1/users/me", tags, summary: "Change display name or avatar (null clears it)", ...authed,
     request: { body: jsonBody(updateMeSchema) },
     responses: { 200: jsonResponse(userEnvelopeSchema, "Updated"), ...errorResponses(400, 401, 413, 429) },
   }),
   search: createRoute({
-    method: "get", path: "/v1/users", tags, summary: "Search users by username prefix", ...signedIn,
+    method: "get", path: "/v1/users", tags, summary: "Search users by username prefix", ...authed,
     request: { query: userSearchSchema },
     responses: { 200: jsonResponse(userSearchResultSchema, "Matching public profiles, by username"), ...errorResponses(400, 401, 429) },
   }),
   listDevices: createRoute({
-    method: "get", path: "/v1/users/me/devices", tags, summary: "The caller's push devices", ...signedIn,
+    method: "get", path: "/v1/users/me/devices", tags, summary: "The caller's push devices", ...authed,
     responses: { 200: jsonResponse(deviceListSchema, "Devices, oldest first"), ...errorResponses(401, 429) },
   }),
   addDevice: createRoute({
-    method: "post", path: "/v1/users/me/devices", tags, summary: "Register a push token (a known token moves to the caller)", ...signedIn,
+    method: "post", path: "/v1/users/me/devices", tags, summary: "Register a push token (a known token moves to the caller)", ...authed,
     request: { body: jsonBody(registerDeviceSchema) },
     responses: { 201: jsonResponse(deviceCreatedSchema, "Registered"), ...errorResponses(400, 401, 413, 429) },
   }),
   deleteDevice: createRoute({
-    method: "delete", path: "/v1/users/me/devices/{device_id}", tags, summary: "Unregister a push device", ...signedIn,
+    method: "delete", path: "/v1/users/me/devices/{device_id}", tags, summary: "Unregister a push device", ...authed,
     request: { params: z.object({ device_id: z.string().min(1).max(64) }) },
     responses: { 204: { description: "Removed" }, ...errorResponses(401, 404, 429) },
   }),
   profile: createRoute({
-    method: "get", path: "/v1/users/{user_id}", tags, summary: "A user's public profile (no email)", ...signedIn,
+    method: "get", path: "/v1/users/{user_id}", tags, summary: "A user's public profile (no email)", ...authed,
     request: { params: z.object({ user_id: z.string().min(1).max(64) }) },
     responses: { 200: jsonResponse(publicUserEnvelopeSchema, "Public profile"), ...errorResponses(401, 404, 429) },
   }),
