@@ -30,6 +30,19 @@ describe("the web app in Chromium, against the real stack", () => {
     await Promise.all([shot(alice.page, `failed-${step}-alice`), shot(bob.page, `failed-${step}-bob`)]);
   });
 
+  it("is served by the stack at /app/ with a CSP of its own and the camera allowed for itself only", async ({ expect }) => {
+    const page = await alice.context.request.get("/app/");
+    expect(page.status()).toBe(200);
+    const headers = page.headers();
+    expect(headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(headers["content-security-policy"]).not.toContain("unsafe-inline");
+    expect(headers["permissions-policy"]).toContain("camera=(self)");
+    expect(headers["x-request-id"]).toBeTruthy();
+    const api = await alice.context.request.get("/health");
+    expect(api.headers()["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(api.headers()["permissions-policy"]).toContain("camera=()");
+  });
+
   it("starts a conversation, exchanges messages with typing, unread counts and read receipts, and shares a file", async ({ expect }) => {
     await alice.page.getByTestId("new-chat-username").fill(bob.username);
     await alice.page.getByTestId("new-chat-submit").click();
