@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run build:app`: bundles the web app (plain TS → one ES module) into app/dist/app/, which the
+// `npm run build:app`: bundles the web app (plain TS → one ES module) into app/www/app/, which the
 // gateway serves at /app/ through Workers static assets (wrangler.toml [assets]).
 import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const out = path.join(here, "dist", "app");
+const out = path.join(here, "www", "app");
 // Files are overwritten in place, never the folder removed: a running `wrangler dev` watches it.
 mkdirSync(out, { recursive: true });
 await build({
@@ -23,4 +23,4 @@ await build({
 });
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
-console.log("[build:app] app/dist/app/{index.html,app.js,app.css}");
+console.log("[build:app] app/www/app/{index.html,app.js,app.css}");

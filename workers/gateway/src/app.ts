@@ -41,7 +41,7 @@ export function buildGateway() {
   registerWebSocketRoutes(app);
   registerDevRoutes(app);
   registerDevS3Routes(app);
-  // The web app's static files (app/dist, wrangler.toml [assets]); not an API route, so not in /openapi.json.
+  // The web app's static files (app/www, wrangler.toml [assets]); not an API route, so not in /openapi.json.
   app.get("/app", (c) => c.redirect("/app/"));
   app.get("/app/*", async (c) => {
     const asset = await c.env.ASSETS.fetch(c.req.raw);
