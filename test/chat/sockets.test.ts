@@ -1,4 +1,5 @@
-import { abortAllDurableObjects } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { MessageView } from "../../lib/contracts/chat";
 import { createUser } from "../helpers/auth";
@@ -148,7 +149,13 @@ describe("chat sockets: delivery guarantees", () => {
       seqOf.set(ack.client_id, ack.seq);
     }
 
-    await abortAllDurableObjects();
+    // Restart only this room (other test files may be using their own objects meanwhile).
+    const room = env.CONVERSATION_ROOM.get(env.CONVERSATION_ROOM.idFromName(group.id));
+    const aborted = await runInDurableObject(room, (_instance, state) => state.abort("restart under test")).then(
+      () => false,
+      () => true,
+    );
+    expect(aborted).toBe(true);
     expect(await a.socket.closed()).toBeGreaterThan(0);
 
     const resumed = await connect(bob, group.id, { sinceSeq: 0 });
