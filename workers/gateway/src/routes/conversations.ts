@@ -1,5 +1,4 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import {
   addMembersSchema,
   conversationEnvelopeSchema,
@@ -9,23 +8,11 @@ import {
   listConversationsQuerySchema,
   setRoleSchema,
 } from "../../../../lib/contracts/chat";
-import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
-import type { AuthedContext } from "../../../../lib/rpc";
-import type { GatewayApp, GatewayBindings } from "../types";
-import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
+import type { GatewayApp } from "../types";
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-/** `authed` is declared `as const`; createRoute wants mutable arrays (same content). */
-export const chatAuthed = {
-  security: authed.security.map((requirement) => ({ ...requirement, bearer: [...requirement.bearer] })),
-  middleware: [...authed.middleware],
-};
 
-export function chatCaller(c: Context<GatewayBindings>): AuthedContext {
-  const auth = c.get("auth");
-  if (!auth) throw new AppError("UNAUTHORIZED", "A valid access token is required.");
-  return { ...c.get("rpc"), userId: auth.userId, sessionId: auth.sessionId };
-}
 
 export const conversationParams = z.object({ id: idSchema });
 const memberParams = z.object({ id: idSchema, user_id: idSchema });
@@ -36,7 +23,7 @@ const createRouteDef = createRoute({
   tags: ["conversations"],
   summary: "Create a direct or group conversation",
   description: "A direct conversation between the same two users is returned (200) instead of created twice. The creator owns a group. Every member id must exist.",
-  ...chatAuthed,
+  ...authed,
   request: { body: jsonBody(createConversationSchema) },
   responses: {
     201: jsonResponse(conversationEnvelopeSchema, "Created"),
@@ -50,7 +37,7 @@ const listRoute = createRoute({
   path: "/v1/conversations",
   tags: ["conversations"],
   summary: "The caller's conversations, newest activity first, with last_message and unread_count",
-  ...chatAuthed,
+  ...authed,
   request: { query: listConversationsQuerySchema },
   responses: { 200: jsonResponse(conversationListSchema, "A page of conversations"), ...errorResponses(400, 401, 429) },
 });
@@ -60,7 +47,7 @@ const getRoute = createRoute({
   path: "/v1/conversations/{id}",
   tags: ["conversations"],
   summary: "One conversation (404 for non-members)",
-  ...chatAuthed,
+  ...authed,
   request: { params: conversationParams },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The conversation"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -70,7 +57,7 @@ const addMembersRoute = createRoute({
   path: "/v1/conversations/{id}/members",
   tags: ["conversations"],
   summary: "Add members to a group (owner or admin)",
-  ...chatAuthed,
+  ...authed,
   request: { params: conversationParams, body: jsonBody(addMembersSchema) },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The updated conversation"), ...errorResponses(400, 401, 403, 404, 409, 429) },
 });
@@ -81,7 +68,7 @@ const removeMemberRoute = createRoute({
   tags: ["conversations"],
   summary: "Remove a member (owner; admin for plain members), or leave (your own id)",
   description: "The removed member's sockets in the conversation close with code 4403 and their access ends at once. An owner who leaves hands ownership to the longest-standing admin, else member.",
-  ...chatAuthed,
+  ...authed,
   request: { params: memberParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 429) },
 });
@@ -91,33 +78,33 @@ const setRoleRoute = createRoute({
   path: "/v1/conversations/{id}/members/{user_id}",
   tags: ["conversations"],
   summary: "Make a group member an admin or a plain member again (owner only)",
-  ...chatAuthed,
+  ...authed,
   request: { params: memberParams, body: jsonBody(setRoleSchema) },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The updated conversation"), ...errorResponses(400, 401, 403, 404, 409, 429) },
 });
 
 export function registerConversationsRoutes(app: GatewayApp): void {
   app.openapi(createRouteDef, async (c) => {
-    const { conversation, created } = unwrap(await c.env.CHAT.createConversation(chatCaller(c), c.req.valid("json")));
+    const { conversation, created } = unwrap(await c.env.CHAT.createConversation(caller(c), c.req.valid("json")));
     return created ? c.json({ conversation }, 201) : c.json({ conversation }, 200);
   });
-  app.openapi(listRoute, async (c) => c.json(unwrap(await c.env.CHAT.listConversations(chatCaller(c), c.req.valid("query"))), 200));
+  app.openapi(listRoute, async (c) => c.json(unwrap(await c.env.CHAT.listConversations(caller(c), c.req.valid("query"))), 200));
   app.openapi(getRoute, async (c) => {
-    const conversation = unwrap(await c.env.CHAT.getConversation(chatCaller(c), c.req.valid("param").id));
+    const conversation = unwrap(await c.env.CHAT.getConversation(caller(c), c.req.valid("param").id));
     return c.json({ conversation }, 200);
   });
   app.openapi(addMembersRoute, async (c) => {
-    const conversation = unwrap(await c.env.CHAT.addMembers(chatCaller(c), { conversationId: c.req.valid("param").id, ...c.req.valid("json") }));
+    const conversation = unwrap(await c.env.CHAT.addMembers(caller(c), { conversationId: c.req.valid("param").id, ...c.req.valid("json") }));
     return c.json({ conversation }, 200);
   });
   app.openapi(removeMemberRoute, async (c) => {
     const { id, user_id } = c.req.valid("param");
-    unwrap(await c.env.CHAT.removeMember(chatCaller(c), { conversationId: id, targetUserId: user_id }));
+    unwrap(await c.env.CHAT.removeMember(caller(c), { conversationId: id, targetUserId: user_id }));
     return c.body(null, 204);
   });
   app.openapi(setRoleRoute, async (c) => {
     const { id, user_id } = c.req.valid("param");
-    const conversation = unwrap(await c.env.CHAT.setMemberRole(chatCaller(c), { conversationId: id, targetUserId: user_id, ...c.req.valid("json") }));
+    const conversation = unwrap(await c.env.CHAT.setMemberRole(caller(c), { conversationId: id, targetUserId: user_id, ...c.req.valid("json") }));
     return c.json({ conversation }, 200);
   });
 }

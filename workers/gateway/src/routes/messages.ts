@@ -13,8 +13,8 @@ import {
 } from "../../../../lib/contracts/chat";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp, GatewayBindings } from "../types";
-import { chatAuthed, chatCaller, conversationParams } from "./conversations";
-import { errorResponses, jsonBody, jsonResponse } from "./shared";
+import { conversationParams } from "./conversations";
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
 const messageParams = z.object({ id: idSchema, seq: z.string().regex(/^\d{1,15}$/, "a sequence number") });
 const reactionParams = messageParams.extend({ emoji: z.string().min(1).max(64) });
@@ -31,7 +31,7 @@ const sendRoute = createRoute({
   tags: ["messages"],
   summary: "Send a message (idempotent by client_id)",
   description: sendDescription,
-  ...chatAuthed,
+  ...authed,
   request: { params: conversationParams, body: jsonBody(sendMessageSchema) },
   responses: sendResponses,
 });
@@ -42,7 +42,7 @@ const sendAliasRoute = createRoute({
   tags: ["messages"],
   summary: "Seed-compatible alias of POST /v1/conversations/{id}/messages",
   description: sendDescription,
-  ...chatAuthed,
+  ...authed,
   request: { body: jsonBody(sendMessageAliasSchema) },
   responses: sendResponses,
 });
@@ -54,7 +54,7 @@ const historyRoute = createRoute({
   tags: ["messages"],
   summary: "History page",
   description: historyDescription,
-  ...chatAuthed,
+  ...authed,
   request: { params: conversationParams, query: historyQuerySchema },
   responses: { 200: jsonResponse(messagePageSchema, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -65,7 +65,7 @@ const historyAliasRoute = createRoute({
   tags: ["messages"],
   summary: "Seed-compatible alias of GET /v1/conversations/{id}/messages",
   description: historyDescription,
-  ...chatAuthed,
+  ...authed,
   request: { query: historyQuerySchema.extend({ conversation_id: idSchema }) },
   responses: { 200: jsonResponse(messagePageSchema, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
 });
@@ -76,7 +76,7 @@ const editRoute = createRoute({
   tags: ["messages"],
   summary: "Edit a message (sender only)",
   description: "`body` for plaintext messages; an E2EE message is edited with `ciphertext` instead.",
-  ...chatAuthed,
+  ...authed,
   request: { params: messageParams, body: jsonBody(editMessageSchema.partial().extend({ ciphertext: z.string().min(1).optional() })) },
   responses: { 200: jsonResponse(messageEnvelopeSchema, "The edited message"), ...errorResponses(400, 401, 403, 404, 409, 413, 429) },
 });
@@ -86,7 +86,7 @@ const deleteRoute = createRoute({
   path: "/v1/conversations/{id}/messages/{seq}",
   tags: ["messages"],
   summary: "Delete a message (sender, or a group owner/admin); leaves a tombstone",
-  ...chatAuthed,
+  ...authed,
   request: { params: messageParams },
   responses: { 200: jsonResponse(messageEnvelopeSchema, "The tombstone"), ...errorResponses(400, 401, 403, 404, 429) },
 });
@@ -98,7 +98,7 @@ const reactionRoute = (method: "put" | "delete") =>
     tags: ["messages"],
     summary: method === "put" ? "Add your reaction (idempotent)" : "Remove your reaction (idempotent)",
     description: "emoji: one URL-encoded emoji (with modifiers), at most 32 UTF-16 units.",
-    ...chatAuthed,
+    ...authed,
     request: { params: reactionParams },
     responses: { 200: jsonResponse(messageEnvelopeSchema, "The message with its reactions"), ...errorResponses(400, 401, 404, 409, 429) },
   });
@@ -108,13 +108,13 @@ const readRoute = createRoute({
   path: "/v1/conversations/{id}/read",
   tags: ["messages"],
   summary: "Read receipt: moves the caller's read watermark forward (never back)",
-  ...chatAuthed,
+  ...authed,
   request: { params: conversationParams, body: jsonBody(readReceiptSchema) },
   responses: { 200: jsonResponse(z.object({ last_read_seq: z.number().int() }), "The caller's watermark"), ...errorResponses(400, 401, 404, 429) },
 });
 
 async function send(c: Context<GatewayBindings>, conversationId: string, message: SendMessageInput) {
-  const sent = unwrap(await c.env.CHAT.sendMessage(chatCaller(c), { conversationId, message }));
+  const sent = unwrap(await c.env.CHAT.sendMessage(caller(c), { conversationId, message }));
   return { body: { message: sent.message }, status: sent.created ? (201 as const) : (200 as const) };
 }
 
@@ -129,30 +129,30 @@ export function registerMessagesRoutes(app: GatewayApp): void {
     return status === 201 ? c.json(body, 201) : c.json(body, 200);
   });
   app.openapi(historyRoute, async (c) =>
-    c.json(unwrap(await c.env.CHAT.listMessages(chatCaller(c), { conversationId: c.req.valid("param").id, query: c.req.valid("query") })), 200),
+    c.json(unwrap(await c.env.CHAT.listMessages(caller(c), { conversationId: c.req.valid("param").id, query: c.req.valid("query") })), 200),
   );
   app.openapi(historyAliasRoute, async (c) => {
     const { conversation_id, ...query } = c.req.valid("query");
-    return c.json(unwrap(await c.env.CHAT.listMessages(chatCaller(c), { conversationId: conversation_id, query })), 200);
+    return c.json(unwrap(await c.env.CHAT.listMessages(caller(c), { conversationId: conversation_id, query })), 200);
   });
   app.openapi(editRoute, async (c) => {
     const { id, seq } = c.req.valid("param");
-    const message = unwrap(await c.env.CHAT.editMessage(chatCaller(c), { conversationId: id, seq: Number(seq), patch: c.req.valid("json") }));
+    const message = unwrap(await c.env.CHAT.editMessage(caller(c), { conversationId: id, seq: Number(seq), patch: c.req.valid("json") }));
     return c.json({ message }, 200);
   });
   app.openapi(deleteRoute, async (c) => {
     const { id, seq } = c.req.valid("param");
-    const message = unwrap(await c.env.CHAT.deleteMessage(chatCaller(c), { conversationId: id, seq: Number(seq) }));
+    const message = unwrap(await c.env.CHAT.deleteMessage(caller(c), { conversationId: id, seq: Number(seq) }));
     return c.json({ message }, 200);
   });
   for (const method of ["put", "delete"] as const) {
     app.openapi(reactionRoute(method), async (c) => {
       const { id, seq, emoji } = c.req.valid("param");
-      const message = unwrap(await c.env.CHAT.react(chatCaller(c), { conversationId: id, seq: Number(seq), emoji, on: method === "put" }));
+      const message = unwrap(await c.env.CHAT.react(caller(c), { conversationId: id, seq: Number(seq), emoji, on: method === "put" }));
       return c.json({ message }, 200);
     });
   }
   app.openapi(readRoute, async (c) =>
-    c.json(unwrap(await c.env.CHAT.markRead(chatCaller(c), { conversationId: c.req.valid("param").id, seq: c.req.valid("json").seq })), 200),
+    c.json(unwrap(await c.env.CHAT.markRead(caller(c), { conversationId: c.req.valid("param").id, seq: c.req.valid("json").seq })), 200),
   );
 }
