@@ -60,11 +60,18 @@ function seed(persistDir, plan) {
   return JSON.parse(result.stdout);
 }
 
-async function pageLatencies(base, user, conversationId, query, requests) {
+/** Readers rotate (each with its own client address) so the per-user and per-IP limits (600/min) never answer. */
+const READERS = 12;
+
+async function pageLatencies(base, users, conversationId, query, requests) {
   const path = `/v1/conversations/${conversationId}/messages?${query}`;
-  for (let i = 0; i < 20; i++) expectStatus(await api(base, "GET", path, { token: user.accessToken, ip: user.ip }), 200, "history warm-up");
+  for (let i = 0; i < 20; i++) {
+    const user = users[i % users.length];
+    expectStatus(await api(base, "GET", path, { token: user.accessToken, ip: user.ip }), 200, "history warm-up");
+  }
   const samples = [];
   for (let i = 0; i < requests; i++) {
+    const user = users[i % users.length];
     const t0 = performance.now();
     const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${user.accessToken}`, "cf-connecting-ip": user.ip } });
     const body = await res.json();
@@ -81,9 +88,9 @@ async function main() {
     let stack = await startStack({ persistDir });
     let users;
     try {
-      users = await registerUsers(stack.url, 2, { label: "hist" });
+      users = await registerUsers(stack.url, SMOKE ? 2 : READERS, { label: "hist" });
       for (const total of SIZES) {
-        const conversationId = await createGroup(stack.url, users[0], [users[1]]);
+        const conversationId = await createGroup(stack.url, users[0], users.slice(1));
         const marker = `history-bench-${total}-${conversationId}`;
         expectStatus(await api(stack.url, "POST", `/v1/conversations/${conversationId}/messages`, { token: users[0].accessToken, ip: users[0].ip, body: { client_id: "first", body: marker } }), 201, "first message");
         rooms.push({ total, conversationId, marker });
@@ -92,7 +99,7 @@ async function main() {
       await stack.stop();
     }
     const t = performance.now();
-    const plan = Object.fromEntries(rooms.map((r) => [r.marker, { total: r.total, senders: users.map((u) => u.id) }]));
+    const plan = Object.fromEntries(rooms.map((r) => [r.marker, { total: r.total, senders: users.slice(0, 2).map((u) => u.id) }]));
     const seeded = seed(persistDir, plan);
     console.log(`[history] seeded ${JSON.stringify(Object.values(seeded).map((s) => s.count))} messages in ${round((performance.now() - t) / 1000, 1)} s`);
     for (const room of rooms) if (seeded[room.marker]?.count !== room.total) throw new Error(`room of ${room.total} not seeded: ${JSON.stringify(seeded[room.marker])}`);
@@ -101,8 +108,8 @@ async function main() {
     try {
       // Fresh tokens are not needed: access tokens live 15 minutes and the same signing keys are used.
       for (const room of rooms) {
-        room.newest = await pageLatencies(stack.url, users[1], room.conversationId, "limit=50", REQUESTS);
-        room.middle = await pageLatencies(stack.url, users[1], room.conversationId, `limit=50&before_seq=${Math.floor(room.total / 2)}`, REQUESTS);
+        room.newest = await pageLatencies(stack.url, users, room.conversationId, "limit=50", REQUESTS);
+        room.middle = await pageLatencies(stack.url, users, room.conversationId, `limit=50&before_seq=${Math.floor(room.total / 2)}`, REQUESTS);
         console.log(`[history] ${room.total} messages: newest page p50 ${room.newest.p50_ms} ms p99 ${room.newest.p99_ms} ms; middle page p50 ${room.middle.p50_ms} ms p99 ${room.middle.p99_ms} ms`);
       }
     } finally {

@@ -167,6 +167,16 @@ async function startWrangler(configs, persistDir, options) {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
+  // A benchmark killed midway (timeout, Ctrl-C) must not leave its wrangler/workerd behind.
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  process.on("exit", killGroup);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) if (process.listenerCount(signal) === 0) process.once(signal, () => process.exit(128 + 2));
   const output = [];
   const keep = (d) => {
     output.push(d.toString());
