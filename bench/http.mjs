@@ -6,10 +6,11 @@
 //   node bench/http.mjs [--seconds=8] [--connections=10] [--users=60] [--only=me,send] [--smoke]
 import autocannon from "autocannon";
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { api, createGroup, expectStatus, PASSWORD, registerUsers, throttled } from "./lib/api.mjs";
 import { writeChart } from "./lib/chart.mjs";
 import { startStack } from "./lib/stack.mjs";
-import { args, round, table, writeResults } from "./lib/stats.mjs";
+import { args, median, percentile, round, table, writeResults } from "./lib/stats.mjs";
 import { measureJwtVerify } from "./jwt-verify.mjs";
 
 const opts = args();
@@ -19,6 +20,8 @@ const CONNECTIONS = Number(opts.connections ?? (SMOKE ? 2 : 10));
 const USERS = Number(opts.users ?? (SMOKE ? 4 : 60));
 const ONLY = opts.only ? new Set(opts.only.split(",")) : null;
 const GOALS = { verify_ms: 0.1, overhead_p50_ms: 1 };
+const LATENCY_ROUNDS = SMOKE ? 1 : 3;
+const LATENCY_REQUESTS = SMOKE ? 10 : 300;
 
 /** Round-robin over the users; each request carries its user's own client address. */
 function rotation(users) {
@@ -117,13 +120,31 @@ function scenarios(ctx) {
   ];
 }
 
+/**
+ * Unloaded latency: sequential requests from one client (performance.now(), µs resolution), so the
+ * difference between two routes is the work one route does more, not queueing behind other requests.
+ */
+async function sequentialLatency(url, scenario, count) {
+  const samples = [];
+  const context = {};
+  for (let i = 0; i < count + 30; i++) {
+    const req = scenario.request(context);
+    const t0 = performance.now();
+    const res = await fetch(`${url}${req.path}`, { method: req.method, headers: req.headers, body: req.body });
+    await res.arrayBuffer();
+    if (i >= 30) samples.push(performance.now() - t0); // the first 30 warm up
+    if (!scenario.ok.includes(res.status)) throw new Error(`${scenario.name}: HTTP ${res.status}`);
+  }
+  return samples;
+}
+
 function runAutocannon(url, scenario) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url,
         connections: CONNECTIONS,
-        duration: SECONDS,
+        duration: scenario.seconds ?? SECONDS,
         requests: [
           {
             setupRequest: (req, context) => ({ ...req, ...scenario.request(context) }),
@@ -141,6 +162,7 @@ async function main() {
   const stack = await startStack();
   console.log(`[http] stack up at ${stack.url} in ${stack.startupMs} ms`);
   const rows = [];
+  const latency = {};
   let verify;
   try {
     const users = await registerUsers(stack.url, USERS, { concurrency: 6, label: "h" });
@@ -155,8 +177,18 @@ async function main() {
     } catch (err) {
       console.log(`[http] conversation setup failed (send/history will show it): ${err.message}`);
     }
-    for (const scenario of scenarios(ctx)) {
+    // Gateway overhead: the bare route and the gateway-only route, interleaved over several rounds.
+    const all = scenarios(ctx);
+    const trio = all.filter((s) => ["health", "v1-unauthed-404", "gateway-only"].includes(s.name));
+    for (let r = 0; r < LATENCY_ROUNDS; r++) {
+      for (const scenario of trio) {
+        const samples = await sequentialLatency(stack.url, scenario, LATENCY_REQUESTS);
+        (latency[scenario.name] ??= []).push({ p50: percentile(samples, 50), p99: percentile(samples, 99) });
+      }
+    }
+    for (const scenario of all) {
       if (ONLY && !ONLY.has(scenario.name)) continue;
+      await runAutocannon(stack.url, { ...scenario, seconds: 2 }); // warm-up, not recorded
       const result = await runAutocannon(stack.url, scenario);
       const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
       const answered = scenario.ok.reduce((n, s) => n + (statuses[s] ?? 0), 0);
@@ -179,15 +211,18 @@ async function main() {
     await stack.stop();
   }
   verify = await measureJwtVerify(SMOKE ? 100 : 3000);
-  report(rows, verify);
+  report(rows, verify, latency);
 }
 
-function report(rows, verify) {
-  const by = Object.fromEntries(rows.map((r) => [r.name, r]));
-  const health = by.health;
-  const gw = by["gateway-only"];
-  const overhead = health && gw ? round(gw.p50_ms - health.p50_ms, 2) : null;
-  const mw = health && by["v1-unauthed-404"] ? round(by["v1-unauthed-404"].p50_ms - health.p50_ms, 2) : null;
+function report(rows, verify, latency) {
+  const p50 = (name) => round(median((latency[name] ?? []).map((x) => x.p50)), 3);
+  const p99 = (name) => round(median((latency[name] ?? []).map((x) => x.p99)), 3);
+  const overhead = round(p50("gateway-only") - p50("health"), 3);
+  const mw = round(p50("v1-unauthed-404") - p50("health"), 3);
+  const latencyTable = table(
+    ["route (1 client, sequential)", "p50 ms (median of rounds)", "p99 ms", "p50 per round"],
+    ["health", "v1-unauthed-404", "gateway-only"].map((n) => [n, p50(n), p99(n), (latency[n] ?? []).map((x) => round(x.p50, 3)).join(", ")]),
+  );
   const md = [
     `${CONNECTIONS} connections, ${SECONDS} s per route, ${USERS} users rotated (each with its own client address). Latencies are autocannon's (ms, integer resolution below 1 ms shows as 0-1).`,
     "",
@@ -196,13 +231,17 @@ function report(rows, verify) {
       rows.map((r) => [r.what, r.rps, r.p50_ms, r.p99_ms, r.requests, `${round(r.expected_share * 100, 1)}% (${r.expected_status})`, JSON.stringify(Object.fromEntries(Object.entries(r.statuses).filter(([k]) => !r.expected_status.split("/").includes(k))))]),
     ),
     "",
-    `Gateway overhead at p50 (gateway-only − health): **${overhead ?? "n/a"} ms** (goal < ${GOALS.overhead_p50_ms} ms: ${overhead === null ? "n/a" : overhead < GOALS.overhead_p50_ms ? "met" : "missed"}); middleware without auth (v1-unauthed-404 − health): ${mw ?? "n/a"} ms.`,
+    `Unloaded latency, ${LATENCY_ROUNDS} interleaved rounds of ${LATENCY_REQUESTS} sequential requests each:`,
+    "",
+    latencyTable,
+    "",
+    `Gateway overhead at p50 (gateway-only − health): **${overhead} ms** (goal < ${GOALS.overhead_p50_ms} ms: ${overhead < GOALS.overhead_p50_ms ? "met" : `missed by ${round(overhead - GOALS.overhead_p50_ms, 3)} ms`}); /v1 middleware without auth (v1-unauthed-404 − health): ${mw} ms.`,
     "",
     `Token verification (${verify.where}, ${verify.iterations} iterations): **${verify.gateway_verify_ms} ms** per verifyAccessToken as the gateway calls it (goal < ${GOALS.verify_ms} ms: ${verify.gateway_verify_ms < GOALS.verify_ms ? "met" : "missed"}); ${verify.cached_keyset_verify_ms} ms with the key set built once.`,
   ].join("\n");
   console.log(md);
   if (SMOKE) return;
-  writeResults("http", { seconds: SECONDS, connections: CONNECTIONS, users: USERS, rows, verify, overhead_p50_ms: overhead, middleware_p50_ms: mw }, md);
+  writeResults("http", { seconds: SECONDS, connections: CONNECTIONS, users: USERS, rows, latency, verify, overhead_p50_ms: overhead, middleware_p50_ms: mw }, md);
   writeChart("http", {
     title: "HTTP: requests per second per route (autocannon)",
     yLabel: "requests / s",
