@@ -52,14 +52,7 @@ export default async function setup(project: TestProject) {
   });
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-  try {
-    await waitForHealth(baseUrl, child, Date.now() + 150_000);
-  } catch (err) {
-    console.error(output.join("").slice(-5000));
-    throw err;
-  }
-  project.provide("baseUrl", baseUrl);
-  return () => {
+  const stop = () => {
     if (child.pid) {
       try {
         process.kill(-child.pid, "SIGTERM");
@@ -70,4 +63,13 @@ export default async function setup(project: TestProject) {
     if (process.env.E2E_KEEP_LOGS) console.log(output.join(""));
     rmSync(stateDir, { recursive: true, force: true });
   };
+  try {
+    await waitForHealth(baseUrl, child, Date.now() + 150_000);
+  } catch (err) {
+    console.error(output.join("").slice(-5000));
+    stop(); // never leave a stack running behind a failed start
+    throw err;
+  }
+  project.provide("baseUrl", baseUrl);
+  return stop;
 }
