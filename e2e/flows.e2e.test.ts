@@ -42,6 +42,20 @@ describe("a client's whole day against the real stack", () => {
     await Promise.all([back.close(), aliceSocket.close()]);
   });
 
+  it("stores one socket's rapid sends in the order the client sent them", async ({ expect }) => {
+    const alice = await register();
+    const bob = await register();
+    const conv = await api<{ conversation: { id: string } }>("POST", "/v1/conversations", { type: "direct", member_ids: [bob.id] }, alice.headers);
+    const socket = await FrameSocket.open(`/v1/ws/chat?conversation_id=${conv.body.conversation.id}`, alice);
+    await socket.waitFor((f) => f.type === "ready");
+    const ids = Array.from({ length: 60 }, (_, i) => `order-${i}`);
+    for (const id of ids) socket.send({ type: "send", client_id: id, body: id });
+    const acks = await Promise.all(ids.map((id) => socket.waitFor((f) => f.type === "ack" && f.client_id === id)));
+    const seqs = acks.map((a) => a.seq as number);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    await socket.close();
+  });
+
   it("refuses a socket upgrade to a non-member with a 4xx envelope", async ({ expect }) => {
     const alice = await register();
     const bob = await register();
