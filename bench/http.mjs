@@ -4,12 +4,16 @@
 // (GET /health), and token verification is timed per operation in Node (bench/jwt-verify.mjs).
 //
 //   node bench/http.mjs [--seconds=8] [--connections=10] [--users=60] [--only=me,send] [--smoke]
+//   node bench/http.mjs --profile   CPU profile of the gateway isolate during the gateway-only route
+//                                   (bench/out/http-gateway.cpuprofile); nothing is written to results
 import autocannon from "autocannon";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { api, createGroup, expectStatus, PASSWORD, registerUsers, throttled } from "./lib/api.mjs";
 import { writeChart } from "./lib/chart.mjs";
-import { startStack } from "./lib/stack.mjs";
+import { attachProfiler } from "./lib/profiler.mjs";
+import { root, startStack } from "./lib/stack.mjs";
+import path from "node:path";
 import { args, median, percentile, round, table, writeResults } from "./lib/stats.mjs";
 import { measureJwtVerify } from "./jwt-verify.mjs";
 
@@ -177,8 +181,20 @@ async function main() {
     } catch (err) {
       console.log(`[http] conversation setup failed (send/history will show it): ${err.message}`);
     }
-    // Gateway overhead: the bare route and the gateway-only route, interleaved over several rounds.
     const all = scenarios(ctx);
+    if (opts.profile === "true") {
+      const gatewayOnly = all.find((s) => s.name === "gateway-only");
+      await runAutocannon(stack.url, { ...gatewayOnly, seconds: 2 });
+      const profiler = await attachProfiler(stack.workerdInspector(), "secureconnect-gateway");
+      await profiler.start();
+      const result = await runAutocannon(stack.url, gatewayOnly);
+      const summary = await profiler.stop(path.join(root, "bench", "out", "http-gateway.cpuprofile"));
+      profiler.close();
+      console.log(`[http] profile gateway-only: ${round(result.requests.average, 0)} req/s, gateway isolate busy ${summary.busy_ms} ms for ${result.requests.total} requests (${round(summary.busy_ms / result.requests.total, 3)} ms each)`);
+      console.log(table(["self time", "ms", "%"], summary.functions.map((f) => [f.what, f.ms, f.share])));
+      return;
+    }
+    // Gateway overhead: the bare route and the gateway-only route, interleaved over several rounds.
     const trio = all.filter((s) => ["health", "v1-unauthed-404", "gateway-only"].includes(s.name));
     for (let r = 0; r < LATENCY_ROUNDS; r++) {
       for (const scenario of trio) {
@@ -210,6 +226,7 @@ async function main() {
   } finally {
     await stack.stop();
   }
+  if (opts.profile === "true") return;
   verify = await measureJwtVerify(SMOKE ? 100 : 3000);
   report(rows, verify, latency);
 }
