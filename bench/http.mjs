@@ -204,7 +204,7 @@ async function main() {
     }
     for (const scenario of all) {
       if (ONLY && !ONLY.has(scenario.name)) continue;
-      await runAutocannon(stack.url, { ...scenario, seconds: 2 }); // warm-up, not recorded
+      if (!SMOKE) await runAutocannon(stack.url, { ...scenario, seconds: 2 }); // warm-up, not recorded
       const result = await runAutocannon(stack.url, scenario);
       const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
       const answered = scenario.ok.reduce((n, s) => n + (statuses[s] ?? 0), 0);
