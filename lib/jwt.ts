@@ -1,5 +1,5 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 
 /** The claims of an access token. Only the auth worker signs them; the gateway verifies them. */
 export const accessClaimsSchema = z.object({

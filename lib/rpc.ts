@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** Passed as the first argument of every RPC call so one request can be followed across workers. */
 export const rpcContextSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Value sets and JSON shapes shared by both dialects' tables. zod is the single source: the Drizzle

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { displayNameSchema, userSchema, usernameSchema } from "./users";
 
 /** The password policy: 8 to 256 characters (the upper bound keeps hashing cost bounded). */

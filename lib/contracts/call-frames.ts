@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CallStatusSchema } from "../../schema/shapes";
 import { errorCodeSchema } from "../errors";
 import { CALL_LIMITS, callViewSchema } from "./calls";

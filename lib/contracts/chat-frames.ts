@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CallStatusSchema, CallTypeSchema } from "../../schema/shapes";
 import { errorCodeSchema } from "../errors";
 import { attachmentsSchema, clientIdSchema, contentTypeSchema, messageViewSchema, presenceStatusSchema, seqSchema } from "./chat";

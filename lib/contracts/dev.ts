@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The development-only sinks of the notification consumers (GET /dev/mailbox, GET /dev/push-outbox).

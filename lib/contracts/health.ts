@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** One dependency's state: ok, or why not (a missing secret is named, never its value). */
 export const healthCheckSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The E2EE key directory (`/v1/keys`). The server stores public keys only, as the client encoded

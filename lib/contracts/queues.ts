@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * Queue bodies. Producers build them with these schemas; consumers validate them again (a bad

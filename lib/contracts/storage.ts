@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { FileStatusSchema } from "../../schema/shapes";
 
 /** Control characters (C0, DEL, C1) and bidi overrides, which let "gpj.exe" display as "exe.jpg". */

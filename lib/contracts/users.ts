@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { PlatformSchema } from "../../schema/shapes";
 
 /** Usernames: 3–32 of letters, digits, `_`, `.` and `-`; unique case-insensitively. */

@@ -5,7 +5,7 @@
  * append a new key, wait one access-token lifetime, then remove the old one).
  */
 import { importJWK, SignJWT, type JSONWebKeySet, type JWK } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "../../../lib/errors";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../../lib/jwt";
 

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { AppError, detailsFromZod } from "../../../lib/errors";
 
 /** RPC inputs are validated again inside the service: the gateway is trusted, shapes are not. */

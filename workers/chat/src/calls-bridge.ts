@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { idSchema } from "../../../lib/contracts/chat";
 import { callEventFrameSchema, type CallEventFrame } from "../../../lib/contracts/chat-frames";
 import { withDb, type MemberRole } from "../../../lib/db";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { withDb } from "../../../lib/db";
 import { AppError, detailsFromZod } from "../../../lib/errors";
 import { toResult, type Result } from "../../../lib/result";

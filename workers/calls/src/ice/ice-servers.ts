@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { IceServer, IceServersResponse } from "../../../../lib/contracts/calls";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import {
   MAX_SIGNALING_FRAME_CHARS,
   signalingClientFrameSchema,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
 import { UPSTREAM_TIMEOUT_MS, type GroupProvider } from "../config";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { keyBundleRequestSchema, keyDeviceIdSchema, keyUploadSchema, type KeyBundle, type PrekeyCount } from "../../../../lib/contracts/keys";
 import type { PushJob } from "../../../../lib/contracts/queues";
 import { withDb } from "../../../../lib/db";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { CHAT_LIMITS, idSchema, type PresenceView } from "../../../../lib/contracts/chat";
 import { toResult, type Result } from "../../../../lib/result";
 import type { RpcContext } from "../../../../lib/rpc";

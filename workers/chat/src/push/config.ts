@@ -3,7 +3,7 @@
  * (development/test without one), or nowhere (production without one: health names it and
  * producers answer 503). Production never falls back to the dev outbox.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { missingConfig, type HealthCheck } from "../../../../lib/contracts/health";
 
 const DEFAULT_FCM_API_BASE = "https://fcm.googleapis.com";

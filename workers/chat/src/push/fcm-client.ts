@@ -8,7 +8,7 @@
  *   UNAUTHENTICATED (401) → the cached OAuth token is dropped and the send retried;
  *   any other 4xx → our message is wrong: dropped and logged (retrying cannot fix it).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseRetryAfter } from "../../../../lib/queue-delivery";
 import type { FcmSettings } from "./config";
 import type { FcmMessage } from "./message";

@@ -4,7 +4,7 @@
  * isolate until shortly before it expires. Concurrent callers share one exchange.
  */
 import { importPKCS8, SignJWT, type CryptoKey } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import { log } from "../../../../lib/log";
 import { parseRetryAfter } from "../../../../lib/queue-delivery";
 import type { FcmSettings } from "./config";
