@@ -9,7 +9,7 @@
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./free-port";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
@@ -40,18 +40,6 @@ export interface SmtpStack {
 export const SMTP_USER = "relay-user";
 export const SMTP_PASS = `relay-${Math.random().toString(36).slice(2)}`;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function selfSignedCert(dir: string): { key: string; cert: string; certPath: string } {
   const keyPath = path.join(dir, "key.pem");
@@ -201,9 +189,9 @@ export async function startSmtpStack(options: { trustRelayCertificate?: boolean 
   run(["d1", "migrations", "apply", "secureconnect", "--local", "--persist-to", persist, "-c", authConfig], env);
   const output: string[] = [];
   const logs = () => output.join("");
-  // Two processes joined by their own dev registry, each worker primary in its own: wrangler 4.86
-  // strips rate-limit bindings from secondary workers of a multi-config `wrangler dev`, and the
-  // auth worker needs RATE_LIMIT_AUTH.
+  // Two processes joined by their own dev registry: the auth worker runs from a generated config
+  // that points SMTP at the test relay, the gateway from the real one (it reaches auth through the
+  // registry). This also proves the workers find each other across processes.
   const auth = await startWrangler(["-c", authConfig, "--persist-to", persist], env, output);
   let gateway: Started | undefined;
   const stop = async () => {
