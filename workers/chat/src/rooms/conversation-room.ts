@@ -15,6 +15,7 @@ import { RoomPresence } from "./room-presence";
 import { RoomSockets, sendFrame } from "./room-sockets";
 import { SendBatcher } from "./send-batcher";
 import { parseUpgrade, refuse } from "./room-upgrade";
+import { chatMetric } from "./room-metrics";
 
 /**
  * One per conversation (named by its id): the single writer of its message log and the hub of its
@@ -67,6 +68,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       }
       sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
       log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
+      chatMetric(this.env, "socket_open", this.sockets.count());
       if (this.sockets.socketsOf(upgrade.userId).length === 1) this.presence(upgrade.userId, true);
       return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
@@ -103,6 +105,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     if (!identity) return;
     const conversationId = this.members.known?.conversationId ?? "";
     log({ event: "socket_close", room: "chat", room_id: conversationId, user_id: identity.userId, code });
+    chatMetric(this.env, "socket_close", this.sockets.count());
     if (this.sockets.socketsOf(identity.userId, ws).length === 0) this.presence(identity.userId, false);
   }
 
@@ -188,6 +191,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   }
 
   private afterStore(message: MessageView, requestId: string): void {
+    chatMetric(this.env, "message_stored", this.sockets.count());
     this.listSync.schedule();
     const offline: string[] = [];
     for (const userId of this.members.all().keys()) {

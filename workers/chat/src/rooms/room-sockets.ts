@@ -55,6 +55,11 @@ export class RoomSockets {
     return this.snapshot;
   }
 
+  /** Open sockets in the room. */
+  count(): number {
+    return this.current().sockets.length;
+  }
+
   connectedUserIds(): string[] {
     return [...this.current().perUser.keys()];
   }
