@@ -22,6 +22,20 @@ export interface VerifyOptions {
 }
 
 /**
+ * One resolver per key set: jose caches each imported public key inside the resolver, so reusing it
+ * saves a key import (~0.06 ms) on every request after the first.
+ */
+const resolvers = new WeakMap<JSONWebKeySet, ReturnType<typeof createLocalJWKSet>>();
+function keyResolver(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> {
+  let resolver = resolvers.get(jwks);
+  if (!resolver) {
+    resolver = createLocalJWKSet(jwks);
+    resolvers.set(jwks, resolver);
+  }
+  return resolver;
+}
+
+/**
  * Verifies an access token against a JWKS. Returns null for every kind of bad token (forged,
  * expired, wrong alg/iss/aud, malformed) so the caller has one 401 path.
  */
@@ -31,7 +45,7 @@ export async function verifyAccessToken(
   options: VerifyOptions,
 ): Promise<AccessClaims | null> {
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    const { payload } = await jwtVerify(token, keyResolver(jwks), {
       algorithms: ACCEPTED_ALGS,
       issuer: options.issuer,
       audience: options.audience,
