@@ -7,6 +7,12 @@ import type { RoomMembers } from "./room-members";
 
 /** If a copy fails (or the room is evicted mid-copy), the alarm retries after this long. */
 const RETRY_MS = 5_000;
+/**
+ * At most one copy per this interval while messages keep arriving: the list view may lag by this
+ * much, and a busy room costs O(1) database writes per interval instead of O(messages). Profiled
+ * in bench/RESULTS.md (fan-out): uncapped copies were about a third of the chat isolate's CPU.
+ */
+const MIN_COPY_INTERVAL_MS = 1_000;
 
 /**
  * Copies the room's state into the database rows the conversation list reads
@@ -58,7 +64,9 @@ export class ListSync {
       await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
       do {
         this.again = false;
+        const started = Date.now();
         await this.copyOnce();
+        if (this.again) await sleep(started + MIN_COPY_INTERVAL_MS - Date.now());
       } while (this.again);
       await this.ctx.storage.deleteAlarm();
     } catch (err) {
@@ -87,13 +95,17 @@ export class ListSync {
         if (last > synced) await db.conversations.updateLastMessage(identity.conversationId, summary);
         else await db.conversations.replaceLastMessageIfCurrent(identity.conversationId, summary);
       }
-      for (const { userId, seq } of reads) await db.conversations.setReadSeq(identity.conversationId, userId, seq);
+      await Promise.all(reads.map(({ userId, seq }) => db.conversations.setReadSeq(identity.conversationId, userId, seq)));
     });
     // Only what was copied is marked; anything newer stays for the next loop.
     if (last > synced) this.members.setMeta("summary_synced_seq", String(last));
     if (dirtyEdit && this.store.lastSeq === last) this.members.setMeta("summary_dirty_edit", "0");
     for (const { userId, seq } of reads) this.members.markReadSynced(userId, seq);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 /** The list-view summary: never ciphertext (the list shows "encrypted message"), never attachments. */
