@@ -1,48 +1,21 @@
-import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { getDb, type Database } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
 import { countPrekeys, fetchBundle, uploadKeys, type KeyDirectoryDeps } from "../../../workers/chat/src/keys/key-directory";
 import { prekeysLowKey, type PrekeysLowSignal } from "../../../workers/chat/src/keys/prekeys-low";
-import { dbTestEnv } from "../../db/test-env";
+import { backends, fixtureUserId, withHandle, type OpenDb } from "../../db/backends";
 import { prekeys, upload } from "../keys-client";
 
-const bindings = dbTestEnv(env);
-const backends: [string, () => Promise<Database>][] = [
-  ["d1", () => getDb({ DB: bindings.DB })],
-  ["postgres", () => {
-    // This suite exists to prove Postgres: an unusable server fails it instead of skipping.
-    if (bindings.PG_SKIP_REASON) throw new Error(bindings.PG_SKIP_REASON);
-    return getDb({ DB_BACKEND: "postgres", HYPERDRIVE: bindings.HYPERDRIVE });
-  }],
-];
 
 /** One database handle per simulated request (on Postgres: its own connection), closed after. */
-async function request<T>(open: () => Promise<Database>, signals: PrekeysLowSignal[], fn: (deps: KeyDirectoryDeps) => Promise<T>): Promise<T> {
-  const db = await open();
-  try {
-    return await fn({ repo: db.keys, signalLow: async (s) => void signals.push(s) });
-  } finally {
-    await db.close();
-  }
+async function request<T>(open: OpenDb, signals: PrekeysLowSignal[], fn: (deps: KeyDirectoryDeps) => Promise<T>): Promise<T> {
+  return withHandle(open, (db) => fn({ repo: db.keys, signalLow: async (s) => void signals.push(s) }));
 }
 
-async function newUserId(open: () => Promise<Database>): Promise<string> {
-  const name = `k${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const db = await open();
-  try {
-    const created = await db.users.create({ email: `${name}@example.com`, username: name, displayName: name, passwordHash: "h" });
-    if (!created.ok) throw new Error(`fixture user conflicted on ${created.conflict}`);
-    return created.user.id;
-  } finally {
-    await db.close();
-  }
-}
 
 for (const [backend, open] of backends) {
   describe(`key directory service on ${backend}`, () => {
     it("20 concurrent bundle fetches (one connection each) hand out 5 prekeys exactly once", async ({ expect }) => {
-      const userId = await newUserId(open);
+      const userId = await fixtureUserId(open, "k");
       const keys = upload("phone", prekeys(1, 5));
       await request(open, [], (deps) => uploadKeys(deps, userId, keys));
       const signals: PrekeysLowSignal[] = [];
@@ -57,7 +30,7 @@ for (const [backend, open] of backends) {
     });
 
     it("refuses different material for a held key_id, accepts an identical retry, and a reset drops old prekeys", async ({ expect }) => {
-      const userId = await newUserId(open);
+      const userId = await fixtureUserId(open, "k");
       const first = upload("phone", prekeys(1, 3));
       await request(open, [], (deps) => uploadKeys(deps, userId, first));
       await request(open, [], (deps) => uploadKeys(deps, userId, { ...first, one_time_prekeys: [...first.one_time_prekeys, ...prekeys(4, 1)] }));
@@ -71,7 +44,7 @@ for (const [backend, open] of backends) {
     });
 
     it("a refill starts a new prekeys_low generation (new idempotency keys)", async ({ expect }) => {
-      const userId = await newUserId(open);
+      const userId = await fixtureUserId(open, "k");
       const keys = upload("phone", prekeys(1, 2));
       await request(open, [], (deps) => uploadKeys(deps, userId, keys));
       const signals: PrekeysLowSignal[] = [];

@@ -1,46 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { getDb, type Database } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
 import { cleanupAbandonedUploads } from "../../../workers/storage/src/cleanup";
 import type { StorageCall } from "../../../workers/storage/src/context";
 import { handleDevS3 } from "../../../workers/storage/src/dev-s3";
 import { deleteFile, listFiles, quota } from "../../../workers/storage/src/files";
 import { completeUpload, createUpload } from "../../../workers/storage/src/uploads";
-import { dbTestEnv } from "../../db/test-env";
+import { backends, fixtureUserId, withHandle, type OpenDb } from "../../db/backends";
 
-const bindings = dbTestEnv(env);
 const QUOTA = 10 * 1024 ** 3;
-const backends: [string, () => Promise<Database>][] = [
-  ["d1", () => getDb({ DB: bindings.DB })],
-  ["postgres", () => {
-    // This suite exists to prove Postgres: an unusable server fails it instead of skipping.
-    if (bindings.PG_SKIP_REASON) throw new Error(bindings.PG_SKIP_REASON);
-    return getDb({ DB_BACKEND: "postgres", HYPERDRIVE: bindings.HYPERDRIVE });
-  }],
-];
 
 /** One simulated request: its own database handle (on Postgres, its own connection), closed after. */
-async function asUser<T>(open: () => Promise<Database>, userId: string, fn: (call: StorageCall) => Promise<T>, now = new Date()): Promise<T> {
-  const db = await open();
-  try {
-    return await fn({ env, db, userId, origin: "http://storage.test", requestId: "storage-backends-test", now });
-  } finally {
-    await db.close();
-  }
+async function asUser<T>(open: OpenDb, userId: string, fn: (call: StorageCall) => Promise<T>, now = new Date()): Promise<T> {
+  return withHandle(open, (db) => fn({ env, db, userId, origin: "http://storage.test", requestId: "storage-backends-test", now }));
 }
 
-async function newUserId(open: () => Promise<Database>): Promise<string> {
-  const name = `s${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  const db = await open();
-  try {
-    const created = await db.users.create({ email: `${name}@example.com`, username: name, displayName: name, passwordHash: "h" });
-    if (!created.ok) throw new Error(`fixture user conflicted on ${created.conflict}`);
-    return created.user.id;
-  } finally {
-    await db.close();
-  }
-}
 
 /** PUTs through the dev S3 endpoint exactly as a client follows the upload-url answer. */
 function put(uploadUrl: string, headers: Record<string, string>, body: Uint8Array): Promise<Response> {
@@ -56,7 +30,7 @@ const codeOf = async (promise: Promise<unknown>): Promise<string> =>
 for (const [backend, open] of backends) {
   describe(`storage service on ${backend}`, () => {
     it("50 racing upload requests (one connection each) never reserve past the quota", async ({ expect }) => {
-      const userId = await newUserId(open);
+      const userId = await fixtureUserId(open, "s");
       const size = 1_000_000;
       const db = await open();
       await db.files.reserve(userId, QUOTA - 7 * size, QUOTA);
@@ -72,7 +46,7 @@ for (const [backend, open] of backends) {
     });
 
     it("runs the lifecycle: real PUT, racing completions, paging, delete, cleanup", async ({ expect }) => {
-      const userId = await newUserId(open);
+      const userId = await fixtureUserId(open, "s");
       const content = new Uint8Array(321).fill(5);
       const upload = await asUser(open, userId, (call) => createUpload(call, { file_name: "../x", content_type: "text/plain", size_bytes: 321 }));
       expect(await codeOf(asUser(open, userId, (call) => completeUpload(call, upload.file_id)))).toBe("CONFLICT");
