@@ -1,6 +1,7 @@
 // CPU-profiles one worker of a running `wrangler dev` through its devtools inspector (the DevTools
 // protocol over a WebSocket), and summarises self time by function and by source file.
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import WebSocket from "ws";
 
 /** Connects to workerd's inspector target `core:user:<workerName>`; `ports` = workerd's listening ports. */
@@ -53,7 +54,10 @@ export async function attachProfiler(ports, workerName) {
     /** Stops, writes the .cpuprofile, and returns the top self-time entries. */
     stop: async (outfile) => {
       const { profile } = await send("Profiler.stop");
-      if (outfile) writeFileSync(outfile, JSON.stringify(profile));
+      if (outfile) {
+        mkdirSync(path.dirname(outfile), { recursive: true });
+        writeFileSync(outfile, JSON.stringify(profile));
+      }
       return summarise(profile);
     },
     close: () => ws.close(),

@@ -27,8 +27,13 @@ describe("chat helpers and uploads (real stack)", () => {
     const receipt = aliceConn.once("read", (r) => r.user_id === bob.userId);
     expect(bobConn.markRead(seq)).toBe(true);
     expect(await receipt).toMatchObject({ seq });
-    const list = await bob.api.conversations.list();
-    expect(list.conversations.find((c) => c.id === conversationId)).toMatchObject({ unread_count: 0, last_read_seq: seq });
+    // The list view is copied off the send path (at most once a second per room): poll until it converges.
+    let listed: { unread_count: number; last_read_seq: number } | undefined;
+    await until(async () => {
+      listed = (await bob.api.conversations.list()).conversations.find((c) => c.id === conversationId);
+      return listed?.last_read_seq === seq;
+    }, "bob's read watermark in the list");
+    expect(listed).toMatchObject({ unread_count: 0, last_read_seq: seq });
 
     bobConn.close();
     await until(() => presence.some((p) => p.user_id === bob.userId && p.status === "offline"), "bob offline");

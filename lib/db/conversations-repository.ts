@@ -30,13 +30,45 @@ export interface ConversationsRepository {
   updateLastMessage(conversationId: string, message: LastMessage): Promise<boolean>;
   /** Replaces the summary of the current last message (edit/delete tombstone) if it is still the last one. */
   replaceLastMessageIfCurrent(conversationId: string, message: LastMessage): Promise<boolean>;
+  /**
+   * The room's list-view copy in one round trip per 100 statements (D1 batch / Postgres
+   * transaction): the last-message summary (`newer` = updateLastMessage, `current` =
+   * replaceLastMessageIfCurrent) and forward-only read watermarks. Same guards as the single calls.
+   */
+  syncListView(conversationId: string, change: ListViewChange): Promise<void>;
 }
+
+export type ListViewChange = {
+  lastMessage?: { message: LastMessage; mode: "newer" | "current" };
+  reads: readonly { userId: string; seq: number }[];
+};
+
+/** Statements per atomic round trip in syncListView (bounded so a 1,000-member room stays well inside batch limits). */
+const LIST_VIEW_BATCH = 100;
 
 export const directKey = (a: string, b: string): string => [a, b].sort().join(":");
 
 export function conversationsRepository({ db, t, atomic }: Dialect): ConversationsRepository {
   const c = t.conversations;
   const m = t.conversationMembers;
+
+  // Each guarded write once, as a builder, for the single calls and for syncListView's batches.
+  const readSeqUpdate = (q: QueryDb, conversationId: string, userId: string, seq: number) =>
+    q.update(m).set({ lastReadSeq: seq }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId), lt(m.lastReadSeq, seq)));
+  // The room writes this asynchronously, so writes can arrive late, twice or out of order.
+  // Guarding on `last_message_seq < seq` makes each write a monotonic max: whatever order they
+  // land in, the row converges to the highest seq, and a stale write is a no-op.
+  const lastMessageUpdate = (q: QueryDb, conversationId: string, message: LastMessage) =>
+    q
+      .update(c)
+      .set({
+        lastMessageSeq: message.seq,
+        lastMessage: message,
+        lastActivityAt: sql`case when ${c.lastActivityAt} < ${message.created_at} then ${message.created_at} else ${c.lastActivityAt} end`,
+      })
+      .where(and(eq(c.id, conversationId), lt(c.lastMessageSeq, message.seq)));
+  const lastMessageReplace = (q: QueryDb, conversationId: string, message: LastMessage) =>
+    q.update(c).set({ lastMessage: message }).where(and(eq(c.id, conversationId), eq(c.lastMessageSeq, message.seq)));
 
   const membersOf = async (ids: readonly string[]): Promise<ConversationMember[]> => {
     const out: ConversationMember[] = [];
@@ -144,36 +176,23 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
     },
     setRole: async (conversationId, userId, role) =>
       (await db.update(m).set({ role }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).returning())[0] ?? null,
-    async setReadSeq(conversationId, userId, seq) {
-      const rows = await db
-        .update(m)
-        .set({ lastReadSeq: seq })
-        .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId), lt(m.lastReadSeq, seq)))
-        .returning({ userId: m.userId });
-      return rows.length > 0;
-    },
-    async updateLastMessage(conversationId, message) {
-      // The room writes this asynchronously (waitUntil / queue), so writes can arrive late, twice or
-      // out of order. Guarding on `last_message_seq < seq` makes each write a monotonic max: whatever
-      // order they land in, the row converges to the highest seq, and a stale write is a no-op.
-      const rows = await db
-        .update(c)
-        .set({
-          lastMessageSeq: message.seq,
-          lastMessage: message,
-          lastActivityAt: sql`case when ${c.lastActivityAt} < ${message.created_at} then ${message.created_at} else ${c.lastActivityAt} end`,
-        })
-        .where(and(eq(c.id, conversationId), lt(c.lastMessageSeq, message.seq)))
-        .returning({ id: c.id });
-      return rows.length > 0;
-    },
-    async replaceLastMessageIfCurrent(conversationId, message) {
-      const rows = await db
-        .update(c)
-        .set({ lastMessage: message })
-        .where(and(eq(c.id, conversationId), eq(c.lastMessageSeq, message.seq)))
-        .returning({ id: c.id });
-      return rows.length > 0;
+    setReadSeq: async (conversationId, userId, seq) => (await readSeqUpdate(db, conversationId, userId, seq).returning({ userId: m.userId })).length > 0,
+    updateLastMessage: async (conversationId, message) => (await lastMessageUpdate(db, conversationId, message).returning({ id: c.id })).length > 0,
+    replaceLastMessageIfCurrent: async (conversationId, message) => (await lastMessageReplace(db, conversationId, message).returning({ id: c.id })).length > 0,
+    async syncListView(conversationId, { lastMessage, reads }) {
+      const summary = lastMessage ? [lastMessage] : [];
+      const writes = [
+        ...summary.map(({ message, mode }) => (q: QueryDb) => (mode === "newer" ? lastMessageUpdate : lastMessageReplace)(q, conversationId, message)),
+        ...reads.map(({ userId, seq }) => (q: QueryDb) => readSeqUpdate(q, conversationId, userId, seq)),
+      ];
+      for (let i = 0; i < writes.length; i += LIST_VIEW_BATCH) {
+        const group = writes.slice(i, i + LIST_VIEW_BATCH);
+        await atomic((q) => {
+          const [first, ...rest] = group.map((write) => write(q));
+          if (!first) throw new Error("syncListView: empty batch");
+          return [first, ...rest];
+        });
+      }
     },
   };
 }

@@ -89,6 +89,28 @@ export function conversationsContract(open: OpenDb): void {
       expect((await db.conversations.get(group.id))?.lastMessage?.body).toBeNull();
     });
 
+    it("syncListView writes the summary and many watermarks in batches with the same forward-only guards", async () => {
+      const members = await Promise.all(range(120).map(() => makeUser(db)));
+      const group = await db.conversations.createGroup({ createdBy: a.id, name: "sync", memberIds: members.map((u) => u.id) });
+      const at = (s: number) => new Date(Date.parse("2031-01-01T00:00:00.000Z") + s * 1000).toISOString();
+      await db.conversations.setReadSeq(group.id, members[0]?.id ?? "", 9);
+      // 1 summary + 121 watermarks: more than one batch of 100.
+      const reads = [a, ...members].map((u, i) => ({ userId: u.id, seq: 1 + (i % 5) }));
+      await db.conversations.syncListView(group.id, { lastMessage: { message: message(6, at(6)), mode: "newer" }, reads });
+      const stored = await db.conversations.get(group.id);
+      expect(stored).toMatchObject({ lastMessageSeq: 6, lastActivityAt: at(6), lastMessage: { seq: 6 } });
+      const bySeq = new Map(stored?.members.map((m) => [m.userId, m.lastReadSeq]));
+      expect(bySeq.get(members[0]?.id ?? "")).toBe(9); // never moved back
+      expect(bySeq.get(members[119]?.id ?? "")).toBe(1 + (120 % 5));
+      expect(bySeq.get(a.id)).toBe(1);
+      // A stale summary is a no-op; "current" replaces only the message that is still the last one.
+      await db.conversations.syncListView(group.id, { lastMessage: { message: message(4, at(4)), mode: "newer" }, reads: [] });
+      await db.conversations.syncListView(group.id, { lastMessage: { message: { ...message(5, at(5)), body: "edited" }, mode: "current" }, reads: [] });
+      expect((await db.conversations.get(group.id))?.lastMessage).toMatchObject({ seq: 6, body: "hello 6" });
+      await db.conversations.syncListView(group.id, { lastMessage: { message: { ...message(6, at(6)), body: null }, mode: "current" }, reads: [] });
+      expect((await db.conversations.get(group.id))?.lastMessage).toMatchObject({ seq: 6, body: null });
+    });
+
     it("lists a user's conversations newest first with last message and unread counts, paged", async () => {
       const me = await makeUser(db);
       const older = await db.conversations.createGroup({ createdBy: me.id, name: "older", memberIds: [a.id] }, isoIn(-60_000));

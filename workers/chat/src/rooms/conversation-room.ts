@@ -13,7 +13,7 @@ import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
 import { RoomPresence } from "./room-presence";
 import { RoomSockets, sendFrame } from "./room-sockets";
-import { SendBatcher } from "./send-batcher";
+import { SendBatcher, type StoredBatch } from "./send-batcher";
 import { parseUpgrade, refuse } from "./room-upgrade";
 import { chatMetric } from "./room-metrics";
 
@@ -40,11 +40,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.sockets = new RoomSockets(ctx);
     this.listSync = new ListSync(ctx, env, this.store, this.members);
     this.actions = new RoomActions(this.store, this.members, this.sockets, {
-      stored: (message, requestId) => this.afterStore(message, requestId),
       edited: (seq) => this.listSync.markEdited(seq),
       readAdvanced: () => this.listSync.schedule(),
     });
-    this.sends = new SendBatcher(this.actions);
+    this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch));
     this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -190,14 +189,20 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     });
   }
 
-  private afterStore(message: MessageView, requestId: string): void {
-    chatMetric(this.env, "message_stored", this.sockets.count());
+  /** Once per flush of the send batcher: one log line, one data point, one list-sync nudge. */
+  private afterStore(batch: StoredBatch): void {
+    const first = batch[0]?.message;
+    const last = batch[batch.length - 1]?.message;
+    if (!first || !last) return;
+    log({ event: "messages_stored", conversation_id: first.conversation_id, count: batch.length, first_seq: first.seq, last_seq: last.seq });
+    chatMetric(this.env, "message_stored", this.sockets.count(), batch.length);
     this.listSync.schedule();
-    const offline: string[] = [];
-    for (const userId of this.members.all().keys()) {
-      if (userId !== message.sender_id && !this.sockets.isConnected(userId)) offline.push(userId);
+    const offline = [...this.members.all().keys()].filter((userId) => !this.sockets.isConnected(userId));
+    if (offline.length === 0) return;
+    for (const { message, requestId } of batch) {
+      const recipients = offline.filter((userId) => userId !== message.sender_id);
+      if (recipients.length > 0) this.pushes.add(messagePushJobs(message, recipients, requestId));
     }
-    if (offline.length > 0) this.pushes.add(messagePushJobs(message, offline, requestId));
   }
 
   private presence(userId: string, connected: boolean): void {

@@ -8,9 +8,10 @@ import type { RoomMembers } from "./room-members";
 /** If a copy fails (or the room is evicted mid-copy), the alarm retries after this long. */
 const RETRY_MS = 5_000;
 /**
- * At most one copy per this interval while messages keep arriving: the list view may lag by this
- * much, and a busy room costs O(1) database writes per interval instead of O(messages). Profiled
- * in bench/RESULTS.md (fan-out): uncapped copies were about a third of the chat isolate's CPU.
+ * At most one copy per this interval, across busy periods: the list view may lag by this much, and
+ * a busy room costs one database round trip per interval instead of one per message (or per
+ * pause between messages). Measured in bench/RESULTS.md (fan-out): copies that restarted whenever
+ * a copy saw no new message ran back to back and held the room's p50 latency near a D1 round trip.
  */
 const MIN_COPY_INTERVAL_MS = 1_000;
 
@@ -25,9 +26,10 @@ const MIN_COPY_INTERVAL_MS = 1_000;
  *   - What still has to be copied is derived from durable room state, not from memory: the room's
  *     newest seq vs. `summary_synced_seq` in its meta table, and per member `last_read_seq` vs.
  *     `read_synced_seq`. A copy that never happened (crash, eviction, D1 error) is found again.
- *   - At most one copy runs at a time and it loops until nothing is left, so a burst of N messages
- *     costs a few database writes, not N. A safety alarm is armed before each copy and cleared only
- *     when everything is copied, so a room evicted mid-copy retries on its own.
+ *   - At most one copy runs at a time, at most one per MIN_COPY_INTERVAL_MS, and it loops until
+ *     nothing is left, so a burst of N messages costs one batched write per interval, not N. A
+ *     safety alarm is armed before each copy and cleared only when everything is copied, so a room
+ *     evicted mid-copy retries on its own.
  *   - unread_count = last_message_seq − the member's last_read_seq. Senders have read their own
  *     messages: each copy advances every sender's watermark to their newest message in the range.
  *   - Edits/deletes of the newest message are copied with `replaceLastMessageIfCurrent` (flag
@@ -36,6 +38,8 @@ const MIN_COPY_INTERVAL_MS = 1_000;
 export class ListSync {
   private running = false;
   private again = false;
+  /** When the last copy started (memory only: after a restart the first copy may run at once). */
+  private lastCopyAt = 0;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -61,12 +65,14 @@ export class ListSync {
 
   private async run(): Promise<void> {
     try {
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
       do {
+        // Re-armed for every copy, so a room evicted mid-copy (or mid-wait) retries on its own.
+        await this.ctx.storage.setAlarm(Date.now() + MIN_COPY_INTERVAL_MS + RETRY_MS);
+        await sleep(this.lastCopyAt + MIN_COPY_INTERVAL_MS - Date.now());
+        // Cleared just before the copy reads the room's state: anything later needs another copy.
         this.again = false;
-        const started = Date.now();
+        this.lastCopyAt = Date.now();
         await this.copyOnce();
-        if (this.again) await sleep(started + MIN_COPY_INTERVAL_MS - Date.now());
       } while (this.again);
       await this.ctx.storage.deleteAlarm();
     } catch (err) {
@@ -89,14 +95,8 @@ export class ListSync {
     const reads = this.members.unsyncedReads();
     if (last <= synced && !dirtyEdit && reads.length === 0) return;
     const newest = last > 0 ? this.store.get(last) : null;
-    await withDb(this.env, async (db) => {
-      if (newest && (last > synced || dirtyEdit)) {
-        const summary = lastMessageSummary(newest);
-        if (last > synced) await db.conversations.updateLastMessage(identity.conversationId, summary);
-        else await db.conversations.replaceLastMessageIfCurrent(identity.conversationId, summary);
-      }
-      await Promise.all(reads.map(({ userId, seq }) => db.conversations.setReadSeq(identity.conversationId, userId, seq)));
-    });
+    const lastMessage = newest && (last > synced || dirtyEdit) ? { message: lastMessageSummary(newest), mode: last > synced ? ("newer" as const) : ("current" as const) } : undefined;
+    await withDb(this.env, (db) => db.conversations.syncListView(identity.conversationId, { ...(lastMessage ? { lastMessage } : {}), reads }));
     // Only what was copied is marked; anything newer stays for the next loop.
     if (last > synced) this.members.setMeta("summary_synced_seq", String(last));
     if (dirtyEdit && this.store.lastSeq === last) this.members.setMeta("summary_dirty_edit", "0");

@@ -1,7 +1,6 @@
 import { CHAT_LIMITS, utf8Bytes, type HistoryQuery, type MessageView, type SendMessageInput } from "../../../../lib/contracts/chat";
 import { AppError } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
-import { log } from "../../../../lib/log";
 import type { MessageStore } from "./message-store";
 import type { RoomMembers } from "./room-members";
 import type { RoomSockets } from "./room-sockets";
@@ -11,7 +10,6 @@ const MAX_DISTINCT_REACTIONS = 50;
 
 /** What the room needs after a change; the DO wires these to the list sync and the push queue. */
 export interface RoomEffects {
-  stored(message: MessageView, requestId: string): void;
   edited(seq: number): void;
   readAdvanced(): void;
 }
@@ -57,9 +55,7 @@ export class RoomActions {
       if (!original) throw new AppError("CONFLICT", "The message could not be stored.");
       return { message: original, created: false };
     }
-    log({ event: "message_stored", conversation_id: message.conversation_id, seq: message.seq, sender_id: userId, request_id: requestId });
     this.sockets.broadcast({ type: "message", message });
-    this.effects.stored(message, requestId);
     return { message, created: true };
   }
 

@@ -23,6 +23,8 @@ export class RoomSockets {
   /** Open sockets and connections per user, rebuilt lazily after a wake-up or any open/close. */
   private snapshot: { sockets: WebSocket[]; perUser: Map<string, number> } | undefined;
   private readonly buckets = new WeakMap<WebSocket, Bucket>();
+  /** Parsed attachments, so a frame does not pay a deserialize and a parse (rebuilt after a wake-up). */
+  private readonly identities = new WeakMap<WebSocket, SocketIdentity>();
 
   constructor(private readonly ctx: DurableObjectState) {}
 
@@ -33,8 +35,12 @@ export class RoomSockets {
   }
 
   identity(socket: WebSocket): SocketIdentity | null {
+    const known = this.identities.get(socket);
+    if (known) return known;
     const parsed = attachmentSchema.safeParse(socket.deserializeAttachment());
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) return null;
+    this.identities.set(socket, parsed.data);
+    return parsed.data;
   }
 
   /** Call when a socket closed or failed, so the next fan-out does not see it. */

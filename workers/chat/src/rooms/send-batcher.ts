@@ -1,6 +1,9 @@
 import type { MessageView, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { RoomActions } from "./room-actions";
 
+/** Messages one flush stored (retries answered with an original are not in it), with their request ids. */
+export type StoredBatch = { message: MessageView; requestId: string }[];
+
 type Pending = {
   userId: string;
   input: SendMessageInput;
@@ -16,12 +19,16 @@ type Pending = {
  * while the previous commit is being made durable) joins it. Inside a flush each send runs through
  * RoomActions.send in arrival order: one INSERT and one fan-out per message. Acks and RPC answers
  * are released by the output gate only once the commit is durable, so "ack means stored" holds.
+ * What follows a store (log line, metric, list-view copy, push wake-ups) runs once per flush.
  */
 export class SendBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
 
-  constructor(private readonly actions: RoomActions) {}
+  constructor(
+    private readonly actions: RoomActions,
+    private readonly stored: (batch: StoredBatch) => void,
+  ) {}
 
   send(userId: string, input: SendMessageInput, requestId: string): Promise<{ message: MessageView; created: boolean }> {
     return new Promise((resolve, reject) => {
@@ -36,12 +43,16 @@ export class SendBatcher {
     this.scheduled = false;
     const batch = this.pending;
     this.pending = [];
+    const created: StoredBatch = [];
     for (const item of batch) {
       try {
-        item.resolve(this.actions.send(item.userId, item.input, item.requestId));
+        const result = this.actions.send(item.userId, item.input, item.requestId);
+        if (result.created) created.push({ message: result.message, requestId: item.requestId });
+        item.resolve(result);
       } catch (err) {
         item.reject(err);
       }
     }
+    if (created.length > 0) this.stored(created);
   }
 }
