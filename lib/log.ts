@@ -15,7 +15,6 @@ export type LogEvent = Base &
     | { event: "socket_open"; room: "chat" | "call"; room_id: string; user_id: string }
     | { event: "socket_close"; room: "chat" | "call"; room_id: string; user_id: string; code: number }
     | { event: "socket_refused"; room: "chat" | "call"; reason: string }
-    | { event: "messages_stored"; conversation_id: string; count: number; first_seq: number; last_seq: number }
     | { event: "call_state"; call_id: string; status: string; reason?: string }
     | {
         event: "queue_message";

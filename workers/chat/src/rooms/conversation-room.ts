@@ -189,12 +189,12 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     });
   }
 
-  /** Once per flush of the send batcher: one log line, one data point, one list-sync nudge. */
+  /**
+   * Once per flush of the send batcher: one data point, one list-sync nudge, push wake-ups. Stored
+   * messages are counted by the metric, not logged: a log line per send was the largest single
+   * cost of the room under `wrangler dev` (bench/RESULTS.md, fan-out profile).
+   */
   private afterStore(batch: StoredBatch): void {
-    const first = batch[0]?.message;
-    const last = batch[batch.length - 1]?.message;
-    if (!first || !last) return;
-    log({ event: "messages_stored", conversation_id: first.conversation_id, count: batch.length, first_seq: first.seq, last_seq: last.seq });
     chatMetric(this.env, "message_stored", this.sockets.count(), batch.length);
     this.listSync.schedule();
     const offline = [...this.members.all().keys()].filter((userId) => !this.sockets.isConnected(userId));
