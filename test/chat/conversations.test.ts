@@ -133,7 +133,7 @@ describe("conversations", () => {
 
     // The room copies the summary off the send path; poll until it has converged.
     let list: ConversationListItemView[] = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 500; i++) {
       list = (await json<{ conversations: ConversationListItemView[] }>(await api(bob, "GET", "/v1/conversations"), 200)).conversations;
       const first = list[0];
       if (first?.id === older.id && first.last_message?.seq === 3) break;
@@ -147,7 +147,7 @@ describe("conversations", () => {
 
     expect((await api(bob, "POST", `/v1/conversations/${older.id}/read`, { seq: 2 })).status).toBe(200);
     let unread = -1;
-    for (let i = 0; i < 200 && unread !== 1; i++) {
+    for (let i = 0; i < 500 && unread !== 1; i++) {
       const items = (await json<{ conversations: ConversationListItemView[] }>(await api(bob, "GET", "/v1/conversations"), 200)).conversations;
       unread = items.find((c) => c.id === older.id)?.unread_count ?? -1;
       if (unread !== 1) await scheduler.wait(20);
@@ -155,7 +155,7 @@ describe("conversations", () => {
     expect(unread).toBe(1);
     // The sender has read their own messages.
     let mine = -1;
-    for (let i = 0; i < 200 && mine !== 0; i++) {
+    for (let i = 0; i < 500 && mine !== 0; i++) {
       const items = (await json<{ conversations: ConversationListItemView[] }>(await api(alice, "GET", "/v1/conversations"), 200)).conversations;
       mine = items.find((c) => c.id === older.id)?.unread_count ?? -1;
       if (mine !== 0) await scheduler.wait(20);
