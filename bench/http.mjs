@@ -254,7 +254,7 @@ function report(rows, verify, latency) {
     "",
     `Gateway overhead at p50 (gateway-only − health): **${overhead} ms** (goal < ${GOALS.overhead_p50_ms} ms: ${overhead < GOALS.overhead_p50_ms ? "met" : `missed by ${round(overhead - GOALS.overhead_p50_ms, 3)} ms`}); /v1 middleware without auth (v1-unauthed-404 − health): ${mw} ms.`,
     "",
-    `Token verification (${verify.where}, ${verify.iterations} iterations): **${verify.gateway_verify_ms} ms** per verifyAccessToken as the gateway calls it (goal < ${GOALS.verify_ms} ms: ${verify.gateway_verify_ms < GOALS.verify_ms ? "met" : "missed"}); ${verify.cached_keyset_verify_ms} ms with the key set built once.`,
+    `Token verification (${verify.where}, ${verify.iterations} iterations): **${verify.repeat_verify_ms} ms** per request for a token the isolate has verified before, the steady state (goal < ${GOALS.verify_ms} ms: ${verify.repeat_verify_ms < GOALS.verify_ms ? "met" : "missed"}); ${verify.first_sight_verify_ms} ms the first time an isolate sees a token (full ES256 verify); jose's jwtVerify alone ${verify.jose_verify_ms} ms.`,
   ].join("\n");
   console.log(md);
   if (SMOKE) return;

@@ -36,6 +36,34 @@ function keyResolver(jwks: JSONWebKeySet): ReturnType<typeof createLocalJWKSet> 
 }
 
 /**
+ * Tokens this isolate has already verified, per key set: a client sends the same token for up to
+ * its 15-minute life, and an ES256 verify costs ~0.2 ms. Keyed by the key-set object, so a token is
+ * re-verified once the JWKS is refetched (a retired key stops working); a hit still checks `exp`.
+ * Only successes are kept (forged tokens cannot fill it); bounded, oldest entry evicted first.
+ */
+const VERIFIED_CACHE_SIZE = 5_000;
+const verified = new WeakMap<JSONWebKeySet, Map<string, { claims: AccessClaims; options: VerifyOptions }>>();
+
+function cachedClaims(token: string, jwks: JSONWebKeySet, options: VerifyOptions): AccessClaims | null {
+  const hit = verified.get(jwks)?.get(token);
+  if (!hit || hit.options.issuer !== options.issuer || hit.options.audience !== options.audience) return null;
+  return hit.claims.exp * 1000 > Date.now() ? hit.claims : null;
+}
+
+function remember(token: string, jwks: JSONWebKeySet, options: VerifyOptions, claims: AccessClaims): void {
+  let cache = verified.get(jwks);
+  if (!cache) {
+    cache = new Map();
+    verified.set(jwks, cache);
+  }
+  if (cache.size >= VERIFIED_CACHE_SIZE) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(token, { claims, options: { issuer: options.issuer, audience: options.audience } });
+}
+
+/**
  * Verifies an access token against a JWKS. Returns null for every kind of bad token (forged,
  * expired, wrong alg/iss/aud, malformed) so the caller has one 401 path.
  */
@@ -44,6 +72,8 @@ export async function verifyAccessToken(
   jwks: JSONWebKeySet,
   options: VerifyOptions,
 ): Promise<AccessClaims | null> {
+  const known = cachedClaims(token, jwks, options);
+  if (known) return known;
   try {
     const { payload } = await jwtVerify(token, keyResolver(jwks), {
       algorithms: ACCEPTED_ALGS,
@@ -52,7 +82,9 @@ export async function verifyAccessToken(
       requiredClaims: ["sub", "sid", "exp", "iat"],
     });
     const parsed = accessClaimsSchema.safeParse(payload);
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success) return null;
+    remember(token, jwks, options, parsed.data);
+    return parsed.data;
   } catch (err) {
     if (err instanceof joseErrors.JOSEError || err instanceof TypeError || err instanceof SyntaxError) return null;
     throw err;

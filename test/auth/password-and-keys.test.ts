@@ -3,7 +3,7 @@
  * pinned within the production limit, and the key ring supports rotation.
  */
 import { env } from "cloudflare:workers";
-import { decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
+import { decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { describe, it } from "vitest";
 import { verifyAccessToken } from "../../lib/jwt";
 import { keyRing, signAccessToken } from "../../workers/auth/src/keys";
@@ -83,6 +83,27 @@ describe("signing key ring", () => {
     // Once the old key is retired, its tokens stop verifying.
     const retired = await keyRing(JSON.stringify([newKey]));
     expect(await verifyAccessToken(oldToken, retired.jwks, verifyOptions)).toBeNull();
+  });
+
+  it("a token verified once is not trusted past its exp, nor for another issuer or audience", async ({ expect }) => {
+    const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "short", alg: "ES256", use: "sig" }] };
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ sid: "session-1" })
+      .setProtectedHeader({ alg: "ES256", kid: "short" })
+      .setSubject("user-1")
+      .setIssuer(env.JWT_ISSUER)
+      .setAudience(env.JWT_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 2)
+      .sign(privateKey);
+    expect(await verifyAccessToken(token, jwks, verifyOptions)).toMatchObject({ sub: "user-1" });
+    // Second call is answered from the isolate's cache of verified tokens, with the same claims.
+    expect(await verifyAccessToken(token, jwks, verifyOptions)).toMatchObject({ sub: "user-1", sid: "session-1" });
+    expect(await verifyAccessToken(token, jwks, { ...verifyOptions, audience: "someone-else" })).toBeNull();
+    expect(await verifyAccessToken(token, jwks, { ...verifyOptions, issuer: "https://evil.example" })).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, (now + 2) * 1000 - Date.now() + 50));
+    expect(await verifyAccessToken(token, jwks, verifyOptions)).toBeNull();
   });
 
   it("rejects a malformed ring as a configuration error (503), never a crash", async ({ expect }) => {
