@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { getDb, type Database } from "../../lib/db";
+import { getDb } from "../../lib/db";
+import { using, type OpenDb } from "./contract/fixtures";
 import { dbTestEnv } from "./test-env";
 
-export type OpenDb = () => Promise<Database>;
+export { using, type OpenDb };
 
 const bindings = dbTestEnv(env);
 
@@ -18,20 +19,10 @@ export const backends: [string, OpenDb][] = [
   }],
 ];
 
-/** One simulated request: its own handle (on Postgres, its own connection), closed after. */
-export async function withHandle<T>(open: OpenDb, fn: (db: Database) => Promise<T>): Promise<T> {
-  const db = await open();
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 /** A user row to hang fixtures on, created straight through the repository. */
 export function fixtureUserId(open: OpenDb, prefix: string): Promise<string> {
   const name = `${prefix}${crypto.randomUUID().replace(/-/g, "").slice(0, 12)}`;
-  return withHandle(open, async (db) => {
+  return using(open, async (db) => {
     const created = await db.users.create({ email: `${name}@example.com`, username: name, displayName: name, passwordHash: "h" });
     if (!created.ok) throw new Error(`fixture user conflicted on ${created.conflict}`);
     return created.user.id;

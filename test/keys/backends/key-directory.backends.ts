@@ -2,13 +2,13 @@ import { describe, it } from "vitest";
 import { AppError } from "../../../lib/errors";
 import { countPrekeys, fetchBundle, uploadKeys, type KeyDirectoryDeps } from "../../../workers/chat/src/keys/key-directory";
 import { prekeysLowKey, type PrekeysLowSignal } from "../../../workers/chat/src/keys/prekeys-low";
-import { backends, fixtureUserId, withHandle, type OpenDb } from "../../db/backends";
+import { backends, fixtureUserId, using, type OpenDb } from "../../db/backends";
 import { prekeys, upload } from "../keys-client";
 
 
 /** One database handle per simulated request (on Postgres: its own connection), closed after. */
 async function request<T>(open: OpenDb, signals: PrekeysLowSignal[], fn: (deps: KeyDirectoryDeps) => Promise<T>): Promise<T> {
-  return withHandle(open, (db) => fn({ repo: db.keys, signalLow: async (s) => void signals.push(s) }));
+  return using(open, (db) => fn({ repo: db.keys, signalLow: async (s) => void signals.push(s) }));
 }
 
 

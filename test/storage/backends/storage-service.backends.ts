@@ -6,13 +6,13 @@ import type { StorageCall } from "../../../workers/storage/src/context";
 import { handleDevS3 } from "../../../workers/storage/src/dev-s3";
 import { deleteFile, listFiles, quota } from "../../../workers/storage/src/files";
 import { completeUpload, createUpload } from "../../../workers/storage/src/uploads";
-import { backends, fixtureUserId, withHandle, type OpenDb } from "../../db/backends";
+import { backends, fixtureUserId, using, type OpenDb } from "../../db/backends";
 
 const QUOTA = 10 * 1024 ** 3;
 
 /** One simulated request: its own database handle (on Postgres, its own connection), closed after. */
 async function asUser<T>(open: OpenDb, userId: string, fn: (call: StorageCall) => Promise<T>, now = new Date()): Promise<T> {
-  return withHandle(open, (db) => fn({ env, db, userId, origin: "http://storage.test", requestId: "storage-backends-test", now }));
+  return using(open, (db) => fn({ env, db, userId, origin: "http://storage.test", requestId: "storage-backends-test", now }));
 }
 
 
