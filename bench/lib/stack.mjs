@@ -4,11 +4,11 @@
 // bench/RESULTS.md for why it cannot share the stack's workerd under wrangler 4.86.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { devSecrets } from "../../scripts/lib/dev-secrets.mjs";
+import { freePort } from "../../scripts/lib/free-port.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const STACK_CONFIGS = ["wrangler.toml", ...["auth", "chat", "calls", "storage"].map((w) => `workers/${w}/wrangler.toml`)];
@@ -48,19 +48,6 @@ export function sourceDir() {
 export function sourceCommit() {
   const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
   return process.env.BENCH_SOURCE === "live" ? `${head} + working tree` : head;
-}
-
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Same files and format as scripts/dev.mjs; an existing .dev.vars is kept. */
