@@ -100,6 +100,9 @@ describe("signing key ring", () => {
     expect(await verifyAccessToken(token, jwks, verifyOptions)).toMatchObject({ sub: "user-1" });
     // Second call is answered from the isolate's cache of verified tokens, with the same claims.
     expect(await verifyAccessToken(token, jwks, verifyOptions)).toMatchObject({ sub: "user-1", sid: "session-1" });
+    // A cached token vouches for nothing else: the same header and claims with a forged signature fail.
+    const [header, payload] = token.split(".");
+    expect(await verifyAccessToken(`${header}.${payload}.${"A".repeat(86)}`, jwks, verifyOptions)).toBeNull();
     expect(await verifyAccessToken(token, jwks, { ...verifyOptions, audience: "someone-else" })).toBeNull();
     expect(await verifyAccessToken(token, jwks, { ...verifyOptions, issuer: "https://evil.example" })).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, (now + 2) * 1000 - Date.now() + 50));
