@@ -24,16 +24,11 @@ export interface ConversationsRepository {
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
   removeMember(conversationId: string, userId: string): Promise<boolean>;
   setRole(conversationId: string, userId: string, role: MemberRole): Promise<ConversationMember | null>;
-  /** Moves the read watermark forward only; false when `seq` is not past the current one. */
-  setReadSeq(conversationId: string, userId: string, seq: number): Promise<boolean>;
-  /** Applies only if `message.seq` is newer than what is stored; see the comment inside for why. */
-  updateLastMessage(conversationId: string, message: LastMessage): Promise<boolean>;
-  /** Replaces the summary of the current last message (edit/delete tombstone) if it is still the last one. */
-  replaceLastMessageIfCurrent(conversationId: string, message: LastMessage): Promise<boolean>;
   /**
-   * The room's list-view copy in one round trip per 100 statements (D1 batch / Postgres
-   * transaction): the last-message summary (`newer` = updateLastMessage, `current` =
-   * replaceLastMessageIfCurrent) and forward-only read watermarks. Same guards as the single calls.
+   * The room's list-view copy, in one round trip per 100 statements (D1 batch / Postgres
+   * transaction). The last-message summary: `newer` applies only if its seq is past the stored one
+   * (a monotonic max, see lastMessageUpdate); `current` replaces the summary of the message that is
+   * still the last one (edit/delete tombstone). Read watermarks only move forward.
    */
   syncListView(conversationId: string, change: ListViewChange): Promise<void>;
 }
@@ -52,7 +47,7 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
   const c = t.conversations;
   const m = t.conversationMembers;
 
-  // Each guarded write once, as a builder, for the single calls and for syncListView's batches.
+  // The guarded writes syncListView batches.
   const readSeqUpdate = (q: QueryDb, conversationId: string, userId: string, seq: number) =>
     q.update(m).set({ lastReadSeq: seq }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId), lt(m.lastReadSeq, seq)));
   // The room writes this asynchronously, so writes can arrive late, twice or out of order.
@@ -176,9 +171,6 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
     },
     setRole: async (conversationId, userId, role) =>
       (await db.update(m).set({ role }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).returning())[0] ?? null,
-    setReadSeq: async (conversationId, userId, seq) => (await readSeqUpdate(db, conversationId, userId, seq).returning({ userId: m.userId })).length > 0,
-    updateLastMessage: async (conversationId, message) => (await lastMessageUpdate(db, conversationId, message).returning({ id: c.id })).length > 0,
-    replaceLastMessageIfCurrent: async (conversationId, message) => (await lastMessageReplace(db, conversationId, message).returning({ id: c.id })).length > 0,
     async syncListView(conversationId, { lastMessage, reads }) {
       const summary = lastMessage ? [lastMessage] : [];
       const writes = [

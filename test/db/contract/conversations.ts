@@ -80,12 +80,14 @@ export function conversationsContract(open: OpenDb): void {
     it("last message writes converge to the highest seq whatever order they land in", async () => {
       const group = await db.conversations.createGroup({ createdBy: a.id, name: "race", memberIds: [b.id] });
       const at = (s: number) => new Date(Date.parse("2030-01-01T00:00:00.000Z") + s * 1000).toISOString();
-      await Promise.all([3, 1, 5, 2, 4, 5, 1].map((s) => using(open, (conn) => conn.conversations.updateLastMessage(group.id, message(s, at(s))))));
-      expect(await db.conversations.updateLastMessage(group.id, message(2, at(2)))).toBe(false);
+      const summary = (m: LastMessage, mode: "newer" | "current") => ({ lastMessage: { message: m, mode }, reads: [] });
+      await Promise.all([3, 1, 5, 2, 4, 5, 1].map((s) => using(open, (conn) => conn.conversations.syncListView(group.id, summary(message(s, at(s)), "newer")))));
+      await db.conversations.syncListView(group.id, summary(message(2, at(2)), "newer")); // stale: a no-op
       const stored = await db.conversations.get(group.id);
       expect(stored).toMatchObject({ lastMessageSeq: 5, lastActivityAt: at(5), lastMessage: { id: "m5", seq: 5, body: "hello 5" } });
-      expect(await db.conversations.replaceLastMessageIfCurrent(group.id, { ...message(5, at(5)), body: null })).toBe(true);
-      expect(await db.conversations.replaceLastMessageIfCurrent(group.id, message(4, at(4)))).toBe(false);
+      await db.conversations.syncListView(group.id, summary({ ...message(5, at(5)), body: null }, "current"));
+      expect((await db.conversations.get(group.id))?.lastMessage).toMatchObject({ seq: 5, body: null });
+      await db.conversations.syncListView(group.id, summary(message(4, at(4)), "current")); // no longer the last one
       expect((await db.conversations.get(group.id))?.lastMessage?.body).toBeNull();
     });
 
@@ -93,7 +95,7 @@ export function conversationsContract(open: OpenDb): void {
       const members = await Promise.all(range(120).map(() => makeUser(db)));
       const group = await db.conversations.createGroup({ createdBy: a.id, name: "sync", memberIds: members.map((u) => u.id) });
       const at = (s: number) => new Date(Date.parse("2031-01-01T00:00:00.000Z") + s * 1000).toISOString();
-      await db.conversations.setReadSeq(group.id, members[0]?.id ?? "", 9);
+      await db.conversations.syncListView(group.id, { reads: [{ userId: members[0]?.id ?? "", seq: 9 }] });
       // 1 summary + 121 watermarks: more than one batch of 100.
       const reads = [a, ...members].map((u, i) => ({ userId: u.id, seq: 1 + (i % 5) }));
       await db.conversations.syncListView(group.id, { lastMessage: { message: message(6, at(6)), mode: "newer" }, reads });
@@ -115,10 +117,10 @@ export function conversationsContract(open: OpenDb): void {
       const me = await makeUser(db);
       const older = await db.conversations.createGroup({ createdBy: me.id, name: "older", memberIds: [a.id] }, isoIn(-60_000));
       const newer = await db.conversations.createDirect({ createdBy: me.id, otherUserId: c.id }, isoIn(-30_000));
-      await db.conversations.updateLastMessage(older.id, message(7, isoIn(10_000)));
-      await db.conversations.setReadSeq(older.id, me.id, 3);
-      expect(await db.conversations.setReadSeq(older.id, me.id, 2)).toBe(false);
-      await db.conversations.setReadSeq(older.id, a.id, 9);
+      await db.conversations.syncListView(older.id, { lastMessage: { message: message(7, isoIn(10_000)), mode: "newer" }, reads: [{ userId: me.id, seq: 3 }] });
+      await db.conversations.syncListView(older.id, { reads: [{ userId: me.id, seq: 2 }] }); // backwards: a no-op
+      expect((await db.conversations.getMember(older.id, me.id))?.lastReadSeq).toBe(3);
+      await db.conversations.syncListView(older.id, { reads: [{ userId: a.id, seq: 9 }] });
       const list = await db.conversations.listForUser(me.id, { limit: 10 });
       expect(list.map((x) => x.id)).toEqual([older.id, newer.conversation.id]);
       expect(list[0]).toMatchObject({ lastMessageSeq: 7, lastMessage: { seq: 7 }, unreadCount: 4, lastReadSeq: 3, role: "owner" });

@@ -22,8 +22,9 @@ const MIN_COPY_INTERVAL_MS = 5_000;
  * send path.
  *
  * Why it converges:
- *   - Every write is a monotonic max in the database (`updateLastMessage` applies only when its seq
- *     is greater; `setReadSeq` only moves forward), so late, repeated or reordered writes are harmless.
+ *   - Every write is a monotonic max in the database (`syncListView`: a `newer` summary applies only
+ *     when its seq is greater; watermarks only move forward), so late, repeated or reordered writes
+ *     are harmless.
  *   - What still has to be copied is derived from durable room state, not from memory: the room's
  *     newest seq vs. `summary_synced_seq` in its meta table, and per member `last_read_seq` vs.
  *     `read_synced_seq`. A copy that never happened (crash, eviction, D1 error) is found again.
@@ -33,7 +34,7 @@ const MIN_COPY_INTERVAL_MS = 5_000;
  *     evicted mid-copy retries on its own.
  *   - unread_count = last_message_seq − the member's last_read_seq. Senders have read their own
  *     messages: each copy advances every sender's watermark to their newest message in the range.
- *   - Edits/deletes of the newest message are copied with `replaceLastMessageIfCurrent` (flag
+ *   - Edits/deletes of the newest message are copied as a `current` summary (flag
  *     `summary_dirty_edit`), which applies only while that message is still the last one.
  */
 export class ListSync {
