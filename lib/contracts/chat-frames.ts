@@ -59,6 +59,11 @@ export type CallEventFrame = z.infer<typeof callEventFrameSchema>;
 export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), last_seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("message"), message: messageViewSchema }),
+  /**
+   * Only on sockets opened with `batch=1`: messages stored in the same turn, in `seq` order, in one
+   * frame instead of one `message` frame each (see MESSAGE_BATCH).
+   */
+  z.object({ type: z.literal("messages"), messages: z.array(messageViewSchema).min(1) }),
   z.object({ type: z.literal("ack"), client_id: z.string(), seq: z.number().int().positive() }),
   z.object({ type: z.literal("message_updated"), message: messageViewSchema }),
   /** Never stored; clients show it for `expires_in` seconds unless a new one arrives. */
@@ -70,6 +75,14 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   callEventFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;
+
+/**
+ * Opt-in batching of stored messages (`/v1/ws/chat?batch=1`), like Ably's message bundling: under load
+ * the room stores many messages per turn, and one frame per socket for all of them costs far less
+ * than one frame per message. A batch frame stays below this many characters; more messages are split
+ * across frames.
+ */
+export const MESSAGE_BATCH = { queryValue: "1", maxFrameChars: 256 * 1024 } as const;
 
 /** Close codes the room uses (4000–4999 are application codes). */
 export const CLOSE_CODES = {

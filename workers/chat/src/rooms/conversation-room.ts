@@ -59,11 +59,11 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       await this.ready(upgrade.conversationId);
       this.actions.requireMember(upgrade.userId);
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-      this.sockets.accept(server, { userId: upgrade.userId });
+      this.sockets.accept(server, { userId: upgrade.userId, ...(upgrade.batch ? { batch: true } : {}) });
       // Replay, then ready: all in this turn, so nothing stored meanwhile can fall between them.
       if (upgrade.sinceSeq !== undefined) {
         for (const message of this.store.touchedSince(upgrade.sinceSeq)) sendFrame(server, { type: "message_updated", message });
-        for (const message of this.store.after(upgrade.sinceSeq)) sendFrame(server, { type: "message", message });
+        this.sockets.sendMessages(server, this.store.after(upgrade.sinceSeq));
       }
       sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
       log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
@@ -190,11 +190,13 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   }
 
   /**
-   * Once per flush of the send batcher: one data point, one list-sync nudge, push wake-ups. Stored
+   * Once per flush of the send batcher: the fan-out (batched for sockets that asked), one data
+   * point, one list-sync nudge, push wake-ups. Stored
    * messages are counted by the metric, not logged: a log line per send was the largest single
    * cost of the room under `wrangler dev` (bench/RESULTS.md, fan-out profile).
    */
   private afterStore(batch: StoredBatch): void {
+    this.sockets.broadcastMessages(batch.map(({ message }) => message));
     chatMetric(this.env, "message_stored", this.sockets.count(), batch.length);
     this.listSync.schedule();
     const offline = [...this.members.all().keys()].filter((userId) => !this.sockets.isConnected(userId));

@@ -31,7 +31,7 @@ export class RoomActions {
     if (!this.members.roleOf(userId)) throw new AppError("NOT_FOUND", "No such conversation.");
   }
 
-  /** One write (INSERT … ON CONFLICT DO NOTHING), one serialisation for the fan-out; the caller acks after. */
+  /** One write (INSERT … ON CONFLICT DO NOTHING); the SendBatcher fans out what a turn stored, then acks. */
   send(userId: string, input: SendMessageInput, requestId: string): { message: MessageView; created: boolean } {
     this.requireMember(userId);
     checkSize(input.body ?? input.ciphertext ?? "");
@@ -55,7 +55,6 @@ export class RoomActions {
       if (!original) throw new AppError("CONFLICT", "The message could not be stored.");
       return { message: original, created: false };
     }
-    this.sockets.broadcast({ type: "message", message });
     return { message, created: true };
   }
 

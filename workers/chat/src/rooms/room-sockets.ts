@@ -1,5 +1,6 @@
 import * as z from "zod";
-import type { ServerFrame } from "../../../../lib/contracts/chat-frames";
+import type { MessageView } from "../../../../lib/contracts/chat";
+import { MESSAGE_BATCH, type ServerFrame } from "../../../../lib/contracts/chat-frames";
 
 /**
  * The room's hibernatable sockets. Identity lives in the socket's attachment (it survives
@@ -14,10 +15,14 @@ export const FRAME_RATE = {
   burst: 200,
 } as const;
 
-const attachmentSchema = z.object({ userId: z.string().min(1) });
+/** `batch`: the socket asked for `messages` frames (MESSAGE_BATCH); absent in attachments written before it existed. */
+const attachmentSchema = z.object({ userId: z.string().min(1), batch: z.boolean().optional() });
 export type SocketIdentity = z.infer<typeof attachmentSchema>;
 
 type Bucket = { tokens: number; at: number };
+
+/** Replayed messages held in memory at a time (one batch frame's worth for batching sockets). */
+const REPLAY_GROUP = 100;
 
 export class RoomSockets {
   /** Open sockets and connections per user, rebuilt lazily after a wake-up or any open/close. */
@@ -91,6 +96,40 @@ export class RoomSockets {
     if (stale) this.snapshot = undefined;
   }
 
+  /**
+   * Newly stored messages, in seq order, to every open socket: one `message` frame each, or as few
+   * `messages` frames as fit for sockets that asked for batches. Each text is serialised once.
+   */
+  broadcastMessages(messages: readonly MessageView[]): void {
+    if (messages.length === 0) return;
+    const texts: { single?: string[]; batched?: string[] } = {};
+    let stale = false;
+    for (const ws of this.current().sockets) {
+      const batch = this.identity(ws)?.batch === true;
+      const frames = batch ? (texts.batched ??= messageFrames(messages, true)) : (texts.single ??= messageFrames(messages, false));
+      for (const text of frames) stale = !sendText(ws, text) || stale;
+    }
+    if (stale) this.snapshot = undefined;
+  }
+
+  /**
+   * A reconnect's replay to one socket, read lazily (it can be a long history), batched if the
+   * socket asked for it: REPLAY_GROUP messages are held at a time.
+   */
+  sendMessages(ws: WebSocket, messages: Iterable<MessageView>): void {
+    const batch = this.identity(ws)?.batch === true;
+    let group: MessageView[] = [];
+    const drain = () => {
+      for (const text of messageFrames(group, batch)) sendText(ws, text);
+      group = [];
+    };
+    for (const message of messages) {
+      group.push(message);
+      if (group.length >= REPLAY_GROUP) drain();
+    }
+    if (group.length > 0) drain();
+  }
+
   sendToUsers(userIds: readonly string[], frame: ServerFrame): number {
     const text = JSON.stringify(frame);
     let sent = 0;
@@ -133,4 +172,29 @@ export function sendText(ws: WebSocket, text: string): boolean {
 
 export function sendFrame(ws: WebSocket, frame: ServerFrame): boolean {
   return sendText(ws, JSON.stringify(frame));
+}
+
+/**
+ * `message` frames, one per message; or `messages` frames, each below MESSAGE_BATCH.maxFrameChars
+ * unless one message alone is larger. Each message is serialised once and the frames are assembled
+ * from those texts: the same JSON as serialising `{type, message(s)}` (tested against the schema).
+ */
+export function messageFrames(messages: readonly MessageView[], batch: boolean): string[] {
+  const parts = messages.map((message) => JSON.stringify(message));
+  if (!batch) return parts.map((part) => `{"type":"message","message":${part}}`);
+  const frames: string[] = [];
+  const envelope = '{"type":"messages","messages":[]}'.length;
+  let chunk: string[] = [];
+  let chars = envelope;
+  for (const part of parts) {
+    if (chunk.length > 0 && chars + part.length + 1 > MESSAGE_BATCH.maxFrameChars) {
+      frames.push(`{"type":"messages","messages":[${chunk.join(",")}]}`);
+      chunk = [];
+      chars = envelope;
+    }
+    chunk.push(part);
+    chars += part.length + 1;
+  }
+  frames.push(`{"type":"messages","messages":[${chunk.join(",")}]}`);
+  return frames;
 }

@@ -1,8 +1,9 @@
+import { MESSAGE_BATCH } from "../../../../lib/contracts/chat-frames";
 import { AppError, errorBody, statusOf } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 
-export type UpgradeRequest = { conversationId: string; userId: string; sinceSeq?: number; requestId: string };
+export type UpgradeRequest = { conversationId: string; userId: string; sinceSeq?: number; batch: boolean; requestId: string };
 
 /** Headers and query the chat worker's `fetch` forwards after authenticating and checking membership. */
 export function parseUpgrade(request: Request): UpgradeRequest {
@@ -13,6 +14,7 @@ export function parseUpgrade(request: Request): UpgradeRequest {
     conversationId: url.searchParams.get("conversation_id") ?? "",
     userId: request.headers.get(VERIFIED_USER_HEADER) ?? "",
     requestId: request.headers.get(REQUEST_ID_HEADER) ?? "ws",
+    batch: url.searchParams.get("batch") === MESSAGE_BATCH.queryValue,
     ...(sinceSeq !== undefined ? { sinceSeq } : {}),
   };
 }

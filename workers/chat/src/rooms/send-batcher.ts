@@ -17,9 +17,10 @@ type Pending = {
  * their inserts share one storage commit instead of paying one commit each. The first send of an
  * idle room schedules a flush on the next macrotask; everything that arrives meanwhile (typically
  * while the previous commit is being made durable) joins it. Inside a flush each send runs through
- * RoomActions.send in arrival order: one INSERT and one fan-out per message. Acks and RPC answers
- * are released by the output gate only once the commit is durable, so "ack means stored" holds.
- * What follows a store (log line, metric, list-view copy, push wake-ups) runs once per flush.
+ * RoomActions.send in arrival order (one INSERT each); then `stored` runs once for the whole flush
+ * (fan-out, metric, list-view copy, push wake-ups). Answers run as microtasks after the flush, so
+ * each message frame goes out before its ack. Frames, acks and RPC answers are released by the output
+ * gate only once the commit is durable, so "ack means stored" holds.
  */
 export class SendBatcher {
   private pending: Pending[] = [];

@@ -23,6 +23,10 @@ const chatRoute = createRoute({
       conversation_id: z.string().min(1).max(64),
       ticket: z.string().max(256).optional(),
       since_seq: z.string().regex(/^\d{1,15}$/).optional(),
+      batch: z
+        .enum(["0", "1"])
+        .optional()
+        .openapi({ description: "1: messages stored in the same turn arrive together in one `{type:\"messages\", messages}` frame (default 0: one `message` frame each)" }),
     }),
   },
   responses: { 101: { description: "Switching protocols" }, ...errors },
