@@ -22,6 +22,8 @@ const RUNS = Number(opts.runs ?? (SMOKE ? 1 : 3));
 /** `--only=baseline` drives the baseline alone (to check the client itself). */
 const ONLY_BASELINE = opts.only === "baseline";
 const PROFILE = opts.profile === "true";
+/** Our sockets ask for batched message frames (`batch=1`), as client/ does; --batch=0 measures one frame per message. */
+const BATCH = opts.batch !== "0";
 const PACED_SECONDS = Number(opts["paced-seconds"] ?? (SMOKE ? 1 : 5));
 const BODY = "x".repeat(100);
 /** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/room-sockets.ts FRAME_RATE). */
@@ -45,11 +47,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * for both rooms.
  */
 class Room {
-  /** @param {"ours" | "baseline"} kind @param {WebSocket[]} sockets @param {string} deliveryPrefix */
-  constructor(kind, sockets, deliveryPrefix) {
+  /** @param {"ours" | "baseline"} kind @param {WebSocket[]} sockets @param {string[]} deliveryPrefixes */
+  constructor(kind, sockets, deliveryPrefixes) {
     this.kind = kind;
     this.sockets = sockets;
-    this.deliveryPrefix = deliveryPrefix;
+    this.deliveryPrefixes = deliveryPrefixes;
     this.reset(0);
     this.lastFrameAt = performance.now();
     sockets.forEach((ws) => ws.on("message", (data) => this.onFrame(data)));
@@ -70,18 +72,19 @@ class Room {
   onFrame(data) {
     const now = performance.now();
     this.lastFrameAt = now;
-    const head = data.toString("latin1", 0, 17);
-    if (head.startsWith(this.deliveryPrefix)) {
-      const at = data.indexOf('"client_id":"c');
-      if (at < 0) return;
-      let i = at + 14;
-      let n = 0;
-      for (let ch = data[i]; ch >= 48 && ch <= 57; ch = data[++i]) n = n * 10 + (ch - 48);
-      const idx = n - this.base;
-      if (idx < 0 || idx >= this.sentAt.length) return; // a late frame from an earlier phase
-      this.delivered++;
-      this.lastDeliveryAt = now;
-      if (this.recordLatency) this.latencies.push(now - this.sentAt[idx]);
+    const head = data.toString("latin1", 0, 19);
+    if (this.deliveryPrefixes.some((p) => head.startsWith(p))) {
+      // One delivery per client_id in the frame: one in a `message` frame, several in a `messages` frame.
+      for (let at = data.indexOf('"client_id":"c'); at >= 0; at = data.indexOf('"client_id":"c', at + 14)) {
+        let i = at + 14;
+        let n = 0;
+        for (let ch = data[i]; ch >= 48 && ch <= 57; ch = data[++i]) n = n * 10 + (ch - 48);
+        const idx = n - this.base;
+        if (idx < 0 || idx >= this.sentAt.length) continue; // a late frame from an earlier phase
+        this.delivered++;
+        this.lastDeliveryAt = now;
+        if (this.recordLatency) this.latencies.push(now - this.sentAt[idx]);
+      }
     } else if (head.startsWith('{"type":"ack"')) {
       this.acks++;
     } else if (head.startsWith('{"type":"error"')) {
@@ -197,8 +200,8 @@ async function openOurs(base, users, n) {
   const owner = users[0];
   const members = users.slice(0, n);
   const conversationId = await createGroup(base, owner, members.slice(1));
-  const sockets = await pool(members, 16, (u) => openChatSocket(base, u, conversationId));
-  return new Room("ours", sockets, '{"type":"message"');
+  const sockets = await pool(members, 16, (u) => openChatSocket(base, u, conversationId, { batch: BATCH }));
+  return new Room("ours", sockets, ['{"type":"message"', '{"type":"messages"']);
 }
 
 /** The baseline echoes our send frame itself, so its deliveries start with `{"type":"send"`. */
@@ -206,7 +209,7 @@ async function openBaseline(base, n, kind = "baseline") {
   const name = `bench-${kind}-${n}-${Date.now()}`;
   const url = wsUrl(base, `/parties/baseline-room/${name}`);
   const sockets = await pool(Array.from({ length: n }), 16, () => openSocket(url));
-  return new Room(kind, sockets, '{"type":"send"');
+  return new Room(kind, sockets, ['{"type":"send"']);
 }
 
 /** Where our room spends its CPU during bursts: self time by function in the chat worker's isolate. */

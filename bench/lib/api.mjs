@@ -133,8 +133,8 @@ export function openSocket(url, { isReady, headers } = {}) {
 }
 
 /** A member's chat socket: a single-use ticket, then the upgrade; resolved at the `ready` frame. */
-export async function openChatSocket(base, user, conversationId) {
+export async function openChatSocket(base, user, conversationId, { batch = false } = {}) {
   const ticket = expectStatus(await api(base, "POST", "/v1/ws/ticket", { token: user.accessToken, ip: user.ip }), 201, "ws ticket").ticket;
-  const url = wsUrl(base, `/v1/ws/chat?conversation_id=${encodeURIComponent(conversationId)}&ticket=${encodeURIComponent(ticket)}`);
+  const url = wsUrl(base, `/v1/ws/chat?conversation_id=${encodeURIComponent(conversationId)}&ticket=${encodeURIComponent(ticket)}${batch ? "&batch=1" : ""}`);
   return openSocket(url, { isReady: (text) => text.startsWith('{"type":"ready"'), headers: { "cf-connecting-ip": user.ip } });
 }
