@@ -59,7 +59,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       await this.ready(upgrade.conversationId);
       this.actions.requireMember(upgrade.userId);
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-      this.sockets.accept(server, { userId: upgrade.userId, ...(upgrade.batch ? { batch: true } : {}) });
+      this.sockets.accept(server, { userId: upgrade.userId, batch: upgrade.batch });
       // Replay, then ready: all in this turn, so nothing stored meanwhile can fall between them.
       if (upgrade.sinceSeq !== undefined) {
         for (const message of this.store.touchedSince(upgrade.sinceSeq)) sendFrame(server, { type: "message_updated", message });
@@ -191,9 +191,9 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   /**
    * Once per flush of the send batcher: the fan-out (batched for sockets that asked), one data
-   * point, one list-sync nudge, push wake-ups. Stored
-   * messages are counted by the metric, not logged: a log line per send was the largest single
-   * cost of the room under `wrangler dev` (bench/RESULTS.md, fan-out profile).
+   * point, one list-sync nudge, push wake-ups. Stored messages are counted by the metric, not
+   * logged: a log line per send was the largest single cost of the room under `wrangler dev`
+   * (bench/RESULTS.md, fan-out profile).
    */
   private afterStore(batch: StoredBatch): void {
     this.sockets.broadcastMessages(batch.map(({ message }) => message));

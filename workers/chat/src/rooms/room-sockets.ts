@@ -98,15 +98,17 @@ export class RoomSockets {
 
   /**
    * Newly stored messages, in seq order, to every open socket: one `message` frame each, or as few
-   * `messages` frames as fit for sockets that asked for batches. Each text is serialised once.
+   * `messages` frames as fit for sockets that asked for batches. Each message is serialised once,
+   * and each kind of frame built only if some socket needs it.
    */
   broadcastMessages(messages: readonly MessageView[]): void {
     if (messages.length === 0) return;
+    const parts = messages.map((message) => JSON.stringify(message));
     const texts: { single?: string[]; batched?: string[] } = {};
     let stale = false;
     for (const ws of this.current().sockets) {
       const batch = this.identity(ws)?.batch === true;
-      const frames = batch ? (texts.batched ??= messageFrames(messages, true)) : (texts.single ??= messageFrames(messages, false));
+      const frames = batch ? (texts.batched ??= framesOf(parts, true)) : (texts.single ??= framesOf(parts, false));
       for (const text of frames) stale = !sendText(ws, text) || stale;
     }
     if (stale) this.snapshot = undefined;
@@ -180,7 +182,11 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): boolean {
  * from those texts: the same JSON as serialising `{type, message(s)}` (tested against the schema).
  */
 export function messageFrames(messages: readonly MessageView[], batch: boolean): string[] {
-  const parts = messages.map((message) => JSON.stringify(message));
+  return framesOf(messages.map((message) => JSON.stringify(message)), batch);
+}
+
+/** messageFrames from messages already serialised (`parts`, one JSON text per message). */
+function framesOf(parts: readonly string[], batch: boolean): string[] {
   if (!batch) return parts.map((part) => `{"type":"message","message":${part}}`);
   const frames: string[] = [];
   const envelope = '{"type":"messages","messages":[]}'.length;
