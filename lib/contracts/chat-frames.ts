@@ -83,6 +83,8 @@ export type ServerFrame = z.infer<typeof serverFrameSchema>;
  * across frames.
  */
 export const MESSAGE_BATCH = { queryValue: "1", maxFrameChars: 256 * 1024 } as const;
+/** The `batch` query parameter of `/v1/ws/chat`: "1" asks for `messages` frames, "0" (the default) does not. */
+export const batchQuerySchema = z.enum(["0", MESSAGE_BATCH.queryValue]);
 
 /** Close codes the room uses (4000–4999 are application codes). */
 export const CLOSE_CODES = {

@@ -1,5 +1,5 @@
 import { idSchema } from "../../../lib/contracts/chat";
-import { MESSAGE_BATCH } from "../../../lib/contracts/chat-frames";
+import { batchQuerySchema, MESSAGE_BATCH } from "../../../lib/contracts/chat-frames";
 import { withDb } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
 import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../lib/rpc";
@@ -23,14 +23,14 @@ export async function handleChatFetch(request: Request, env: ChatEnv, exec: { wa
     if (!conversationId.success) throw new AppError("VALIDATION_ERROR", "conversation_id is required.", [{ field: "conversation_id", message: "an opaque id" }]);
     const since = url.searchParams.get("since_seq");
     if (since !== null && !/^\d{1,15}$/.test(since)) throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
-    const batch = url.searchParams.get("batch");
-    if (batch !== null && batch !== "0" && batch !== MESSAGE_BATCH.queryValue) throw new AppError("VALIDATION_ERROR", "batch must be 0 or 1.", [{ field: "batch", message: "0 or 1" }]);
+    const batch = batchQuerySchema.nullable().safeParse(url.searchParams.get("batch"));
+    if (!batch.success) throw new AppError("VALIDATION_ERROR", "batch must be 0 or 1.", [{ field: "batch", message: "0 or 1" }]);
     const member = await withDb(env, (db) => db.conversations.isMember(conversationId.data, userId), exec);
     if (!member) throw new AppError("NOT_FOUND", "No such conversation.");
     const forward = new URL("https://room/connect");
     forward.searchParams.set("conversation_id", conversationId.data);
     if (since !== null) forward.searchParams.set("since_seq", since);
-    if (batch === MESSAGE_BATCH.queryValue) forward.searchParams.set("batch", batch);
+    if (batch.data === MESSAGE_BATCH.queryValue) forward.searchParams.set("batch", batch.data);
     const headers = new Headers({ upgrade: "websocket", [VERIFIED_USER_HEADER]: userId, [REQUEST_ID_HEADER]: requestId });
     return await roomOf(env, conversationId.data).fetch(new Request(forward, { headers }));
   } catch (err) {

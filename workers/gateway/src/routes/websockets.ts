@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { batchQuerySchema } from "../../../../lib/contracts/chat-frames";
 import { errorEnvelopeSchema } from "../../../../lib/errors";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
@@ -23,8 +24,7 @@ const chatRoute = createRoute({
       conversation_id: z.string().min(1).max(64),
       ticket: z.string().max(256).optional(),
       since_seq: z.string().regex(/^\d{1,15}$/).optional(),
-      batch: z
-        .enum(["0", "1"])
+      batch: batchQuerySchema
         .optional()
         .openapi({ description: "1: messages stored in the same turn arrive together in one `{type:\"messages\", messages}` frame (default 0: one `message` frame each)" }),
     }),
