@@ -62,6 +62,18 @@ describe("chat sockets: batched message frames (batch=1)", () => {
     await again.socket.end();
   });
 
+  it("a long replay to a batch=1 socket comes in groups of 100, nothing dropped or reordered", async ({ expect }) => {
+    const [alice, bob] = await Promise.all([createUser(), createUser()]);
+    const group = await createGroup(alice, [bob]);
+    for (let i = 1; i <= 130; i++) await sendRest(alice, group.id, { client_id: `long-${i}`, body: `m${i}` });
+    const again = await connect(bob, group.id, { sinceSeq: 0, batch: true });
+    const sizes = again.socket.frames.map((f) => (f.type === "messages" ? f.messages.length : -1));
+    expect(sizes).toEqual([100, 30]);
+    expect(received(again.socket).map((m) => m.seq)).toEqual(Array.from({ length: 130 }, (_, i) => i + 1));
+    expect(again.ready.last_seq).toBe(130);
+    await again.socket.end();
+  });
+
   it("a batch value other than 0 or 1 is refused with the error envelope, no socket", async ({ expect }) => {
     const [alice, bob] = await Promise.all([createUser(), createUser()]);
     const group = await createGroup(alice, [bob]);
