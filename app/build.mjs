@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run build:app`: bundles the web app (plain TS → one ES module) into app/www/app/, which the
-// gateway serves at /app/ through Workers static assets (wrangler.toml [assets]).
+// `npm run build:app`: bundles the web app (plain TS → one ES module) into app/www/app/: the storage
+// worker's static assets (workers/storage/wrangler.toml [assets]), which the gateway serves at /app/.
 import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -26,6 +26,29 @@ describe("the real stack (npm run dev)", () => {
     expect(res.headers.get("x-request-id")).toBe(body.error.request_id);
   });
 
+  it("serves the web app at /app/ from the storage worker's static assets, with validators, and only its files", async ({ expect }) => {
+    const page = await fetch(`${base}/app/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(await page.text()).toContain("app.js");
+
+    const script = await fetch(`${base}/app/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    expect((await script.text()).length).toBeGreaterThan(1000);
+    const etag = script.headers.get("etag");
+    expect(etag).toMatch(/^(W\/)?"/);
+    const revalidated = await fetch(`${base}/app/app.js`, { headers: { "if-none-match": etag ?? "" } });
+    expect(revalidated.status).toBe(304);
+
+    expect((await fetch(`${base}/app/no-such-file.js`)).status).toBe(404);
+    expect((await fetch(`${base}/app/.assetsignore`)).status).toBe(404);
+    const redirect = await fetch(`${base}/app`, { redirect: "manual" });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get("location")).toBe("/app/");
+  });
+
   it("publishes an OpenAPI 3.1 document", async ({ expect }) => {
     const res = await fetch(`${base}/openapi.json`);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };

@@ -60,7 +60,7 @@ function migrate() {
 
 writeDevVars();
 migrate();
-run(process.execPath, [path.join(root, "app", "build.mjs")]); // the web app served at /app/ (wrangler.toml [assets])
+run(process.execPath, [path.join(root, "app", "build.mjs")]); // the web app served at /app/ (the storage worker's [assets])
 
 /**
  * `--var` reaches only the first worker of a multi-config `wrangler dev`, so the backend choice is

@@ -35,7 +35,7 @@ export function sourceDir() {
     const vars = path.join(root, "workers", worker, ".dev.vars");
     if (existsSync(vars)) copyFileSync(vars, path.join(dir, "workers", worker, ".dev.vars"));
   }
-  // As scripts/dev.mjs does: the gateway serves the built web app ([assets] in wrangler.toml).
+  // As scripts/dev.mjs does: the built web app is the storage worker's [assets], served at /app/.
   if (existsSync(path.join(dir, "app", "build.mjs"))) {
     const built = spawnSync(process.execPath, [path.join(dir, "app", "build.mjs")], { cwd: dir, encoding: "utf8" });
     if (built.status !== 0) throw new Error(`app build failed: ${built.stderr}`);

@@ -112,3 +112,5 @@ export type QuotaResponse = z.infer<typeof quotaResponseSchema>;
  * which forwards them to the storage worker's S3-compatible endpoint. Absent in production.
  */
 export const DEV_S3_PATH_PREFIX = "/dev/s3/";
+/** The web app's files: served by the storage worker's static assets, through the gateway. */
+export const WEB_APP_PATH_PREFIX = "/app/";

@@ -1,3 +1,4 @@
+import { WEB_APP_PATH_PREFIX } from "../../../lib/contracts/storage";
 import { createApp } from "../../../lib/http/app";
 import { corsFromAllowList } from "./middleware/cors";
 import { limitBody } from "./middleware/body-limit";
@@ -41,10 +42,10 @@ export function buildGateway() {
   registerWebSocketRoutes(app);
   registerDevRoutes(app);
   registerDevS3Routes(app);
-  // The web app's static files (app/www, wrangler.toml [assets]); not an API route, so not in /openapi.json.
-  app.get("/app", (c) => c.redirect("/app/"));
-  app.get("/app/*", async (c) => {
-    const asset = await c.env.ASSETS.fetch(c.req.raw);
+  // The web app's static files (app/www, the storage worker's [assets]); not an API route, so not in /openapi.json.
+  app.get("/app", (c) => c.redirect(WEB_APP_PATH_PREFIX));
+  app.get(`${WEB_APP_PATH_PREFIX}*`, async (c) => {
+    const asset = await c.env.STORAGE.fetch(c.req.raw);
     return new Response(asset.body, asset); // a binding's headers are immutable; ours are added after
   });
   return app;

@@ -2,6 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import {
   fileIdRequestSchema,
+  WEB_APP_PATH_PREFIX,
   listFilesRequestSchema,
   uploadUrlRequestSchema,
   type DownloadUrlResponse,
@@ -53,8 +54,9 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
     return storageCall(this.env, this.ctx, ctx, (call) => quota(call));
   }
 
-  /** The development S3 endpoint, reached through the gateway's `/dev/s3/*` forwarding. */
+  /** The web app's files (the gateway's `/app/*`) and the development S3 endpoint (its `/dev/s3/*`). */
   override fetch(request: Request): Promise<Response> {
+    if (new URL(request.url).pathname.startsWith(WEB_APP_PATH_PREFIX)) return this.env.ASSETS.fetch(request);
     return handleDevS3(request, this.env);
   }
 }

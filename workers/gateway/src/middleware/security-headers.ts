@@ -5,7 +5,7 @@ export interface SecurityHeadersOptions {
   hsts?: boolean;
   /** The docs page needs its own script and style sources. */
   docsPath?: string;
-  /** The web app (static assets) runs its own script, style, sockets, uploads and camera. */
+  /** The web app (the storage worker's static assets) runs its own script, style, sockets, uploads and camera. */
   appPrefix?: string;
 }
 
