@@ -2,9 +2,9 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import {
   fileIdRequestSchema,
-  WEB_APP_PATH_PREFIX,
   listFilesRequestSchema,
   uploadUrlRequestSchema,
+  WEB_APP_PATH_PREFIX,
   type DownloadUrlResponse,
   type FileResponse,
   type ListFilesResponse,
