@@ -9,7 +9,7 @@
 import autocannon from "autocannon";
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { api, createGroup, expectStatus, PASSWORD, registerUsers, throttled } from "./lib/api.mjs";
+import { api, clientIp, createGroup, expectStatus, PASSWORD, registerUsers, throttled } from "./lib/api.mjs";
 import { writeChart } from "./lib/chart.mjs";
 import { attachProfiler } from "./lib/profiler.mjs";
 import { root, startStack } from "./lib/stack.mjs";
@@ -101,7 +101,7 @@ function scenarios(ctx) {
         // Refresh is credential-throttled at 20 per minute per address: at several hundred rotations per
         // user-minute, each request comes from its own address (198.18.0.0/15, the benchmarking range).
         refreshes += 1;
-        const ip = `198.${18 + ((refreshes >> 16) & 1)}.${(refreshes >> 8) & 255}.${refreshes & 255}`;
+        const ip = clientIp(refreshes % 131_072, 18, 198);
         return { method: "POST", path: "/v1/auth/refresh", headers: { ...jsonHeaders(u, null), "cf-connecting-ip": ip }, body: JSON.stringify({ refresh_token: u.refreshToken }) };
       },
       onResponse: (status, body, context) => {

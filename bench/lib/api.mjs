@@ -6,10 +6,10 @@ import WebSocket from "ws";
 export const PASSWORD = "bench-password-1";
 export const GROUP_MEMBER_BATCH = 100; // addMembersSchema / member_ids allow at most 100 per call
 
-/** A distinct client address per index, so per-IP limits count each simulated client separately. */
-export function clientIp(index, salt = 0) {
+/** A distinct client address per index (in `network`.0.0.0/8, 65,536 per salt), so per-IP limits count each simulated client separately. */
+export function clientIp(index, salt = 0, network = 10) {
   const n = index + salt * 65_536;
-  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  return `${network}.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }
 
 export const throttled = { count: 0 };
