@@ -42,8 +42,16 @@ describe("the real stack (npm run dev)", () => {
     const revalidated = await fetch(`${base}/app/app.js`, { headers: { "if-none-match": etag ?? "" } });
     expect(revalidated.status).toBe(304);
 
-    expect((await fetch(`${base}/app/no-such-file.js`)).status).toBe(404);
-    expect((await fetch(`${base}/app/.assetsignore`)).status).toBe(404);
+    for (const path of ["/app/no-such-file.js", "/app/.assetsignore", "/app/%2e%2e/wrangler.toml", "/app/..%2fwrangler.toml", "/app/..%5cpackage.json", "/app/app.js%00.html"]) {
+      const missing = await fetch(`${base}${path}`);
+      const text = await missing.text();
+      expect({ path, status: missing.status }).toEqual({ path, status: 404 });
+      expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    }
+    // Only GET (and HEAD): nothing else reaches the storage worker's files.
+    const post = await fetch(`${base}/app/app.js`, { method: "POST", body: "x" });
+    expect(post.status).toBe(404);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
     const redirect = await fetch(`${base}/app`, { redirect: "manual" });
     expect(redirect.status).toBe(302);
     expect(redirect.headers.get("location")).toBe("/app/");

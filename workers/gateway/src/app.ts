@@ -1,4 +1,5 @@
 import { WEB_APP_PATH_PREFIX } from "../../../lib/contracts/storage";
+import { AppError } from "../../../lib/errors";
 import { createApp } from "../../../lib/http/app";
 import { corsFromAllowList } from "./middleware/cors";
 import { limitBody } from "./middleware/body-limit";
@@ -46,6 +47,8 @@ export function buildGateway() {
   app.get("/app", (c) => c.redirect(WEB_APP_PATH_PREFIX));
   app.get(`${WEB_APP_PATH_PREFIX}*`, async (c) => {
     const asset = await c.env.STORAGE.fetch(c.req.raw);
+    // A missing file is our 404 envelope, like every other unknown path (the assets' own 404 is empty).
+    if (asset.status === 404) throw new AppError("NOT_FOUND", "No such file.");
     return new Response(asset.body, asset); // a binding's headers are immutable; ours are added after
   });
   return app;
