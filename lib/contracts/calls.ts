@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { decimalIntegerParam } from "./decimal-param";
 import { CallStatusSchema, CallTypeSchema, ParticipantOutcomeSchema } from "../../schema/shapes";
 
 /**
@@ -95,7 +96,7 @@ export type InitiateCallBody = z.infer<typeof initiateCallBodySchema>;
 
 export const callHistoryQuerySchema = z.object({
   conversation_id: z.string().min(1).max(64),
-  limit: z.coerce.number().int().min(1).max(CALL_LIMITS.historyMaxLimit).optional(),
+  limit: decimalIntegerParam({ min: 1, max: CALL_LIMITS.historyMaxLimit }).optional(),
   /** `created_at` of the last call of the previous page. */
   before: z.iso.datetime().optional(),
 });

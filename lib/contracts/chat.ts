@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { decimalIntegerParam, seqParamSchema } from "./decimal-param";
 import { ConversationTypeSchema, MemberRoleSchema } from "../../schema/shapes";
 
 /**
@@ -77,7 +78,8 @@ export type ConversationView = z.infer<typeof conversationViewSchema>;
 /** An item of `GET /v1/conversations`: the conversation plus the caller's list-view state. */
 export const conversationListItemSchema = conversationViewSchema
   .extend({
-    last_message: lastMessageViewSchema.nullable(),
+    // A union, not `.nullable()`: on a named schema the latter is documented as allOf [$ref, null], which no value matches.
+    last_message: z.union([lastMessageViewSchema, z.null()]),
     unread_count: z.number().int().nonnegative(),
     last_read_seq: z.number().int().nonnegative(),
     role: MemberRoleSchema,
@@ -95,7 +97,7 @@ export const createConversationSchema = z
 export type CreateConversationInput = z.infer<typeof createConversationSchema>;
 
 export const listConversationsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: decimalIntegerParam({ min: 1, max: 100 }).default(50),
   /** Opaque cursor from the previous page's `next_cursor`. */
   cursor: z.string().max(200).optional(),
 });
@@ -156,12 +158,10 @@ export const editMessageSchema = z.object({
 
 export const readReceiptSchema = z.object({ seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
 
-const seqParam = z.string().regex(/^\d{1,15}$/, "a sequence number");
-
 export const historyQuerySchema = z.object({
-  before_seq: seqParam.optional(),
-  after_seq: seqParam.optional(),
-  limit: z.coerce.number().int().min(1).max(CHAT_LIMITS.maxPageSize).optional(),
+  before_seq: seqParamSchema.optional(),
+  after_seq: seqParamSchema.optional(),
+  limit: decimalIntegerParam({ min: 1, max: CHAT_LIMITS.maxPageSize }).optional(),
 });
 export type HistoryQuery = { beforeSeq?: number; afterSeq?: number; limit: number };
 

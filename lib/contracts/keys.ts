@@ -92,7 +92,8 @@ export const deviceKeyBundleSchema = z
     device_id: z.string(),
     identity_key: z.string(),
     signed_prekey: signedPrekeySchema,
-    one_time_prekey: oneTimePrekeySchema.nullable(),
+    // A union, not `.nullable()`: on a named schema the latter is documented as allOf [$ref, null], which no value matches.
+    one_time_prekey: z.union([oneTimePrekeySchema, z.null()]),
   })
   .meta({ id: "DeviceKeyBundle" });
 export type DeviceKeyBundle = z.infer<typeof deviceKeyBundleSchema>;

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { decimalIntegerParam } from "./decimal-param";
 import { FileStatusSchema } from "../../schema/shapes";
 
 /** Control characters (C0, DEL, C1) and bidi overrides, which let "gpj.exe" display as "exe.jpg". */
@@ -85,7 +86,7 @@ export const downloadUrlResponseSchema = z
 export type DownloadUrlResponse = z.infer<typeof downloadUrlResponseSchema>;
 
 export const listFilesRequestSchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  limit: decimalIntegerParam({ min: 1, max: 100 }).default(50),
   /** The `id` of the last file of the previous page (files come newest first). */
   before: fileIdSchema.optional(),
 });

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { decimalIntegerParam } from "./decimal-param";
 import { PlatformSchema } from "../../schema/shapes";
 
 /** Usernames: 3–32 of letters, digits, `_`, `.` and `-`; unique case-insensitively. */
@@ -54,7 +55,7 @@ export const userIdSchema = z.string().min(1).max(64);
 /** `GET /v1/users?q=&limit=&after=`: username prefix search, keyset-paged by username. */
 export const userSearchSchema = z.object({
   q: z.string().trim().min(1).max(32),
-  limit: z.coerce.number().int().min(1).max(50).default(20),
+  limit: decimalIntegerParam({ min: 1, max: 50 }).default(20),
   /** The `next_after` of the previous page. */
   after: z.string().max(32).optional(),
 });

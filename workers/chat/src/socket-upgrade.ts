@@ -1,5 +1,6 @@
 import { idSchema } from "../../../lib/contracts/chat";
 import { batchQuerySchema, MESSAGE_BATCH } from "../../../lib/contracts/chat-frames";
+import { seqParamSchema } from "../../../lib/contracts/decimal-param";
 import { withDb } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
 import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../lib/rpc";
@@ -22,7 +23,7 @@ export async function handleChatFetch(request: Request, env: ChatEnv, exec: { wa
     const conversationId = idSchema.safeParse(url.searchParams.get("conversation_id"));
     if (!conversationId.success) throw new AppError("VALIDATION_ERROR", "conversation_id is required.", [{ field: "conversation_id", message: "an opaque id" }]);
     const since = url.searchParams.get("since_seq");
-    if (since !== null && !/^\d{1,15}$/.test(since)) throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
+    if (since !== null && !seqParamSchema.safeParse(since).success) throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
     const batch = batchQuerySchema.nullable().safeParse(url.searchParams.get("batch"));
     if (!batch.success) throw new AppError("VALIDATION_ERROR", "batch must be 0 or 1.", [{ field: "batch", message: "0 or 1" }]);
     const member = await withDb(env, (db) => db.conversations.isMember(conversationId.data, userId), exec);

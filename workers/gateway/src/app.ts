@@ -17,13 +17,19 @@ import { registerKeysRoutes } from "./routes/keys";
 import { registerMessagesRoutes } from "./routes/messages";
 import { registerPresenceRoutes } from "./routes/presence";
 import { registerStorageRoutes } from "./routes/storage";
+import { gatewayLayerStatuses } from "./routes/shared";
 import { registerUsersRoutes } from "./routes/users";
 import { registerWebSocketRoutes } from "./routes/websockets";
 import type { GatewayBindings } from "./types";
 
+export interface GatewayOptions {
+  /** Registers /dev/* (mailbox, push outbox, dev S3): in production they do not exist, not even in /openapi.json. */
+  development: boolean;
+}
+
 /** The public app: cross-cutting layers first, then every route (each one in /openapi.json). */
-export function buildGateway() {
-  const app = createApp<GatewayBindings>();
+export function buildGateway({ development }: GatewayOptions = { development: false }) {
+  const app = createApp<GatewayBindings>({ layerStatuses: gatewayLayerStatuses });
   app.use("*", requestContext());
   app.use("*", securityHeaders({ hsts: true }));
   app.use("*", corsFromAllowList());
@@ -41,8 +47,10 @@ export function buildGateway() {
   registerCallsRoutes(app);
   registerStorageRoutes(app);
   registerWebSocketRoutes(app);
-  registerDevRoutes(app);
-  registerDevS3Routes(app);
+  if (development) {
+    registerDevRoutes(app);
+    registerDevS3Routes(app);
+  }
   // The web app's static files (app/www, the storage worker's [assets]); not an API route, so not in /openapi.json.
   app.get("/app", (c) => c.redirect(WEB_APP_PATH_PREFIX));
   app.get(`${WEB_APP_PATH_PREFIX}*`, async (c) => {

@@ -6,6 +6,7 @@ import {
   type SignalingServerFrame,
 } from "../../../../lib/contracts/call-frames";
 import type { ErrorCode } from "../../../../lib/errors";
+import { parseWellFormedJson } from "../../../../lib/well-formed-text";
 
 /** Who a socket belongs to, kept across hibernation. */
 const attachmentSchema = z.object({ userId: z.string().min(1), connectedMs: z.number(), seenMs: z.number() });
@@ -58,17 +59,16 @@ export function lastActivityMs(state: DurableObjectState, ws: WebSocket, identit
 
 export type ParsedFrame = { ok: true; frame: SignalingClientFrame } | { ok: false; code: ErrorCode; message: string };
 
-/** Size first (before JSON.parse touches it), then JSON, then the frame schema. */
+/** Size first (before JSON.parse touches it), then JSON with well-formed strings (no lone surrogates), then the frame schema. */
 export function parseFrame(message: string | ArrayBuffer): ParsedFrame {
   if (typeof message !== "string") return { ok: false, code: "BAD_REQUEST", message: "Frames are JSON text." };
   if (message.length > MAX_SIGNALING_FRAME_CHARS) return { ok: false, code: "PAYLOAD_TOO_LARGE", message: `A frame is at most ${MAX_SIGNALING_FRAME_CHARS} characters.` };
-  let json: unknown;
-  try {
-    json = JSON.parse(message);
-  } catch {
-    return { ok: false, code: "BAD_REQUEST", message: "The frame is not valid JSON." };
+  const json = parseWellFormedJson(message, "frame");
+  if (!json.ok) {
+    const field = json.details?.[0]?.field;
+    return { ok: false, code: json.code, message: field ? `${json.message} (${field})` : json.message };
   }
-  const parsed = signalingClientFrameSchema.safeParse(json);
+  const parsed = signalingClientFrameSchema.safeParse(json.value);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const where = first && first.path.length > 0 ? ` (${first.path.map(String).join(".")})` : "";

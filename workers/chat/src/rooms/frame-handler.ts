@@ -2,6 +2,7 @@ import { CHAT_LIMITS } from "../../../../lib/contracts/chat";
 import { clientFrameSchema, type ClientFrame } from "../../../../lib/contracts/chat-frames";
 import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
+import { parseWellFormedJson } from "../../../../lib/well-formed-text";
 import type { RoomActions } from "./room-actions";
 import { sendFrame, type RoomSockets } from "./room-sockets";
 import type { SendBatcher } from "./send-batcher";
@@ -81,13 +82,13 @@ export class FrameHandler {
 function parse(data: string | ArrayBuffer): ClientFrame {
   if (typeof data !== "string") throw new AppError("BAD_REQUEST", "Frames are JSON text, not binary.");
   if (data.length > MAX_FRAME_CHARS) throw new AppError("PAYLOAD_TOO_LARGE", `A frame is at most ${MAX_FRAME_CHARS} characters.`);
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch {
-    throw new AppError("BAD_REQUEST", "The frame is not valid JSON.");
+  // Not JSON is BAD_REQUEST; a lone surrogate in any string is VALIDATION_ERROR (it would be stored as U+FFFD).
+  const json = parseWellFormedJson(data, "frame");
+  if (!json.ok) {
+    const field = json.details?.[0]?.field;
+    throw new AppError(json.code, field ? `${json.message} (${field})` : json.message, json.details);
   }
-  const parsed = clientFrameSchema.safeParse(json);
+  const parsed = clientFrameSchema.safeParse(json.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";

@@ -1,4 +1,5 @@
 import { MESSAGE_BATCH } from "../../../../lib/contracts/chat-frames";
+import { seqParamSchema } from "../../../../lib/contracts/decimal-param";
 import { AppError, errorBody, statusOf } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
@@ -8,8 +9,8 @@ export type UpgradeRequest = { conversationId: string; userId: string; sinceSeq?
 /** Headers and query the chat worker's `fetch` forwards after authenticating and checking membership. */
 export function parseUpgrade(request: Request): UpgradeRequest {
   const url = new URL(request.url);
-  const since = url.searchParams.get("since_seq");
-  const sinceSeq = since !== null && /^\d{1,15}$/.test(since) ? Number(since) : undefined;
+  const since = seqParamSchema.optional().safeParse(url.searchParams.get("since_seq") ?? undefined);
+  const sinceSeq = since.success ? since.data : undefined;
   return {
     conversationId: url.searchParams.get("conversation_id") ?? "",
     userId: request.headers.get(VERIFIED_USER_HEADER) ?? "",

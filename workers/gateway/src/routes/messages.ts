@@ -11,12 +11,13 @@ import {
   sendMessageSchema,
   type SendMessageInput,
 } from "../../../../lib/contracts/chat";
+import { seqParamSchema } from "../../../../lib/contracts/decimal-param";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp, GatewayBindings } from "../types";
 import { conversationParams } from "./conversations";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-const messageParams = z.object({ id: idSchema, seq: z.string().regex(/^\d{1,15}$/, "a sequence number") });
+const messageParams = z.object({ id: idSchema, seq: seqParamSchema });
 const reactionParams = messageParams.extend({ emoji: z.string().min(1).max(64) });
 const sendResponses = {
   201: jsonResponse(messageEnvelopeSchema, "Stored (seq assigned); fanned out to the conversation's sockets"),
@@ -137,18 +138,18 @@ export function registerMessagesRoutes(app: GatewayApp): void {
   });
   app.openapi(editRoute, async (c) => {
     const { id, seq } = c.req.valid("param");
-    const message = unwrap(await c.env.CHAT.editMessage(caller(c), { conversationId: id, seq: Number(seq), patch: c.req.valid("json") }));
+    const message = unwrap(await c.env.CHAT.editMessage(caller(c), { conversationId: id, seq, patch: c.req.valid("json") }));
     return c.json({ message }, 200);
   });
   app.openapi(deleteRoute, async (c) => {
     const { id, seq } = c.req.valid("param");
-    const message = unwrap(await c.env.CHAT.deleteMessage(caller(c), { conversationId: id, seq: Number(seq) }));
+    const message = unwrap(await c.env.CHAT.deleteMessage(caller(c), { conversationId: id, seq }));
     return c.json({ message }, 200);
   });
   for (const method of ["put", "delete"] as const) {
     app.openapi(reactionRoute(method), async (c) => {
       const { id, seq, emoji } = c.req.valid("param");
-      const message = unwrap(await c.env.CHAT.react(caller(c), { conversationId: id, seq: Number(seq), emoji, on: method === "put" }));
+      const message = unwrap(await c.env.CHAT.react(caller(c), { conversationId: id, seq, emoji, on: method === "put" }));
       return c.json({ message }, 200);
     });
   }

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { batchQuerySchema } from "../../../../lib/contracts/chat-frames";
+import { seqParamSchema } from "../../../../lib/contracts/decimal-param";
 import { errorEnvelopeSchema } from "../../../../lib/errors";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
@@ -23,7 +24,7 @@ const chatRoute = createRoute({
     query: z.object({
       conversation_id: z.string().min(1).max(64),
       ticket: z.string().max(256).optional(),
-      since_seq: z.string().regex(/^\d{1,15}$/).optional(),
+      since_seq: seqParamSchema.optional(),
       batch: batchQuerySchema
         .optional()
         .openapi({ description: "1: messages stored in the same turn arrive together in one `{type:\"messages\", messages}` frame (default 0: one `message` frame each)" }),
