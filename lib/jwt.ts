@@ -12,7 +12,17 @@ export const accessClaimsSchema = z.object({
 });
 export type AccessClaims = z.infer<typeof accessClaimsSchema>;
 
+/**
+ * The access-token lifetime: the auth worker signs with it and the gateway refuses any token whose
+ * `exp - iat` is longer (a token minted with a long life by a leaked or misused key stays short).
+ */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** Clock skew tolerated between the signer and the verifier for `iat`. */
+const IAT_SKEW_SECONDS = 60;
+
+/** The auth worker's answer to "may this session be used, and whose is it?" (the gateway's token check). */
+export const sessionStatusSchema = z.object({ active: z.boolean(), userId: z.string().nullable() });
+export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 /** Only asymmetric algorithms we issue: HS*, `none` and every other alg are refused outright. */
 export const ACCEPTED_ALGS = ["ES256"];
 
@@ -83,6 +93,10 @@ export async function verifyAccessToken(
     });
     const parsed = accessClaimsSchema.safeParse(payload);
     if (!parsed.success) return null;
+    // Validly signed is not enough: no token we issue lives longer than the issuer's lifetime, and
+    // none is issued in the future (which would stretch that window past `exp - iat`).
+    const { exp, iat } = parsed.data;
+    if (exp - iat > ACCESS_TOKEN_TTL_SECONDS || iat > Date.now() / 1000 + IAT_SKEW_SECONDS) return null;
     remember(token, jwks, options, parsed.data);
     return parsed.data;
   } catch (err) {

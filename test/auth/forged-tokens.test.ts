@@ -83,6 +83,31 @@ describe("access tokens: what the gateway refuses", () => {
     await expectRejected(expect, await signToken({ sub: user.id, sid: "01900000-0000-7000-8000-000000000000" }));
   });
 
+  it("refuses a signed token whose sid is another user's live session", async ({ expect }) => {
+    const victim = await createUser();
+    const attacker = await createUser();
+    const victimSid = String(jwtPayload(victim.accessToken).sid);
+    // The victim's session is live (its own token works), so only the owner mismatch can refuse this.
+    expect((await get("/v1/users/me", bearer(victim.accessToken))).status).toBe(200);
+    await expectRejected(expect, await signToken({ sub: attacker.user.id, sid: victimSid }));
+    // And the other way round: the attacker's own live session under the victim's id.
+    await expectRejected(expect, await signToken({ sub: victim.user.id, sid: String(jwtPayload(attacker.accessToken).sid) }));
+    // The control: a forge with the matching pair is accepted.
+    expect((await get("/v1/users/me", bearer(await signToken({ sub: attacker.user.id, sid: String(jwtPayload(attacker.accessToken).sid) })))).status).toBe(200);
+  });
+
+  it("refuses a validly signed token that lives longer than the issuer's 15 minutes", async ({ expect }) => {
+    const { user, accessToken } = await createUser();
+    const sid = String(jwtPayload(accessToken).sid);
+    const now = Math.floor(Date.now() / 1000);
+    await expectRejected(expect, await signToken({ sub: user.id, sid, iat: now, exp: now + 900 + 1 }));
+    await expectRejected(expect, await signToken({ sub: user.id, sid, iat: now - 60, exp: now + 365 * 24 * 3600 }));
+    // Issued in the future, so that exp - iat looks short while the token lives long.
+    await expectRejected(expect, await signToken({ sub: user.id, sid, iat: now + 3600, exp: now + 3600 + 600 }));
+    // The control: exactly the issuer's lifetime is fine.
+    expect((await get("/v1/users/me", bearer(await signToken({ sub: user.id, sid, iat: now, exp: now + 900 })))).status).toBe(200);
+  });
+
   it("refuses the access token of a session that logged out", async ({ expect }) => {
     const { accessToken, headers } = await createUser();
     expect((await get("/v1/users/me", bearer(accessToken))).status).toBe(200);

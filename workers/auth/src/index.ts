@@ -1,6 +1,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { JSONWebKeySet } from "jose";
 import type { SessionView, TokenPair, WsTicketView } from "../../../lib/contracts/auth";
+import type { SessionStatus } from "../../../lib/jwt";
 import type { MailboxList } from "../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { DeviceView, PublicUserView, UserSearchResult, UserView } from "../../../lib/contracts/users";
@@ -31,8 +32,8 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
     return toResult(async () => (await keyRing(this.env.JWT_SIGNING_KEYS)).jwks);
   }
 
-  /** Whether a session may still be used (not revoked, not expired). */
-  async sessionStatus(_ctx: RpcContext, sessionId: string): Promise<Result<{ active: boolean }>> {
+  /** Whether a session may still be used (not revoked, not expired), and whose it is. */
+  async sessionStatus(_ctx: RpcContext, sessionId: string): Promise<Result<SessionStatus>> {
     return toResult(() => sessions.sessionStatus(this.env, sessionId));
   }
 

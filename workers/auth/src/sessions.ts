@@ -7,6 +7,7 @@ import type { User } from "../../../lib/db/rows";
 import { AppError } from "../../../lib/errors";
 import { randomToken, sha256Hex } from "../../../lib/ids";
 import { log } from "../../../lib/log";
+import type { SessionStatus } from "../../../lib/jwt";
 import type { RpcContext } from "../../../lib/rpc";
 import { requireCaller } from "./caller";
 import { keyRing, signAccessToken } from "./keys";
@@ -114,11 +115,15 @@ export async function revokeSession(env: AuthEnv, ctx: RpcContext, sessionIdInpu
   return { session_id: sessionId };
 }
 
-/** For the gateway's token check: a session is active while neither revoked nor expired. */
-export async function sessionStatus(env: AuthEnv, sessionIdInput: unknown): Promise<{ active: boolean }> {
+/**
+ * For the gateway's token check: a session is active while neither revoked nor expired. The owner
+ * comes back with it, so the gateway accepts a token only when its `sub` is the session's user (a
+ * token naming someone else's live session is refused).
+ */
+export async function sessionStatus(env: AuthEnv, sessionIdInput: unknown): Promise<SessionStatus> {
   const parsed = sessionIdSchema.safeParse(sessionIdInput);
-  if (!parsed.success) return { active: false };
+  if (!parsed.success) return { active: false, userId: null };
   const session = await withRepos(env, (repos) => repos.sessions.get(parsed.data));
   const active = session !== null && session.revokedAt === null && session.expiresAt > new Date().toISOString();
-  return { active };
+  return { active, userId: session?.userId ?? null };
 }

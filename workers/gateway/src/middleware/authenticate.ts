@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { JSONWebKeySet } from "jose";
 import { AppError } from "../../../../lib/errors";
-import { tokenKid, verifyAccessToken, type AccessClaims } from "../../../../lib/jwt";
+import { tokenKid, verifyAccessToken, type AccessClaims, type SessionStatus } from "../../../../lib/jwt";
 import { log } from "../../../../lib/log";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayBindings } from "../types";
@@ -16,11 +16,11 @@ const JWKS_FORCED_REFRESH_MIN_MS = 5 * 1000;
 /** How stale a "session is active" answer may be: the "within 60 s everywhere" of revocation. */
 export const SESSION_CACHE_MS = 30 * 1000;
 let jwksCache: { jwks: JSONWebKeySet; fetchedAt: number } | undefined;
-const sessionCache = new Map<string, { active: boolean; checkedAt: number }>();
+const sessionCache = new Map<string, SessionStatus & { checkedAt: number }>();
 
 /** Called when a session is revoked through this isolate, so it stops working here at once. */
 export function forgetSession(sessionId: string): void {
-  sessionCache.set(sessionId, { active: false, checkedAt: Date.now() });
+  sessionCache.set(sessionId, { active: false, userId: null, checkedAt: Date.now() });
 }
 
 async function loadJwks(c: Context<GatewayBindings>, force: boolean): Promise<JSONWebKeySet> {
@@ -31,13 +31,14 @@ async function loadJwks(c: Context<GatewayBindings>, force: boolean): Promise<JS
   return jwks;
 }
 
-async function sessionActive(c: Context<GatewayBindings>, sessionId: string): Promise<boolean> {
+/** The session is live and belongs to the token's subject (a sid of someone else's session is refused). */
+async function sessionActive(c: Context<GatewayBindings>, sessionId: string, userId: string): Promise<boolean> {
   const cached = sessionCache.get(sessionId);
-  if (cached && Date.now() - cached.checkedAt < SESSION_CACHE_MS) return cached.active;
-  const { active } = unwrap(await c.env.AUTH.sessionStatus(c.get("rpc"), sessionId));
+  if (cached && Date.now() - cached.checkedAt < SESSION_CACHE_MS) return cached.active && cached.userId === userId;
+  const status = unwrap(await c.env.AUTH.sessionStatus(c.get("rpc"), sessionId));
   if (sessionCache.size > 10_000) sessionCache.clear();
-  sessionCache.set(sessionId, { active, checkedAt: Date.now() });
-  return active;
+  sessionCache.set(sessionId, { ...status, checkedAt: Date.now() });
+  return status.active && status.userId === userId;
 }
 
 /** Verifies a bearer access token (signature, alg, iss, aud, expiry, session); null if bad. */
@@ -48,7 +49,7 @@ export async function verifyBearer(c: Context<GatewayBindings>, token: string): 
   if (kid && !jwks.keys.some((k) => k.kid === kid)) jwks = await loadJwks(c, true);
   const claims = await verifyAccessToken(token, jwks, options);
   if (!claims) return null;
-  return (await sessionActive(c, claims.sid)) ? claims : null;
+  return (await sessionActive(c, claims.sid, claims.sub)) ? claims : null;
 }
 
 export function bearerToken(header: string | undefined): string | null {
