@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // `npm run build:app`: bundles the web app (plain TS → one ES module) into app/www/app/: the storage
 // worker's static assets (workers/storage/wrangler.toml [assets]), which the gateway serves at /app/.
-import { copyFileSync, mkdirSync } from "node:fs";
+// It also copies Swagger UI (the pinned swagger-ui-dist package) and the /docs init script into
+// app/www/app/docs/, so the docs page loads nothing from a CDN and the ~1.7 MB bundle stays out of
+// the gateway's own bundle. No source maps are emitted or copied (app/www/.assetsignore drops any).
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -17,10 +21,22 @@ await build({
   format: "esm",
   target: "es2022",
   minify: true,
-  sourcemap: true,
+  sourcemap: false,
   legalComments: "none",
   logLevel: "warning",
 });
+rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
-console.log("[build:app] app/www/app/{index.html,app.js,app.css}");
+
+// Served at /app/docs/ (DOCS_ASSETS_PATH in workers/gateway/src/routes/docs.ts).
+const docs = path.join(out, "docs");
+mkdirSync(docs, { recursive: true });
+const swaggerDir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
+  // Their trailing sourceMappingURL comment points at a map we do not serve; drop it.
+  const text = readFileSync(path.join(swaggerDir, file), "utf8").replace(/\n?\/[/*]# sourceMappingURL=\S+?(?:\s*\*\/)?\s*$/, "\n");
+  writeFileSync(path.join(docs, file), text);
+}
+copyFileSync(path.join(here, "src", "docs-init.js"), path.join(docs, "docs-init.js"));
+console.log("[build:app] app/www/app/{index.html,app.js,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");

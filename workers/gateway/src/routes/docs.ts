@@ -1,15 +1,21 @@
+import { WEB_APP_PATH_PREFIX } from "../../../../lib/contracts/storage";
 import type { GatewayApp } from "../types";
 
-const SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5";
+/**
+ * Swagger UI's files and our init script: the web app's static assets (app/build.mjs copies them from
+ * the pinned swagger-ui-dist into app/www/app/docs/), served by the storage worker through /app/*,
+ * so the page works offline and the gateway's bundle does not carry Swagger UI.
+ */
+export const DOCS_ASSETS_PATH = `${WEB_APP_PATH_PREFIX}docs/`;
 
-/** An interactive page over /openapi.json (Swagger UI, loaded from its CDN by the browser). */
+/** An interactive page over /openapi.json: same-origin files only, no inline script (see DOCS_CSP). */
 function docsPage(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SecureConnect Edge API</title>
-<link rel="stylesheet" href="${SWAGGER_UI}/swagger-ui.css"></head>
-<body><div id="ui"></div>
-<script src="${SWAGGER_UI}/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui" });</script>
+<link rel="stylesheet" href="${DOCS_ASSETS_PATH}swagger-ui.css"></head>
+<body><div id="ui" data-spec="/openapi.json"></div>
+<script src="${DOCS_ASSETS_PATH}swagger-ui-bundle.js"></script>
+<script src="${DOCS_ASSETS_PATH}docs-init.js"></script>
 </body></html>`;
 }
 
@@ -27,4 +33,3 @@ export function registerDocsRoutes(app: GatewayApp): void {
   app.get("/docs", (c) => c.html(docsPage()));
   app.get("/swagger", (c) => c.redirect("/docs", 302));
 }
-
