@@ -1,0 +1,18 @@
+export interface DevStackOptions {
+  /** Prefix of the temp state directory (PERSIST_DIR). */
+  statePrefix?: string;
+  /** Extra environment for scripts/dev.mjs (PORT, PERSIST_DIR and HOST are always set). */
+  env?: Record<string, string>;
+  /** How long to wait for /health, ms (default 150,000). */
+  timeoutMs?: number;
+  /** Print the stack's whole output when it is stopped. */
+  printLogsOnStop?: boolean;
+}
+export interface DevStack {
+  baseUrl: string;
+  /** Everything the stack printed so far. */
+  output: string[];
+  /** Kills the stack's process group and removes its state directory; safe to call twice. */
+  stop: () => void;
+}
+export declare function startDevStack(options?: DevStackOptions): Promise<DevStack>;

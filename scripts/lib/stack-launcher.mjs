@@ -1,0 +1,66 @@
+// Starts the real stack (`node scripts/dev.mjs`, what `npm run dev` runs) on a free port with fresh
+// state in a temp dir, in its own process group so that stopping it also stops wrangler and workerd.
+// Shared by the e2e suite's global setup and the fuzz suite.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./free-port.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+async function waitForHealth(url, child, deadlineMs) {
+  while (Date.now() < deadlineMs) {
+    if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("npm run dev did not become healthy in time");
+}
+
+/**
+ * @param {{ statePrefix?: string, env?: Record<string, string>, timeoutMs?: number, printLogsOnStop?: boolean }} [options]
+ * @returns {Promise<{ baseUrl: string, output: string[], stop: () => void }>}
+ */
+export async function startDevStack(options = {}) {
+  const port = await freePort();
+  const stateDir = mkdtempSync(path.join(tmpdir(), options.statePrefix ?? "sc-stack-"));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const output = [];
+  const child = spawn(process.execPath, ["scripts/dev.mjs"], {
+    cwd: root,
+    env: { ...process.env, ...options.env, PORT: String(port), PERSIST_DIR: stateDir, HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  child.stdout?.on("data", (d) => output.push(d.toString()));
+  child.stderr?.on("data", (d) => output.push(d.toString()));
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.pid) {
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    if (options.printLogsOnStop) console.log(output.join(""));
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    await waitForHealth(baseUrl, child, Date.now() + (options.timeoutMs ?? 150_000));
+  } catch (err) {
+    console.error(output.join("").slice(-5000));
+    stop(); // never leave a stack running behind a failed start
+    throw err;
+  }
+  return { baseUrl, output, stop };
+}
