@@ -57,6 +57,37 @@ describe("the real stack (npm run dev)", () => {
     expect(redirect.headers.get("location")).toBe("/app/");
   });
 
+  it("serves /docs with Swagger UI from our own origin (no CDN, works offline), and no source maps", async ({ expect }) => {
+    const page = await fetch(`${base}/docs`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self';");
+    expect(page.headers.get("strict-transport-security")).toBeNull(); // plain http
+    const html = await page.text();
+    const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1] ?? "");
+    const styles = [...html.matchAll(/<link\b[^>]*\bhref="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(scripts).toEqual(["/app/docs/swagger-ui-bundle.js", "/app/docs/docs-init.js"]);
+    expect(styles).toEqual(["/app/docs/swagger-ui.css"]);
+    for (const [path, type, minLength] of [
+      [scripts[0], "javascript", 500_000],
+      [scripts[1], "javascript", 50],
+      [styles[0], "text/css", 50_000],
+    ] as const) {
+      const asset = await fetch(new URL(path ?? "", base));
+      const text = await asset.text();
+      expect({ path, status: asset.status }).toEqual({ path, status: 200 });
+      expect(asset.headers.get("content-type")).toContain(type);
+      expect(text.length).toBeGreaterThan(minLength);
+      expect(text).not.toContain("sourceMappingURL");
+    }
+    expect(await (await fetch(`${base}${scripts[1]}`)).text()).toContain("SwaggerUIBundle");
+    for (const path of ["/app/app.js.map", "/app/docs/swagger-ui-bundle.js.map", "/app/docs/swagger-ui.css.map"]) {
+      const map = await fetch(`${base}${path}`);
+      await map.body?.cancel();
+      expect({ path, status: map.status }).toEqual({ path, status: 404 });
+    }
+    expect(await (await fetch(`${base}/app/app.js`)).text()).not.toContain("sourceMappingURL");
+  });
+
   it("publishes an OpenAPI 3.1 document", async ({ expect }) => {
     const res = await fetch(`${base}/openapi.json`);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
