@@ -14,6 +14,12 @@ const errors = {
   401: { description: "Missing, forged, expired or spent ticket/token", content: { "application/json": { schema: errorEnvelopeSchema } } },
   404: { description: "Not a member of that conversation or call", content: { "application/json": { schema: errorEnvelopeSchema } } },
 };
+/** The call room's own refusals: invited but not joined (403), or the call has ended (409). */
+const signalingErrors = {
+  ...errors,
+  403: { description: "FORBIDDEN: join the call (POST /v1/calls/{id}/join) before opening its signaling socket", content: { "application/json": { schema: errorEnvelopeSchema } } },
+  409: { description: "CONFLICT: the call has ended", content: { "application/json": { schema: errorEnvelopeSchema } } },
+};
 
 const chatRoute = createRoute({
   method: "get",
@@ -41,7 +47,7 @@ const signalingRoute = createRoute({
   request: {
     query: z.object({ call_id: z.string().min(1).max(64), ticket: z.string().max(256).optional() }),
   },
-  responses: { 101: { description: "Switching protocols" }, ...errors },
+  responses: { 101: { description: "Switching protocols" }, ...signalingErrors },
 });
 
 /** The user behind a socket: a single-use ticket (browsers), or a bearer token (native clients). */
