@@ -3,6 +3,7 @@ import { withDb, type CallWithParticipants } from "../../../../lib/db";
 import { AppError, detailsFromZod } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
 import type { AuthedContext } from "../../../../lib/rpc";
+import { requireCallAccess } from "./call-access";
 import { parseCallId } from "./room-of";
 
 /** A persisted call in the API's shape. */
@@ -22,11 +23,9 @@ export function callFromLog(row: CallWithParticipants): CallView {
   };
 }
 
-/** `GET /v1/calls/{id}` from the call log: invitees only, NOT_FOUND for anybody else. */
+/** `GET /v1/calls/{id}` from the call log: invitees still in the conversation only, NOT_FOUND for anybody else. */
 export async function getCall(env: CallsEnv, ctx: AuthedContext, input: { callId: unknown }): Promise<{ call: CallView }> {
-  const callId = parseCallId(input.callId);
-  const row = await withDb(env, (db) => db.calls.get(callId));
-  if (!row || !row.participants.some((p) => p.userId === ctx.userId)) throw new AppError("NOT_FOUND", "No such call.");
+  const row = await requireCallAccess(env, ctx, parseCallId(input.callId), "get");
   return { call: callFromLog(row) };
 }
 

@@ -5,6 +5,7 @@ import { unwrap } from "../../../../lib/result";
 import type { AuthedContext } from "../../../../lib/rpc";
 import { groupProvider, iceMode, type CallsConfigEnv } from "../config";
 import { iceServersFor } from "../ice/ice-servers";
+import { requireCallAccess } from "./call-access";
 import { realtimeKitTokenFor } from "./realtimekit-join";
 import { parseCallId, roomOf } from "./room-of";
 
@@ -70,6 +71,7 @@ export async function initiate(env: Env, ctx: AuthedContext, input: unknown): Pr
 
 export async function join(env: Env, ctx: AuthedContext, input: { callId: unknown }): Promise<CallJoinResponse> {
   const callId = parseCallId(input.callId);
+  await requireCallAccess(env, ctx, callId, "join");
   const ice = await iceServersFor(iceMode(env), ctx.userId, ctx.requestId);
   const call = unwrap(await roomOf(env, callId).join(ctx.userId, ctx.requestId));
   return joinAnswer(env, ctx, call, ice.ice_servers);
@@ -77,8 +79,14 @@ export async function join(env: Env, ctx: AuthedContext, input: { callId: unknow
 
 export type SimpleTransition = "decline" | "leave" | "end";
 
+/**
+ * Decline and leave only take the caller out, so a member removed from the conversation may still
+ * do them; ending a call for everybody needs current membership.
+ */
 export async function transition(env: Env, ctx: AuthedContext, action: SimpleTransition, input: { callId: unknown }): Promise<{ call: CallView }> {
-  const room = roomOf(env, parseCallId(input.callId));
+  const callId = parseCallId(input.callId);
+  if (action === "end") await requireCallAccess(env, ctx, callId, "end");
+  const room = roomOf(env, callId);
   const result = action === "decline" ? await room.decline(ctx.userId, ctx.requestId) : action === "leave" ? await room.leave(ctx.userId, ctx.requestId) : await room.end(ctx.userId, ctx.requestId);
   return { call: unwrap(result) };
 }

@@ -6,6 +6,7 @@ import type { AuthedContext } from "../../../../lib/rpc";
 import { groupProvider, type CallsConfigEnv } from "../config";
 import type { SfuCheck, SfuRecord } from "../rooms/room-sfu";
 import { callRealtime } from "../sfu/realtime-api";
+import { requireCallAccess } from "./call-access";
 import { roomOf } from "./room-of";
 
 const enc = encodeURIComponent;
@@ -52,6 +53,8 @@ export async function proxySfu(env: CallsEnv & CallsConfigEnv, ctx: AuthedContex
   const parsed = sfuRequestSchema.safeParse(input);
   if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
   const request = parsed.data;
+  // An outsider (or a member removed since the call started) gets 404 before any configuration check.
+  await requireCallAccess(env, ctx, request.callId, "sfu");
   const provider = groupProvider(env);
   if (provider.kind !== "sfu") {
     if (provider.kind === "unconfigured") log({ event: "config_missing", feature: "sfu", missing: provider.missing, request_id: ctx.requestId }, "error");

@@ -1,0 +1,22 @@
+import { withDb, type CallWithParticipants } from "../../../../lib/db";
+import { AppError } from "../../../../lib/errors";
+import { log } from "../../../../lib/log";
+import { unwrap } from "../../../../lib/result";
+import type { AuthedContext } from "../../../../lib/rpc";
+
+/**
+ * Who may see or use a call: one of its invitees (the conversation's members when it started) who is
+ * STILL a member of the conversation, asked of the chat worker on every request (as for starting a
+ * call), so removing someone from a group shuts them out of its running call at once. Anybody else
+ * gets NOT_FOUND, before any configuration check, so an outsider learns nothing about the call.
+ */
+export async function requireCallAccess(env: CallsEnv, ctx: AuthedContext, callId: string, action: string): Promise<CallWithParticipants> {
+  const row = await withDb(env, (db) => db.calls.get(callId));
+  if (!row || !row.participants.some((p) => p.userId === ctx.userId)) throw new AppError("NOT_FOUND", "No such call.");
+  const { member } = unwrap(await env.CHAT.isMember(ctx, { conversationId: row.conversationId, userId: ctx.userId }));
+  if (!member) {
+    log({ event: "call_refused", call_id: callId, user_id: ctx.userId, action, reason: "not_a_member" }, "warn");
+    throw new AppError("NOT_FOUND", "No such call.");
+  }
+  return row;
+}
