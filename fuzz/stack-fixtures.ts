@@ -62,7 +62,13 @@ export async function call(base: string, method: string, path: string, body?: un
   if (body !== undefined) headers["content-type"] = "application/json";
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    // Setup retries a dropped connection (a `wrangler dev` reload); the fuzz itself never does.
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).catch(async (err: unknown) => {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 2000));
+      return undefined;
+    });
+    if (res === undefined) continue;
     const text = await res.text();
     if (res.status === 429 && attempt < 3) {
       await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get("retry-after") ?? "1")));

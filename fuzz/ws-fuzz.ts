@@ -190,7 +190,15 @@ export async function fuzzWebSockets(fixtures: Fixtures, seed: number): Promise<
   const [alice, bob, eve] = fixtures.actors;
   if (alice === undefined || bob === undefined || eve === undefined) throw new Error("the socket fuzz needs three actors");
   const others = { userId: eve.id, fileId: fixtures.pools.fileIds[2] ?? "none" };
-  const conv = fixtures.direct.conversationId;
+  // A fresh group and call of their own: the HTTP fuzz may have ended the fixture calls or removed members.
+  const group = await call(fixtures.base, "POST", "/v1/conversations", { type: "group", name: `ws fuzz ${seed}`, member_ids: [bob.id] }, alice.token);
+  const conv = (group.json as { conversation?: { id?: unknown } } | null)?.conversation?.id;
+  if (typeof conv !== "string") throw new Error(`socket fuzz: group answered ${group.status}`);
+  const started = await call(fixtures.base, "POST", "/v1/calls/initiate", { conversation_id: conv, type: "audio" }, alice.token);
+  const callId = (started.json as { call?: { id?: unknown } } | null)?.call?.id;
+  if (typeof callId !== "string") throw new Error(`socket fuzz: initiate answered ${started.status}`);
+  const joined = await call(fixtures.base, "POST", `/v1/calls/${callId}/join`, undefined, bob.token);
+  if (joined.status !== 200) throw new Error(`socket fuzz: join answered ${joined.status}`);
   const chatPath = `/v1/ws/chat?conversation_id=${conv}`;
   const validChat = (f: unknown) => serverFrameSchema.safeParse(f).success;
   const openChat = async () => {
@@ -217,7 +225,7 @@ export async function fuzzWebSockets(fixtures: Fixtures, seed: number): Promise<
   socket.close();
 
   // Signaling: alice and bob are in the call; eve is not.
-  const sigPath = `/v1/ws/signaling?call_id=${fixtures.direct.callId}`;
+  const sigPath = `/v1/ws/signaling?call_id=${callId}`;
   const validSig = (f: unknown) => signalingServerFrameSchema.safeParse(f).success;
   const bobSig = await open(fixtures, bob, sigPath);
   const sig = await barrage("signaling", signalingFrames(eve.id, bob.id), () => open(fixtures, alice, sigPath), validSig, SIGNALING_CLOSES, false, findings);

@@ -7,6 +7,8 @@ export interface DevStackOptions {
   timeoutMs?: number;
   /** Print the stack's whole output when it is stopped. */
   printLogsOnStop?: boolean;
+  /** Run scripts/dev.mjs of this source tree (default: this repository's working tree). */
+  sourceDir?: string;
 }
 export interface DevStack {
   baseUrl: string;
@@ -16,3 +18,5 @@ export interface DevStack {
   stop: () => void;
 }
 export declare function startDevStack(options?: DevStackOptions): Promise<DevStack>;
+/** The committed HEAD copied into a temp dir (node_modules linked), and a function that removes it. */
+export declare function snapshotOfHead(): { dir: string; remove: () => void };

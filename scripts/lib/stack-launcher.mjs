@@ -1,14 +1,27 @@
 // Starts the real stack (`node scripts/dev.mjs`, what `npm run dev` runs) on a free port with fresh
 // state in a temp dir, in its own process group so that stopping it also stops wrangler and workerd.
 // Shared by the e2e suite's global setup and the fuzz suite.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort } from "./free-port.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * A copy of the committed HEAD in a temp dir (node_modules linked): `wrangler dev` reloads on every
+ * source change and drops every connection, and several people edit this tree at once, so a long
+ * run against the live tree sees resets that are not the stack's fault. Returns the dir and a remover.
+ */
+export function snapshotOfHead() {
+  const dir = mkdtempSync(path.join(tmpdir(), "sc-src-"));
+  const archive = spawnSync("sh", ["-c", `git archive --format=tar HEAD | tar -x -C '${dir}'`], { cwd: root, encoding: "utf8" });
+  if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`);
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
 
 async function waitForHealth(url, child, deadlineMs) {
   while (Date.now() < deadlineMs) {
@@ -25,7 +38,7 @@ async function waitForHealth(url, child, deadlineMs) {
 }
 
 /**
- * @param {{ statePrefix?: string, env?: Record<string, string>, timeoutMs?: number, printLogsOnStop?: boolean }} [options]
+ * @param {{ statePrefix?: string, env?: Record<string, string>, timeoutMs?: number, printLogsOnStop?: boolean, sourceDir?: string }} [options]
  * @returns {Promise<{ baseUrl: string, output: string[], stop: () => void }>}
  */
 export async function startDevStack(options = {}) {
@@ -34,7 +47,7 @@ export async function startDevStack(options = {}) {
   const baseUrl = `http://127.0.0.1:${port}`;
   const output = [];
   const child = spawn(process.execPath, ["scripts/dev.mjs"], {
-    cwd: root,
+    cwd: options.sourceDir ?? root,
     env: { ...process.env, ...options.env, PORT: String(port), PERSIST_DIR: stateDir, HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
