@@ -82,6 +82,10 @@ describe("a client's whole day against the real stack", () => {
     expect(done.status).toBe(200);
     expect(done.body.file.status).toBe("completed");
 
+    // The same presigned URL, within its 15 minutes, cannot replace the verified object.
+    const overwrite = await fetch(issued.body.upload_url, { method: "PUT", body: new TextEncoder().encode("replaced file body!!"), headers: issued.body.headers });
+    expect(overwrite.status).toBe(412);
+
     const link = await api<{ download_url: string }>("GET", `/v1/storage/download-url/${issued.body.file_id}`, undefined, alice.headers);
     const got = await fetch(link.body.download_url);
     expect(await got.text()).toBe("end-to-end file body");

@@ -67,8 +67,11 @@ export const uploadUrlResponseSchema = z
     file_id: z.string(),
     upload_url: z.string(),
     method: z.literal("PUT"),
-    /** Send exactly these with the PUT: both are part of the signature. */
-    headers: z.object({ "Content-Type": z.string(), "Content-Length": z.string() }),
+    /**
+     * Send exactly these with the PUT: all are part of the signature. `If-None-Match: *` makes the
+     * PUT create the object only if it is absent, so the URL cannot overwrite a file once uploaded.
+     */
+    headers: z.object({ "Content-Type": z.string(), "Content-Length": z.string(), "If-None-Match": z.literal("*") }),
     expires_at: z.string(),
   })
   .meta({ id: "UploadUrl" });

@@ -12,6 +12,7 @@ import {
   get,
   post,
   putAsInstructed,
+  putObject,
   quotaOf,
   requestUpload,
   uploadFile,
@@ -26,11 +27,11 @@ describe("storage: the upload → download → delete flow", () => {
     expect(res.status).toBe(201);
     const upload = (await res.json()) as UploadUrlResponse;
     expect(upload.method).toBe("PUT");
-    expect(upload.headers).toEqual({ "Content-Type": "image/png", "Content-Length": "3000" });
+    expect(upload.headers).toEqual({ "Content-Type": "image/png", "Content-Length": "3000", "If-None-Match": "*" });
     expect(upload.upload_url.startsWith("http://sc.test/dev/s3/secureconnect-files/")).toBe(true);
     const url = new URL(upload.upload_url);
     expect(url.searchParams.get("X-Amz-Expires")).toBe("900");
-    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host");
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;content-type;host;if-none-match");
     const minutesLeft = (Date.parse(upload.expires_at) - Date.now()) / 60_000;
     expect(minutesLeft).toBeGreaterThan(14);
     expect(minutesLeft).toBeLessThanOrEqual(15);
@@ -120,6 +121,29 @@ describe("storage: the upload → download → delete flow", () => {
     expect((await putAsInstructed(upload, bytes(64))).status).toBe(200);
     expect((await complete(alice, upload.file_id)).status).toBe(200);
     expect(await quotaOf(alice)).toMatchObject({ used_bytes: 64, reserved_bytes: 0 });
+  });
+
+  it("the upload URL cannot overwrite a verified file: a second PUT is 412 and the download keeps the original bytes", async ({ expect }) => {
+    const alice = await createUser();
+    const original = bytes(256, 1);
+    const upload = await requestUpload(alice, { size_bytes: 256 });
+    expect((await putAsInstructed(upload, original)).status).toBe(200);
+    expect((await complete(alice, upload.file_id)).status).toBe(200);
+    const key = `files/${alice.user.id}/${upload.file_id}`;
+    const etag = (await env.FILES_BUCKET.head(key))?.etag;
+
+    // Same URL, same signed headers, other bytes of the same size and type: well within the 15 minutes.
+    const overwrite = await putAsInstructed(upload, bytes(256, 99));
+    expect(overwrite.status).toBe(412);
+    expect(await overwrite.text()).toContain("<Code>PreconditionFailed</Code>");
+    // Dropping the condition breaks the signature instead.
+    const unconditional = await putObject(upload.upload_url, bytes(256, 99), { "Content-Type": upload.headers["Content-Type"] });
+    expect(unconditional.status).toBe(403);
+    expect(await unconditional.text()).toContain("<Code>SignatureDoesNotMatch</Code>");
+
+    expect((await env.FILES_BUCKET.head(key))?.etag).toBe(etag);
+    const { res } = await download(alice, upload.file_id);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(original);
   });
 
   it("pages the file list newest first with has_more", async ({ expect }) => {

@@ -40,9 +40,13 @@ export function putObject(url: string, body: Uint8Array, headers: Record<string,
   return exports.default.fetch(url, { method: "PUT", headers, body });
 }
 
-/** The upload as the API tells the client to do it: the returned method, URL and headers. */
+/**
+ * The upload as the API tells the client to do it: the returned method, URL and headers (but for
+ * Content-Length, which fetch computes from the body, as browsers do).
+ */
 export function putAsInstructed(upload: UploadUrlResponse, body: Uint8Array): Promise<Response> {
-  return putObject(upload.upload_url, body, { "Content-Type": upload.headers["Content-Type"] });
+  const { "Content-Length": _length, ...headers } = upload.headers;
+  return putObject(upload.upload_url, body, headers);
 }
 
 export async function complete(user: TestUser, fileId: string): Promise<Response> {

@@ -5,7 +5,8 @@ import { verifyPresigned } from "./presign";
 /**
  * The development S3 endpoint: `PUT|GET|HEAD <origin>/dev/s3/<bucket>/<key>` with a presigned query
  * string, verified exactly as R2 would (signature, expiry, signed Content-Length and Content-Type),
- * then served from the local R2 binding. It answers like S3 (XML errors) so any S3 client and a plain
+ * then served from the local R2 binding. A PUT honours `If-None-Match` as R2 does (`*`: create only,
+ * 412 PreconditionFailed when the key exists), which is what keeps upload URLs from overwriting. It answers like S3 (XML errors) so any S3 client and a plain
  * `curl -T` work. Production never serves it: the URLs there point at R2 itself.
  */
 export async function handleDevS3(request: Request, env: StorageEnv): Promise<Response> {
@@ -49,9 +50,15 @@ async function putObject(request: Request, env: StorageEnv, key: string, maxFile
   const contentType = request.headers.get("content-type") ?? "";
   if (!Number.isSafeInteger(length) || length < 0) return s3Error(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
   if (length > maxFileBytes) return s3Error(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size.");
+  const ifNoneMatch = request.headers.get("if-none-match");
   try {
-    // A body with a declared length streams straight into R2 (no buffering in the worker).
-    const object = await env.FILES_BUCKET.put(key, request.body ?? new Uint8Array(0), { httpMetadata: { contentType } });
+    // A body with a declared length streams straight into R2 (no buffering in the worker); the
+    // condition is checked by R2 atomically with the write.
+    const object = await env.FILES_BUCKET.put(key, request.body ?? new Uint8Array(0), {
+      httpMetadata: { contentType },
+      ...(ifNoneMatch !== null ? { onlyIf: new Headers({ "if-none-match": ifNoneMatch }) } : {}),
+    });
+    if (!object) return s3Error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.");
     return new Response(null, { status: 200, headers: { ETag: object.httpEtag } });
   } catch {
     return s3Error(400, "IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header.");

@@ -47,7 +47,9 @@ export async function createUpload(call: StorageCall, input: UploadUrlRequest): 
     );
   }
   const { file } = created;
-  const headers = { "Content-Type": file.contentType, "Content-Length": String(file.sizeBytes) };
+  // If-None-Match: * (signed, honoured by R2 and by the dev endpoint): the URL can create the object
+  // but never replace it, so a verified file cannot change during the URL's remaining minutes.
+  const headers = { "Content-Type": file.contentType, "Content-Length": String(file.sizeBytes), "If-None-Match": "*" } as const;
   const signed = await presign({ method: "PUT", url: objectUrl(env, origin, file.objectKey), headers, credentials, now });
   log({ event: "file_state", file_id: file.id, status: file.status, request_id: requestId });
   return { file_id: file.id, upload_url: signed.url, method: "PUT", headers, expires_at: signed.expiresAt };
