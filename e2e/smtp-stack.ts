@@ -156,10 +156,11 @@ function writeAuthConfig(dir: string, relayPort: number): string {
   const config = source
     .replace(/^main = "src\/index.ts"$/m, `main = ${JSON.stringify(path.join(root, "workers/auth/src/index.ts"))}`)
     .replace(/^migrations_dir = ".*"$/m, `migrations_dir = ${JSON.stringify(path.join(root, "schema/migrations/d1"))}`)
+    .replace(/^ENVIRONMENT = "production"$/m, 'ENVIRONMENT = "development"')
     .replace(/^SMTP_HOST = ""$/m, 'SMTP_HOST = "localhost"')
     .replace(/^SMTP_PORT = "\d+"$/m, `SMTP_PORT = "${relayPort}"`)
     .replace(/^SMTP_FROM = ""$/m, 'SMTP_FROM = "SecureConnect <no-reply@secureconnect.test>"');
-  for (const expected of ['SMTP_HOST = "localhost"', `SMTP_PORT = "${relayPort}"`, "no-reply@secureconnect.test", root]) {
+  for (const expected of ['ENVIRONMENT = "development"', 'SMTP_HOST = "localhost"', `SMTP_PORT = "${relayPort}"`, "no-reply@secureconnect.test", root]) {
     if (!config.includes(expected)) throw new Error(`workers/auth/wrangler.toml changed shape: could not set ${expected}`);
   }
   const configPath = path.join(dir, "auth.wrangler.toml");
@@ -201,7 +202,7 @@ export async function startSmtpStack(options: { trustRelayCertificate?: boolean 
   };
   try {
     await waitForHttp(`${auth.url}/`, auth.child, logs, Date.now() + 150_000);
-    gateway = await startWrangler(["-c", "wrangler.toml", "--persist-to", path.join(dir, "gateway-state")], env, output);
+    gateway = await startWrangler(["-c", "wrangler.toml", "--var", "ENVIRONMENT:development", "--persist-to", path.join(dir, "gateway-state")], env, output);
     await waitForHttp(`${gateway.url}/health`, gateway.child, logs, Date.now() + 150_000);
   } catch (err) {
     await stop();

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { environmentSchema } from "../environment";
 
 /** One dependency's state: ok, or why not (a missing secret is named, never its value). */
 export const healthCheckSchema = z.object({
@@ -25,6 +26,8 @@ export const liveHealthSchema = z.object({
 
 export const readyHealthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
+  /** The deployment mode (lib/environment.ts): "development" only from the dev launcher's .dev.vars. */
+  environment: environmentSchema,
   checks: z.object({
     database: healthCheckSchema,
     auth: healthCheckSchema,

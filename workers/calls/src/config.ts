@@ -1,4 +1,5 @@
 import { missingConfig } from "../../../lib/contracts/health";
+import { isDevelopment } from "../../../lib/environment";
 
 /**
  * Which outside services this deployment uses, decided from vars (which turn a mode on) and
@@ -89,7 +90,7 @@ export function groupProvider(env: CallsConfigEnv): GroupProvider {
 }
 
 export function isProduction(env: CallsConfigEnv): boolean {
-  return text(env.ENVIRONMENT) === "production";
+  return !isDevelopment(env);
 }
 
 /**

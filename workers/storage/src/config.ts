@@ -1,5 +1,6 @@
 import { missingConfig } from "../../../lib/contracts/health";
 import { DEV_S3_PATH_PREFIX } from "../../../lib/contracts/storage";
+import { isDevelopment } from "../../../lib/environment";
 import { AppError } from "../../../lib/errors";
 import type { S3Credentials } from "./presign";
 
@@ -23,7 +24,7 @@ export interface StorageConfig {
 
 export function storageConfig(env: StorageEnv): StorageConfig {
   return {
-    production: env.ENVIRONMENT === "production",
+    production: !isDevelopment(env),
     bucket: env.R2_BUCKET_NAME,
     quotaBytes: positiveInt(env.QUOTA_BYTES, DEFAULT_QUOTA_BYTES),
     maxFileBytes: positiveInt(env.MAX_FILE_BYTES, DEFAULT_MAX_FILE_BYTES),

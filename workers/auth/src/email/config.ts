@@ -4,6 +4,7 @@
  * Production never falls back to the dev mailbox: that was the seed's top defect.
  */
 import { missingConfig, type HealthCheck } from "../../../../lib/contracts/health";
+import { isDevelopment } from "../../../../lib/environment";
 
 export const SMTP_SETTINGS = ["SMTP_HOST", "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD"] as const;
 
@@ -43,7 +44,7 @@ function text(value: unknown): string | undefined {
 }
 
 export function emailSink(env: EmailEnv): EmailSink {
-  const production = env.ENVIRONMENT === "production";
+  const production = !isDevelopment(env);
   if (!production && text(env.SMTP_HOST) === undefined) return { kind: "dev_mailbox" };
   const required = production ? SMTP_SETTINGS : (["SMTP_HOST", "SMTP_PORT", "SMTP_FROM"] as const);
   const missing = missingConfig(env, required);

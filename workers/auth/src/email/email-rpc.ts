@@ -4,13 +4,14 @@
  */
 import { mailboxQuerySchema, type MailboxList } from "../../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../../lib/contracts/health";
+import { isDevelopment } from "../../../../lib/environment";
 import { AppError, detailsFromZod } from "../../../../lib/errors";
 import { emailHealth, type EmailEnv } from "./config";
 import { listMailbox } from "./mailbox";
 
 /** GET /dev/mailbox: newest first. Does not exist in production (404, as for any unknown route). */
 export async function devMailbox(env: EmailEnv & Pick<AuthEnv, "KV">, input: unknown): Promise<MailboxList> {
-  if (env.ENVIRONMENT === "production") throw new AppError("NOT_FOUND", "No such route.");
+  if (!isDevelopment(env)) throw new AppError("NOT_FOUND", "No such route.");
   const parsed = mailboxQuerySchema.safeParse(input);
   if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
   return { messages: await listMailbox(env.KV, parsed.data.to) };

@@ -5,6 +5,7 @@
  */
 import * as z from "zod";
 import { missingConfig, type HealthCheck } from "../../../../lib/contracts/health";
+import { isDevelopment } from "../../../../lib/environment";
 
 const DEFAULT_FCM_API_BASE = "https://fcm.googleapis.com";
 const DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -51,7 +52,7 @@ function parseAccount(raw: string): ServiceAccount | undefined {
 }
 
 export function pushSink(env: PushEnv): PushSink {
-  const production = env.ENVIRONMENT === "production";
+  const production = !isDevelopment(env);
   if (missingConfig(env, ["FCM_SERVICE_ACCOUNT"]).length > 0) {
     return production ? { kind: "unconfigured", missing: ["FCM_SERVICE_ACCOUNT"], reason: "push delivery is not configured" } : { kind: "dev_outbox" };
   }

@@ -4,13 +4,14 @@
  */
 import { pushOutboxQuerySchema, type OutboxList } from "../../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../../lib/contracts/health";
+import { isDevelopment } from "../../../../lib/environment";
 import { AppError, detailsFromZod } from "../../../../lib/errors";
 import { pushConfigured, pushHealth, type PushEnv } from "./config";
 import { listOutbox } from "./outbox";
 
 /** GET /dev/push-outbox: newest first. Does not exist in production (404). */
 export async function devPushOutbox(env: PushEnv & Pick<ChatEnv, "KV">, input: unknown): Promise<OutboxList> {
-  if (env.ENVIRONMENT === "production") throw new AppError("NOT_FOUND", "No such route.");
+  if (!isDevelopment(env)) throw new AppError("NOT_FOUND", "No such route.");
   const parsed = pushOutboxQuerySchema.safeParse(input);
   if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
   return { messages: await listOutbox(env.KV, parsed.data.user_id) };

@@ -1,14 +1,15 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
+import { isDevelopment } from "../../../../lib/environment";
 import type { GatewayBindings } from "../types";
 
 const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 
-/** Is this origin on the configured allow-list (plus any localhost origin outside production)? */
+/** Is this origin on the configured allow-list (plus any localhost origin in development)? */
 export function isAllowedOrigin(origin: string, env: Pick<GatewayEnv, "CORS_ORIGINS" | "ENVIRONMENT">): boolean {
   const allowList = env.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean);
   if (allowList.includes(origin)) return true;
-  return env.ENVIRONMENT !== "production" && LOCALHOST_ORIGIN.test(origin);
+  return isDevelopment(env) && LOCALHOST_ORIGIN.test(origin);
 }
 
 /** CORS from the allow-list: a disallowed origin gets no Access-Control-Allow-Origin, so browsers block it. */

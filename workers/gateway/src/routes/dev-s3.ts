@@ -1,4 +1,5 @@
 import { DEV_S3_PATH_PREFIX } from "../../../../lib/contracts/storage";
+import { isDevelopment } from "../../../../lib/environment";
 import { AppError } from "../../../../lib/errors";
 import type { GatewayApp } from "../types";
 
@@ -10,7 +11,7 @@ import type { GatewayApp } from "../types";
  */
 export function registerDevS3Routes(app: GatewayApp): void {
   app.on(["PUT", "GET", "HEAD"], `${DEV_S3_PATH_PREFIX}*`, async (c) => {
-    if (c.env.ENVIRONMENT === "production") throw new AppError("NOT_FOUND", "No such route.");
+    if (!isDevelopment(c.env)) throw new AppError("NOT_FOUND", "No such route.");
     const response = await c.env.STORAGE.fetch(c.req.raw);
     // A fetched response's headers are immutable; the gateway's layers still add theirs.
     return new Response(response.body, response);

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { mailboxListSchema, mailboxQuerySchema, outboxListSchema, pushOutboxQuerySchema } from "../../../../lib/contracts/dev";
+import { isDevelopment } from "../../../../lib/environment";
 import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp, GatewayBindings } from "../types";
@@ -12,7 +13,7 @@ import { errorResponses, jsonResponse } from "./shared";
  */
 export function developmentOnly(): MiddlewareHandler<GatewayBindings> {
   return async function developmentOnlyGuard(c, next) {
-    if (c.env.ENVIRONMENT === "production") throw new AppError("NOT_FOUND", "No such route.");
+    if (!isDevelopment(c.env)) throw new AppError("NOT_FOUND", "No such route.");
     await next();
   };
 }

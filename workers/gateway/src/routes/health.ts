@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { liveHealthSchema, readyHealthSchema, type HealthCheck, type ServiceHealth } from "../../../../lib/contracts/health";
+import { environmentOf } from "../../../../lib/environment";
 import { describeError } from "../../../../lib/log";
 import type { Result } from "../../../../lib/result";
 import type { GatewayApp, GatewayBindings } from "../types";
@@ -69,7 +70,7 @@ async function readiness(c: Context<GatewayBindings>) {
     storage: storage.service,
   };
   const healthy = Object.values(checks).every((check) => check.status === "ok");
-  return { body: { status: healthy ? ("ok" as const) : ("degraded" as const), checks }, healthy };
+  return { body: { status: healthy ? ("ok" as const) : ("degraded" as const), environment: environmentOf(c.env), checks }, healthy };
 }
 
 export function registerHealthRoutes(app: GatewayApp): void {

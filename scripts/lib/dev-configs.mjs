@@ -1,0 +1,27 @@
+// Development mode for a local `wrangler dev`: every committed wrangler.toml says ENVIRONMENT = "production"
+// (so a plain `wrangler deploy` is production), and the dev launchers run gitignored sibling copies
+// (`.wrangler-dev.<tag>.toml`, same folder so relative paths hold) that say "development".
+// Why copies and not .dev.vars: a config with a [secrets] section loads only its `required` keys from
+// .dev.vars (wrangler 4.86), and `--var` reaches only the first config of a multi-config `wrangler dev`.
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const PRODUCTION_LINE = /^ENVIRONMENT = "production"$/m;
+const D1_LINE = /^DB_BACKEND = "d1"$/m;
+
+/** A config's text in development mode (and on `backend`); throws if the config lost its ENVIRONMENT line. */
+export function developmentConfig(source, { backend = "d1", name = "config" } = {}) {
+  if (!PRODUCTION_LINE.test(source)) throw new Error(`${name}: expected the line ENVIRONMENT = "production" in [vars]`);
+  const dev = source.replace(PRODUCTION_LINE, 'ENVIRONMENT = "development"');
+  return backend === "d1" ? dev : dev.replace(D1_LINE, `DB_BACKEND = "${backend}"`);
+}
+
+/** Writes the development copy of each config under `root`; returns the copies' paths (relative, same order). */
+export function writeDevelopmentConfigs(root, configs, { backend = "d1", tag = backend } = {}) {
+  return configs.map((config) => {
+    const source = readFileSync(path.join(root, config), "utf8");
+    const copy = path.join(path.dirname(config), `.wrangler-dev.${tag}.toml`);
+    writeFileSync(path.join(root, copy), developmentConfig(source, { backend, name: config }));
+    return copy;
+  });
+}
