@@ -13,6 +13,6 @@ gen() {
 }
 gen -c wrangler.toml -c workers/auth/wrangler.toml -c workers/chat/wrangler.toml -c workers/calls/wrangler.toml -c workers/storage/wrangler.toml --env-interface GatewayEnv worker-configuration.d.ts
 gen -c workers/auth/wrangler.toml --env-interface AuthEnv --include-runtime false workers/auth/worker-configuration.d.ts
-gen -c workers/chat/wrangler.toml --env-interface ChatEnv --include-runtime false workers/chat/worker-configuration.d.ts
+gen -c workers/chat/wrangler.toml -c workers/storage/wrangler.toml --env-interface ChatEnv --include-runtime false workers/chat/worker-configuration.d.ts
 gen -c workers/calls/wrangler.toml -c workers/chat/wrangler.toml --env-interface CallsEnv --include-runtime false workers/calls/worker-configuration.d.ts
 gen -c workers/storage/wrangler.toml -c workers/chat/wrangler.toml --env-interface StorageEnv --include-runtime false workers/storage/worker-configuration.d.ts

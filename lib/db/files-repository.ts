@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { newId } from "../ids";
 import { nowIso } from "./clock";
@@ -41,6 +41,13 @@ export interface FilesRepository {
   commitReservation(userId: string, bytes: number): Promise<Quota | null>;
   releaseReservation(userId: string, bytes: number): Promise<Quota | null>;
   completedFileCount(ownerId: string): Promise<number>;
+  /**
+   * Shares the owner's completed file in a conversation (its members may then download it): sets
+   * the file's conversation when it has none; a file keeps the one conversation it was shared in.
+   * One guarded UPDATE, so two racing shares into different conversations cannot both win. Null
+   * when the file is not the owner's, not completed, or already shared in another conversation.
+   */
+  shareInConversation(fileId: string, ownerId: string, conversationId: string): Promise<FileRow | null>;
 }
 
 export function filesRepository({ db, t, transitionFile }: Dialect): FilesRepository {
@@ -136,6 +143,14 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
         usedBytes: sql`${q.usedBytes} + ${bytes}`,
       }),
     releaseReservation,
+    shareInConversation: async (fileId, ownerId, conversationId) =>
+      (
+        await db
+          .update(f)
+          .set({ conversationId })
+          .where(and(eq(f.id, fileId), eq(f.ownerId, ownerId), eq(f.status, "completed"), or(isNull(f.conversationId), eq(f.conversationId, conversationId))))
+          .returning()
+      )[0] ?? null,
     async completedFileCount(ownerId) {
       const [row] = await db.select({ n: count() }).from(f).where(and(eq(f.ownerId, ownerId), eq(f.status, "completed")));
       return row?.n ?? 0;

@@ -14,6 +14,7 @@ import {
 import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
 import type { RpcContext } from "../../../lib/rpc";
+import { shareAttachments, shareAttachmentsSchema } from "./attachments";
 import { cleanupAbandonedUploads } from "./cleanup";
 import { handleDevS3 } from "./dev-s3";
 import { deleteFile, downloadUrl, listFiles, quota } from "./files";
@@ -48,6 +49,18 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
 
   listFiles(ctx: RpcContext, input: unknown): Promise<Result<ListFilesResponse>> {
     return storageCall(this.env, this.ctx, ctx, (call) => listFiles(call, parseInput(listFilesRequestSchema, input)));
+  }
+
+  /**
+   * Called by the chat worker before it stores a message with attachments (the caller is the sender,
+   * already checked to be a member): only the sender's completed files pass, and they become
+   * downloadable by the conversation's members.
+   */
+  shareAttachments(ctx: RpcContext, input: unknown): Promise<Result<null>> {
+    return storageCall(this.env, this.ctx, ctx, async (call) => {
+      await shareAttachments(call, parseInput(shareAttachmentsSchema, input));
+      return null;
+    });
   }
 
   quota(ctx: RpcContext): Promise<Result<QuotaResponse>> {

@@ -4,6 +4,7 @@ import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
+import { attachmentCheck } from "./attachment-check";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
@@ -43,7 +44,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       edited: (seq) => this.listSync.markEdited(seq),
       readAdvanced: () => this.listSync.schedule(),
     });
-    this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch));
+    this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
     this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));

@@ -1,4 +1,5 @@
 import type { MessageView, SendMessageInput } from "../../../../lib/contracts/chat";
+import type { AdmitSend } from "./attachment-check";
 import type { RoomActions } from "./room-actions";
 
 /** Messages one flush stored (retries answered with an original are not in it), with their request ids. */
@@ -25,13 +26,39 @@ type Pending = {
 export class SendBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
+  /** Per sender, the last send still waiting on an attachment check: later sends queue behind it. */
+  private readonly tails = new Map<string, Promise<void>>();
 
   constructor(
     private readonly actions: RoomActions,
     private readonly stored: (batch: StoredBatch) => void,
+    private readonly admit: AdmitSend,
   ) {}
 
+  /**
+   * A send with attachments waits for their check (an RPC to storage) before it is queued; a send
+   * from the same sender that arrives meanwhile waits behind it, so one sender's messages keep the
+   * order they were sent in. Sends without attachments and without a check ahead go straight in.
+   */
   send(userId: string, input: SendMessageInput, requestId: string): Promise<{ message: MessageView; created: boolean }> {
+    const tail = this.tails.get(userId);
+    const needsCheck = (input.attachments?.length ?? 0) > 0;
+    if (!needsCheck && !tail) return this.enqueue(userId, input, requestId);
+    const result = (tail ?? Promise.resolve())
+      .then(() => (needsCheck ? this.admit(userId, input, requestId) : undefined))
+      .then(() => this.enqueue(userId, input, requestId));
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(userId, settled);
+    void settled.then(() => {
+      if (this.tails.get(userId) === settled) this.tails.delete(userId);
+    });
+    return result;
+  }
+
+  private enqueue(userId: string, input: SendMessageInput, requestId: string): Promise<{ message: MessageView; created: boolean }> {
     return new Promise((resolve, reject) => {
       this.pending.push({ userId, input, requestId, resolve, reject });
       if (this.scheduled) return;
