@@ -24,24 +24,39 @@ export function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string | null {
   }
 }
 
-/** One detail per string (or object key) of a parsed JSON value that holds a lone surrogate. */
+/** A node still to visit, linked to its parent so a path is only built for a bad string. */
+type Pending = { node: unknown; key: string | null; parent: Pending | null };
+
+function pathOf(at: Pending | null): string[] {
+  const path: string[] = [];
+  for (let p = at; p !== null; p = p.parent) if (p.key !== null) path.push(p.key);
+  return path.reverse();
+}
+
+/**
+ * One detail per string (or object key) of a parsed JSON value that holds a lone surrogate.
+ * Iterative and without per-node path copies: JSON.parse accepts nesting hundreds of thousands
+ * deep, which would overflow a recursive walk's stack or cost quadratic time.
+ */
 export function malformedStrings(value: unknown): ErrorDetail[] {
   const details: ErrorDetail[] = [];
-  const visit = (node: unknown, path: string[]): void => {
-    if (details.length >= MAX_DETAILS) return;
+  const stack: Pending[] = [{ node: value, key: null, parent: null }];
+  for (let at = stack.pop(); at !== undefined && details.length < MAX_DETAILS; at = stack.pop()) {
+    const node = at.node;
     if (typeof node === "string") {
-      if (!isWellFormed(node)) details.push(detail(path));
+      if (!isWellFormed(node)) details.push(detail(pathOf(at)));
     } else if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, [...path, String(index)]));
+      for (let i = node.length - 1; i >= 0; i--) stack.push({ node: node[i], key: String(i), parent: at });
     } else if (typeof node === "object" && node !== null) {
-      for (const [key, item] of Object.entries(node)) {
-        if (!isWellFormed(key)) details.push(detail(path));
-        visit(item, [...path, key]);
+      const entries = Object.entries(node);
+      for (const [key] of entries) if (!isWellFormed(key)) details.push(detail(pathOf(at)));
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const entry = entries[i];
+        if (entry) stack.push({ node: entry[1], key: entry[0], parent: at });
       }
     }
-  };
-  visit(value, []);
-  return details;
+  }
+  return details.slice(0, MAX_DETAILS);
 }
 
 function detail(path: string[]): ErrorDetail {

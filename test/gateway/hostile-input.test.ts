@@ -107,6 +107,24 @@ describe("malformed Unicode is refused, never stored as U+FFFD", () => {
     expect(history.messages.map((m) => m.body)).toEqual(["a😀b"]);
   });
 
+  it("JSON nested 100,000 deep is a 400, not a 500 (the Unicode check walks it without recursion), in bodies and frames", async ({ expect }) => {
+    const deep = `${"[".repeat(100_000)}"a\\ud800"${"]".repeat(100_000)}`;
+    for (const [method, path] of [["POST", "/v1/auth/forgot-password"], ["PUT", "/v1/keys"], ["POST", "/v1/conversations"]] as const) {
+      const res = await send(path, { method, headers: user.headers, body: deep });
+      expect(res.status, path).toBe(400);
+      expect((await res.json<Envelope>()).error.code).toBe("VALIDATION_ERROR");
+    }
+    const wellFormed = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    await expectError(await send("/v1/keys", { method: "PUT", headers: user.headers, body: wellFormed }), 400, "VALIDATION_ERROR");
+
+    const peer = await createUser();
+    const conversation = await createGroup(user, [peer]);
+    const { socket } = await connect(user, conversation.id);
+    socket.send(`${"[".repeat(30_000)}${"]".repeat(30_000)}`);
+    expect((await within(socket.next("error"), "error frame")).code).toBe("VALIDATION_ERROR");
+    await socket.end();
+  });
+
   it("a query parameter that does not percent-decode to UTF-8 is 400 VALIDATION_ERROR naming it", async ({ expect }) => {
     for (const q of ["%FF", "%ED%A0%80", "ab%C3"]) {
       const body = await expectError(await send(`/v1/users?q=${q}`, { headers: user.headers }), 400, "VALIDATION_ERROR");
