@@ -143,6 +143,18 @@ describe("dev S3 endpoint: the presigned URL is the only key", () => {
     expect(res.headers.get("Content-Length")).toBe(String(size));
     expect(await sha256(new Uint8Array(await res.arrayBuffer()))).toBe(await sha256(content));
   });
+
+  it("lets a browser on another allowed origin preflight the upload PUT with its signed If-None-Match", async ({ expect }) => {
+    const alice = await createUser();
+    const upload = await requestUpload(alice, { size_bytes: 32 });
+    const preflight = await exports.default.fetch(upload.upload_url, {
+      method: "OPTIONS",
+      headers: { Origin: "http://localhost:5173", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type,if-none-match" },
+    });
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("http://localhost:5173");
+    const allowed = (preflight.headers.get("Access-Control-Allow-Headers") ?? "").toLowerCase().split(/\s*,\s*/);
+    expect(allowed).toEqual(expect.arrayContaining(["content-type", "if-none-match"]));
+  });
 });
 
 async function sha256(data: Uint8Array): Promise<string> {

@@ -17,7 +17,8 @@ export function corsFromAllowList(): MiddlewareHandler<GatewayBindings> {
   return cors({
     origin: (origin, c) => (origin && isAllowedOrigin(origin, c.env) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+    // If-None-Match: the presigned upload PUT signs it (create-only), and cross-origin PUTs preflight it.
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-None-Match"],
     exposeHeaders: ["X-Request-Id", "Retry-After"],
     maxAge: 600,
     credentials: false,
