@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
 import type { MessageView } from "../../lib/contracts/chat";
 import { createUser } from "../helpers/auth";
+import { uploadFile } from "../storage/storage-client";
 import { api, connect, createGroup, json, sendRest } from "./chat-client";
 
 type Page = { messages: MessageView[]; has_more: boolean };
@@ -76,8 +77,10 @@ describe("messages over REST", () => {
     expect(tooBig.status).toBe(413);
     expect(((await tooBig.json()) as Envelope).error.code).toBe("PAYLOAD_TOO_LARGE");
 
-    const withFiles = await sendRest(alice, group.id, { client_id: "files", body: "see", attachments: ["019a0000-0000-7000-8000-000000000001"], reply_to_seq: 1 });
-    expect(withFiles.message).toMatchObject({ attachments: ["019a0000-0000-7000-8000-000000000001"], reply_to_seq: 1 });
+    // Attachments must be the sender's own uploaded files (test/chat/attachments.test.ts has the refusals).
+    const file = await uploadFile(alice, { size_bytes: 4 });
+    const withFiles = await sendRest(alice, group.id, { client_id: "files", body: "see", attachments: [file.id], reply_to_seq: 1 });
+    expect(withFiles.message).toMatchObject({ attachments: [file.id], reply_to_seq: 1 });
   });
 
   it("stores ciphertext opaquely and never puts it in the list view", async ({ expect }) => {
@@ -101,7 +104,8 @@ describe("messages over REST", () => {
     const [owner, alice, bob] = await Promise.all([createUser(), createUser(), createUser()]);
     const group = await createGroup(owner, [alice, bob]);
     const m1 = (await sendRest(alice, group.id, { client_id: "e1", body: "typo" })).message;
-    const m2 = (await sendRest(alice, group.id, { client_id: "e2", body: "bye", attachments: ["019a0000-0000-7000-8000-000000000002"] })).message;
+    const file = await uploadFile(alice, { size_bytes: 4 });
+    const m2 = (await sendRest(alice, group.id, { client_id: "e2", body: "bye", attachments: [file.id] })).message;
     const base = `/v1/conversations/${group.id}/messages`;
 
     expect((await api(bob, "PATCH", `${base}/${m1.seq}`, { body: "hacked" })).status).toBe(403);
