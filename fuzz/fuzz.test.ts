@@ -20,8 +20,9 @@ const SHRINK_BUDGET = RUNS >= 5_000 ? 40 : 12;
 /** Operations fuzzed at once (each one's requests go one after another). */
 const PARALLEL = 6;
 
-/** FUZZ_SOURCE=head runs a snapshot of the committed HEAD (immune to others' edits reloading `wrangler dev`); default: the working tree. */
-const snapshot = process.env.FUZZ_SOURCE === "head" ? snapshotOfHead() : undefined;
+/** FUZZ_SOURCE=head (or a commit) runs a snapshot of that commit (immune to others' edits reloading `wrangler dev`); default: the working tree. */
+const source = process.env.FUZZ_SOURCE;
+const snapshot = source === undefined || source === "" || source === "live" ? undefined : snapshotOfHead(source === "head" ? "HEAD" : source);
 let stack: DevStack | undefined;
 
 beforeAll(async () => {

@@ -18,5 +18,5 @@ export interface DevStack {
   stop: () => void;
 }
 export declare function startDevStack(options?: DevStackOptions): Promise<DevStack>;
-/** The committed HEAD copied into a temp dir (node_modules linked), and a function that removes it. */
-export declare function snapshotOfHead(): { dir: string; remove: () => void };
+/** The committed HEAD (or `ref`) copied into a temp dir (node_modules linked), and a function that removes it. */
+export declare function snapshotOfHead(ref?: string): { dir: string; remove: () => void };

@@ -13,11 +13,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 /**
  * A copy of the committed HEAD in a temp dir (node_modules linked): `wrangler dev` reloads on every
  * source change and drops every connection, and several people edit this tree at once, so a long
- * run against the live tree sees resets that are not the stack's fault. Returns the dir and a remover.
+ * run against the live tree sees resets that are not the stack's fault. `ref` picks another commit
+ * (to show what the fuzz finds before a fix). Returns the dir and a remover.
  */
-export function snapshotOfHead() {
+export function snapshotOfHead(ref = "HEAD") {
+  if (!/^[A-Za-z0-9._\/~^-]+$/.test(ref)) throw new Error(`not a git ref: ${ref}`);
   const dir = mkdtempSync(path.join(tmpdir(), "sc-src-"));
-  const archive = spawnSync("sh", ["-c", `git archive --format=tar HEAD | tar -x -C '${dir}'`], { cwd: root, encoding: "utf8" });
+  const archive = spawnSync("sh", ["-c", `git archive --format=tar '${ref}' | tar -x -C '${dir}'`], { cwd: root, encoding: "utf8" });
   if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`);
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
