@@ -47,6 +47,7 @@ if (dryRun) {
   for (const r of resources) console.log(`  create ${r.kind} ${r.name}: wrangler ${r.command.join(" ")}`);
   console.log("  apply D1 migrations: wrangler d1 migrations apply secureconnect --remote -c workers/auth/wrangler.toml");
   console.log(`  deploy in order: ${order.map(workerOf).join(", ")}`);
+  for (const cycle of cycles) console.log(`  note: ${cycle.join(" → ")} bind each other (a fresh account may need a second npm run deploy)`);
   const secretValues = devVarsValues();
   let failed = false;
   for (const configPath of order) {
