@@ -3,8 +3,8 @@ import * as z from "zod";
 /**
  * The one place that decides the deployment mode. Development (dev mailbox, dev push outbox, dev S3
  * endpoint, localhost CORS, /dev/* routes) is on only when ENVIRONMENT is exactly "development", which
- * only the dev launcher's gitignored .dev.vars sets; a missing, empty or unknown value is production,
- * so a plain `wrangler deploy` can never expose a dev sink.
+ * only the dev launcher's gitignored config copies say (scripts/lib/dev-configs.mjs); a missing, empty or
+ * unknown value is production, so a plain `wrangler deploy` can never expose a dev sink.
  */
 export const environmentSchema = z.enum(["production", "development"]);
 export type Environment = z.infer<typeof environmentSchema>;

@@ -26,7 +26,7 @@ export const liveHealthSchema = z.object({
 
 export const readyHealthSchema = z.object({
   status: z.enum(["ok", "degraded"]),
-  /** The deployment mode (lib/environment.ts): "development" only from the dev launcher's .dev.vars. */
+  /** The deployment mode (lib/environment.ts): "development" only in the dev launcher's gitignored config copies. */
   environment: environmentSchema,
   checks: z.object({
     database: healthCheckSchema,
