@@ -106,7 +106,7 @@ export function describeRequest(sent: SentRequest, plan: RequestPlan): string {
     .map(([k, v]) => `-H '${k}: ${k === "authorization" ? `${v.slice(0, 40)}${v.length > 40 ? "…" : ""}` : v}'`)
     .join(" ");
   const url = sent.url.length > 400 ? `${sent.url.slice(0, 400)}…` : sent.url;
-  return `curl -X ${sent.method} '${url}' ${headers}${plan.body.kind === "none" ? "" : ` --data '${JSON.stringify(shown).slice(1, -1)}'`} [${plan.variant}, auth=${plan.auth}${plan.authDetail && plan.auth === "forged" ? `:${plan.authDetail}` : ""}]`;
+  return `curl -X ${sent.method} '${url}' ${headers}${plan.body.kind === "none" || sent.method === "GET" || sent.method === "HEAD" ? "" : ` --data '${JSON.stringify(shown).slice(1, -1)}'`} [${plan.variant}, auth=${plan.auth}${plan.authDetail && plan.auth === "forged" ? `:${plan.authDetail}` : ""}]`;
 }
 
 function mediaTypeOf(header: string | null): string {
