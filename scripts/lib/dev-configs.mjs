@@ -3,7 +3,7 @@
 // (`.wrangler-dev.<tag>.toml`, same folder so relative paths hold) that say "development".
 // Why copies and not .dev.vars: a config with a [secrets] section loads only its `required` keys from
 // .dev.vars (wrangler 4.86), and `--var` reaches only the first config of a multi-config `wrangler dev`.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const PRODUCTION_LINE = /^ENVIRONMENT = "production"$/m;
@@ -21,7 +21,10 @@ export function writeDevelopmentConfigs(root, configs, { backend = "d1", tag = b
   return configs.map((config) => {
     const source = readFileSync(path.join(root, config), "utf8");
     const copy = path.join(path.dirname(config), `.wrangler-dev.${tag}.toml`);
-    writeFileSync(path.join(root, copy), developmentConfig(source, { backend, name: config }));
+    const text = developmentConfig(source, { backend, name: config });
+    const target = path.join(root, copy);
+    // Rewritten only when it changed: a running `wrangler dev` watches its config and would reload.
+    if (!existsSync(target) || readFileSync(target, "utf8") !== text) writeFileSync(target, text);
     return copy;
   });
 }
