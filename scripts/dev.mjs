@@ -52,6 +52,8 @@ run(process.execPath, [path.join(root, "app", "build.mjs")]); // the web app ser
 
 const args = ["dev", ...writeDevelopmentConfigs(root, WORKER_CONFIGS, { backend }).flatMap((c) => ["-c", c]), "--port", port, "--persist-to", PERSIST_DIR, "--show-interactive-dev-session=false"];
 if (process.env.HOST) args.push("--ip", process.env.HOST);
+// Launchers running several stacks at once give each its own inspector port (wrangler otherwise takes 9229 when it looks free, and two starting together clash).
+if (process.env.INSPECTOR_PORT) args.push("--inspector-port", process.env.INSPECTOR_PORT);
 const env = {
   ...process.env,
   // Hyperdrive's local mode: the binding connects straight to this Postgres. With D1 selected the

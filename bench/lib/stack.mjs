@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { writeDevelopmentConfigs } from "../../scripts/lib/dev-configs.mjs";
 import { DEV_VARS_DIRS, writeDevVars } from "../../scripts/lib/dev-secrets.mjs";
 import { freePort } from "../../scripts/lib/free-port.mjs";
+import { isHealthy } from "../../scripts/lib/stack-launcher.mjs";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const STACK_CONFIGS = ["wrangler.toml", ...["auth", "chat", "calls", "storage"].map((w) => `workers/${w}/wrangler.toml`)];
@@ -68,12 +69,7 @@ function migrate(persistDir) {
 async function waitForHealth(url, child, output, deadlineMs) {
   while (Date.now() < deadlineMs) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}\n${output.join("").slice(-4000)}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await isHealthy(url)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`stack did not become healthy in time\n${output.join("").slice(-4000)}`);
@@ -132,11 +128,13 @@ export async function startBaseline(options = {}) {
  * @returns {Promise<{ url: string, startupMs: number, output: string[], persistDir: string, stop: () => Promise<void> }>}
  */
 async function startWrangler(configs, persistDir, options) {
-  const port = await freePort();
+  const [port, inspectorPort] = [await freePort(), await freePort()];
   const args = [
     "dev",
     ...configs.flatMap((c) => ["-c", c]),
     "--port", String(port),
+    // Its own inspector port: the stack and the baseline run side by side, and wrangler would give both 9229.
+    "--inspector-port", String(inspectorPort),
     "--ip", "127.0.0.1",
     "--persist-to", persistDir,
     "--show-interactive-dev-session=false",

@@ -25,15 +25,20 @@ export function snapshotOfHead(ref = "HEAD") {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** One liveness probe, bounded: wrangler's proxy can accept a connection and hold it while its workerd never comes up. */
+export async function isHealthy(url) {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
+    return res.ok;
+  } catch {
+    return false; // not listening yet, or no answer in time
+  }
+}
+
 async function waitForHealth(url, child, deadlineMs) {
   while (Date.now() < deadlineMs) {
     if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`${url}/health`);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await isHealthy(url)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error("npm run dev did not become healthy in time");
@@ -44,13 +49,13 @@ async function waitForHealth(url, child, deadlineMs) {
  * @returns {Promise<{ baseUrl: string, output: string[], stop: () => void }>}
  */
 export async function startDevStack(options = {}) {
-  const port = await freePort();
+  const [port, inspectorPort] = [await freePort(), await freePort()];
   const stateDir = mkdtempSync(path.join(tmpdir(), options.statePrefix ?? "sc-stack-"));
   const baseUrl = `http://127.0.0.1:${port}`;
   const output = [];
   const child = spawn(process.execPath, ["scripts/dev.mjs"], {
     cwd: options.sourceDir ?? root,
-    env: { ...process.env, ...options.env, PORT: String(port), PERSIST_DIR: stateDir, HOST: "127.0.0.1" },
+    env: { ...process.env, ...options.env, PORT: String(port), INSPECTOR_PORT: String(inspectorPort), PERSIST_DIR: stateDir, HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
