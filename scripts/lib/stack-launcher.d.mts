@@ -1,7 +1,7 @@
 export interface DevStackOptions {
   /** Prefix of the temp state directory (PERSIST_DIR). */
   statePrefix?: string;
-  /** Extra environment for scripts/dev.mjs (PORT, PERSIST_DIR and HOST are always set). */
+  /** Extra environment for scripts/dev.mjs (PORT, INSPECTOR_PORT, PERSIST_DIR and HOST are always set). */
   env?: Record<string, string>;
   /** How long to wait for /health, ms (default 150,000). */
   timeoutMs?: number;
@@ -20,3 +20,5 @@ export interface DevStack {
 export declare function startDevStack(options?: DevStackOptions): Promise<DevStack>;
 /** The committed HEAD (or `ref`) copied into a temp dir (node_modules linked), and a function that removes it. */
 export declare function snapshotOfHead(ref?: string): { dir: string; remove: () => void };
+/** GET /health answered 2xx within 5 s. */
+export declare function isHealthy(url: string): Promise<boolean>;
