@@ -145,7 +145,10 @@ async function burst(room) {
   for (let k = 0; k < perSender; k++) for (let s = 0; s < senders; s++) room.send(s, idx++);
   const expected = messages * n;
   const complete = await room.settle(expected);
-  if (!complete) console.log(`[fanout] ${room.kind} burst incomplete: ${room.delivered}/${expected} delivered, ${room.sockets.filter((ws) => ws.readyState === 1).length}/${n} sockets open, ${room.errors} error frames`);
+  if (!complete)
+    console.log(
+      `[fanout] ${room.kind} burst incomplete: ${room.delivered}/${expected} delivered, ${room.sockets.filter((ws) => ws.readyState === 1).length}/${n} sockets open, ${room.errors} error frames`,
+    );
   const seconds = (room.lastDeliveryAt - t0) / 1000;
   return {
     messages,
@@ -181,7 +184,10 @@ async function paced(room, messagesPerSecond) {
   }
   const complete = await room.settle(messages * n);
   const l = room.latencies;
-  if (process.env.BENCH_DEBUG) console.log(`[debug] paced ${room.kind}: sent ${sent} delivered ${room.delivered}/${messages * n} samples ${l.length} base ${room.base} acks ${room.acks} errors ${room.errors} open ${room.sockets.filter((ws) => ws.readyState === 1).length}`);
+  if (process.env.BENCH_DEBUG)
+    console.log(
+      `[debug] paced ${room.kind}: sent ${sent} delivered ${room.delivered}/${messages * n} samples ${l.length} base ${room.base} acks ${room.acks} errors ${room.errors} open ${room.sockets.filter((ws) => ws.readyState === 1).length}`,
+    );
   return {
     messages,
     rate_msgs_per_s: round(messagesPerSecond, 1),
@@ -192,7 +198,10 @@ async function paced(room, messagesPerSecond) {
     errors: room.errors,
     p50_ms: round(percentile(l, 50), 2),
     p99_ms: round(percentile(l, 99), 2),
-    max_ms: round(l.reduce((a, b) => (b > a ? b : a), 0), 2),
+    max_ms: round(
+      l.reduce((a, b) => (b > a ? b : a), 0),
+      2,
+    ),
   };
 }
 
@@ -222,7 +231,12 @@ async function profileBursts(stack, ours, n) {
   const summary = await profiler.stop(path.join(root, "bench", "out", `fanout-${n}.cpuprofile`));
   profiler.close();
   console.log(`[fanout] profile N=${n}: bursts ${bursts.join(", ")} deliveries/s (under the profiler); chat isolate busy ${summary.busy_ms} ms`);
-  console.log(table(["self time", "ms", "%"], summary.functions.map((f) => [f.what, f.ms, f.share])));
+  console.log(
+    table(
+      ["self time", "ms", "%"],
+      summary.functions.map((f) => [f.what, f.ms, f.share]),
+    ),
+  );
 }
 
 function closeRoom(room) {
@@ -323,12 +337,25 @@ function report(results) {
     ];
   });
   const perRun = results.flatMap((r) =>
-    r.runs.map((x) => [r.members, x.run, x.burst.ours.deliveries_per_s, x.burst.baseline.deliveries_per_s, `${x.ratio_deliveries}x`, x.paced.ours.p99_ms, x.paced.baseline.p99_ms, `${x.ratio_p99}x`, x.burst.ours.errors]),
+    r.runs.map((x) => [
+      r.members,
+      x.run,
+      x.burst.ours.deliveries_per_s,
+      x.burst.baseline.deliveries_per_s,
+      `${x.ratio_deliveries}x`,
+      x.paced.ours.p99_ms,
+      x.paced.baseline.p99_ms,
+      `${x.ratio_p99}x`,
+      x.burst.ours.errors,
+    ]),
   );
   const md = [
     `Median of ${RUNS} run(s); ratio = ours / baseline within the same run (median of the per-run ratios).`,
     "",
-    table(["members", "ours deliveries/s", "baseline deliveries/s", "ratio", "paced msg/s", "ours p50/p99/max ms", "baseline p50/p99/max ms", "p99 ratio", "goal"], rows),
+    table(
+      ["members", "ours deliveries/s", "baseline deliveries/s", "ratio", "paced msg/s", "ours p50/p99/max ms", "baseline p50/p99/max ms", "p99 ratio", "goal"],
+      rows,
+    ),
     "",
     "Per run:",
     "",

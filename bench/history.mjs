@@ -78,7 +78,11 @@ async function pageLatencies(base, users, conversationId, query, requests) {
     samples.push(performance.now() - t0);
     if (res.status !== 200 || body.messages.length !== 50) throw new Error(`history page: HTTP ${res.status}, ${body.messages?.length} messages`);
   }
-  return { p50_ms: round(percentile(samples, 50), 2), p99_ms: round(percentile(samples, 99), 2), mean_ms: round(samples.reduce((a, b) => a + b, 0) / samples.length, 2) };
+  return {
+    p50_ms: round(percentile(samples, 50), 2),
+    p99_ms: round(percentile(samples, 99), 2),
+    mean_ms: round(samples.reduce((a, b) => a + b, 0) / samples.length, 2),
+  };
 }
 
 async function main() {
@@ -92,7 +96,15 @@ async function main() {
       for (const total of SIZES) {
         const conversationId = await createGroup(stack.url, users[0], users.slice(1));
         const marker = `history-bench-${total}-${conversationId}`;
-        expectStatus(await api(stack.url, "POST", `/v1/conversations/${conversationId}/messages`, { token: users[0].accessToken, ip: users[0].ip, body: { client_id: "first", body: marker } }), 201, "first message");
+        expectStatus(
+          await api(stack.url, "POST", `/v1/conversations/${conversationId}/messages`, {
+            token: users[0].accessToken,
+            ip: users[0].ip,
+            body: { client_id: "first", body: marker },
+          }),
+          201,
+          "first message",
+        );
         rooms.push({ total, conversationId, marker });
       }
     } finally {
@@ -102,7 +114,8 @@ async function main() {
     const plan = Object.fromEntries(rooms.map((r) => [r.marker, { total: r.total, senders: users.slice(0, 2).map((u) => u.id) }]));
     const seeded = seed(persistDir, plan);
     console.log(`[history] seeded ${JSON.stringify(Object.values(seeded).map((s) => s.count))} messages in ${round((performance.now() - t) / 1000, 1)} s`);
-    for (const room of rooms) if (seeded[room.marker]?.count !== room.total) throw new Error(`room of ${room.total} not seeded: ${JSON.stringify(seeded[room.marker])}`);
+    for (const room of rooms)
+      if (seeded[room.marker]?.count !== room.total) throw new Error(`room of ${room.total} not seeded: ${JSON.stringify(seeded[room.marker])}`);
 
     stack = await startStack({ persistDir });
     try {
@@ -110,7 +123,9 @@ async function main() {
       for (const room of rooms) {
         room.newest = await pageLatencies(stack.url, users, room.conversationId, "limit=50", REQUESTS);
         room.middle = await pageLatencies(stack.url, users, room.conversationId, `limit=50&before_seq=${Math.floor(room.total / 2)}`, REQUESTS);
-        console.log(`[history] ${room.total} messages: newest page p50 ${room.newest.p50_ms} ms p99 ${room.newest.p99_ms} ms; middle page p50 ${room.middle.p50_ms} ms p99 ${room.middle.p99_ms} ms`);
+        console.log(
+          `[history] ${room.total} messages: newest page p50 ${room.newest.p50_ms} ms p99 ${room.newest.p99_ms} ms; middle page p50 ${room.middle.p50_ms} ms p99 ${room.middle.p99_ms} ms`,
+        );
       }
     } finally {
       await stack.stop();

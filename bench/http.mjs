@@ -45,7 +45,12 @@ function scenarios(ctx) {
   const refreshQueue = [...ctx.users];
   let refreshes = 0;
   return [
-    { name: "health", what: "GET /health (bare route: no /v1 middleware, no auth, no downstream call)", ok: [200], request: () => ({ method: "GET", path: "/health" }) },
+    {
+      name: "health",
+      what: "GET /health (bare route: no /v1 middleware, no auth, no downstream call)",
+      ok: [200],
+      request: () => ({ method: "GET", path: "/health" }),
+    },
     {
       name: "v1-unauthed-404",
       what: "GET /v1/bench-no-such-route (every /v1 middleware incl. the IP rate limit, then 404; no auth)",
@@ -73,7 +78,12 @@ function scenarios(ctx) {
       ok: [201],
       request: () => {
         const u = next();
-        return { method: "POST", path: "/v1/storage/upload-url", headers: jsonHeaders(u), body: JSON.stringify({ file_name: "bench.txt", content_type: "text/plain", size_bytes: 1024 }) };
+        return {
+          method: "POST",
+          path: "/v1/storage/upload-url",
+          headers: jsonHeaders(u),
+          body: JSON.stringify({ file_name: "bench.txt", content_type: "text/plain", size_bytes: 1024 }),
+        };
       },
     },
     {
@@ -82,7 +92,12 @@ function scenarios(ctx) {
       ok: [201],
       request: () => {
         const u = next();
-        return { method: "POST", path: `/v1/conversations/${ctx.conversationId}/messages`, headers: jsonHeaders(u), body: JSON.stringify({ client_id: randomUUID(), body: "hello from bench:http" }) };
+        return {
+          method: "POST",
+          path: `/v1/conversations/${ctx.conversationId}/messages`,
+          headers: jsonHeaders(u),
+          body: JSON.stringify({ client_id: randomUUID(), body: "hello from bench:http" }),
+        };
       },
     },
     {
@@ -102,7 +117,12 @@ function scenarios(ctx) {
         // user-minute, each request comes from its own address (198.18.0.0/15, the benchmarking range).
         refreshes += 1;
         const ip = clientIp(refreshes % 131_072, 18, 198);
-        return { method: "POST", path: "/v1/auth/refresh", headers: { ...jsonHeaders(u, null), "cf-connecting-ip": ip }, body: JSON.stringify({ refresh_token: u.refreshToken }) };
+        return {
+          method: "POST",
+          path: "/v1/auth/refresh",
+          headers: { ...jsonHeaders(u, null), "cf-connecting-ip": ip },
+          body: JSON.stringify({ refresh_token: u.refreshToken }),
+        };
       },
       onResponse: (status, body, context) => {
         const u = context.user;
@@ -184,7 +204,15 @@ async function main() {
       ctx.conversationId = await createGroup(stack.url, users[0], users.slice(1));
       for (let i = 0; i < 60; i++) {
         const u = users[i % users.length];
-        expectStatus(await api(stack.url, "POST", `/v1/conversations/${ctx.conversationId}/messages`, { token: u.accessToken, ip: u.ip, body: { client_id: randomUUID(), body: `seed ${i}` } }), 201, "seed message");
+        expectStatus(
+          await api(stack.url, "POST", `/v1/conversations/${ctx.conversationId}/messages`, {
+            token: u.accessToken,
+            ip: u.ip,
+            body: { client_id: randomUUID(), body: `seed ${i}` },
+          }),
+          201,
+          "seed message",
+        );
       }
     } catch (err) {
       console.log(`[http] conversation setup failed (send/history will show it): ${err.message}`);
@@ -198,8 +226,15 @@ async function main() {
       const result = await runAutocannon(stack.url, gatewayOnly);
       const summary = await profiler.stop(path.join(root, "bench", "out", "http-gateway.cpuprofile"));
       profiler.close();
-      console.log(`[http] profile gateway-only: ${round(result.requests.average, 0)} req/s, gateway isolate busy ${summary.busy_ms} ms for ${result.requests.total} requests (${round(summary.busy_ms / result.requests.total, 3)} ms each)`);
-      console.log(table(["self time", "ms", "%"], summary.functions.map((f) => [f.what, f.ms, f.share])));
+      console.log(
+        `[http] profile gateway-only: ${round(result.requests.average, 0)} req/s, gateway isolate busy ${summary.busy_ms} ms for ${result.requests.total} requests (${round(summary.busy_ms / result.requests.total, 3)} ms each)`,
+      );
+      console.log(
+        table(
+          ["self time", "ms", "%"],
+          summary.functions.map((f) => [f.what, f.ms, f.share]),
+        ),
+      );
       return;
     }
     // Gateway overhead: the bare route and the gateway-only route, interleaved over several rounds.
@@ -227,7 +262,9 @@ async function main() {
         errors: result.errors + result.timeouts,
       };
       rows.push(row);
-      console.log(`[http] ${row.name}: ${row.rps} req/s p50 ${row.p50_ms} ms p99 ${row.p99_ms} ms, expected status share ${row.expected_share} ${JSON.stringify(statuses)}`);
+      console.log(
+        `[http] ${row.name}: ${row.rps} req/s p50 ${row.p50_ms} ms p99 ${row.p99_ms} ms, expected status share ${row.expected_share} ${JSON.stringify(statuses)}`,
+      );
     }
   } finally {
     await stack.stop();
@@ -251,7 +288,15 @@ function report(rows, verify, latency) {
     "",
     table(
       ["route", "req/s", "p50 ms", "p99 ms", "requests", "answered as expected", "other statuses"],
-      rows.map((r) => [r.what, r.rps, r.p50_ms, r.p99_ms, r.requests, `${round(r.expected_share * 100, 1)}% (${r.expected_status})`, JSON.stringify(Object.fromEntries(Object.entries(r.statuses).filter(([k]) => !r.expected_status.split("/").includes(k))))]),
+      rows.map((r) => [
+        r.what,
+        r.rps,
+        r.p50_ms,
+        r.p99_ms,
+        r.requests,
+        `${round(r.expected_share * 100, 1)}% (${r.expected_status})`,
+        JSON.stringify(Object.fromEntries(Object.entries(r.statuses).filter(([k]) => !r.expected_status.split("/").includes(k)))),
+      ]),
     ),
     "",
     `Unloaded latency, ${LATENCY_ROUNDS} rounds of ${LATENCY_REQUESTS} sequential requests per route, the routes taking turns request by request:`,
@@ -264,7 +309,11 @@ function report(rows, verify, latency) {
   ].join("\n");
   console.log(md);
   if (SMOKE) return;
-  writeResults("http", { seconds: SECONDS, connections: CONNECTIONS, users: USERS, rows, latency, verify, overhead_p50_ms: overhead, middleware_p50_ms: mw }, md);
+  writeResults(
+    "http",
+    { seconds: SECONDS, connections: CONNECTIONS, users: USERS, rows, latency, verify, overhead_p50_ms: overhead, middleware_p50_ms: mw },
+    md,
+  );
   writeChart("http", {
     title: "HTTP: requests per second per route (autocannon)",
     yLabel: "requests / s",

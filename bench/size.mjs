@@ -14,7 +14,13 @@ import { args, round, table, writeResults } from "./lib/stats.mjs";
 const opts = args();
 const SMOKE = opts.smoke === "true";
 const GOAL_KIB = 150;
-const ALL = { gateway: "wrangler.toml", auth: "workers/auth/wrangler.toml", chat: "workers/chat/wrangler.toml", calls: "workers/calls/wrangler.toml", storage: "workers/storage/wrangler.toml" };
+const ALL = {
+  gateway: "wrangler.toml",
+  auth: "workers/auth/wrangler.toml",
+  chat: "workers/chat/wrangler.toml",
+  calls: "workers/calls/wrangler.toml",
+  storage: "workers/storage/wrangler.toml",
+};
 const names = (opts.workers ?? (SMOKE ? "gateway" : Object.keys(ALL).join(","))).split(",");
 const STARTUP = opts["no-startup"] !== "true";
 const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
@@ -38,7 +44,11 @@ function contributors(metafile) {
         const parts = input.slice(nm + 13).split("/");
         owner = parts[0].startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
       } else {
-        owner = input.replace(/^(\.\.\/)+/, "").split("/").slice(0, 2).join("/");
+        owner = input
+          .replace(/^(\.\.\/)+/, "")
+          .split("/")
+          .slice(0, 2)
+          .join("/");
       }
       byOwner.set(owner, (byOwner.get(owner) ?? 0) + info.bytesInOutput);
     }
@@ -94,7 +104,15 @@ const md = [
     rows.map((r) => {
       const g = r.wrangler_gzip_kib ?? r.gzip_kib;
       const delta = g - GOAL_KIB;
-      return [r.worker, r.raw_kib, r.wrangler_gzip_kib ?? "-", r.gzip_kib, delta < 0 ? `met (${round(-delta, 1)} under)` : `**missed by ${round(delta, 1)} KiB (${round((delta / GOAL_KIB) * 100, 0)}%)**`, r.startup_ms ?? "-", r.top.map((t) => `${t.owner} ${t.kib}`).join(", ")];
+      return [
+        r.worker,
+        r.raw_kib,
+        r.wrangler_gzip_kib ?? "-",
+        r.gzip_kib,
+        delta < 0 ? `met (${round(-delta, 1)} under)` : `**missed by ${round(delta, 1)} KiB (${round((delta / GOAL_KIB) * 100, 0)}%)**`,
+        r.startup_ms ?? "-",
+        r.top.map((t) => `${t.owner} ${t.kib}`).join(", "),
+      ];
     }),
   ),
 ].join("\n");

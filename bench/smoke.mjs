@@ -10,7 +10,11 @@ for (const script of ["size.mjs", "http.mjs", "history.mjs", "fanout.mjs"]) {
   const t = Date.now();
   const result = spawnSync(process.execPath, [path.join(root, "bench", script), "--smoke"], { cwd: root, encoding: "utf8", timeout: 240_000 });
   const ok = result.status === 0;
-  const why = result.signal ? ` (killed by ${result.signal}${result.error ? `: ${result.error.message}` : ""})` : result.status ? ` (exit ${result.status})` : "";
+  const why = result.signal
+    ? ` (killed by ${result.signal}${result.error ? `: ${result.error.message}` : ""})`
+    : result.status
+      ? ` (exit ${result.status})`
+      : "";
   console.log(`bench smoke: ${script} ${ok ? "ok" : `FAILED${why}`} in ${Math.round((Date.now() - t) / 1000)} s`);
   if (!ok) {
     failures.push(script);

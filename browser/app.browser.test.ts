@@ -85,14 +85,16 @@ describe("the web app in Chromium, against the real stack", () => {
     await alice.page.getByTestId("start-call").click();
     await bob.page.getByTestId("accept-call").click();
     for (const person of [alice, bob]) {
-      await person.page.getByTestId("call-state").filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+      await person.page
+        .getByTestId("call-state")
+        .filter({ hasText: /^connected$/ })
+        .waitFor({ timeout: 30_000 });
     }
     // getStats(): inbound-rtp video framesDecoded, as shown by the app once a second.
     for (const person of [alice, bob]) {
       await expect.poll(() => numberIn(person.page, "frames-decoded"), { timeout: 20_000 }).toBeGreaterThan(10);
     }
-    const remotePlaying = (page: Page) =>
-      page.getByTestId("remote-video").evaluate((video: HTMLVideoElement) => video.videoWidth > 0 && !video.paused);
+    const remotePlaying = (page: Page) => page.getByTestId("remote-video").evaluate((video: HTMLVideoElement) => video.videoWidth > 0 && !video.paused);
     expect(await remotePlaying(alice.page)).toBe(true);
     expect(await remotePlaying(bob.page)).toBe(true);
     await shot(alice.page, "call-alice");

@@ -17,7 +17,12 @@ export interface E2eUser {
   headers: Record<string, string>;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; res: Response }> {
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; res: Response }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { "Content-Type": "application/json", ...headers },

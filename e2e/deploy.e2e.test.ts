@@ -63,7 +63,10 @@ describe("deploy plan", () => {
   });
 
   it("names the unset production secrets from `wrangler secret list` JSON, SMTP login as optional", ({ expect }) => {
-    expect(missingSecrets(config("workers/auth/wrangler.toml"), "[]")).toEqual({ required: ["JWT_SIGNING_KEYS"], optional: ["SMTP_USERNAME", "SMTP_PASSWORD"] });
+    expect(missingSecrets(config("workers/auth/wrangler.toml"), "[]")).toEqual({
+      required: ["JWT_SIGNING_KEYS"],
+      optional: ["SMTP_USERNAME", "SMTP_PASSWORD"],
+    });
     expect(missingSecrets(config("workers/auth/wrangler.toml"), JSON.stringify([{ name: "JWT_SIGNING_KEYS", type: "secret_text" }]))).toEqual({
       required: [],
       optional: ["SMTP_USERNAME", "SMTP_PASSWORD"],
@@ -75,7 +78,9 @@ describe("deploy plan", () => {
     expect(missingSecrets(config("workers/chat/wrangler.toml"), "not json").required).toEqual(["FCM_SERVICE_ACCOUNT"]);
     // Calls needs the secret of the mode its vars select (SFU by default), not every declared one.
     expect(missingSecrets(config("workers/calls/wrangler.toml"), "[]").required).toEqual(["REALTIME_APP_SECRET"]);
-    const turn = readConfig('[vars]\nTURN_KEY_ID = "k"\nGROUP_CALL_PROVIDER = "realtimekit"\n[secrets]\nrequired = ["TURN_KEY_API_TOKEN", "TURN_SHARED_SECRET", "REALTIME_APP_SECRET", "REALTIMEKIT_API_KEY"]\n');
+    const turn = readConfig(
+      '[vars]\nTURN_KEY_ID = "k"\nGROUP_CALL_PROVIDER = "realtimekit"\n[secrets]\nrequired = ["TURN_KEY_API_TOKEN", "TURN_SHARED_SECRET", "REALTIME_APP_SECRET", "REALTIMEKIT_API_KEY"]\n',
+    );
     expect(missingSecrets(turn, "[]").required).toEqual(["TURN_KEY_API_TOKEN", "REALTIMEKIT_API_KEY"]);
   });
 

@@ -24,10 +24,20 @@ describe("a client's whole day against the real stack", () => {
 
     // Bob goes away; Alice sends over REST; Bob comes back with since_seq and misses nothing.
     await bobSocket.close();
-    const rest = await api<{ message: Message }>("POST", `/v1/conversations/${conversationId}/messages`, { client_id: "e2e-2", body: "while you were out" }, alice.headers);
+    const rest = await api<{ message: Message }>(
+      "POST",
+      `/v1/conversations/${conversationId}/messages`,
+      { client_id: "e2e-2", body: "while you were out" },
+      alice.headers,
+    );
     expect(rest.status).toBe(201);
     expect(rest.body.message.seq).toBe(2);
-    const again = await api<{ message: Message }>("POST", `/v1/conversations/${conversationId}/messages`, { client_id: "e2e-2", body: "while you were out" }, alice.headers);
+    const again = await api<{ message: Message }>(
+      "POST",
+      `/v1/conversations/${conversationId}/messages`,
+      { client_id: "e2e-2", body: "while you were out" },
+      alice.headers,
+    );
     expect(again.status).toBe(200);
     expect(again.body.message.seq).toBe(2);
 
@@ -37,7 +47,12 @@ describe("a client's whole day against the real stack", () => {
     const replayed = back.frames.filter((f) => f.type === "message").map((f) => (f.message as Message).seq);
     expect(replayed).toEqual([2]);
 
-    const history = await api<{ messages: Message[]; has_more: boolean }>("GET", `/v1/conversations/${conversationId}/messages?limit=10`, undefined, bob.headers);
+    const history = await api<{ messages: Message[]; has_more: boolean }>(
+      "GET",
+      `/v1/conversations/${conversationId}/messages?limit=10`,
+      undefined,
+      bob.headers,
+    );
     expect(history.body.messages.map((m) => m.seq)).toEqual([2, 1]);
     await Promise.all([back.close(), aliceSocket.close()]);
   });
@@ -83,7 +98,11 @@ describe("a client's whole day against the real stack", () => {
     expect(done.body.file.status).toBe("completed");
 
     // The same presigned URL, within its 15 minutes, cannot replace the verified object.
-    const overwrite = await fetch(issued.body.upload_url, { method: "PUT", body: new TextEncoder().encode("replaced file body!!"), headers: issued.body.headers });
+    const overwrite = await fetch(issued.body.upload_url, {
+      method: "PUT",
+      body: new TextEncoder().encode("replaced file body!!"),
+      headers: issued.body.headers,
+    });
     expect(overwrite.status).toBe(412);
 
     const link = await api<{ download_url: string }>("GET", `/v1/storage/download-url/${issued.body.file_id}`, undefined, alice.headers);
@@ -122,7 +141,12 @@ describe("a client's whole day against the real stack", () => {
 
     const ended = await api<{ call: { status: string; duration_seconds: number | null } }>("POST", `/v1/calls/${callId}/end`, undefined, alice.headers);
     expect(ended.body.call.status).toBe("ended");
-    const history = await api<{ calls: Array<{ id: string; missed: boolean }> }>("GET", `/v1/calls?conversation_id=${conv.body.conversation.id}`, undefined, bob.headers);
+    const history = await api<{ calls: Array<{ id: string; missed: boolean }> }>(
+      "GET",
+      `/v1/calls?conversation_id=${conv.body.conversation.id}`,
+      undefined,
+      bob.headers,
+    );
     expect(history.body.calls.find((c) => c.id === callId)?.missed).toBe(false);
   });
 

@@ -42,7 +42,14 @@ describe("the real stack (npm run dev)", () => {
     const revalidated = await fetch(`${base}/app/app.js`, { headers: { "if-none-match": etag ?? "" } });
     expect(revalidated.status).toBe(304);
 
-    for (const path of ["/app/no-such-file.js", "/app/.assetsignore", "/app/%2e%2e/wrangler.toml", "/app/..%2fwrangler.toml", "/app/..%5cpackage.json", "/app/app.js%00.html"]) {
+    for (const path of [
+      "/app/no-such-file.js",
+      "/app/.assetsignore",
+      "/app/%2e%2e/wrangler.toml",
+      "/app/..%2fwrangler.toml",
+      "/app/..%5cpackage.json",
+      "/app/app.js%00.html",
+    ]) {
       const missing = await fetch(`${base}${path}`);
       const text = await missing.text();
       expect({ path, status: missing.status }).toEqual({ path, status: 404 });

@@ -40,14 +40,30 @@ export interface SmtpStack {
 export const SMTP_USER = "relay-user";
 export const SMTP_PASS = `relay-${Math.random().toString(36).slice(2)}`;
 
-
 function selfSignedCert(dir: string): { key: string; cert: string; certPath: string } {
   const keyPath = path.join(dir, "key.pem");
   const certPath = path.join(dir, "cert.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-keyout", keyPath, "-out", certPath,
-    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-keyout",
+      keyPath,
+      "-out",
+      certPath,
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
   return { key: readFileSync(keyPath, "utf8"), cert: readFileSync(certPath, "utf8"), certPath };
 }
 
@@ -61,7 +77,11 @@ function rcptVerdict(address: string, seen: Map<string, number>): Error | undefi
   return undefined;
 }
 
-async function startRelay(tls: { key: string; cert: string }, received: ReceivedMail[], recipients: string[]): Promise<{ port: number; close: () => Promise<void> }> {
+async function startRelay(
+  tls: { key: string; cert: string },
+  received: ReceivedMail[],
+  recipients: string[],
+): Promise<{ port: number; close: () => Promise<void> }> {
   const seen = new Map<string, number>();
   const server = new SMTPServer({
     key: tls.key,
@@ -87,7 +107,13 @@ async function startRelay(tls: { key: string; cert: string }, received: Received
         const raw = Buffer.concat(chunks).toString("utf8");
         simpleParser(raw)
           .then((parsed) => {
-            received.push({ parsed, raw, envelopeTo: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, user: typeof session.user === "string" ? session.user : undefined });
+            received.push({
+              parsed,
+              raw,
+              envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+              secure: session.secure,
+              user: typeof session.user === "string" ? session.user : undefined,
+            });
             callback();
           })
           .catch((err: unknown) => callback(err instanceof Error ? err : new Error("unparseable message")));
@@ -166,7 +192,13 @@ function writeAuthConfig(dir: string, relayPort: number): string {
   const configPath = path.join(dir, "auth.wrangler.toml");
   writeFileSync(configPath, config);
   const secrets = { ...devSecrets().auth, SMTP_USERNAME: SMTP_USER, SMTP_PASSWORD: SMTP_PASS };
-  writeFileSync(path.join(dir, ".dev.vars"), Object.entries(secrets).map(([k, v]) => `${k}='${v}'`).join("\n"), { mode: 0o600 });
+  writeFileSync(
+    path.join(dir, ".dev.vars"),
+    Object.entries(secrets)
+      .map(([k, v]) => `${k}='${v}'`)
+      .join("\n"),
+    { mode: 0o600 },
+  );
   return configPath;
 }
 

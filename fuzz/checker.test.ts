@@ -14,7 +14,13 @@ const doc = readDocument({
     schemas: {
       Error: {
         type: "object",
-        properties: { error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" }, request_id: { type: "string" } }, required: ["code", "message", "request_id"] } },
+        properties: {
+          error: {
+            type: "object",
+            properties: { code: { type: "string" }, message: { type: "string" }, request_id: { type: "string" } },
+            required: ["code", "message", "request_id"],
+          },
+        },
         required: ["error"],
       },
       Prekey: { type: "object", properties: { key_id: { type: "integer", minimum: 0 } }, required: ["key_id"] },
@@ -38,7 +44,10 @@ const doc = readDocument({
         responses: {
           "200": { description: "ok", content: { "application/json": { schema: { $ref: "#/components/schemas/Bundle" } } } },
           "404": { description: "no", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
-          "503": { description: "down", content: { "application/json": { schema: { type: "object", properties: { status: { const: "degraded" } }, required: ["status"] } } } },
+          "503": {
+            description: "down",
+            content: { "application/json": { schema: { type: "object", properties: { status: { const: "degraded" } }, required: ["status"] } } },
+          },
         },
       },
     },
@@ -46,7 +55,17 @@ const doc = readDocument({
 });
 const op = doc.operations[0];
 if (op === undefined) throw new Error("no operation");
-const plan: RequestPlan = { actor: 0, auth: "none", authDetail: "", pathParams: {}, query: [], contentType: null, body: { kind: "none" }, variant: "valid", oddClientIp: null };
+const plan: RequestPlan = {
+  actor: 0,
+  auth: "none",
+  authDetail: "",
+  pathParams: {},
+  query: [],
+  contentType: null,
+  body: { kind: "none" },
+  variant: "valid",
+  oddClientIp: null,
+};
 const bundle = { id: "a", email: "a@example.com", one_time_prekey: { key_id: 1 }, seq: 1 };
 const kinds = (status: number, body: unknown, contentType = "application/json") =>
   checkResponse(doc, op, plan, status, contentType, typeof body === "string" ? body : JSON.stringify(body)).map((f) => f.kind);
@@ -82,7 +101,10 @@ describe("the fuzz's generator", () => {
     const validate = doc.operations[0]?.responses.get("200")?.validators.get("application/json");
     if (validate === undefined) throw new Error("no validator");
     const arb = validValue({ $ref: "#/components/schemas/Bundle" }, { components: doc.components, hint: () => undefined });
-    fc.assert(fc.property(arb, (value) => validate(value) === true), { seed: 16, numRuns: 300 });
+    fc.assert(
+      fc.property(arb, (value) => validate(value) === true),
+      { seed: 16, numRuns: 300 },
+    );
     expect(validate.errors ?? null).toBeNull();
   });
 

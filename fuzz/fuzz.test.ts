@@ -26,7 +26,11 @@ const snapshot = source === undefined || source === "" || source === "live" ? un
 let stack: DevStack | undefined;
 
 beforeAll(async () => {
-  stack = await startDevStack({ statePrefix: "sc-fuzz-", printLogsOnStop: Boolean(process.env.FUZZ_KEEP_LOGS), ...(snapshot ? { sourceDir: snapshot.dir } : {}) });
+  stack = await startDevStack({
+    statePrefix: "sc-fuzz-",
+    printLogsOnStop: Boolean(process.env.FUZZ_KEEP_LOGS),
+    ...(snapshot ? { sourceDir: snapshot.dir } : {}),
+  });
 });
 
 afterAll(() => {
@@ -81,7 +85,9 @@ describe(`schema-driven fuzz (seed ${SEED}, ${RUNS} requests)`, () => {
     const summary = summarize(fuzzRequests, rows);
     console.log(table(rows, shrunk, SEED));
     console.log(wsTable(ws.findings));
-    console.log(`fuzz: ${operations.length} operations, ${fuzzRequests} requests in ${fuzzSeconds.toFixed(1)} s, ${runner.requests - fuzzRequests} shrink requests, ${ws.frames} socket frames`);
+    console.log(
+      `fuzz: ${operations.length} operations, ${fuzzRequests} requests in ${fuzzSeconds.toFixed(1)} s, ${runner.requests - fuzzRequests} shrink requests, ${ws.frames} socket frames`,
+    );
     if (summary.forgedAccepted > 0) console.log(`fuzz: ${summary.forgedAccepted} operations accepted a forged or garbage token`);
     console.log(summaryLine(summary));
     expect(fuzzRequests).toBeGreaterThanOrEqual(Math.min(RUNS, operations.length * perOp));

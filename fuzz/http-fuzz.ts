@@ -143,7 +143,8 @@ export function checkResponse(doc: ApiDocument, op: Operation, plan: RequestPlan
   } else if (status >= 400) {
     if (!parsed || !doc.errorEnvelope(json)) add("schema mismatch", `not the error envelope: ${text.slice(0, 200)}`);
     else if (declaredErrorSchema !== undefined && !declaredErrorSchema(json)) add("schema mismatch", errorsText(declaredErrorSchema.errors));
-    else if (typeof envelopeCode === "string" && envelopeCode in ERROR_STATUS && ERROR_STATUS[envelopeCode as keyof typeof ERROR_STATUS] !== status) add("schema mismatch", `code ${envelopeCode} travels with ${status}`);
+    else if (typeof envelopeCode === "string" && envelopeCode in ERROR_STATUS && ERROR_STATUS[envelopeCode as keyof typeof ERROR_STATUS] !== status)
+      add("schema mismatch", `code ${envelopeCode} travels with ${status}`);
   }
   if (declared !== undefined && status > 0 && status < 400) {
     const media = mediaTypeOf(contentType);
@@ -175,7 +176,9 @@ export async function runPlan(runner: HttpRunner, op: Operation, plan: RequestPl
     const res = await fetch(sent.url, {
       method: sent.method,
       headers: sent.headers,
-      ...(sent.method === "GET" || sent.method === "HEAD" || plan.body.kind === "none" ? {} : { body: plan.body.kind === "bytes" ? Buffer.from(plan.body.hex, "hex") : sent.body }),
+      ...(sent.method === "GET" || sent.method === "HEAD" || plan.body.kind === "none"
+        ? {}
+        : { body: plan.body.kind === "bytes" ? Buffer.from(plan.body.hex, "hex") : sent.body }),
       signal: AbortSignal.timeout(30_000),
       redirect: "manual",
     });

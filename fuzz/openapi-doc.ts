@@ -35,7 +35,10 @@ const documentSchema = z
   .object({
     openapi: z.string(),
     jsonSchemaDialect: z.string().optional(),
-    components: z.object({ schemas: z.record(z.string(), jsonSchemaSchema).optional() }).loose().optional(),
+    components: z
+      .object({ schemas: z.record(z.string(), jsonSchemaSchema).optional() })
+      .loose()
+      .optional(),
     paths: z.record(z.string(), z.record(z.string(), z.unknown())),
   })
   .loose();
@@ -109,7 +112,8 @@ export function readDocument(raw: unknown): ApiDocument {
       const responses = new Map<string, DeclaredResponse>();
       for (const [status, response] of Object.entries(op.responses)) {
         const validators = new Map<string, ValidateFunction>();
-        for (const [mediaType, media] of Object.entries(response.content ?? {})) if (media.schema !== undefined) validators.set(mediaType, compile(media.schema));
+        for (const [mediaType, media] of Object.entries(response.content ?? {}))
+          if (media.schema !== undefined) validators.set(mediaType, compile(media.schema));
         responses.set(status, { mediaTypes: Object.keys(response.content ?? {}), validators });
       }
       const bodyEntry = Object.entries(op.requestBody?.content ?? {})[0];

@@ -102,7 +102,9 @@ export function patternString(pattern: string, minLength: number, maxLength: num
     if (lo > hi) return null;
     return fc.array(fc.constantFrom(...only.chars), { minLength: lo, maxLength: hi }).map((cs) => cs.join(""));
   }
-  const parts = atoms.map((atom) => fc.array(fc.constantFrom(...atom.chars), { minLength: atom.min, maxLength: Math.min(atom.max, atom.min + 16) }).map((cs) => cs.join("")));
+  const parts = atoms.map((atom) =>
+    fc.array(fc.constantFrom(...atom.chars), { minLength: atom.min, maxLength: Math.min(atom.max, atom.min + 16) }).map((cs) => cs.join("")),
+  );
   return fc
     .tuple(...parts)
     .map((ps) => ps.join(""))

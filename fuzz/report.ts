@@ -34,7 +34,13 @@ export interface Summary {
 
 export function summarize(requests: number, rows: FindingRow[]): Summary {
   const count = (kind: Finding["kind"]) => rows.filter((r) => r.kind === kind).length;
-  return { requests, serverErrors: count("server error"), undeclared: count("undeclared status"), mismatches: count("schema mismatch"), forgedAccepted: count("forged token accepted") };
+  return {
+    requests,
+    serverErrors: count("server error"),
+    undeclared: count("undeclared status"),
+    mismatches: count("schema mismatch"),
+    forgedAccepted: count("forged token accepted"),
+  };
 }
 
 /** The line CI greps: counts are distinct (operation, status, kind) findings, not responses. */
@@ -45,15 +51,25 @@ export function summaryLine(s: Summary): string {
 export function table(rows: FindingRow[], shrunk: Map<string, Shrunk>, seed: number): string {
   if (rows.length === 0) return "no findings";
   const lines = ["| kind | operation | status | responses | variants | example detail |", "|---|---|---|---|---|---|"];
-  for (const r of rows) lines.push(`| ${r.kind} | ${r.op} | ${r.status} | ${r.count} | ${r.variants.slice(0, 4).join(" ")} | ${r.detail.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 160)} |`);
+  for (const r of rows)
+    lines.push(
+      `| ${r.kind} | ${r.op} | ${r.status} | ${r.count} | ${r.variants.slice(0, 4).join(" ")} | ${r.detail.replace(/\|/g, "\\|").replace(/\s+/g, " ").slice(0, 160)} |`,
+    );
   const replays = rows
     .map((r) => shrunk.get(r.key))
     .filter((s): s is Shrunk => s !== undefined)
-    .map((s) => `- ${s.key.replace(/\|/g, " ")}\n  replay: FUZZ_SEED=${seed} FUZZ_ONLY='${s.key.split("|")[0] ?? ""}' (operation seed ${s.seed}, path ${s.path}, ${s.attempts} shrink requests)\n  ${s.request}`);
+    .map(
+      (s) =>
+        `- ${s.key.replace(/\|/g, " ")}\n  replay: FUZZ_SEED=${seed} FUZZ_ONLY='${s.key.split("|")[0] ?? ""}' (operation seed ${s.seed}, path ${s.path}, ${s.attempts} shrink requests)\n  ${s.request}`,
+    );
   return [...lines, "", "Shrunk requests:", ...replays].join("\n");
 }
 
 export function wsTable(findings: WsFinding[]): string {
   if (findings.length === 0) return "sockets: no findings";
-  return ["| socket | frame | problem |", "|---|---|---|", ...findings.map((f) => `| ${f.socket} | ${f.frame} | ${f.problem.replace(/\|/g, "\\|").slice(0, 200)} |`)].join("\n");
+  return [
+    "| socket | frame | problem |",
+    "|---|---|---|",
+    ...findings.map((f) => `| ${f.socket} | ${f.frame} | ${f.problem.replace(/\|/g, "\\|").slice(0, 200)} |`),
+  ].join("\n");
 }

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { flatten, type JsonSchema } from "./json-schema";
 import type { Operation, Parameter } from "./openapi-doc";
-import { deepNestingText, invalidValue, LONE_SURROGATES, validValue, wrongTypeValue, type Json, type PropertyHint, type SchemaContext } from "./schema-arbitrary";
+import {
+  deepNestingText,
+  invalidValue,
+  LONE_SURROGATES,
+  validValue,
+  wrongTypeValue,
+  type Json,
+  type PropertyHint,
+  type SchemaContext,
+} from "./schema-arbitrary";
 import { PASSWORD, type Pools } from "./stack-fixtures";
 
 /**
@@ -82,7 +91,7 @@ const WRONG_CONTENT_TYPES = [
   "application/octet-stream",
 ] as const;
 
-const MALFORMED_JSON = ['{"a":', "{'a':1}", '{"a":1,}', "[1,2", "\ufeff{}", "nul", '{"a":1}{"b":2}', "{\"a\":\"\\ud800\"", "\u0000", "{\"a\": 01}", "   "] as const;
+const MALFORMED_JSON = ['{"a":', "{'a':1}", '{"a":1,}', "[1,2", "\ufeff{}", "nul", '{"a":1}{"b":2}', '{"a":"\\ud800"', "\u0000", '{"a": 01}', "   "] as const;
 
 const QUERY_NUMBER_GARBAGE = ["0x10", "1e2", "+5", "-1", " 7", "010", "5.0", "NaN", "Infinity", "99999999999999999999", "", "1_000", "0b11", "٣"] as const;
 const PATH_GARBAGE = ["%ED%A0%80", "..", "%2E%2E", "%00", "a".repeat(5000), "%2F", "%20", "%ZZ", "%F0%9F%98%80", "null", "-1", "0x10"] as const;
@@ -142,7 +151,9 @@ function asQueryString(value: Json): string {
 function pathParamArb(op: Operation, param: Parameter, ctx: PlanContext): fc.Arbitrary<string> {
   const schema: JsonSchema = param.schema ?? { type: "string" };
   const real = poolArb(pathParamPool(op, param.name, ctx.pools));
-  const random = validValue(schema, ctx).map((v) => encodeLoose(asQueryString(v))).filter((s) => s.length > 0);
+  const random = validValue(schema, ctx)
+    .map((v) => encodeLoose(asQueryString(v)))
+    .filter((s) => s.length > 0);
   const garbage = fc.oneof(fc.constantFrom(...PATH_GARBAGE), fc.constantFrom(...LONE_SURROGATES).map(encodeLoose));
   const arbs: Array<fc.WeightedArbitrary<string>> = [
     { weight: 2, arbitrary: random },
@@ -159,13 +170,18 @@ function queryParamArb(param: Parameter, ctx: PlanContext): fc.Arbitrary<Array<[
   const valid = (hinted ?? validValue(schema, ctx)).map((v) => encodeLoose(asQueryString(v)));
   const isNumeric = schema.type === "integer" || schema.type === "number" || schema.pattern === "^\\d{1,15}$";
   const invalid = fc.oneof(
-    isNumeric ? fc.constantFrom(...QUERY_NUMBER_GARBAGE).map(encodeLoose) : invalidValue(schema, ctx).map((v) => encodeLoose(asQueryString(v).slice(0, 20_000))),
+    isNumeric
+      ? fc.constantFrom(...QUERY_NUMBER_GARBAGE).map(encodeLoose)
+      : invalidValue(schema, ctx).map((v) => encodeLoose(asQueryString(v).slice(0, 20_000))),
     fc.constantFrom(...LONE_SURROGATES).map(encodeLoose),
     fc.constant("%ED%A0%80"),
     fc.constant("x".repeat(10_000)),
   );
   const present = fc.oneof({ weight: 5, arbitrary: valid }, { weight: 2, arbitrary: invalid }).map((v): Array<[string, string]> => [[name, v]]);
-  const repeated = fc.tuple(valid, invalid).map(([a, b]): Array<[string, string]> => [[name, a], [name, b]]);
+  const repeated = fc.tuple(valid, invalid).map(([a, b]): Array<[string, string]> => [
+    [name, a],
+    [name, b],
+  ]);
   const absent = fc.constant<Array<[string, string]>>([]);
   return param.required === true
     ? fc.oneof({ weight: 12, arbitrary: present }, { weight: 1, arbitrary: absent }, { weight: 1, arbitrary: repeated })
@@ -194,14 +210,23 @@ function withBadField(value: Json, schema: JsonSchema, ctx: SchemaContext): fc.A
 
 function bodyArb(op: Operation, ctx: PlanContext): fc.Arbitrary<{ body: PlanBody; contentType: string | null; variant: string }> {
   const declared = op.body;
-  const json = (variant: string) => (value: Json) => ({ body: { kind: "json", value } as PlanBody, contentType: declared?.mediaType ?? "application/json", variant });
+  const json = (variant: string) => (value: Json) => ({
+    body: { kind: "json", value } as PlanBody,
+    contentType: declared?.mediaType ?? "application/json",
+    variant,
+  });
   const text = (variant: string, contentType: string | null) => (t: string) => ({ body: { kind: "text", text: t } as PlanBody, contentType, variant });
   if (declared === undefined) {
     // No body declared: mostly none, sometimes one anyway (JSON or not).
     return fc.oneof(
       { weight: 8, arbitrary: fc.constant({ body: { kind: "none" } as PlanBody, contentType: null, variant: "valid" }) },
       { weight: 1, arbitrary: fc.constantFrom('{"a":1}', "garbage", deepNestingText(5000, "[")).map(text("invalid:unexpected-body", "application/json")) },
-      { weight: 1, arbitrary: fc.constantFrom(...WRONG_CONTENT_TYPES).map((ct) => ({ body: { kind: "text", text: "x=1" } as PlanBody, contentType: ct, variant: "invalid:content-type" })) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .constantFrom(...WRONG_CONTENT_TYPES)
+          .map((ct) => ({ body: { kind: "text", text: "x=1" } as PlanBody, contentType: ct, variant: "invalid:content-type" })),
+      },
     );
   }
   const schema = declared.schema;
@@ -210,14 +235,31 @@ function bodyArb(op: Operation, ctx: PlanContext): fc.Arbitrary<{ body: PlanBody
     { weight: 35, arbitrary: valid.map(json("valid")) },
     { weight: 15, arbitrary: valid.chain((v) => withBadField(v, schema, ctx)).map(json("invalid:field")) },
     { weight: 8, arbitrary: valid.chain((v) => withoutRequired(v, schema, ctx)).map(json("invalid:missing-required")) },
-    { weight: 4, arbitrary: valid.map((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? { ...v, zz_extra: "x" } : v)).map(json("invalid:extra-property")) },
+    {
+      weight: 4,
+      arbitrary: valid.map((v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? { ...v, zz_extra: "x" } : v)).map(json("invalid:extra-property")),
+    },
     { weight: 4, arbitrary: wrongTypeValue(schema, ctx).map(json("invalid:top-level-type")) },
     { weight: 6, arbitrary: fc.constantFrom(...MALFORMED_JSON).map(text("invalid:malformed-json", "application/json")) },
     { weight: 3, arbitrary: fc.constantFrom(deepNestingText(10_000, "["), deepNestingText(5_000, "{")).map(text("invalid:deep-nesting", "application/json")) },
     { weight: 2, arbitrary: fc.constant(`[${Array.from({ length: 100_000 }, () => "0").join(",")}]`).map(text("invalid:huge-array", "application/json")) },
     { weight: 2, arbitrary: fc.constant(`{"x":"${"B".repeat(1_100_000)}"}`).map(text("invalid:huge-body", "application/json")) },
-    { weight: 3, arbitrary: fc.constantFrom('{"a":"\xed\xa0\x80"}', '{"a":"\xff\xfe"}', "\xc3\x28").map((t) => ({ body: { kind: "bytes", hex: Buffer.from(t, "latin1").toString("hex") } as PlanBody, contentType: "application/json", variant: "invalid:bad-utf8" })) },
-    { weight: 10, arbitrary: fc.tuple(valid, fc.constantFrom(...WRONG_CONTENT_TYPES)).map(([v, ct]) => ({ body: { kind: "json", value: v } as PlanBody, contentType: ct, variant: "invalid:content-type" })) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom('{"a":"\xed\xa0\x80"}', '{"a":"\xff\xfe"}', "\xc3\x28")
+        .map((t) => ({
+          body: { kind: "bytes", hex: Buffer.from(t, "latin1").toString("hex") } as PlanBody,
+          contentType: "application/json",
+          variant: "invalid:bad-utf8",
+        })),
+    },
+    {
+      weight: 10,
+      arbitrary: fc
+        .tuple(valid, fc.constantFrom(...WRONG_CONTENT_TYPES))
+        .map(([v, ct]) => ({ body: { kind: "json", value: v } as PlanBody, contentType: ct, variant: "invalid:content-type" })),
+    },
     { weight: 4, arbitrary: valid.map((v) => ({ body: { kind: "json", value: v } as PlanBody, contentType: null, variant: "invalid:no-content-type" })) },
     { weight: 4, arbitrary: fc.constant("").map(text("invalid:empty-body", "application/json")) },
   );
@@ -232,7 +274,13 @@ function authArb(op: Operation): fc.Arbitrary<{ auth: AuthKind; authDetail: stri
     fc.constant({ auth: "refresh-as-access" as AuthKind, authDetail: "" }),
   );
   // Public routes mostly go without a token; secured ones mostly with a good one.
-  return op.secured ? fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: bad }) : fc.oneof({ weight: 1, arbitrary: valid }, { weight: 3, arbitrary: fc.constant({ auth: "none" as AuthKind, authDetail: "" }) }, { weight: 1, arbitrary: bad });
+  return op.secured
+    ? fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: bad })
+    : fc.oneof(
+        { weight: 1, arbitrary: valid },
+        { weight: 3, arbitrary: fc.constant({ auth: "none" as AuthKind, authDetail: "" }) },
+        { weight: 1, arbitrary: bad },
+      );
 }
 
 /** Every request the fuzz may send to one operation. */
@@ -241,7 +289,10 @@ export function planArb(op: Operation, ctx: PlanContext): fc.Arbitrary<RequestPl
   const queryParams = op.parameters.filter((p) => p.in === "query");
   const pathRecord: Record<string, fc.Arbitrary<string>> = {};
   for (const p of pathParams) pathRecord[p.name] = pathParamArb(op, p, ctx);
-  const extraQuery = fc.oneof({ weight: 9, arbitrary: fc.constant<Array<[string, string]>>([]) }, { weight: 1, arbitrary: fc.constant<Array<[string, string]>>([["zz_unknown", "1"]]) });
+  const extraQuery = fc.oneof(
+    { weight: 9, arbitrary: fc.constant<Array<[string, string]>>([]) },
+    { weight: 1, arbitrary: fc.constant<Array<[string, string]>>([["zz_unknown", "1"]]) },
+  );
   const query = fc.tuple(extraQuery, ...queryParams.map((p) => queryParamArb(p, ctx))).map((parts) => parts.flat());
   return fc
     .record({
@@ -254,8 +305,27 @@ export function planArb(op: Operation, ctx: PlanContext): fc.Arbitrary<RequestPl
     })
     .map(({ actor, auth, pathParams: pp, query: q, body, oddClientIp }) => {
       const pathBad = Object.values(pp).some((v) => PATH_GARBAGE.some((g) => g === v) || v.includes("%ED%A0"));
-      const queryBad = q.some(([k, v]) => k === "zz_unknown" || QUERY_NUMBER_GARBAGE.some((g) => encodeLoose(g) === v) || v.includes("%ED%A0") || v.length >= 10_000);
-      const variant = auth.auth !== "valid" && op.secured ? `auth:${auth.auth}` : pathBad ? "invalid:path" : queryBad && body.variant === "valid" ? "invalid:query" : body.variant;
-      return { actor, auth: auth.auth, authDetail: auth.authDetail, pathParams: pp, query: q, contentType: body.contentType, body: body.body, variant, oddClientIp };
+      const queryBad = q.some(
+        ([k, v]) => k === "zz_unknown" || QUERY_NUMBER_GARBAGE.some((g) => encodeLoose(g) === v) || v.includes("%ED%A0") || v.length >= 10_000,
+      );
+      const variant =
+        auth.auth !== "valid" && op.secured
+          ? `auth:${auth.auth}`
+          : pathBad
+            ? "invalid:path"
+            : queryBad && body.variant === "valid"
+              ? "invalid:query"
+              : body.variant;
+      return {
+        actor,
+        auth: auth.auth,
+        authDetail: auth.authDetail,
+        pathParams: pp,
+        query: q,
+        contentType: body.contentType,
+        body: body.body,
+        variant,
+        oddClientIp,
+      };
     });
 }

@@ -76,7 +76,7 @@ function objectArb(schema: JsonSchema, ctx: SchemaContext, depth: number): fc.Ar
   const model: Record<string, fc.Arbitrary<Json>> = {};
   for (const [key, sub] of Object.entries(props)) model[key] = ctx.hint(key, sub) ?? validValue(sub, ctx, depth + 1);
   const requiredKeys = Object.keys(props).filter((k) => required.has(k));
-  return fc.record(model, { requiredKeys }).map((o) => o as { [key: string]: Json });
+  return fc.record(model, { requiredKeys }).map((o) => o);
 }
 
 function typedArb(type: JsonType, schema: JsonSchema, ctx: SchemaContext, depth: number): fc.Arbitrary<Json> {

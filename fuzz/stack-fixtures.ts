@@ -63,11 +63,13 @@ export async function call(base: string, method: string, path: string, body?: un
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   for (let attempt = 0; ; attempt++) {
     // Setup retries a dropped connection (a `wrangler dev` reload); the fuzz itself never does.
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).catch(async (err: unknown) => {
-      if (attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 2000));
-      return undefined;
-    });
+    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).catch(
+      async (err: unknown) => {
+        if (attempt >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 2000));
+        return undefined;
+      },
+    );
     if (res === undefined) continue;
     const text = await res.text();
     if (res.status === 429 && attempt < 3) {
@@ -129,7 +131,10 @@ export async function createFixtures(base: string, actorCount: number): Promise<
   const actors = await Promise.all(
     Array.from({ length: actorCount }, async (_, index): Promise<Actor> => {
       const email = `fuzz-${run}-${index}@example.com`;
-      const json = await expectOk(call(base, "POST", "/v1/auth/register", { email, username: `fz${run}${index}`, password: PASSWORD, display_name: `Fuzz ${index}` }), "register");
+      const json = await expectOk(
+        call(base, "POST", "/v1/auth/register", { email, username: `fz${run}${index}`, password: PASSWORD, display_name: `Fuzz ${index}` }),
+        "register",
+      );
       return { index, id: str(json, "user", "id"), email, token: str(json, "access_token"), refreshToken: str(json, "refresh_token"), stale: false };
     }),
   );
@@ -162,27 +167,52 @@ export async function createFixtures(base: string, actorCount: number): Promise<
     const id = str(conv, "conversation", "id");
     if (actor.index === 0) directId = id;
     pools.conversationIds.push(id);
-    for (const n of [1, 2]) await expectOk(call(base, "POST", `/v1/conversations/${id}/messages`, { client_id: `seed-${n}`, body: `seed message ${n}` }, actor.token), "message");
+    for (const n of [1, 2])
+      await expectOk(call(base, "POST", `/v1/conversations/${id}/messages`, { client_id: `seed-${n}`, body: `seed message ${n}` }, actor.token), "message");
   }
-  const group = await expectOk(call(base, "POST", "/v1/conversations", { type: "group", name: "fuzz group", member_ids: actors.slice(1, 4).map((a) => a.id) }, a0.token), "group");
+  const group = await expectOk(
+    call(base, "POST", "/v1/conversations", { type: "group", name: "fuzz group", member_ids: actors.slice(1, 4).map((a) => a.id) }, a0.token),
+    "group",
+  );
   pools.conversationIds.push(str(group, "conversation", "id"));
   for (const actor of actors) {
-    const file = await expectOk(call(base, "POST", "/v1/storage/upload-url", { file_name: "seed.txt", content_type: "text/plain", size_bytes: 4 }, actor.token), "upload-url");
+    const file = await expectOk(
+      call(base, "POST", "/v1/storage/upload-url", { file_name: "seed.txt", content_type: "text/plain", size_bytes: 4 }, actor.token),
+      "upload-url",
+    );
     const fileId = str(file, "file_id");
     pools.fileIds.push(fileId);
     if (actor.index % 2 === 0) {
       const headers = field(file, "headers");
       // The dev S3 endpoint exists only in development mode; without it the file stays `uploading`.
-      const put = await fetch(str(file, "upload_url"), { method: "PUT", body: "seed", headers: headers !== null && typeof headers === "object" ? (headers as Record<string, string>) : {} }).catch(() => undefined);
+      const put = await fetch(str(file, "upload_url"), {
+        method: "PUT",
+        body: "seed",
+        headers: headers !== null && typeof headers === "object" ? (headers as Record<string, string>) : {},
+      }).catch(() => undefined);
       await put?.arrayBuffer();
       if (put?.ok === true) await expectOk(call(base, "POST", "/v1/storage/upload-complete", { file_id: fileId }, actor.token), "upload-complete");
     }
-    const device = await expectOk(call(base, "POST", "/v1/users/me/devices", { platform: "android", push_token: `fuzz-push-${run}-${actor.index}` }, actor.token), "device");
+    const device = await expectOk(
+      call(base, "POST", "/v1/users/me/devices", { platform: "android", push_token: `fuzz-push-${run}-${actor.index}` }, actor.token),
+      "device",
+    );
     pools.deviceIds.push(str(device, "device_id"));
     const keyDevice = `fuzz-dev-${actor.index}`;
     // One one-time prekey only: the second bundle fetch finds none, so `one_time_prekey` is null.
     await expectOk(
-      call(base, "PUT", "/v1/keys", { device_id: keyDevice, identity_key: "ik", signed_prekey: { key_id: 1, public_key: "spk", signature: "sig" }, one_time_prekeys: [{ key_id: 1, public_key: "otk" }] }, actor.token),
+      call(
+        base,
+        "PUT",
+        "/v1/keys",
+        {
+          device_id: keyDevice,
+          identity_key: "ik",
+          signed_prekey: { key_id: 1, public_key: "spk", signature: "sig" },
+          one_time_prekeys: [{ key_id: 1, public_key: "otk" }],
+        },
+        actor.token,
+      ),
       "keys",
     );
     pools.keyDeviceIds.push(keyDevice);
@@ -195,7 +225,10 @@ export async function createFixtures(base: string, actorCount: number): Promise<
   const callId = str(started, "call", "id");
   await expectOk(call(base, "POST", `/v1/calls/${callId}/join`, undefined, a1.token), "join");
   pools.callIds.push(callId);
-  const ringing = await expectOk(call(base, "POST", "/v1/calls/initiate", { conversation_id: pools.conversationIds[2] ?? directId, type: "audio" }, (actors[2] ?? a0).token), "call 2");
+  const ringing = await expectOk(
+    call(base, "POST", "/v1/calls/initiate", { conversation_id: pools.conversationIds[2] ?? directId, type: "audio" }, (actors[2] ?? a0).token),
+    "call 2",
+  );
   pools.callIds.push(str(ringing, "call", "id"));
   return { base, actors, pools, direct: { conversationId: directId, callId } };
 }

@@ -108,7 +108,10 @@ function hostileFrames(others: { userId: string; fileId: string }): Frame[] {
     { label: "send with lone surrogate", data: lone },
     { label: "send with lone surrogate client_id", data: JSON.stringify({ type: "send", client_id: "\udc00", body: "x" }) },
     { label: "send with forged sender_id", data: JSON.stringify({ type: "send", client_id: "fz-sender", body: "x", sender_id: others.userId }) },
-    { label: "send with 11 attachments", data: JSON.stringify({ type: "send", client_id: "fz-att", body: "x", attachments: Array.from({ length: 11 }, (_, i) => `f${i}`) }) },
+    {
+      label: "send with 11 attachments",
+      data: JSON.stringify({ type: "send", client_id: "fz-att", body: "x", attachments: Array.from({ length: 11 }, (_, i) => `f${i}`) }),
+    },
     { label: "send with reply_to_seq 0", data: JSON.stringify({ type: "send", client_id: "fz-reply", body: "x", reply_to_seq: 0 }) },
     { label: "send body over 64 KiB", data: JSON.stringify({ type: "send", client_id: "fz-64k", body: "b".repeat(65_537) }) },
     { label: "read with negative seq", data: JSON.stringify({ type: "read", seq: -1 }) },
@@ -124,7 +127,10 @@ function hostileFrames(others: { userId: string; fileId: string }): Frame[] {
 /** Frames that are valid in shape but name other users' resources: an ack or an error frame are both answers. */
 function otherIdFrames(others: { userId: string; fileId: string }): Frame[] {
   return [
-    { label: "send with another user's file as attachment", data: JSON.stringify({ type: "send", client_id: "fz-other-file", body: "x", attachments: [others.fileId] }) },
+    {
+      label: "send with another user's file as attachment",
+      data: JSON.stringify({ type: "send", client_id: "fz-other-file", body: "x", attachments: [others.fileId] }),
+    },
     { label: "send replying to a seq that does not exist", data: JSON.stringify({ type: "send", client_id: "fz-noseq", body: "x", reply_to_seq: 999_999 }) },
   ];
 }
@@ -138,7 +144,10 @@ function signalingFrames(nonParticipant: string, peer: string): Frame[] {
     { label: "unknown type", data: JSON.stringify({ type: "hangup_everyone" }) },
     { label: "type is an array", data: JSON.stringify({ type: ["offer"] }) },
     { label: "offer without payload", data: JSON.stringify({ type: "offer", to_user_id: peer }) },
-    { label: "offer with forged from_user_id", data: JSON.stringify({ type: "offer", to_user_id: peer, from_user_id: nonParticipant, payload: { sdp: "v=0" } }) },
+    {
+      label: "offer with forged from_user_id",
+      data: JSON.stringify({ type: "offer", to_user_id: peer, from_user_id: nonParticipant, payload: { sdp: "v=0" } }),
+    },
     { label: "offer with lone surrogate sdp", data: JSON.stringify({ type: "offer", to_user_id: peer, payload: { sdp: "v=0\ud800" } }) },
     { label: "ice candidate too long", data: JSON.stringify({ type: "ice_candidate", to_user_id: peer, payload: { candidate: "c".repeat(5_000) } }) },
     { label: "ice sdpMLineIndex 256", data: JSON.stringify({ type: "ice_candidate", to_user_id: peer, payload: { candidate: "c", sdpMLineIndex: 256 } }) },
@@ -170,10 +179,12 @@ async function barrage(
     sent += 1;
     const answer = await socket.next(from, (f) => isType("error")(f) || (ackOk && isType("ack")(f)), 5_000);
     const bad = socket.frames.slice(from).filter((f) => !validate(f));
-    if (bad.length > 0) findings.push({ socket: kind, frame: frame.label, problem: `server frame outside the contract: ${JSON.stringify(bad[0]).slice(0, 200)}` });
+    if (bad.length > 0)
+      findings.push({ socket: kind, frame: frame.label, problem: `server frame outside the contract: ${JSON.stringify(bad[0]).slice(0, 200)}` });
     if (answer === undefined) {
       if (socket.closed === undefined) findings.push({ socket: kind, frame: frame.label, problem: "no error frame within 5 s" });
-      else if (!closes.has(socket.closed.code)) findings.push({ socket: kind, frame: frame.label, problem: `closed with undocumented code ${socket.closed.code} ${socket.closed.reason}` });
+      else if (!closes.has(socket.closed.code))
+        findings.push({ socket: kind, frame: frame.label, problem: `closed with undocumented code ${socket.closed.code} ${socket.closed.reason}` });
       if (socket.closed !== undefined) socket = await reopen();
     }
   }
@@ -216,12 +227,14 @@ export async function fuzzWebSockets(fixtures: Fixtures, seed: number): Promise<
     const from = socket.frames.length;
     socket.ws.send(JSON.stringify({ type: "send", client_id: clientId, body: "after the barrage" }));
     const ack = await socket.next(from, (f) => isType("ack")(f) && (f as { client_id?: unknown }).client_id === clientId, 10_000);
-    if (ack === undefined) findings.push({ socket: "chat", frame: "valid send after the barrage", problem: `no ack (closed: ${JSON.stringify(socket.closed)})` });
+    if (ack === undefined)
+      findings.push({ socket: "chat", frame: "valid send after the barrage", problem: `no ack (closed: ${JSON.stringify(socket.closed)})` });
   }
   const history = await call(fixtures.base, "GET", `/v1/conversations/${conv}/messages?limit=100`, undefined, alice.token);
   const messages = (history.json as { messages?: Array<{ client_id?: unknown; sender_id?: unknown }> } | null)?.messages ?? [];
   const stored = messages.filter((m) => m.client_id === clientId && m.sender_id === alice.id).length;
-  if (stored !== 1) findings.push({ socket: "chat", frame: "valid send after the barrage", problem: `stored ${stored} times (history answered ${history.status})` });
+  if (stored !== 1)
+    findings.push({ socket: "chat", frame: "valid send after the barrage", problem: `stored ${stored} times (history answered ${history.status})` });
   socket.close();
 
   // Signaling: alice and bob are in the call; eve is not.
@@ -232,7 +245,8 @@ export async function fuzzWebSockets(fixtures: Fixtures, seed: number): Promise<
   const from = bobSig.frames.length;
   sig.socket.ws.send(JSON.stringify({ type: "offer", to_user_id: bob.id, payload: { type: "offer", sdp: "v=0 after the barrage" } }));
   const offer = await bobSig.next(from, (f) => isType("offer")(f) && (f as { from_user_id?: unknown }).from_user_id === alice.id, 10_000);
-  if (offer === undefined) findings.push({ socket: "signaling", frame: "valid offer after the barrage", problem: `not relayed (closed: ${JSON.stringify(sig.socket.closed)})` });
+  if (offer === undefined)
+    findings.push({ socket: "signaling", frame: "valid offer after the barrage", problem: `not relayed (closed: ${JSON.stringify(sig.socket.closed)})` });
   sig.socket.close();
   bobSig.close();
 

@@ -22,9 +22,7 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS;
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
-export const errorCodeSchema = z.enum(
-  Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]],
-);
+export const errorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]);
 
 export const errorDetailSchema = z.object({
   field: z.string().optional(),

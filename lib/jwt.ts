@@ -77,11 +77,7 @@ function remember(token: string, jwks: JSONWebKeySet, options: VerifyOptions, cl
  * Verifies an access token against a JWKS. Returns null for every kind of bad token (forged,
  * expired, wrong alg/iss/aud, malformed) so the caller has one 401 path.
  */
-export async function verifyAccessToken(
-  token: string,
-  jwks: JSONWebKeySet,
-  options: VerifyOptions,
-): Promise<AccessClaims | null> {
+export async function verifyAccessToken(token: string, jwks: JSONWebKeySet, options: VerifyOptions): Promise<AccessClaims | null> {
   const known = cachedClaims(token, jwks, options);
   if (known) return known;
   try {

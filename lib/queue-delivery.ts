@@ -86,7 +86,13 @@ export function recordOutcome(metrics: AnalyticsEngineDataset | undefined, recor
  * the DLQ after max_retries, so it goes to the DLQ now, unchanged (replayable once the producer
  * is fixed), and is acked. If the DLQ itself refuses, the message is retried instead of lost.
  */
-export async function deadLetter(message: Message, dlq: Queue, metrics: AnalyticsEngineDataset | undefined, queue: NotificationQueue, reason: string): Promise<void> {
+export async function deadLetter(
+  message: Message,
+  dlq: Queue,
+  metrics: AnalyticsEngineDataset | undefined,
+  queue: NotificationQueue,
+  reason: string,
+): Promise<void> {
   try {
     await dlq.send(message.body, { contentType: contentTypeOf(message.body) });
     message.ack();

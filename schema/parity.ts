@@ -10,7 +10,7 @@ import type * as sqlite from "./sqlite";
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type Same<A extends { $inferSelect: unknown; $inferInsert: unknown }, B extends { $inferSelect: unknown; $inferInsert: unknown }> =
   Equal<A["$inferSelect"], B["$inferSelect"]> extends true ? Equal<A["$inferInsert"], B["$inferInsert"]> : false;
-type TableNames = keyof typeof sqlite & keyof typeof pg;
+type TableNames = keyof typeof sqlite;
 type MissingInPg = Exclude<keyof typeof sqlite, keyof typeof pg>;
 type MissingInSqlite = Exclude<keyof typeof pg, keyof typeof sqlite>;
 type Mismatched = { [K in TableNames]: Same<(typeof sqlite)[K], (typeof pg)[K]> extends true ? never : K }[TableNames];

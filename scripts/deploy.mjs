@@ -77,7 +77,9 @@ if (dryRun) {
 }
 
 for (const cycle of cycles) {
-  console.warn(`[deploy] ${cycle.join(" → ")} bind each other: on a fresh account, if the first deploy of ${cycle[0]} fails for want of ${cycle[1]}, run npm run deploy again (the second pass finds it).`);
+  console.warn(
+    `[deploy] ${cycle.join(" → ")} bind each other: on a fresh account, if the first deploy of ${cycle[0]} fails for want of ${cycle[1]}, run npm run deploy again (the second pass finds it).`,
+  );
 }
 
 console.log("[deploy] creating what is missing (an existing resource is reported by wrangler and kept)");
@@ -115,7 +117,12 @@ for (const { path: configPath, config } of configs) {
   const list = wranglerRun(["secret", "list", "--format", "json", "-c", configPath], { capture: true });
   const missing = missingSecrets(config, list.status === 0 ? list.output.slice(list.output.indexOf("[")) : "[]");
   for (const name of missing.required) console.warn(`[deploy] ${workerOf(configPath)}: secret ${name} is unset: wrangler secret put ${name} -c ${configPath}`);
-  for (const name of missing.optional) console.log(`[deploy] ${workerOf(configPath)}: optional secret ${name} is unset (wrangler secret put ${name} -c ${configPath})`);
+  for (const name of missing.optional)
+    console.log(`[deploy] ${workerOf(configPath)}: optional secret ${name} is unset (wrangler secret put ${name} -c ${configPath})`);
   unset += missing.required.length;
 }
-console.log(unset === 0 ? "[deploy] done: GET /v1/health on the gateway's URL should say environment \"production\"" : `[deploy] deployed; ${unset} required secret(s) unset: /v1/health names them and answers 503 until they are put`);
+console.log(
+  unset === 0
+    ? '[deploy] done: GET /v1/health on the gateway\'s URL should say environment "production"'
+    : `[deploy] deployed; ${unset} required secret(s) unset: /v1/health names them and answers 503 until they are put`,
+);

@@ -50,7 +50,15 @@ ensureDevVars();
 migrate();
 run(process.execPath, [path.join(root, "app", "build.mjs")]); // the web app served at /app/ (the storage worker's [assets])
 
-const args = ["dev", ...writeDevelopmentConfigs(root, WORKER_CONFIGS, { backend }).flatMap((c) => ["-c", c]), "--port", port, "--persist-to", PERSIST_DIR, "--show-interactive-dev-session=false"];
+const args = [
+  "dev",
+  ...writeDevelopmentConfigs(root, WORKER_CONFIGS, { backend }).flatMap((c) => ["-c", c]),
+  "--port",
+  port,
+  "--persist-to",
+  PERSIST_DIR,
+  "--show-interactive-dev-session=false",
+];
 if (process.env.HOST) args.push("--ip", process.env.HOST);
 // Launchers running several stacks at once give each its own inspector port (wrangler otherwise takes 9229 when it looks free, and two starting together clash).
 if (process.env.INSPECTOR_PORT) args.push("--inspector-port", process.env.INSPECTOR_PORT);
@@ -58,8 +66,7 @@ const env = {
   ...process.env,
   // Hyperdrive's local mode: the binding connects straight to this Postgres. With D1 selected the
   // binding is unused, but wrangler still wants a connection string for it.
-  CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE:
-    process.env.DATABASE_URL ?? "postgres://unused:unused@127.0.0.1:9/unused",
+  CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: process.env.DATABASE_URL ?? "postgres://unused:unused@127.0.0.1:9/unused",
 };
 const child = spawn(wrangler, args, { cwd: root, stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

@@ -102,11 +102,7 @@ export async function migratePg(url, options = {}) {
         for (const statement of m.sql.split("--> statement-breakpoint")) {
           if (statement.trim()) await client.query(statement);
         }
-        await client.query("INSERT INTO schema_migrations (tag, checksum, applied_at) VALUES ($1, $2, $3)", [
-          m.tag,
-          m.checksum,
-          new Date().toISOString(),
-        ]);
+        await client.query("INSERT INTO schema_migrations (tag, checksum, applied_at) VALUES ($1, $2, $3)", [m.tag, m.checksum, new Date().toISOString()]);
         await client.query("COMMIT");
       } catch (err) {
         await client.query("ROLLBACK");

@@ -118,7 +118,11 @@ export async function runSoak(profile: SoakProfile, log: (line: string) => void 
     for (const [r, room] of members.entries()) {
       const [owner, ...others] = room;
       if (!owner) throw new Error("a room needs members");
-      const { conversation } = await owner.client.api.conversations.create({ type: "group", name: `soak ${run} room ${r}`, member_ids: others.map((m) => m.userId) });
+      const { conversation } = await owner.client.api.conversations.create({
+        type: "group",
+        name: `soak ${run} room ${r}`,
+        member_ids: others.map((m) => m.userId),
+      });
       conversationIds.push(conversation.id);
       await Promise.all(room.map((m) => m.join(conversation.id)));
     }

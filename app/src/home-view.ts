@@ -95,7 +95,12 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
           },
         }),
       ),
-      h("form", { class: "new-chat", testid: "new-chat", on: { submit: (e) => void startChat(e) } }, search, h("button", { text: "Chat", testid: "new-chat-submit" })),
+      h(
+        "form",
+        { class: "new-chat", testid: "new-chat", on: { submit: (e) => void startChat(e) } },
+        search,
+        h("button", { text: "Chat", testid: "new-chat-submit" }),
+      ),
       searchError,
       list,
     ),

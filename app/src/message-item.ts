@@ -4,7 +4,12 @@ import { h, shortTime } from "./dom";
 export type Status = "sending" | "sent" | "seen";
 
 /** One message row; `status` only for our own messages. */
-export function messageItem(client: SecureConnectClient, message: Pick<Message, "body" | "attachments" | "created_at" | "sender_id">, sender: string, status: Status | null): HTMLLIElement {
+export function messageItem(
+  client: SecureConnectClient,
+  message: Pick<Message, "body" | "attachments" | "created_at" | "sender_id">,
+  sender: string,
+  status: Status | null,
+): HTMLLIElement {
   const mine = message.sender_id === client.userId;
   return h(
     "li",

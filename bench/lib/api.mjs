@@ -62,16 +62,20 @@ export async function pool(items, limit, fn) {
 export async function registerUsers(base, count, { concurrency = 8, label = "u" } = {}) {
   const run = randomBytes(4).toString("hex");
   const salt = parseInt(run.slice(0, 2), 16);
-  return pool(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    const email = `bench-${run}-${label}${i}@bench.example`;
-    const ip = clientIp(i, salt);
-    const res = await api(base, "POST", "/v1/auth/register", {
-      ip,
-      body: { email, username: `b${run}${label}${i}`, password: PASSWORD, display_name: `Bench ${i}` },
-    });
-    const json = expectStatus(res, 201, "register");
-    return { id: json.user.id, email, ip, accessToken: json.access_token, refreshToken: json.refresh_token };
-  });
+  return pool(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const email = `bench-${run}-${label}${i}@bench.example`;
+      const ip = clientIp(i, salt);
+      const res = await api(base, "POST", "/v1/auth/register", {
+        ip,
+        body: { email, username: `b${run}${label}${i}`, password: PASSWORD, display_name: `Bench ${i}` },
+      });
+      const json = expectStatus(res, 201, "register");
+      return { id: json.user.id, email, ip, accessToken: json.access_token, refreshToken: json.refresh_token };
+    },
+  );
 }
 
 /** A group with every given user: created with the first batch, then members added 100 at a time. */

@@ -80,6 +80,10 @@ export function summarise(profile, top = 15) {
     self.set(key, (self.get(key) ?? 0) + dt);
     byFile.set(fn === "(garbage collector)" ? "(gc)" : file || "(native)", (byFile.get(file) ?? 0) + dt);
   }
-  const rank = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => ({ what: k, ms: Math.round(us / 100) / 10, share: busy ? Math.round((us / busy) * 1000) / 10 : 0 }));
+  const rank = (m) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => ({ what: k, ms: Math.round(us / 100) / 10, share: busy ? Math.round((us / busy) * 1000) / 10 : 0 }));
   return { busy_ms: Math.round(busy / 1000), functions: rank(self) };
 }

@@ -58,11 +58,15 @@ function ensureDevVars() {
 }
 
 function migrate(persistDir) {
-  const result = spawnSync(wrangler, ["d1", "migrations", "apply", "secureconnect", "--local", "--persist-to", persistDir, "-c", "workers/auth/wrangler.toml"], {
-    cwd: sourceDir(),
-    env: { ...process.env, CI: "true" },
-    encoding: "utf8",
-  });
+  const result = spawnSync(
+    wrangler,
+    ["d1", "migrations", "apply", "secureconnect", "--local", "--persist-to", persistDir, "-c", "workers/auth/wrangler.toml"],
+    {
+      cwd: sourceDir(),
+      env: { ...process.env, CI: "true" },
+      encoding: "utf8",
+    },
+  );
   if (result.status !== 0) throw new Error(`d1 migrations failed:\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -112,7 +116,10 @@ export async function startStack(options = {}) {
   const persistDir = options.persistDir ?? mkdtempSync(path.join(tmpdir(), "sc-bench-"));
   migrate(persistDir);
   // Development copies (ENVIRONMENT, scripts/lib/dev-configs.mjs), as npm run dev runs: the committed configs are production.
-  return startWrangler(withRateLimitShim(writeDevelopmentConfigs(sourceDir(), STACK_CONFIGS, { tag: "bench-dev" })), persistDir, { ...options, keepState: options.persistDir !== undefined });
+  return startWrangler(withRateLimitShim(writeDevelopmentConfigs(sourceDir(), STACK_CONFIGS, { tag: "bench-dev" })), persistDir, {
+    ...options,
+    keepState: options.persistDir !== undefined,
+  });
 }
 
 /** The broadcast-only PartyServer room, same wrangler and workerd version and flags, its own process. */
@@ -132,14 +139,19 @@ async function startWrangler(configs, persistDir, options) {
   const args = [
     "dev",
     ...configs.flatMap((c) => ["-c", c]),
-    "--port", String(port),
+    "--port",
+    String(port),
     // Its own inspector port: the stack and the baseline run side by side, and wrangler would give both 9229.
-    "--inspector-port", String(inspectorPort),
-    "--ip", "127.0.0.1",
-    "--persist-to", persistDir,
+    "--inspector-port",
+    String(inspectorPort),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    persistDir,
     "--show-interactive-dev-session=false",
     // Request logging by wrangler itself is not part of what we measure; the workers' own logs still print.
-    "--log-level", options.logLevel ?? "warn",
+    "--log-level",
+    options.logLevel ?? "warn",
   ];
   const started = Date.now();
   const child = spawn(wrangler, args, {

@@ -32,7 +32,11 @@ export function table(header, rows) {
 export function machine() {
   let wranglerVersion = "";
   try {
-    wranglerVersion = execSync(`${path.join(root, "node_modules/.bin/wrangler")} --version`, { encoding: "utf8" }).trim().split("\n").pop() ?? "";
+    wranglerVersion =
+      execSync(`${path.join(root, "node_modules/.bin/wrangler")} --version`, { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .pop() ?? "";
   } catch {
     wranglerVersion = "unknown";
   }

@@ -28,7 +28,10 @@ export class AuthSession {
   /** How many refresh round-trips this session made (observable in tests). */
   refreshCount = 0;
 
-  constructor(private readonly refresher: Refresher, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly refresher: Refresher,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get current(): StoredTokens | null {
     return this.tokens;

@@ -53,7 +53,11 @@ export class CallSession extends Emitter<CallEvents> {
   private done = false;
   call: CallView;
 
-  private constructor(private readonly options: CallSessionOptions, joined: CallJoinResponse, private readonly isOfferer: boolean) {
+  private constructor(
+    private readonly options: CallSessionOptions,
+    joined: CallJoinResponse,
+    private readonly isOfferer: boolean,
+  ) {
     super();
     this.call = joined.call;
     this.peerId = joined.call.participants.find((p) => p.user_id !== options.selfId)?.user_id ?? null;
@@ -84,7 +88,9 @@ export class CallSession extends Emitter<CallEvents> {
       isFatal: options.isFatal,
       onOpen: () => undefined,
       onFrame: (frame) => {
-        this.handle(frame as SignalingServerFrame).catch((err: unknown) => this.emit("error", { code: "SIGNALING", message: err instanceof Error ? err.message : String(err) }));
+        this.handle(frame as SignalingServerFrame).catch((err: unknown) =>
+          this.emit("error", { code: "SIGNALING", message: err instanceof Error ? err.message : String(err) }),
+        );
       },
       onState: (state, detail) => {
         this.emit("signaling", state);

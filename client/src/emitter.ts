@@ -8,8 +8,8 @@ export class Emitter<Events extends object> {
       set = new Set();
       this.handlers.set(event, set);
     }
-    set.add(handler as (payload: never) => void);
-    return () => set.delete(handler as (payload: never) => void);
+    set.add(handler);
+    return () => set.delete(handler);
   }
 
   /** Resolves with the first event that matches (for scripts and tests). */

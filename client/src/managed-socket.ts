@@ -173,7 +173,10 @@ export class ManagedSocket {
    * (a dead TCP connection may otherwise look open for a long time), coming back reconnects at once.
    */
   private watchNetwork(on: boolean): void {
-    const target = globalThis as { addEventListener?: (type: string, listener: () => void) => void; removeEventListener?: (type: string, listener: () => void) => void };
+    const target = globalThis as {
+      addEventListener?: (type: string, listener: () => void) => void;
+      removeEventListener?: (type: string, listener: () => void) => void;
+    };
     if (!target.addEventListener || !target.removeEventListener) return;
     if (on) {
       target.addEventListener("offline", this.onOffline);

@@ -15,7 +15,11 @@ interface Entry {
 /** A send the server refused for good (validation, size, not a member): it is not retried. */
 export class SendRejected extends Error {
   override readonly name = "SendRejected";
-  constructor(readonly code: string, message: string, readonly clientId: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly clientId: string,
+  ) {
     super(message);
   }
 }

@@ -36,7 +36,11 @@ export async function uploadFile(api: RestApi, fetchImpl: FetchLike, source: Upl
   const put = await fetchImpl(issued.upload_url, { method: issued.method, headers: issued.headers, body: source.body as BodyInit });
   if (!put.ok) {
     const detail = await put.text().catch(() => "");
-    throw new ApiError(put.status, put.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", `The upload was refused (${put.status}). ${detail.slice(0, 200)}`.trim());
+    throw new ApiError(
+      put.status,
+      put.status === 413 ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST",
+      `The upload was refused (${put.status}). ${detail.slice(0, 200)}`.trim(),
+    );
   }
   await put.body?.cancel().catch(() => undefined);
   return (await api.storage.uploadComplete(issued.file_id)).file;

@@ -2,7 +2,15 @@ import { describe, it } from "vitest";
 import { ApiError, AuthSession, backoffDelay, Outbox, type TokenPair } from "../src/index";
 
 function pair(n: number): TokenPair {
-  const user = { id: "u1", email: "a@example.com", username: "a", display_name: "A", avatar_file_id: null, email_verified: false, created_at: "2026-01-01T00:00:00Z" };
+  const user = {
+    id: "u1",
+    email: "a@example.com",
+    username: "a",
+    display_name: "A",
+    avatar_file_id: null,
+    email_verified: false,
+    created_at: "2026-01-01T00:00:00Z",
+  };
   return { user, access_token: `access-${n}`, refresh_token: `refresh-${n}`, token_type: "Bearer", expires_in: 900 };
 }
 
@@ -61,7 +69,10 @@ describe("client logic without a network", () => {
     expect(outbox.delivered("b", 2)).toBe(false);
     expect(outbox.delivered("zzz", 9)).toBe(false);
     expect(outbox.delivered("a", 1)).toBe(true);
-    expect(await Promise.all([a, b])).toEqual([{ client_id: "a", seq: 1 }, { client_id: "b", seq: 2 }]);
+    expect(await Promise.all([a, b])).toEqual([
+      { client_id: "a", seq: 1 },
+      { client_id: "b", seq: 2 },
+    ]);
     expect(outbox.size).toBe(0);
   });
 });

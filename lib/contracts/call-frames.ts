@@ -13,9 +13,7 @@ export const MAX_SIGNALING_FRAME_CHARS = 24 * 1024;
 
 const userIdSchema = z.string().min(1).max(64);
 
-export const sdpPayloadSchema = z
-  .object({ type: z.enum(["offer", "answer"]).optional(), sdp: z.string().min(1).max(CALL_LIMITS.maxSdpChars) })
-  .strict();
+export const sdpPayloadSchema = z.object({ type: z.enum(["offer", "answer"]).optional(), sdp: z.string().min(1).max(CALL_LIMITS.maxSdpChars) }).strict();
 
 export const icePayloadSchema = z
   .object({

@@ -23,7 +23,11 @@ export const CALL_LIMITS = {
   maxTracksPerRequest: 64,
 } as const;
 
-export const callIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "an opaque id");
+export const callIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "an opaque id");
 
 /* ---------- views ---------- */
 
@@ -104,9 +108,7 @@ export type CallHistoryQuery = z.infer<typeof callHistoryQuerySchema>;
 
 /* ---------- Cloudflare Realtime SFU bodies (the subset the proxy forwards) ---------- */
 
-export const sessionDescriptionSchema = z
-  .object({ type: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(CALL_LIMITS.maxSfuSdpChars) })
-  .strict();
+export const sessionDescriptionSchema = z.object({ type: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(CALL_LIMITS.maxSfuSdpChars) }).strict();
 
 const trackNameSchema = z.string().min(1).max(128);
 const midSchema = z.string().min(1).max(32);
@@ -146,7 +148,10 @@ export const sfuRenegotiateBodySchema = z.object({ sessionDescription: sessionDe
 export const sfuCloseTracksBodySchema = z
   .object({
     sessionDescription: sessionDescriptionSchema.optional(),
-    tracks: z.array(z.object({ mid: midSchema }).strict()).min(1).max(CALL_LIMITS.maxTracksPerRequest),
+    tracks: z
+      .array(z.object({ mid: midSchema }).strict())
+      .min(1)
+      .max(CALL_LIMITS.maxTracksPerRequest),
     force: z.boolean(),
   })
   .strict();
@@ -161,14 +166,28 @@ export const sfuAnswerSchema = z
     sessionId: z.string().optional(),
     sessionDescription: z.object({ type: z.string(), sdp: z.string() }).optional(),
     requiresImmediateRenegotiation: z.boolean().optional(),
-    tracks: z.array(z.object({ mid: z.string().optional(), trackName: z.string().optional(), sessionId: z.string().optional(), errorCode: z.string().optional(), errorDescription: z.string().optional() })).optional(),
+    tracks: z
+      .array(
+        z.object({
+          mid: z.string().optional(),
+          trackName: z.string().optional(),
+          sessionId: z.string().optional(),
+          errorCode: z.string().optional(),
+          errorDescription: z.string().optional(),
+        }),
+      )
+      .optional(),
     errorCode: z.string().optional(),
     errorDescription: z.string().optional(),
   })
   .meta({ id: "SfuAnswer" });
 export type SfuAnswer = z.infer<typeof sfuAnswerSchema>;
 
-export const sfuSessionIdSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9_-]+$/, "an SFU session id");
+export const sfuSessionIdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, "an SFU session id");
 
 /** RPC input of the four SFU proxy methods. */
 export const sfuRequestSchema = z.discriminatedUnion("action", [

@@ -22,16 +22,27 @@ export const CHAT_LIMITS = {
   maxEmojiLength: 32,
 } as const;
 
-export const idSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "an opaque id");
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "an opaque id");
 export const clientIdSchema = z.string().min(1).max(128);
-export const contentTypeSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/, "a MIME type like text/plain");
+export const contentTypeSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/, "a MIME type like text/plain");
 export const seqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** One emoji: pictographs, flags, keycaps, with their modifiers/joiners; never letters, digits or spaces. */
 export const emojiSchema = z
   .string()
   .min(1)
   .max(CHAT_LIMITS.maxEmojiLength)
-  .regex(/^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3|\p{Emoji_Modifier}|\u200D|\uFE0F|[\u{E0020}-\u{E007F}])+$/u, "a single emoji")
+  .regex(
+    /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}|[#*0-9]\uFE0F?\u20E3|\p{Emoji_Modifier}|\u200D|\uFE0F|[\u{E0020}-\u{E007F}])+$/u,
+    "a single emoji",
+  )
   .refine((s) => /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u.test(s) && graphemes(s) === 1, "a single emoji");
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
@@ -140,20 +151,29 @@ export const sendMessageSchema = z
   .object({
     client_id: clientIdSchema,
     content_type: contentTypeSchema.optional(),
-    body: z.string().min(1).optional().meta({ description: `UTF-8 text, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
-    ciphertext: z.string().min(1).optional().meta({ description: `Opaque E2EE payload, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
+    body: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: `UTF-8 text, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
+    ciphertext: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: `Opaque E2EE payload, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
     attachments: attachmentsSchema.optional(),
     reply_to_seq: seqSchema.optional(),
   })
   .refine((v) => (v.body === undefined) !== (v.ciphertext === undefined), { message: "exactly one of body and ciphertext", path: ["body"] });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
-export const sendMessageAliasSchema = z
-  .object({ conversation_id: idSchema })
-  .and(sendMessageSchema);
+export const sendMessageAliasSchema = z.object({ conversation_id: idSchema }).and(sendMessageSchema);
 
 export const editMessageSchema = z.object({
-  body: z.string().min(1).meta({ description: `UTF-8 text, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
+  body: z
+    .string()
+    .min(1)
+    .meta({ description: `UTF-8 text, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
 });
 
 export const readReceiptSchema = z.object({ seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) });
@@ -178,16 +198,21 @@ export const conversationListSchema = z.object({
 
 export const presenceStatusSchema = z.enum(["online", "offline"]);
 export type PresenceStatus = z.infer<typeof presenceStatusSchema>;
-export const presenceViewSchema = z
-  .object({ user_id: z.string(), status: presenceStatusSchema, last_seen_at: z.string().nullable() })
-  .meta({ id: "Presence" });
+export const presenceViewSchema = z.object({ user_id: z.string(), status: presenceStatusSchema, last_seen_at: z.string().nullable() }).meta({ id: "Presence" });
 export type PresenceView = z.infer<typeof presenceViewSchema>;
 export const presenceQuerySchema = z.object({
   user_ids: z
     .string()
     .min(1)
     .max(CHAT_LIMITS.maxUserIdsPerCall * 65)
-    .transform((s) => [...new Set(s.split(",").map((x) => x.trim()).filter((x) => x.length > 0))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x.length > 0),
+      ),
+    ])
     .pipe(z.array(idSchema).min(1).max(CHAT_LIMITS.maxUserIdsPerCall)),
 });
 export const presenceListSchema = z.object({ presence: z.array(presenceViewSchema) });

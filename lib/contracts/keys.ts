@@ -29,17 +29,10 @@ export function isBase64Text(value: string): boolean {
   return padding === 0 || value.length % 4 === 0;
 }
 
-const base64Key = (maxChars: number) =>
-  z
-    .string()
-    .min(1)
-    .max(maxChars)
-    .refine(isBase64Text, "must be base64 or base64url text");
+const base64Key = (maxChars: number) => z.string().min(1).max(maxChars).refine(isBase64Text, "must be base64 or base64url text");
 
 /** Client-chosen device identifier (the app's E2EE device, not a push registration). */
-export const keyDeviceIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 letters, digits, '.', '_', ':' or '-'");
+export const keyDeviceIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 letters, digits, '.', '_', ':' or '-'");
 
 /** User ids are UUIDv7 today; any opaque id of this alphabet is accepted and simply not found. */
 export const keyUserIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a user id");
@@ -78,9 +71,7 @@ export type KeyUpload = z.infer<typeof keyUploadSchema>;
 export const prekeyCountQuerySchema = z.object({ device_id: keyDeviceIdSchema });
 
 /** `GET /v1/keys/count`: `prekeys_low` is true below the low watermark (upload more). */
-export const prekeyCountSchema = z
-  .object({ one_time_prekeys: z.number().int().nonnegative(), prekeys_low: z.boolean() })
-  .meta({ id: "PrekeyCount" });
+export const prekeyCountSchema = z.object({ one_time_prekeys: z.number().int().nonnegative(), prekeys_low: z.boolean() }).meta({ id: "PrekeyCount" });
 export type PrekeyCount = z.infer<typeof prekeyCountSchema>;
 
 export const keyBundleParamsSchema = z.object({ user_id: keyUserIdSchema });

@@ -83,9 +83,7 @@ export type FileIdRequest = z.infer<typeof fileIdRequestSchema>;
 export const fileResponseSchema = z.object({ file: fileSchema });
 export type FileResponse = z.infer<typeof fileResponseSchema>;
 
-export const downloadUrlResponseSchema = z
-  .object({ download_url: z.string(), expires_at: z.string(), file: fileSchema })
-  .meta({ id: "DownloadUrl" });
+export const downloadUrlResponseSchema = z.object({ download_url: z.string(), expires_at: z.string(), file: fileSchema }).meta({ id: "DownloadUrl" });
 export type DownloadUrlResponse = z.infer<typeof downloadUrlResponseSchema>;
 
 export const listFilesRequestSchema = z.object({
@@ -95,9 +93,7 @@ export const listFilesRequestSchema = z.object({
 });
 export type ListFilesRequest = z.infer<typeof listFilesRequestSchema>;
 
-export const listFilesResponseSchema = z
-  .object({ files: z.array(fileSchema), has_more: z.boolean() })
-  .meta({ id: "FileList" });
+export const listFilesResponseSchema = z.object({ files: z.array(fileSchema), has_more: z.boolean() }).meta({ id: "FileList" });
 export type ListFilesResponse = z.infer<typeof listFilesResponseSchema>;
 
 export const quotaResponseSchema = z

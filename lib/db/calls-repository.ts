@@ -12,7 +12,10 @@ export type ParticipantPatch = Partial<Pick<CallParticipant, "outcome" | "joined
 export interface CallsRepository {
   /** Status `ringing`; the initiator is `joined` at `now`, every other participant `pending`. */
   /** `id` lets the caller (the CallRoom, named by the call id) choose the id; a new UUIDv7 otherwise. */
-  create(input: { id?: string; conversationId: string; type: CallType; initiatorId: string; participantIds: readonly string[] }, now?: string): Promise<CallWithParticipants>;
+  create(
+    input: { id?: string; conversationId: string; type: CallType; initiatorId: string; participantIds: readonly string[] },
+    now?: string,
+  ): Promise<CallWithParticipants>;
   get(callId: string): Promise<CallWithParticipants | null>;
   /** ringing → active (sets started_at once). Null if the call is not ringing. */
   markActive(callId: string, now?: string): Promise<Call | null>;
@@ -40,7 +43,13 @@ export function callsRepository({ db, t, atomic }: Dialect): CallsRepository {
     return call ? { ...call, participants: await participantsOf([call.id]) } : null;
   };
   const transition = async (callId: string, from: readonly CallStatus[], set: Partial<Call>): Promise<Call | null> =>
-    (await db.update(c).set(set).where(and(eq(c.id, callId), inArray(c.status, [...from]))).returning())[0] ?? null;
+    (
+      await db
+        .update(c)
+        .set(set)
+        .where(and(eq(c.id, callId), inArray(c.status, [...from])))
+        .returning()
+    )[0] ?? null;
 
   return {
     async create(input, now = nowIso()) {
@@ -67,8 +76,14 @@ export function callsRepository({ db, t, atomic }: Dialect): CallsRepository {
       const ended = await transition(callId, ["ringing", "active"], { status: "ended", endedAt: now, endReason: reason, durationSeconds: duration });
       if (!ended) return null; // a concurrent end won
       await atomic((q) => [
-        q.update(p).set({ outcome: "missed" }).where(and(eq(p.callId, callId), eq(p.outcome, "pending"))),
-        q.update(p).set({ leftAt: now }).where(and(eq(p.callId, callId), eq(p.outcome, "joined"), isNull(p.leftAt))),
+        q
+          .update(p)
+          .set({ outcome: "missed" })
+          .where(and(eq(p.callId, callId), eq(p.outcome, "pending"))),
+        q
+          .update(p)
+          .set({ leftAt: now })
+          .where(and(eq(p.callId, callId), eq(p.outcome, "joined"), isNull(p.leftAt))),
       ]);
       return ended;
     },

@@ -49,7 +49,10 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
 
   // The guarded writes syncListView batches.
   const readSeqUpdate = (q: QueryDb, conversationId: string, userId: string, seq: number) =>
-    q.update(m).set({ lastReadSeq: seq }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId), lt(m.lastReadSeq, seq)));
+    q
+      .update(m)
+      .set({ lastReadSeq: seq })
+      .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId), lt(m.lastReadSeq, seq)));
   // The room writes this asynchronously, so writes can arrive late, twice or out of order.
   // Guarding on `last_message_seq < seq` makes each write a monotonic max: whatever order they
   // land in, the row converges to the highest seq, and a stale write is a no-op.
@@ -63,7 +66,10 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       })
       .where(and(eq(c.id, conversationId), lt(c.lastMessageSeq, message.seq)));
   const lastMessageReplace = (q: QueryDb, conversationId: string, message: LastMessage) =>
-    q.update(c).set({ lastMessage: message }).where(and(eq(c.id, conversationId), eq(c.lastMessageSeq, message.seq)));
+    q
+      .update(c)
+      .set({ lastMessage: message })
+      .where(and(eq(c.id, conversationId), eq(c.lastMessageSeq, message.seq)));
 
   const membersOf = async (ids: readonly string[]): Promise<ConversationMember[]> => {
     const out: ConversationMember[] = [];
@@ -76,20 +82,26 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
     conversation ? { ...conversation, members: await membersOf([conversation.id]) } : null;
   const get = async (conversationId: string): Promise<ConversationWithMembers | null> =>
     withMembers((await db.select().from(c).where(eq(c.id, conversationId)).limit(1))[0]);
-  const memberInserts = (q: QueryDb, rows: ConversationMember[]) =>
-    chunk(rows, 5).map((part) => q.insert(m).values(part).onConflictDoNothing());
+  const memberInserts = (q: QueryDb, rows: ConversationMember[]) => chunk(rows, 5).map((part) => q.insert(m).values(part).onConflictDoNothing());
 
   return {
     async createDirect({ createdBy, otherUserId }, now = nowIso()) {
       const key = directKey(createdBy, otherUserId);
       const id = newId();
-      const member = (userId: string) =>
+      const member =
+        (userId: string) =>
         // INSERT ... SELECT from our own new row: if a racing call won the direct_key, our row does
         // not exist, so these insert nothing instead of failing on the foreign key.
         (q: QueryDb) =>
           q.insert(m).select(
             q
-              .select({ conversationId: c.id, userId: sql<string>`${userId}`.as("user_id"), role: sql<MemberRole>`'member'`.as("role"), joinedAt: sql<string>`${now}`.as("joined_at"), lastReadSeq: sql<number>`0`.as("last_read_seq") })
+              .select({
+                conversationId: c.id,
+                userId: sql<string>`${userId}`.as("user_id"),
+                role: sql<MemberRole>`'member'`.as("role"),
+                joinedAt: sql<string>`${now}`.as("joined_at"),
+                lastReadSeq: sql<number>`0`.as("last_read_seq"),
+              })
               .from(c)
               .where(eq(c.id, id)),
           );
@@ -154,9 +166,19 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       return rows.map((row) => row.id);
     },
     getMember: async (conversationId, userId) =>
-      (await db.select().from(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).limit(1))[0] ?? null,
+      (
+        await db
+          .select()
+          .from(m)
+          .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
+          .limit(1)
+      )[0] ?? null,
     async isMember(conversationId, userId) {
-      const rows = await db.select({ userId: m.userId }).from(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).limit(1);
+      const rows = await db
+        .select({ userId: m.userId })
+        .from(m)
+        .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
+        .limit(1);
       return rows.length > 0;
     },
     async addMembers(conversationId, userIds, role = "member", now = nowIso()) {
@@ -166,16 +188,33 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       return added;
     },
     async removeMember(conversationId, userId) {
-      const rows = await db.delete(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).returning({ userId: m.userId });
+      const rows = await db
+        .delete(m)
+        .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
+        .returning({ userId: m.userId });
       return rows.length > 0;
     },
     setRole: async (conversationId, userId, role) =>
-      (await db.update(m).set({ role }).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))).returning())[0] ?? null,
+      (
+        await db
+          .update(m)
+          .set({ role })
+          .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
+          .returning()
+      )[0] ?? null,
     async syncListView(conversationId, { lastMessage, reads }) {
       const summary = lastMessage ? [lastMessage] : [];
       const writes = [
-        ...summary.map(({ message, mode }) => (q: QueryDb) => (mode === "newer" ? lastMessageUpdate : lastMessageReplace)(q, conversationId, message)),
-        ...reads.map(({ userId, seq }) => (q: QueryDb) => readSeqUpdate(q, conversationId, userId, seq)),
+        ...summary.map(
+          ({ message, mode }) =>
+            (q: QueryDb) =>
+              (mode === "newer" ? lastMessageUpdate : lastMessageReplace)(q, conversationId, message),
+        ),
+        ...reads.map(
+          ({ userId, seq }) =>
+            (q: QueryDb) =>
+              readSeqUpdate(q, conversationId, userId, seq),
+        ),
       ];
       for (let i = 0; i < writes.length; i += LIST_VIEW_BATCH) {
         const group = writes.slice(i, i + LIST_VIEW_BATCH);

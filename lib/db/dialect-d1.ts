@@ -25,7 +25,10 @@ export function d1Dialect(binding: D1Database): Dialect {
       const mine = and(eq(p.userId, userId), eq(p.deviceId, deviceId));
       // One statement: the single writer cannot interleave another claim between pick and delete.
       const oldest = db.select({ keyId: p.keyId }).from(p).where(mine).orderBy(p.keyId).limit(1);
-      const [row] = await db.delete(p).where(and(mine, eq(p.keyId, sql`(${oldest})`))).returning();
+      const [row] = await db
+        .delete(p)
+        .where(and(mine, eq(p.keyId, sql`(${oldest})`)))
+        .returning();
       return row ?? null;
     },
     async transitionFile(c: FileTransition): Promise<FileRow | null> {

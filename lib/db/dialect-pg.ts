@@ -38,14 +38,11 @@ export function pgDialect(pool: Pool): Dialect {
       // then finding it gone (which would wrongly report "no keys left"). `= (scalar subquery)`, not
       // `IN (...)`: Postgres may re-run an IN-subquery per outer row, and with FOR UPDATE it then
       // skips the row this very statement just deleted and picks the next one, deleting every key.
-      const oldest = db
-        .select({ keyId: p.keyId })
-        .from(p)
-        .where(mine)
-        .orderBy(p.keyId)
-        .limit(1)
-        .for("update", { skipLocked: true });
-      const [row] = await db.delete(p).where(and(mine, eq(p.keyId, sql`(${oldest})`))).returning();
+      const oldest = db.select({ keyId: p.keyId }).from(p).where(mine).orderBy(p.keyId).limit(1).for("update", { skipLocked: true });
+      const [row] = await db
+        .delete(p)
+        .where(and(mine, eq(p.keyId, sql`(${oldest})`)))
+        .returning();
       return row ?? null;
     },
     async transitionFile(c: FileTransition): Promise<FileRow | null> {

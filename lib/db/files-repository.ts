@@ -62,7 +62,13 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
     return row;
   };
   const adjust = async (userId: string, guard: SQL, set: SQLiteUpdateSetSource<Tables["quotas"]>): Promise<Quota | null> =>
-    (await db.update(q).set(set).where(and(eq(q.userId, userId), guard)).returning())[0] ?? null;
+    (
+      await db
+        .update(q)
+        .set(set)
+        .where(and(eq(q.userId, userId), guard))
+        .returning()
+    )[0] ?? null;
   const reserve = async (userId: string, bytes: number, defaultQuotaBytes: number): Promise<Quota | null> => {
     await getQuota(userId, defaultQuotaBytes);
     // The check and the increment are one conditional UPDATE, so concurrent reservations cannot
@@ -106,7 +112,14 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
         const current = await get(fileId);
         if (!current || current.status === "deleted") return null;
         const fromCompleted = current.status === "completed";
-        const moved = await transitionFile({ fileId, from: current.status, to: "deleted", now, usedDelta: fromCompleted ? -1 : 0, reservedDelta: fromCompleted ? 0 : -1 });
+        const moved = await transitionFile({
+          fileId,
+          from: current.status,
+          to: "deleted",
+          now,
+          usedDelta: fromCompleted ? -1 : 0,
+          reservedDelta: fromCompleted ? 0 : -1,
+        });
         if (moved) return moved;
       }
       return null;
@@ -131,10 +144,14 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
         )
         .orderBy(desc(f.createdAt), desc(f.id))
         .limit(limit),
-    abandonUpload: (fileId, now = nowIso()) =>
-      transitionFile({ fileId, from: "uploading", to: "deleted", now, usedDelta: 0, reservedDelta: -1 }),
+    abandonUpload: (fileId, now = nowIso()) => transitionFile({ fileId, from: "uploading", to: "deleted", now, usedDelta: 0, reservedDelta: -1 }),
     findAbandonedUploads: (olderThan, limit) =>
-      db.select().from(f).where(and(eq(f.status, "uploading"), lt(f.uploadExpiresAt, olderThan))).orderBy(asc(f.uploadExpiresAt)).limit(limit),
+      db
+        .select()
+        .from(f)
+        .where(and(eq(f.status, "uploading"), lt(f.uploadExpiresAt, olderThan)))
+        .orderBy(asc(f.uploadExpiresAt))
+        .limit(limit),
     getQuota,
     reserve,
     commitReservation: (userId, bytes) =>
@@ -152,7 +169,10 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
           .returning()
       )[0] ?? null,
     async completedFileCount(ownerId) {
-      const [row] = await db.select({ n: count() }).from(f).where(and(eq(f.ownerId, ownerId), eq(f.status, "completed")));
+      const [row] = await db
+        .select({ n: count() })
+        .from(f)
+        .where(and(eq(f.ownerId, ownerId), eq(f.status, "completed")));
       return row?.n ?? 0;
     },
   };

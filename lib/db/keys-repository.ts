@@ -73,7 +73,10 @@ export function keysRepository({ db, t, atomic, claimOneTimePrekey }: Dialect): 
             ),
           ),
         ),
-        q.insert(k).values(device).onConflictDoUpdate({ target: [k.userId, k.deviceId], set: replaceable }),
+        q
+          .insert(k)
+          .values(device)
+          .onConflictDoUpdate({ target: [k.userId, k.deviceId], set: replaceable }),
         ...chunk(prekeys, 5).map((part) => q.insert(p).values(part).onConflictDoNothing()),
       ]);
     },
@@ -88,7 +91,10 @@ export function keysRepository({ db, t, atomic, claimOneTimePrekey }: Dialect): 
     },
     claimOneTimePrekey,
     async deleteDevice(userId, deviceId) {
-      const before = await db.select({ deviceId: k.deviceId }).from(k).where(and(eq(k.userId, userId), eq(k.deviceId, deviceId)));
+      const before = await db
+        .select({ deviceId: k.deviceId })
+        .from(k)
+        .where(and(eq(k.userId, userId), eq(k.deviceId, deviceId)));
       await atomic((q) => [q.delete(p).where(ofDevice(userId, deviceId)), q.delete(k).where(and(eq(k.userId, userId), eq(k.deviceId, deviceId)))]);
       return before.length > 0;
     },
@@ -96,7 +102,12 @@ export function keysRepository({ db, t, atomic, claimOneTimePrekey }: Dialect): 
       const out: OneTimePrekey[] = [];
       // Two of each statement's bound parameters are the user and device ids.
       for (const part of chunk([...new Set(keyIds)], 2)) {
-        out.push(...(await db.select().from(p).where(and(ofDevice(userId, deviceId), inArray(p.keyId, part)))));
+        out.push(
+          ...(await db
+            .select()
+            .from(p)
+            .where(and(ofDevice(userId, deviceId), inArray(p.keyId, part)))),
+        );
       }
       return out;
     },

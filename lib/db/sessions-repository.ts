@@ -72,7 +72,11 @@ export function sessionsRepository({ db, t, atomic }: Dialect): SessionsReposito
     },
     get,
     listActive: (userId, now = nowIso()) =>
-      db.select().from(s).where(and(eq(s.userId, userId), isNull(s.revokedAt), gt(s.expiresAt, now))).orderBy(desc(s.lastUsedAt)),
+      db
+        .select()
+        .from(s)
+        .where(and(eq(s.userId, userId), isNull(s.revokedAt), gt(s.expiresAt, now)))
+        .orderBy(desc(s.lastUsedAt)),
     async touch(sessionId, now = nowIso()) {
       await db.update(s).set({ lastUsedAt: now }).where(eq(s.id, sessionId)).returning({ id: s.id });
     },
@@ -140,7 +144,10 @@ export function sessionsRepository({ db, t, atomic }: Dialect): SessionsReposito
       await db.insert(w).values(input);
     },
     async consumeWsTicket(ticketHash, now = nowIso()) {
-      const [row] = await db.delete(w).where(and(eq(w.ticketHash, ticketHash), gt(w.expiresAt, now))).returning();
+      const [row] = await db
+        .delete(w)
+        .where(and(eq(w.ticketHash, ticketHash), gt(w.expiresAt, now)))
+        .returning();
       return row ?? null;
     },
     async purgeExpired(now = nowIso()) {

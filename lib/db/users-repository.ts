@@ -45,8 +45,7 @@ const likePrefix = (s: string): string => `${s.replace(/[\\%_]/g, (c) => `\\${c}
 export function usersRepository({ db, t }: Dialect): UsersRepository {
   const u = t.users;
   const d = t.devices;
-  const one = async (where: ReturnType<typeof eq>): Promise<User | null> =>
-    (await db.select().from(u).where(where).limit(1))[0] ?? null;
+  const one = async (where: ReturnType<typeof eq>): Promise<User | null> => (await db.select().from(u).where(where).limit(1))[0] ?? null;
 
   return {
     async create(input, now = nowIso()) {
@@ -126,7 +125,10 @@ export function usersRepository({ db, t }: Dialect): UsersRepository {
     },
     listDevices: (userId) => db.select().from(d).where(eq(d.userId, userId)).orderBy(asc(d.createdAt)),
     async deleteDevice(userId, deviceId) {
-      const rows = await db.delete(d).where(and(eq(d.id, deviceId), eq(d.userId, userId))).returning({ id: d.id });
+      const rows = await db
+        .delete(d)
+        .where(and(eq(d.id, deviceId), eq(d.userId, userId)))
+        .returning({ id: d.id });
       return rows.length > 0;
     },
     async deleteDeviceByPushToken(pushToken) {

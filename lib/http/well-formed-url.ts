@@ -14,13 +14,11 @@ export function wellFormedUrlGuard(): MiddlewareHandler {
     const url = new URL(c.req.url);
     // The route's pattern (`/v1/users/:user_id`) names each segment of the path it matched.
     const pattern = c.req.routePath.split("/");
-    const details: ErrorDetail[] = url.pathname
-      .split("/")
-      .flatMap((segment, index) => {
-        if (isWellFormedUrlComponent(segment)) return [];
-        const part = pattern[index] ?? "";
-        return [{ field: part.startsWith(":") ? part.slice(1) : "path", message: MESSAGE }];
-      });
+    const details: ErrorDetail[] = url.pathname.split("/").flatMap((segment, index) => {
+      if (isWellFormedUrlComponent(segment)) return [];
+      const part = pattern[index] ?? "";
+      return [{ field: part.startsWith(":") ? part.slice(1) : "path", message: MESSAGE }];
+    });
     for (const name of malformedQueryParams(url.search)) details.push({ field: name, message: MESSAGE });
     if (details.length > 0) throw new AppError("VALIDATION_ERROR", "The request is not valid.", details);
     await next();

@@ -9,7 +9,9 @@ export const conversations = pgTable(
     id: text("id").primaryKey(),
     type: text("type", { enum: CONVERSATION_TYPES }).notNull(),
     name: text("name"),
-    createdBy: text("created_by").notNull().references(() => users.id),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id),
     // The two member ids sorted and joined: UNIQUE makes "one direct conversation per pair" a
     // database fact, so two racing creates converge on one row.
     directKey: text("direct_key").unique(),
@@ -27,7 +29,9 @@ export const conversationMembers = pgTable(
     conversationId: text("conversation_id")
       .notNull()
       .references(() => conversations.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: MEMBER_ROLES }).notNull(),
     joinedAt: text("joined_at").notNull(),
     lastReadSeq: integer("last_read_seq").notNull().default(0),

@@ -8,7 +8,9 @@ export const files = pgTable(
   "files",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     conversationId: text("conversation_id"),
     fileName: text("file_name").notNull(),
     contentType: text("content_type").notNull(),
@@ -31,7 +33,9 @@ export const files = pgTable(
 export const quotas = pgTable(
   "quotas",
   {
-    userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
     usedBytes: bigint("used_bytes", { mode: "number" }).notNull().default(0),
     reservedBytes: bigint("reserved_bytes", { mode: "number" }).notNull().default(0),
     quotaBytes: bigint("quota_bytes", { mode: "number" }).notNull(),

@@ -24,7 +24,9 @@ export const sessions = pgTable(
   "sessions",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     createdAt: text("created_at").notNull(),
     lastUsedAt: text("last_used_at").notNull(),
     expiresAt: text("expires_at").notNull(),
@@ -40,8 +42,12 @@ export const refreshTokens = pgTable(
   "refresh_tokens",
   {
     tokenHash: text("token_hash").primaryKey(),
-    sessionId: text("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     createdAt: text("created_at").notNull(),
     expiresAt: text("expires_at").notNull(),
     usedAt: text("used_at"),
@@ -53,23 +59,24 @@ export const emailTokens = pgTable(
   "email_tokens",
   {
     tokenHash: text("token_hash").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     purpose: text("purpose", { enum: EMAIL_TOKEN_PURPOSES }).notNull(),
     createdAt: text("created_at").notNull(),
     expiresAt: text("expires_at").notNull(),
     usedAt: text("used_at"),
   },
-  (t) => [
-    index("email_tokens_user_id_idx").on(t.userId),
-    check("email_tokens_purpose_check", oneOf(t.purpose, EMAIL_TOKEN_PURPOSES)),
-  ],
+  (t) => [index("email_tokens_user_id_idx").on(t.userId), check("email_tokens_purpose_check", oneOf(t.purpose, EMAIL_TOKEN_PURPOSES))],
 );
 
 export const wsTickets = pgTable(
   "ws_tickets",
   {
     ticketHash: text("ticket_hash").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     expiresAt: text("expires_at").notNull(),
   },
   (t) => [index("ws_tickets_expires_at_idx").on(t.expiresAt)],
@@ -79,7 +86,9 @@ export const devices = pgTable(
   "devices",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     platform: text("platform", { enum: PLATFORMS }).notNull(),
     pushToken: text("push_token").notNull(),
     createdAt: text("created_at").notNull(),

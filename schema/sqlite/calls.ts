@@ -13,7 +13,9 @@ export const calls = sqliteTable(
       .references(() => conversations.id, { onDelete: "cascade" }),
     type: text("type", { enum: CALL_TYPES }).notNull(),
     status: text("status", { enum: CALL_STATUSES }).notNull(),
-    initiatorId: text("initiator_id").notNull().references(() => users.id),
+    initiatorId: text("initiator_id")
+      .notNull()
+      .references(() => users.id),
     createdAt: text("created_at").notNull(),
     startedAt: text("started_at"),
     endedAt: text("ended_at"),
@@ -30,8 +32,12 @@ export const calls = sqliteTable(
 export const callParticipants = sqliteTable(
   "call_participants",
   {
-    callId: text("call_id").notNull().references(() => calls.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    callId: text("call_id")
+      .notNull()
+      .references(() => calls.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     joinedAt: text("joined_at"),
     leftAt: text("left_at"),
     outcome: text("outcome", { enum: PARTICIPANT_OUTCOMES }).notNull(),

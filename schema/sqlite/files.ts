@@ -8,7 +8,9 @@ export const files = sqliteTable(
   "files",
   {
     id: text("id").primaryKey(),
-    ownerId: text("owner_id").notNull().references(() => users.id),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id),
     conversationId: text("conversation_id"),
     fileName: text("file_name").notNull(),
     contentType: text("content_type").notNull(),
@@ -31,7 +33,9 @@ export const files = sqliteTable(
 export const quotas = sqliteTable(
   "quotas",
   {
-    userId: text("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
     usedBytes: integer("used_bytes").notNull().default(0),
     reservedBytes: integer("reserved_bytes").notNull().default(0),
     quotaBytes: integer("quota_bytes").notNull(),

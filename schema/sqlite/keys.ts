@@ -6,7 +6,9 @@ import { users } from "./users";
 export const keyDevices = sqliteTable(
   "key_devices",
   {
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     deviceId: text("device_id").notNull(),
     identityKey: text("identity_key").notNull(),
     signedPrekeyId: integer("signed_prekey_id").notNull(),
@@ -20,7 +22,9 @@ export const keyDevices = sqliteTable(
 export const oneTimePrekeys = sqliteTable(
   "one_time_prekeys",
   {
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     deviceId: text("device_id").notNull(),
     keyId: integer("key_id").notNull(),
     publicKey: text("public_key").notNull(),

@@ -102,10 +102,7 @@ export function resourcesToCreate(configs, { backend = "d1" } = {}) {
 /** The worker names a config's bindings need deployed first (services and Durable Objects of another script). */
 export function dependenciesOf(config) {
   const own = config.top.name;
-  const deps = [
-    ...(config.arrays.services ?? []).map((s) => s.service),
-    ...(config.arrays["durable_objects.bindings"] ?? []).map((d) => d.script_name),
-  ];
+  const deps = [...(config.arrays.services ?? []).map((s) => s.service), ...(config.arrays["durable_objects.bindings"] ?? []).map((d) => d.script_name)];
   return [...new Set(deps.filter((d) => typeof d === "string" && d !== own))];
 }
 

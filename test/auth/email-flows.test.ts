@@ -17,7 +17,7 @@ async function mailFor(email: string, kind: string, count = 1): Promise<MailboxM
   for (let attempt = 0; attempt < 150; attempt++) {
     const res = await get(`/dev/mailbox?to=${encodeURIComponent(email)}`);
     if (res.status !== 200) throw new Error(`mailbox answered ${res.status}`);
-    const { messages } = (await res.json()) as { messages: MailboxMessage[] };
+    const { messages } = await res.json<{ messages: MailboxMessage[] }>();
     const matching = messages.filter((m) => m.kind === kind);
     if (matching.length >= count) return matching;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -119,7 +119,7 @@ describe("access tokens: what the gateway refuses", () => {
   it("publishes the verifying keys at /.well-known/jwks.json, public parts only", async ({ expect }) => {
     const res = await get("/.well-known/jwks.json");
     expect(res.status).toBe(200);
-    const jwks = (await res.json()) as { keys: Record<string, unknown>[] };
+    const jwks = await res.json<{ keys: Record<string, unknown>[] }>();
     expect(jwks.keys.map((k) => k.kid)).toContain(signingJwk().kid);
     for (const key of jwks.keys) {
       expect(key).not.toHaveProperty("d");

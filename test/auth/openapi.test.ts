@@ -5,7 +5,7 @@ describe("auth and users in /openapi.json", () => {
   it("describes every auth, users, ticket and JWKS route", async ({ expect }) => {
     const res = await get("/openapi.json");
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    const doc = await res.json<{ paths: Record<string, Record<string, unknown>> }>();
     const expected: [string, string][] = [
       ["/.well-known/jwks.json", "get"],
       ["/v1/auth/register", "post"],

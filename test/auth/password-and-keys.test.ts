@@ -31,7 +31,9 @@ describe("password hashing", () => {
     const runs = 10;
     const started = performance.now();
     for (let i = 0; i < runs; i++) await verifyPassword("s3cret-password", stored);
-    console.log(`pbkdf2-sha256 ${PBKDF2_ITERATIONS} iterations: ${((performance.now() - started) / runs).toFixed(1)} ms per verification (mean of ${runs}) in workerd`);
+    console.log(
+      `pbkdf2-sha256 ${PBKDF2_ITERATIONS} iterations: ${((performance.now() - started) / runs).toFixed(1)} ms per verification (mean of ${runs}) in workerd`,
+    );
     expect(stored).toMatch(/^pbkdf2-sha256\$100000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(await verifyPassword("s3cret-password", stored)).toEqual({ valid: true, needsRehash: false });
     expect(await verifyPassword("s3cret-passworD", stored)).toEqual({ valid: false, needsRehash: false });

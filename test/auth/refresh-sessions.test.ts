@@ -12,7 +12,7 @@ describe("refresh tokens", () => {
     const { user, refreshToken } = await createUser();
     const res = await post("/v1/auth/refresh", { refresh_token: refreshToken });
     expect(res.status).toBe(200);
-    const pair = (await res.json()) as Pair & { user: { id: string }; token_type: string; expires_in: number };
+    const pair = await res.json<Pair & { user: { id: string }; token_type: string; expires_in: number }>();
     expect(pair).toMatchObject({ user: { id: user.id }, token_type: "Bearer", expires_in: 900 });
     expect(pair.refresh_token).not.toBe(refreshToken);
     expect((await get("/v1/users/me", bearer(pair.access_token))).status).toBe(200);
@@ -63,7 +63,7 @@ describe("sessions", () => {
     expect(login.status).toBe(200);
     const res = await get("/v1/auth/sessions", bearer(accessToken));
     expect(res.status).toBe(200);
-    const { sessions } = (await res.json()) as { sessions: { id: string; current: boolean; user_agent: string | null }[] };
+    const { sessions } = await res.json<{ sessions: { id: string; current: boolean; user_agent: string | null }[] }>();
     expect(sessions).toHaveLength(2);
     const current = sessions.filter((s) => s.current);
     expect(current.map((s) => s.id)).toEqual([jwtPayload(accessToken).sid]);

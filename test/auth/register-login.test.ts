@@ -39,17 +39,17 @@ describe("register", () => {
     const { user } = await createUser();
     const sameEmail = await post("/v1/auth/register", { email: user.email.toUpperCase(), username: uniqueUsername(), password: DEFAULT_PASSWORD });
     expect(sameEmail.status).toBe(409);
-    expect(((await sameEmail.json()) as ErrorBody).error).toMatchObject({ code: "CONFLICT", details: [{ field: "email" }] });
+    expect((await sameEmail.json<ErrorBody>()).error).toMatchObject({ code: "CONFLICT", details: [{ field: "email" }] });
     const sameName = await post("/v1/auth/register", { email: uniqueEmail(), username: user.username.toUpperCase(), password: DEFAULT_PASSWORD });
     expect(sameName.status).toBe(409);
-    expect(((await sameName.json()) as ErrorBody).error).toMatchObject({ code: "CONFLICT", details: [{ field: "username" }] });
+    expect((await sameName.json<ErrorBody>()).error).toMatchObject({ code: "CONFLICT", details: [{ field: "username" }] });
   });
 
   it("enforces the password policy: 8 to 256 characters", async ({ expect }) => {
     for (const password of ["short", "x".repeat(257)]) {
       const res = await post("/v1/auth/register", { email: uniqueEmail(), username: uniqueUsername(), password });
       expect(res.status).toBe(400);
-      const body = (await res.json()) as ErrorBody;
+      const body = await res.json<ErrorBody>();
       expect(body.error.code).toBe("VALIDATION_ERROR");
       expect(body.error.details?.map((d) => d.field)).toContain("password");
     }
@@ -60,7 +60,7 @@ describe("register", () => {
   it("names each bad field of an invalid body", async ({ expect }) => {
     const res = await post("/v1/auth/register", { email: "not-an-email", username: "a b", password: 12345678, display_name: 7 });
     expect(res.status).toBe(400);
-    const body = (await res.json()) as ErrorBody;
+    const body = await res.json<ErrorBody>();
     expect(body.error.code).toBe("VALIDATION_ERROR");
     expect(body.error.details?.map((d) => d.field).sort()).toEqual(["display_name", "email", "password", "username"]);
   });
@@ -80,7 +80,7 @@ describe("login", () => {
     const { user, password } = await createUser();
     const res = await post("/v1/auth/login", { email: user.email.toUpperCase(), password });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { user: { id: string; email_verified: boolean }; access_token: string };
+    const body = await res.json<{ user: { id: string; email_verified: boolean }; access_token: string }>();
     expect(body.user).toMatchObject({ id: user.id, email_verified: false });
     expect((await get("/v1/users/me", bearer(body.access_token))).status).toBe(200);
   });
@@ -91,8 +91,8 @@ describe("login", () => {
     const unknownEmail = await post("/v1/auth/login", { email: uniqueEmail("nobody"), password: "not the password" });
     expect(wrongPassword.status).toBe(401);
     expect(unknownEmail.status).toBe(401);
-    const a = (await wrongPassword.json()) as ErrorBody;
-    const b = (await unknownEmail.json()) as ErrorBody;
+    const a = await wrongPassword.json<ErrorBody>();
+    const b = await unknownEmail.json<ErrorBody>();
     expect(a.error.code).toBe("INVALID_CREDENTIALS");
     expect({ code: b.error.code, message: b.error.message }).toEqual({ code: a.error.code, message: a.error.message });
   });

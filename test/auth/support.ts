@@ -65,6 +65,6 @@ export function jwtPayload(token: string): Record<string, unknown> {
 }
 
 export async function errorCode(res: Response): Promise<string | undefined> {
-  const body = (await res.json()) as { error?: { code?: string } };
+  const body = await res.json<{ error?: { code?: string } }>();
   return body.error?.code;
 }

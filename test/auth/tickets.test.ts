@@ -13,7 +13,7 @@ describe("WebSocket tickets", () => {
     const { user, headers } = await createUser();
     const res = await post("/v1/ws/ticket", {}, headers);
     expect(res.status).toBe(201);
-    const { ticket, expires_in } = (await res.json()) as { ticket: string; expires_in: number };
+    const { ticket, expires_in } = await res.json<{ ticket: string; expires_in: number }>();
     expect(expires_in).toBe(60);
     expect(await env.AUTH.consumeTicket(rpc, ticket)).toEqual({ ok: true, value: { userId: user.id } });
     const replay = await env.AUTH.consumeTicket(rpc, ticket);

@@ -45,7 +45,7 @@ describe("profiles", () => {
     for (const avatar_file_id of candidates) {
       const res = await patch("/v1/users/me", { avatar_file_id }, headers);
       expect(res.status).toBe(400);
-      const body = (await res.json()) as { error: { code: string; details?: { field?: string }[] } };
+      const body = await res.json<{ error: { code: string; details?: { field?: string }[] } }>();
       expect(body.error.code).toBe("VALIDATION_ERROR");
       expect(body.error.details?.[0]?.field).toBe("avatar_file_id");
     }
@@ -69,7 +69,7 @@ describe("profiles", () => {
     const other = await createUser({ display_name: "Someone" });
     const res = await get(`/v1/users/${other.user.id}`, bearer(viewer.accessToken));
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { user: Record<string, unknown> };
+    const body = await res.json<{ user: Record<string, unknown> }>();
     expect(body.user).toEqual({
       id: other.user.id,
       username: other.user.username,
@@ -92,13 +92,13 @@ describe("profiles", () => {
 
     const first = await get(`/v1/users?q=${stem.toUpperCase()}&limit=2`, auth);
     expect(first.status).toBe(200);
-    const page1 = (await first.json()) as { users: { username: string; email?: string }[]; has_more: boolean; next_after?: string };
+    const page1 = await first.json<{ users: { username: string; email?: string }[]; has_more: boolean; next_after?: string }>();
     expect(page1.users.map((u) => u.username)).toEqual([`${stem}_a`, `${stem}_b`]);
     expect(page1.has_more).toBe(true);
     expect(page1.users.every((u) => u.email === undefined)).toBe(true);
 
     const second = await get(`/v1/users?q=${stem}&limit=2&after=${page1.next_after ?? ""}`, auth);
-    const page2 = (await second.json()) as { users: { username: string }[]; has_more: boolean; next_after?: string };
+    const page2 = await second.json<{ users: { username: string }[]; has_more: boolean; next_after?: string }>();
     expect(page2).toEqual({ users: [expect.objectContaining({ username: `${stem}_c` })], has_more: false });
   });
 
@@ -125,7 +125,7 @@ describe("devices", () => {
     const { headers } = await createUser();
     const res = await post("/v1/users/me/devices", { platform: "android", push_token: pushToken() }, headers);
     expect(res.status).toBe(201);
-    const { device_id } = (await res.json()) as { device_id: string };
+    const { device_id } = await res.json<{ device_id: string }>();
     expect(typeof device_id).toBe("string");
 
     const list = await get("/v1/users/me/devices", headers);
@@ -171,7 +171,12 @@ describe("devices", () => {
 
   it("refuses an unknown platform, a missing or huge push token", async ({ expect }) => {
     const { headers } = await createUser();
-    for (const body of [{ platform: "symbian", push_token: "x" }, { platform: "ios" }, { platform: "ios", push_token: "" }, { platform: "ios", push_token: "x".repeat(4097) }]) {
+    for (const body of [
+      { platform: "symbian", push_token: "x" },
+      { platform: "ios" },
+      { platform: "ios", push_token: "" },
+      { platform: "ios", push_token: "x".repeat(4097) },
+    ]) {
       const res = await post("/v1/users/me/devices", body, headers);
       expect(res.status).toBe(400);
       expect(await errorCode(res)).toBe("VALIDATION_ERROR");

@@ -34,7 +34,10 @@ export async function conversationOf(count: number): Promise<CallFixture> {
   const users = await Promise.all(Array.from({ length: count }, () => createUser()));
   const [owner, ...others] = users;
   if (!owner) throw new Error("no users");
-  const body = count === 2 ? { type: "direct", member_ids: others.map((u) => u.user.id) } : { type: "group", name: "call group", member_ids: others.map((u) => u.user.id) };
+  const body =
+    count === 2
+      ? { type: "direct", member_ids: others.map((u) => u.user.id) }
+      : { type: "group", name: "call group", member_ids: others.map((u) => u.user.id) };
   const res = await api(owner, "POST", "/v1/conversations", body);
   if (res.status !== 201 && res.status !== 200) throw new Error(`conversation: ${res.status} ${JSON.stringify(res.body)}`);
   const conversation = res.body.conversation as { id: string };
@@ -100,7 +103,11 @@ export class TestSocket {
 }
 
 /** Upgrades through the gateway with a bearer token; returns the socket or the refusal. */
-export async function connect(path: string, user: TestUser | null, headers: Record<string, string> = {}): Promise<{ socket: TestSocket | null; status: number; body: unknown }> {
+export async function connect(
+  path: string,
+  user: TestUser | null,
+  headers: Record<string, string> = {},
+): Promise<{ socket: TestSocket | null; status: number; body: unknown }> {
   const res = await exports.default.fetch(`${BASE}${path}`, {
     headers: { Upgrade: "websocket", ...(user ? { Authorization: user.headers.Authorization } : {}), ...headers },
   });

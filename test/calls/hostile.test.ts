@@ -55,7 +55,13 @@ describe("hostile requests on every calls route", () => {
     }
     const named = await api(alice, "POST", "/v1/calls/initiate", { conversation_id: conversationId, type: "hologram" });
     expect(named.body.error).toMatchObject({ details: [expect.objectContaining({ field: "type" })] });
-    const huge = await api(alice, "POST", "/v1/calls/initiate", undefined, JSON.stringify({ conversation_id: conversationId, type: "audio", pad: "x".repeat(2 * 1024 * 1024) }));
+    const huge = await api(
+      alice,
+      "POST",
+      "/v1/calls/initiate",
+      undefined,
+      JSON.stringify({ conversation_id: conversationId, type: "audio", pad: "x".repeat(2 * 1024 * 1024) }),
+    );
     expect(huge.status).toBe(413);
     expect((await api(alice, "POST", "/v1/calls/initiate", { conversation_id: "no-such-conversation", type: "audio" })).status).toBe(404);
   });
@@ -75,7 +81,14 @@ describe("hostile requests on every calls route", () => {
       expect((await api(alice, "POST", `/v1/calls/01a20000-0000-7000-8000-000000000000/${action}`)).status, action).toBe(404);
     }
     expect((await api(outsider, "GET", `/v1/calls/${id}`)).status).toBe(404);
-    for (const query of ["", "?conversation_id=", `?conversation_id=${conversationId}&limit=0`, `?conversation_id=${conversationId}&limit=101`, `?conversation_id=${conversationId}&limit=ten`, `?conversation_id=${conversationId}&before=yesterday`]) {
+    for (const query of [
+      "",
+      "?conversation_id=",
+      `?conversation_id=${conversationId}&limit=0`,
+      `?conversation_id=${conversationId}&limit=101`,
+      `?conversation_id=${conversationId}&limit=ten`,
+      `?conversation_id=${conversationId}&before=yesterday`,
+    ]) {
       const res = await api(alice, "GET", `/v1/calls${query}`);
       expect(res.status, query).toBe(400);
       expect(res.body.error?.code).toBe("VALIDATION_ERROR");

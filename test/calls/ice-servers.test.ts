@@ -16,7 +16,7 @@ beforeEach(() => forgetCachedIceServers());
 
 /** The real calls service with a different configuration (what another deployment would set). */
 function serviceWith(overrides: Partial<Record<string, string>>): CallsService {
-  return new CallsService(createExecutionContext(), { ...env, ...overrides } as CallsEnv);
+  return new CallsService(createExecutionContext(), { ...env, ...overrides });
 }
 const ctx = (userId: string) => ({ requestId: `test-${userId}`, userId });
 
@@ -32,7 +32,13 @@ describe("GET /v1/calls/ice-servers", () => {
     const first = await service.iceServers(ctx("alice"));
     if (!first.ok) throw new Error(first.error.message);
     expect(first.value.ice_servers).toEqual(
-      expect.arrayContaining([expect.objectContaining({ urls: expect.arrayContaining([expect.stringMatching(/^turns?:/)]), username: expect.any(String), credential: expect.any(String) })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          urls: expect.arrayContaining([expect.stringMatching(/^turns?:/)]),
+          username: expect.any(String),
+          credential: expect.any(String),
+        }),
+      ]),
     );
     const expiresIn = Date.parse(first.value.expires_at) - Date.now();
     expect(expiresIn).toBeGreaterThan(3000 * 1000);
@@ -66,7 +72,12 @@ describe("GET /v1/calls/ice-servers", () => {
   });
 
   it("classic TURN REST (coturn): username expiry:user, HMAC-SHA1 credential of the shared secret", async ({ expect }) => {
-    const service = serviceWith({ TURN_KEY_ID: "", TURN_URLS: "turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349", TURN_SHARED_SECRET: "s3cret", TURN_CREDENTIAL_TTL_SECONDS: "600" });
+    const service = serviceWith({
+      TURN_KEY_ID: "",
+      TURN_URLS: "turn:turn.example.com:3478?transport=udp, turns:turn.example.com:5349",
+      TURN_SHARED_SECRET: "s3cret",
+      TURN_CREDENTIAL_TTL_SECONDS: "600",
+    });
     const result = await service.iceServers(ctx("user-1"));
     if (!result.ok) throw new Error(result.error.message);
     const turn = result.value.ice_servers.find((s) => s.username !== undefined);
@@ -86,8 +97,13 @@ describe("GET /v1/calls/ice-servers", () => {
   });
 
   it("health names missing production secrets (never their values)", async ({ expect }) => {
-    const prod = await serviceWith({ ENVIRONMENT: "production", TURN_KEY_ID: FAKE_TURN_KEY_ID, TURN_KEY_API_TOKEN: "", REALTIME_APP_SECRET: "" }).health({ requestId: "h" });
-    expect(prod).toMatchObject({ ok: true, value: { service: { status: "error", missing: expect.arrayContaining(["TURN_KEY_API_TOKEN", "REALTIME_APP_SECRET"]) } } });
+    const prod = await serviceWith({ ENVIRONMENT: "production", TURN_KEY_ID: FAKE_TURN_KEY_ID, TURN_KEY_API_TOKEN: "", REALTIME_APP_SECRET: "" }).health({
+      requestId: "h",
+    });
+    expect(prod).toMatchObject({
+      ok: true,
+      value: { service: { status: "error", missing: expect.arrayContaining(["TURN_KEY_API_TOKEN", "REALTIME_APP_SECRET"]) } },
+    });
     expect(JSON.stringify(prod)).not.toContain(env.REALTIMEKIT_API_KEY);
     const dev = await serviceWith({ TURN_KEY_ID: "", REALTIME_APP_ID: "" }).health({ requestId: "h" });
     expect(dev).toMatchObject({ ok: true, value: { service: { status: "ok" }, database: { status: "ok" } } });

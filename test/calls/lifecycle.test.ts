@@ -39,7 +39,11 @@ describe("a 1:1 call through the gateway", () => {
     expect(await bobSig.next("offer")).toEqual({ type: "offer", from_user_id: alice.user.id, payload: { type: "offer", sdp: "v=0\r\no=alice\r\n" } });
     bobSig.send({ type: "answer", to_user_id: alice.user.id, payload: { type: "answer", sdp: "v=0\r\no=bob\r\n" } });
     expect(await aliceSig.next("answer")).toMatchObject({ from_user_id: bob.user.id });
-    bobSig.send({ type: "ice_candidate", to_user_id: alice.user.id, payload: { candidate: "candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host", sdpMid: "0", sdpMLineIndex: 0 } });
+    bobSig.send({
+      type: "ice_candidate",
+      to_user_id: alice.user.id,
+      payload: { candidate: "candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host", sdpMid: "0", sdpMLineIndex: 0 },
+    });
     expect(await aliceSig.next("ice_candidate")).toMatchObject({ from_user_id: bob.user.id, payload: { sdpMid: "0" } });
 
     const left = await api(bob, "POST", `/v1/calls/${id}/leave`);

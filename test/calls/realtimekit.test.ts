@@ -13,7 +13,7 @@ afterAll(() => fakes.uninstall());
 
 /** The real calls service as a deployment with GROUP_CALL_PROVIDER=realtimekit runs it. */
 const kitService = (overrides: Record<string, string> = {}) =>
-  new CallsService(createExecutionContext(), { ...env, GROUP_CALL_PROVIDER: "realtimekit", ...overrides } as CallsEnv);
+  new CallsService(createExecutionContext(), { ...env, GROUP_CALL_PROVIDER: "realtimekit", ...overrides });
 const as = (userId: string) => ({ requestId: `rtk-${userId}`, userId });
 
 describe("RealtimeKit as the group-call provider", () => {
@@ -70,4 +70,3 @@ describe("RealtimeKit as the group-call provider", () => {
     expect(unconfigured.ok && unconfigured.value.realtimekit).toBe(undefined);
   });
 });
-

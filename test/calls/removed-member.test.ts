@@ -79,7 +79,7 @@ describe("a member removed from the group during its call", () => {
   it("gets 404, not the configuration's 503, from an unconfigured SFU; so does an outsider", async ({ expect }) => {
     const { alice, bob, id } = await callWithRemovedMember();
     const outsider = await createUser();
-    const unconfigured = new CallsService(createExecutionContext(), { ...env, REALTIME_APP_ID: "" } as CallsEnv);
+    const unconfigured = new CallsService(createExecutionContext(), { ...env, REALTIME_APP_ID: "" });
     for (const userId of [bob.user.id, outsider.user.id]) {
       const answer = await unconfigured.sfu({ requestId: "t", userId }, { action: "new_session", callId: id, body: {} });
       expect(answer).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });

@@ -29,7 +29,10 @@ describe("ring timeout (alarm)", () => {
     expect(call.body.call).toMatchObject({ status: "ended", end_reason: "no_answer", started_at: null, duration_seconds: null });
     const participants = (call.body.call as { participants: { user_id: string; outcome: string }[] }).participants;
     expect(participants).toEqual(
-      expect.arrayContaining([expect.objectContaining({ user_id: bob.user.id, outcome: "missed", joined_at: null }), expect.objectContaining({ user_id: alice.user.id, outcome: "joined" })]),
+      expect.arrayContaining([
+        expect.objectContaining({ user_id: bob.user.id, outcome: "missed", joined_at: null }),
+        expect.objectContaining({ user_id: alice.user.id, outcome: "joined" }),
+      ]),
     );
     const bobHistory = await api(bob, "GET", `/v1/calls?conversation_id=${conversationId}`);
     expect(bobHistory.body.calls).toEqual([expect.objectContaining({ id, missed: true })]);
@@ -50,7 +53,10 @@ describe("ring timeout (alarm)", () => {
     const call = await api(bob, "GET", `/v1/calls/${id}`);
     expect(call.body.call).toMatchObject({ status: "active" });
     expect((call.body.call as { participants: unknown[] }).participants).toEqual(
-      expect.arrayContaining([expect.objectContaining({ user_id: carol.user.id, outcome: "missed" }), expect.objectContaining({ user_id: bob.user.id, outcome: "joined" })]),
+      expect.arrayContaining([
+        expect.objectContaining({ user_id: carol.user.id, outcome: "missed" }),
+        expect.objectContaining({ user_id: bob.user.id, outcome: "joined" }),
+      ]),
     );
     // A member who missed the ring may still join late.
     expect((await api(carol, "POST", `/v1/calls/${id}/join`)).body.call).toMatchObject({ status: "active" });
@@ -82,7 +88,9 @@ describe("decline", () => {
     expect(declined.body.call).toMatchObject({ status: "ended", end_reason: "declined" });
     expect(await aliceSig.next("call_state")).toMatchObject({ status: "ended" });
     const logged = await api(bob, "GET", `/v1/calls/${id}`);
-    expect((logged.body.call as { participants: unknown[] }).participants).toEqual(expect.arrayContaining([expect.objectContaining({ user_id: bob.user.id, outcome: "declined" })]));
+    expect((logged.body.call as { participants: unknown[] }).participants).toEqual(
+      expect.arrayContaining([expect.objectContaining({ user_id: bob.user.id, outcome: "declined" })]),
+    );
     expect((await api(bob, "POST", `/v1/calls/${id}/decline`)).status).toBe(409);
     expect((await api(bob, "POST", `/v1/calls/${id}/join`)).status).toBe(409);
     const history = await api(bob, "GET", `/v1/calls?conversation_id=${conversationId}`);

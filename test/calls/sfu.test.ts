@@ -30,16 +30,27 @@ describe("SFU proxy", () => {
     expect(aliceSession.body).toMatchObject({ sessionId: expect.any(String), sessionDescription: { type: "answer" } });
     const aliceSid = String(aliceSession.body.sessionId);
 
-    const publish = await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, { sessionDescription: offer, tracks: [{ location: "local", mid: "0", trackName: "alice-mic" }] });
+    const publish = await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, {
+      sessionDescription: offer,
+      tracks: [{ location: "local", mid: "0", trackName: "alice-mic" }],
+    });
     expect(publish.status).toBe(200);
     expect(publish.body).toMatchObject({ requiresImmediateRenegotiation: false, tracks: [{ mid: "0", trackName: "alice-mic" }] });
 
     const bobSid = String((await api(bob, "POST", `/v1/calls/${id}/sfu/sessions`, {})).body.sessionId);
-    const pull = await api(bob, "POST", `/v1/calls/${id}/sfu/sessions/${bobSid}/tracks`, { tracks: [{ location: "remote", sessionId: aliceSid, trackName: "alice-mic" }] });
+    const pull = await api(bob, "POST", `/v1/calls/${id}/sfu/sessions/${bobSid}/tracks`, {
+      tracks: [{ location: "remote", sessionId: aliceSid, trackName: "alice-mic" }],
+    });
     expect(pull.status).toBe(200);
-    expect(pull.body).toMatchObject({ requiresImmediateRenegotiation: true, tracks: [{ trackName: "alice-mic", sessionId: aliceSid, mid: expect.any(String) }], sessionDescription: { type: "offer" } });
+    expect(pull.body).toMatchObject({
+      requiresImmediateRenegotiation: true,
+      tracks: [{ trackName: "alice-mic", sessionId: aliceSid, mid: expect.any(String) }],
+      sessionDescription: { type: "offer" },
+    });
 
-    const renegotiated = await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/${bobSid}/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0\r\nbob\r\n" } });
+    const renegotiated = await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/${bobSid}/renegotiate`, {
+      sessionDescription: { type: "answer", sdp: "v=0\r\nbob\r\n" },
+    });
     expect(renegotiated.status).toBe(200);
     const pulledMid = String((pull.body.tracks as { mid: string }[])[0]?.mid);
     const closed = await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/${bobSid}/tracks/close`, { tracks: [{ mid: pulledMid }], force: true });
@@ -52,22 +63,33 @@ describe("SFU proxy", () => {
   it("locks each session to its creator and refuses pulls from other calls", async ({ expect }) => {
     const { alice, bob, carol, id } = await groupCall();
     const aliceSid = String((await api(alice, "POST", `/v1/calls/${id}/sfu/sessions`, {})).body.sessionId);
-    await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, { sessionDescription: offer, tracks: [{ location: "local", trackName: "cam" }] });
+    await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, {
+      sessionDescription: offer,
+      tracks: [{ location: "local", trackName: "cam" }],
+    });
 
     const hijack = await api(bob, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, { tracks: [{ location: "local", trackName: "evil" }] });
     expect(hijack.status).toBe(403);
     expect((await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks/close`, { tracks: [{ mid: "0" }], force: true })).status).toBe(403);
-    expect((await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/${aliceSid}/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0" } })).status).toBe(403);
-    expect((await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/made-up-session/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0" } })).status).toBe(404);
+    expect((await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/${aliceSid}/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0" } })).status).toBe(
+      403,
+    );
+    expect(
+      (await api(bob, "PUT", `/v1/calls/${id}/sfu/sessions/made-up-session/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0" } })).status,
+    ).toBe(404);
 
     // Another call's participant cannot pull Alice's track, even knowing her session id.
     const other = await groupCall();
     const eveSid = String((await api(other.bob, "POST", `/v1/calls/${other.id}/sfu/sessions`, {})).body.sessionId);
-    const crossPull = await api(other.bob, "POST", `/v1/calls/${other.id}/sfu/sessions/${eveSid}/tracks`, { tracks: [{ location: "remote", sessionId: aliceSid, trackName: "cam" }] });
+    const crossPull = await api(other.bob, "POST", `/v1/calls/${other.id}/sfu/sessions/${eveSid}/tracks`, {
+      tracks: [{ location: "remote", sessionId: aliceSid, trackName: "cam" }],
+    });
     expect(crossPull.status).toBe(403);
     expect(crossPull.body.error?.code).toBe("FORBIDDEN");
     // And a session of that other call cannot be used through this call's route.
-    expect((await api(other.bob, "POST", `/v1/calls/${id}/sfu/sessions/${eveSid}/tracks`, { tracks: [{ location: "local", trackName: "x" }] })).status).toBe(404);
+    expect((await api(other.bob, "POST", `/v1/calls/${id}/sfu/sessions/${eveSid}/tracks`, { tracks: [{ location: "local", trackName: "x" }] })).status).toBe(
+      404,
+    );
 
     // Carol is invited but not in the call; a stranger is not invited at all.
     expect((await api(carol, "POST", `/v1/calls/${id}/sfu/sessions`, {})).status).toBe(403);
@@ -78,11 +100,16 @@ describe("SFU proxy", () => {
     const { alice, bob, carol, id } = await groupCall();
     await api(carol, "POST", `/v1/calls/${id}/join`);
     const aliceSid = String((await api(alice, "POST", `/v1/calls/${id}/sfu/sessions`, {})).body.sessionId);
-    await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, { sessionDescription: offer, tracks: [{ location: "local", mid: "0", trackName: "mic" }] });
+    await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, {
+      sessionDescription: offer,
+      tracks: [{ location: "local", mid: "0", trackName: "mic" }],
+    });
     expect(fakes.sfu.sessions.get(aliceSid)?.tracks.size).toBe(1);
     await api(alice, "POST", `/v1/calls/${id}/leave`);
     const bobSid = String((await api(bob, "POST", `/v1/calls/${id}/sfu/sessions`, {})).body.sessionId);
-    const pull = await api(bob, "POST", `/v1/calls/${id}/sfu/sessions/${bobSid}/tracks`, { tracks: [{ location: "remote", sessionId: aliceSid, trackName: "mic" }] });
+    const pull = await api(bob, "POST", `/v1/calls/${id}/sfu/sessions/${bobSid}/tracks`, {
+      tracks: [{ location: "remote", sessionId: aliceSid, trackName: "mic" }],
+    });
     expect(pull.status).toBe(403);
     const closes = fakes.sfu.requests.filter((r) => r.path.endsWith(`${aliceSid}/tracks/close`));
     expect(closes).toEqual([expect.objectContaining({ method: "PUT", body: { tracks: [{ mid: "0" }], force: true } })]);
@@ -101,15 +128,17 @@ describe("SFU proxy", () => {
     expect((await api(alice, "POST", `/v1/calls/${id}/sfu/sessions`, {})).status).toBe(503);
     const sid = String((await api(alice, "POST", `/v1/calls/${id}/sfu/sessions`, {})).body.sessionId);
     fakes.sfu.sessions.delete(sid); // expired at Cloudflare
-    expect((await api(alice, "PUT", `/v1/calls/${id}/sfu/sessions/${sid}/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0" } })).status).toBe(404);
-    const wrongSecret = new CallsService(createExecutionContext(), { ...env, REALTIME_APP_SECRET: "wrong" } as CallsEnv);
+    expect((await api(alice, "PUT", `/v1/calls/${id}/sfu/sessions/${sid}/renegotiate`, { sessionDescription: { type: "answer", sdp: "v=0" } })).status).toBe(
+      404,
+    );
+    const wrongSecret = new CallsService(createExecutionContext(), { ...env, REALTIME_APP_SECRET: "wrong" });
     const refused = await wrongSecret.sfu({ requestId: "t", userId: alice.user.id }, { action: "new_session", callId: id, body: {} });
     expect(refused).toMatchObject({ ok: false, error: { code: "SERVICE_UNAVAILABLE" } });
   });
 
   it("answers 503 naming the missing setting when the SFU is not configured", async ({ expect }) => {
     const { alice, id } = await groupCall();
-    const unconfigured = new CallsService(createExecutionContext(), { ...env, REALTIME_APP_ID: "" } as CallsEnv);
+    const unconfigured = new CallsService(createExecutionContext(), { ...env, REALTIME_APP_ID: "" });
     const answer = await unconfigured.sfu({ requestId: "t", userId: alice.user.id }, { action: "new_session", callId: id, body: {} });
     expect(answer).toMatchObject({ ok: false, error: { code: "SERVICE_UNAVAILABLE", message: expect.stringContaining("REALTIME_APP_ID") } });
   });

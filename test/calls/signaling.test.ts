@@ -50,7 +50,7 @@ describe("signaling upgrades are refused before the upgrade", () => {
 
     const ticketRes = await exports.default.fetch(`${BASE}/v1/ws/ticket`, { method: "POST", headers: carol.headers });
     expect(ticketRes.status).toBe(201);
-    const { ticket } = (await ticketRes.json()) as { ticket: string };
+    const { ticket } = await ticketRes.json<{ ticket: string }>();
     await api(carol, "POST", `/v1/calls/${id}/join`);
     const withTicket = await connect(`/v1/ws/signaling?call_id=${id}&ticket=${encodeURIComponent(ticket)}`, null);
     expect(withTicket.status).toBe(101);
@@ -113,7 +113,8 @@ describe("relay", () => {
 
   it("drops a flood of frames with RATE_LIMITED errors and keeps the socket", async ({ expect }) => {
     const { bob, aliceSig, bobSig } = await activeCall();
-    for (let i = 0; i < 205; i += 1) aliceSig.send({ type: "ice_candidate", to_user_id: bob.user.id, payload: { candidate: `candidate:${i} 1 udp 1 192.0.2.1 ${1000 + i} typ host` } });
+    for (let i = 0; i < 205; i += 1)
+      aliceSig.send({ type: "ice_candidate", to_user_id: bob.user.id, payload: { candidate: `candidate:${i} 1 udp 1 192.0.2.1 ${1000 + i} typ host` } });
     await expectError(aliceSig, "RATE_LIMITED");
     let relayed = 0;
     while (relayed < 200) {

@@ -92,13 +92,25 @@ describe("chat sockets: batched message frames (batch=1)", () => {
 
 describe("messageFrames", () => {
   const message = (seq: number, body: string): MessageView => ({
-    id: `id-${seq}`, conversation_id: "c", seq, sender_id: "u", client_id: `c-${seq}`, content_type: "text/plain", body, ciphertext: null,
-    attachments: [], reply_to_seq: null, reactions: [], created_at: "2026-11-23T00:00:00.000Z", edited_at: null, deleted: false,
+    id: `id-${seq}`,
+    conversation_id: "c",
+    seq,
+    sender_id: "u",
+    client_id: `c-${seq}`,
+    content_type: "text/plain",
+    body,
+    ciphertext: null,
+    attachments: [],
+    reply_to_seq: null,
+    reactions: [],
+    created_at: "2026-11-23T00:00:00.000Z",
+    edited_at: null,
+    deleted: false,
   });
   const parse = (texts: string[]): ServerFrame[] => texts.map((t) => serverFrameSchema.parse(JSON.parse(t)));
 
   it("builds the same JSON as the frame schema describes, one frame per message or batched", ({ expect }) => {
-    const messages = [message(1, "a\"b"), message(2, "\u0000\n😀")];
+    const messages = [message(1, 'a"b'), message(2, "\u0000\n😀")];
     expect(parse(messageFrames(messages, false))).toEqual(messages.map((m) => ({ type: "message", message: m })));
     expect(parse(messageFrames(messages, true))).toEqual([{ type: "messages", messages }]);
     expect(parse(messageFrames([messages[0] ?? message(0, "")], true))).toEqual([{ type: "messages", messages: [messages[0]] }]);

@@ -64,7 +64,10 @@ export class ChatSocket {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
   }
 
-  next<T extends ServerFrame["type"]>(type: T, match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true): Promise<Extract<ServerFrame, { type: T }>> {
+  next<T extends ServerFrame["type"]>(
+    type: T,
+    match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<ServerFrame, { type: T }>> {
     const test = (f: ServerFrame): f is Extract<ServerFrame, { type: T }> => f.type === type && match(f as Extract<ServerFrame, { type: T }>);
     const index = this.frames.findIndex(test);
     if (index >= 0) {
@@ -91,7 +94,11 @@ export class ChatSocket {
 }
 
 /** Opens `/v1/ws/chat` with a fresh ticket (or a bearer header) and waits for `ready`. */
-export async function connect(user: TestUser, conversationId: string, opts: { sinceSeq?: number; bearer?: boolean; batch?: boolean } = {}): Promise<{ socket: ChatSocket; ready: Extract<ServerFrame, { type: "ready" }> }> {
+export async function connect(
+  user: TestUser,
+  conversationId: string,
+  opts: { sinceSeq?: number; bearer?: boolean; batch?: boolean } = {},
+): Promise<{ socket: ChatSocket; ready: Extract<ServerFrame, { type: "ready" }> }> {
   const res = await upgrade(user, conversationId, opts);
   const ws = res.webSocket;
   if (res.status !== 101 || !ws) throw new Error(`upgrade answered ${res.status}: ${await res.text()}`);
@@ -100,7 +107,11 @@ export async function connect(user: TestUser, conversationId: string, opts: { si
   return { socket, ready: await socket.next("ready") };
 }
 
-export async function upgrade(user: TestUser, conversationId: string, opts: { sinceSeq?: number; bearer?: boolean; ticket?: string; batch?: boolean | string } = {}): Promise<Response> {
+export async function upgrade(
+  user: TestUser,
+  conversationId: string,
+  opts: { sinceSeq?: number; bearer?: boolean; ticket?: string; batch?: boolean | string } = {},
+): Promise<Response> {
   const params = new URLSearchParams({ conversation_id: conversationId });
   if (opts.sinceSeq !== undefined) params.set("since_seq", String(opts.sinceSeq));
   if (opts.batch !== undefined) params.set("batch", opts.batch === true ? "1" : opts.batch === false ? "0" : opts.batch);

@@ -22,7 +22,9 @@ describe("conversations", () => {
   it("racing direct creates converge on one conversation", async ({ expect }) => {
     const [alice, bob] = await Promise.all([createUser(), createUser()]);
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => api(i % 2 ? alice : bob, "POST", "/v1/conversations", { type: "direct", member_ids: [(i % 2 ? bob : alice).user.id] })),
+      Array.from({ length: 6 }, (_, i) =>
+        api(i % 2 ? alice : bob, "POST", "/v1/conversations", { type: "direct", member_ids: [(i % 2 ? bob : alice).user.id] }),
+      ),
     );
     const bodies = await Promise.all(answers.map((r) => r.json() as Promise<{ conversation: ConversationView }>));
     expect(new Set(bodies.map((b) => b.conversation.id)).size).toBe(1);
@@ -33,7 +35,7 @@ describe("conversations", () => {
     const alice = await createUser();
     const ghost = await api(alice, "POST", "/v1/conversations", { type: "group", name: "g", member_ids: ["01900000-0000-7000-8000-000000000000"] });
     expect(ghost.status).toBe(400);
-    expect(((await ghost.json()) as Envelope).error.code).toBe("VALIDATION_ERROR");
+    expect((await ghost.json<Envelope>()).error.code).toBe("VALIDATION_ERROR");
     const self = await api(alice, "POST", "/v1/conversations", { type: "direct", member_ids: [alice.user.id] });
     expect(self.status).toBe(400);
     const two = await api(alice, "POST", "/v1/conversations", { type: "direct", member_ids: ["a", "b"] });
@@ -42,7 +44,7 @@ describe("conversations", () => {
     expect(wrongType.status).toBe(400);
     const notJson = await api(alice, "POST", "/v1/conversations", "{not json");
     expect(notJson.status).toBe(400);
-    expect(((await notJson.json()) as Envelope).error.code).toBe("BAD_REQUEST");
+    expect((await notJson.json<Envelope>()).error.code).toBe("BAD_REQUEST");
     const anonymous = await api(null, "POST", "/v1/conversations", { type: "group", member_ids: [] });
     expect(anonymous.status).toBe(401);
   });
@@ -67,7 +69,7 @@ describe("conversations", () => {
     for (const [method, path, body] of paths) {
       const res = await api(eve, method, path, body);
       expect({ method, path, status: res.status }).toEqual({ method, path, status: 404 });
-      expect(((await res.json()) as Envelope).error.code).toBe("NOT_FOUND");
+      expect((await res.json<Envelope>()).error.code).toBe("NOT_FOUND");
     }
     const missing = await api(alice, "GET", "/v1/conversations/01900000-0000-7000-8000-00000000beef");
     expect(missing.status).toBe(404);

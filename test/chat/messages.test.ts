@@ -13,7 +13,18 @@ describe("messages over REST", () => {
     const group = await createGroup(alice, [bob]);
     const first = await sendRest(alice, group.id, { client_id: "a-1", body: "hello" });
     expect(first.status).toBe(201);
-    expect(first.message).toMatchObject({ seq: 1, conversation_id: group.id, sender_id: alice.user.id, client_id: "a-1", body: "hello", ciphertext: null, content_type: "text/plain", deleted: false, edited_at: null, attachments: [] });
+    expect(first.message).toMatchObject({
+      seq: 1,
+      conversation_id: group.id,
+      sender_id: alice.user.id,
+      client_id: "a-1",
+      body: "hello",
+      ciphertext: null,
+      content_type: "text/plain",
+      deleted: false,
+      edited_at: null,
+      attachments: [],
+    });
 
     const retry = await sendRest(alice, group.id, { client_id: "a-1", body: "hello (retried)" });
     expect(retry.status).toBe(200);
@@ -75,7 +86,7 @@ describe("messages over REST", () => {
     expect(atLimit.message.body?.length).toBe(32 * 1024);
     const tooBig = await api(alice, "POST", path, { client_id: "big", body: "é".repeat(32 * 1024 + 1) });
     expect(tooBig.status).toBe(413);
-    expect(((await tooBig.json()) as Envelope).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect((await tooBig.json<Envelope>()).error.code).toBe("PAYLOAD_TOO_LARGE");
 
     // Attachments must be the sender's own uploaded files (test/chat/attachments.test.ts has the refusals).
     const file = await uploadFile(alice, { size_bytes: 4 });
@@ -133,7 +144,10 @@ describe("messages over REST", () => {
     expect(byAuthor.message.deleted).toBe(true);
     expect((await api(alice, "PATCH", `${base}/${m1.seq}`, { body: "undelete" })).status).toBe(409);
     const page = await json<Page>(await api(bob, "GET", base), 200);
-    expect(page.messages.map((m) => [m.seq, m.deleted])).toEqual([[2, true], [1, true]]);
+    expect(page.messages.map((m) => [m.seq, m.deleted])).toEqual([
+      [2, true],
+      [1, true],
+    ]);
   });
 
   it("read receipts only move forward and cannot pass the newest message", async ({ expect }) => {
@@ -208,7 +222,7 @@ describe("messages over the socket", () => {
     const expected = Array.from({ length: total }, (_, i) => i + 1);
     for (const order of orders) expect(order).toEqual(expected);
     const all: MessageView[] = [];
-    for (let after = 0; all.length < total; ) {
+    for (let after = 0; all.length < total;) {
       const page = await json<Page>(await api(owner, "GET", `/v1/conversations/${group.id}/messages?after_seq=${after}&limit=100`), 200);
       all.push(...page.messages);
       after = page.messages[page.messages.length - 1]?.seq ?? after;

@@ -50,7 +50,10 @@ describe("presence", () => {
 
     await a2.socket.end();
     await a2.socket.closed();
-    const offline = await until(() => presence(bob, [alice.user.id]), (p) => p[0]?.status === "offline");
+    const offline = await until(
+      () => presence(bob, [alice.user.id]),
+      (p) => p[0]?.status === "offline",
+    );
     expect(offline[0]?.status).toBe("offline");
     expect(Date.parse(offline[0]?.last_seen_at ?? "")).toBeGreaterThan(0);
     expect(await watcher.socket.next("presence", (f) => f.status === "offline")).toEqual({ type: "presence", user_id: alice.user.id, status: "offline" });
@@ -78,14 +81,20 @@ describe("push for offline members", () => {
 
     a.socket.send({ type: "send", client_id: "p1", body: "secret plaintext words" });
     await a.socket.next("ack");
-    const toBob = await until(() => outbox(bob), (m) => m.some((x) => x.data.seq === "1"));
+    const toBob = await until(
+      () => outbox(bob),
+      (m) => m.some((x) => x.data.seq === "1"),
+    );
     const wake = toBob.find((x) => x.data.seq === "1");
     expect(wake?.data).toMatchObject({ kind: "message", conversation_id: group.id, seq: "1" });
     expect(JSON.stringify(toBob)).not.toContain("secret plaintext");
 
     a.socket.send({ type: "send", client_id: "p2", ciphertext: "U2VhbGVkQm94", content_type: "application/x-e2ee" });
     await a.socket.next("ack");
-    const later = await until(() => outbox(bob), (m) => m.some((x) => x.data.seq === "2"));
+    const later = await until(
+      () => outbox(bob),
+      (m) => m.some((x) => x.data.seq === "2"),
+    );
     expect(JSON.stringify(later)).not.toContain("U2VhbGVkQm94");
     // Bob's pushes for both messages were delivered; carol (connected) and alice (sender) got none.
     expect(await outbox(carol)).toEqual([]);

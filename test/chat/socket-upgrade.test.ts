@@ -31,14 +31,14 @@ describe("the chat worker's own upgrade checks (defence in depth behind the gate
     for (const c of cases) {
       const res = await forwarded(c.query, c.headers);
       expect({ query: c.query, status: res.status, webSocket: res.webSocket }).toEqual({ query: c.query, status: c.status, webSocket: null });
-      const body = (await res.json()) as Envelope;
+      const body = await res.json<Envelope>();
       expect(body.error.code).toBe(c.code);
       expect(body.error.request_id).toBe("upgrade-test");
     }
 
     const notUpgrade = await env.CHAT.fetch(new Request(`https://chat/v1/ws/chat?conversation_id=${group.id}`, { headers: as(bob.user.id) }));
     expect(notUpgrade.status).toBe(400);
-    expect(((await notUpgrade.json()) as Envelope).error.code).toBe("BAD_REQUEST");
+    expect((await notUpgrade.json<Envelope>()).error.code).toBe("BAD_REQUEST");
   });
 
   it("a valid forward with batch=1 opens the socket with batched frames and the ready frame", async ({ expect }) => {

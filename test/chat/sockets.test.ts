@@ -14,7 +14,7 @@ describe("chat sockets: who may connect", () => {
     const group = await createGroup(alice, [bob]);
     const forged = await upgrade(alice, group.id, { ticket: "forged-ticket-value-123" });
     expect(forged.status).toBe(401);
-    expect(((await forged.json()) as Envelope).error.code).toBe("UNAUTHORIZED");
+    expect((await forged.json<Envelope>()).error.code).toBe("UNAUTHORIZED");
 
     const ticket = await ticketFor(alice);
     const first = await upgrade(alice, group.id, { ticket });
@@ -27,7 +27,9 @@ describe("chat sockets: who may connect", () => {
     // A client-sent identity header is not an identity.
     const params = new URLSearchParams({ conversation_id: group.id });
     const { exports } = await import("cloudflare:workers");
-    const spoofed = await exports.default.fetch(`http://sc.test/v1/ws/chat?${params.toString()}`, { headers: { Upgrade: "websocket", "x-sc-verified-user": alice.user.id } });
+    const spoofed = await exports.default.fetch(`http://sc.test/v1/ws/chat?${params.toString()}`, {
+      headers: { Upgrade: "websocket", "x-sc-verified-user": alice.user.id },
+    });
     expect(spoofed.status).toBe(401);
   });
 
@@ -37,7 +39,7 @@ describe("chat sockets: who may connect", () => {
     const res = await upgrade(eve, group.id);
     expect(res.status).toBe(404);
     expect(res.webSocket).toBeNull();
-    expect(((await res.json()) as Envelope).error.code).toBe("NOT_FOUND");
+    expect((await res.json<Envelope>()).error.code).toBe("NOT_FOUND");
     expect((await upgrade(alice, "01900000-0000-7000-8000-00000000dead")).status).toBe(404);
     expect((await upgrade(alice, group.id, { bearer: true, sinceSeq: -1 })).status).toBe(400);
   });
@@ -125,7 +127,10 @@ describe("chat sockets: delivery guarantees", () => {
     expect((await api(alice, "DELETE", `/v1/conversations/${group.id}/messages/3`)).status).toBe(200);
     const again = await connect(bob, group.id, { sinceSeq: Math.max(...seen) });
     const updates = again.socket.frames.flatMap((f) => (f.type === "message_updated" ? [f.message] : []));
-    expect(updates.map((m) => [m.seq, m.body, m.deleted])).toEqual([[2, "m2 edited", false], [3, null, true]]);
+    expect(updates.map((m) => [m.seq, m.body, m.deleted])).toEqual([
+      [2, "m2 edited", false],
+      [3, null, true],
+    ]);
     const replayed = again.socket.frames.filter((f) => f.type === "message").map((f) => (f.type === "message" ? f.message.seq : 0));
     expect(replayed).toEqual([4, 5, 6, 7]);
     expect(again.ready.last_seq).toBe(7);
@@ -166,7 +171,10 @@ describe("chat sockets: delivery guarantees", () => {
     const next = await sendRest(alice, group.id, { client_id: "post-restart", body: "still counting" });
     expect(next.message.seq).toBe(21);
     // Dedupe survives the restart too.
-    expect(await sendRest(alice, group.id, { client_id: "d-5", body: "again" })).toMatchObject({ status: 200, message: { seq: seqOf.get("d-5"), body: "durable 5" } });
+    expect(await sendRest(alice, group.id, { client_id: "d-5", body: "again" })).toMatchObject({
+      status: 200,
+      message: { seq: seqOf.get("d-5"), body: "durable 5" },
+    });
     const page = await json<Page>(await api(bob, "GET", `/v1/conversations/${group.id}/messages?limit=100`), 200);
     expect(page.messages).toHaveLength(21);
     // Alice's socket died with the room (no close event ran): the restarted room reports her gone.

@@ -13,10 +13,13 @@ const bindings = dbTestEnv(env);
  */
 export const backends: [string, OpenDb][] = [
   ["d1", () => getDb({ DB: bindings.DB })],
-  ["postgres", () => {
-    if (bindings.PG_SKIP_REASON) throw new Error(bindings.PG_SKIP_REASON);
-    return getDb({ DB_BACKEND: "postgres", HYPERDRIVE: bindings.HYPERDRIVE });
-  }],
+  [
+    "postgres",
+    () => {
+      if (bindings.PG_SKIP_REASON) throw new Error(bindings.PG_SKIP_REASON);
+      return getDb({ DB_BACKEND: "postgres", HYPERDRIVE: bindings.HYPERDRIVE });
+    },
+  ],
 ];
 
 /** A user row to hang fixtures on, created straight through the repository. */

@@ -33,7 +33,12 @@ interface Account {
 
 const statuses: Record<FcmFailure, { code: number; status: string; errorCode: string; message: string }> = {
   unregistered: { code: 404, status: "NOT_FOUND", errorCode: "UNREGISTERED", message: "Requested entity was not found." },
-  invalid_token: { code: 400, status: "INVALID_ARGUMENT", errorCode: "INVALID_ARGUMENT", message: "The registration token is not a valid FCM registration token" },
+  invalid_token: {
+    code: 400,
+    status: "INVALID_ARGUMENT",
+    errorCode: "INVALID_ARGUMENT",
+    message: "The registration token is not a valid FCM registration token",
+  },
   invalid_argument: { code: 400, status: "INVALID_ARGUMENT", errorCode: "INVALID_ARGUMENT", message: "Invalid value at 'message.data'" },
   quota: { code: 429, status: "RESOURCE_EXHAUSTED", errorCode: "QUOTA_EXCEEDED", message: "Quota exceeded for quota metric 'Send requests'." },
   internal: { code: 500, status: "INTERNAL", errorCode: "INTERNAL", message: "Internal error encountered." },

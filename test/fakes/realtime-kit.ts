@@ -11,7 +11,10 @@ export class FakeRealtimeKit {
   readonly meetings = new Map<string, { title: string; participants: Map<string, string> }>();
   private failures: { status: number; body: unknown }[] = [];
 
-  constructor(private readonly orgId: string, private readonly apiKey: string) {}
+  constructor(
+    private readonly orgId: string,
+    private readonly apiKey: string,
+  ) {}
 
   failNext(status: number, body: unknown = { success: false, error: { code: status, message: "Something went wrong" } }): void {
     this.failures.push({ status, body });
@@ -32,13 +35,17 @@ export class FakeRealtimeKit {
     if (request.method === "POST" && match) {
       const meeting = this.meetings.get(match[1] ?? "");
       if (!meeting) return fail(404, "Meeting not found");
-      if (!isRecord(body) || typeof body.custom_participant_id !== "string" || typeof body.preset_name !== "string") return fail(400, "custom_participant_id and preset_name are required");
+      if (!isRecord(body) || typeof body.custom_participant_id !== "string" || typeof body.preset_name !== "string")
+        return fail(400, "custom_participant_id and preset_name are required");
       const id = crypto.randomUUID();
       const token = `rtk-token-${id}`;
       meeting.participants.set(body.custom_participant_id, token);
       const now = new Date().toISOString();
       return Response.json(
-        { success: true, data: { id, token, custom_participant_id: body.custom_participant_id, preset_name: body.preset_name, created_at: now, updated_at: now } },
+        {
+          success: true,
+          data: { id, token, custom_participant_id: body.custom_participant_id, preset_name: body.preset_name, created_at: now, updated_at: now },
+        },
         { status: 201 },
       );
     }

@@ -22,7 +22,10 @@ export class FakeRealtimeSfu {
   readonly requests: SfuRequestLog[] = [];
   private failures: { status: number; body: unknown }[] = [];
 
-  constructor(private readonly appId: string, private readonly appSecret: string) {}
+  constructor(
+    private readonly appId: string,
+    private readonly appSecret: string,
+  ) {}
 
   /** The next request is answered with this status and body (Cloudflare's error shape). */
   failNext(status: number, body: unknown = { errorCode: "internal_error", errorDescription: "Backend error" }): void {
@@ -78,7 +81,8 @@ export class FakeRealtimeSfu {
   }
 
   private closeTracks(session: FakeSession, body: unknown): Response {
-    if (!isRecord(body) || !Array.isArray(body.tracks) || typeof body.force !== "boolean") return error(400, "invalid_request", "tracks and force are required");
+    if (!isRecord(body) || !Array.isArray(body.tracks) || typeof body.force !== "boolean")
+      return error(400, "invalid_request", "tracks and force are required");
     const tracks = body.tracks.map((t: unknown) => {
       const mid = isRecord(t) && typeof t.mid === "string" ? t.mid : "";
       if (!session.tracks.delete(mid)) return { mid, errorCode: "close_track_error", errorDescription: "Track doesn't exist or was already closed" };

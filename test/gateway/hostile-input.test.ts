@@ -44,7 +44,10 @@ async function bodyRoutes(): Promise<{ method: string; path: string; authed: boo
       .filter(([, op]) => op.requestBody !== undefined)
       .map(([method, op]) => ({
         method: method.toUpperCase(),
-        path: path.replace(/\{seq\}/g, "1").replace(/\{emoji\}/g, encodeURIComponent("👍")).replace(/\{[a-z_]+\}/g, "x1"),
+        path: path
+          .replace(/\{seq\}/g, "1")
+          .replace(/\{emoji\}/g, encodeURIComponent("👍"))
+          .replace(/\{[a-z_]+\}/g, "x1"),
         authed: (op.security?.length ?? 0) > 0,
       })),
   );
@@ -70,7 +73,8 @@ describe("a JSON route sent another content type is 415 UNSUPPORTED_MEDIA_TYPE (
         if (contentType) headers["Content-Type"] = contentType;
         const res = await send(route.path, { method: route.method, headers, body });
         const text = await res.text();
-        if (res.status !== 415 || !text.includes('"UNSUPPORTED_MEDIA_TYPE"')) wrong.push(`${route.method} ${route.path} (${name}): ${res.status} ${text.slice(0, 120)}`);
+        if (res.status !== 415 || !text.includes('"UNSUPPORTED_MEDIA_TYPE"'))
+          wrong.push(`${route.method} ${route.path} (${name}): ${res.status} ${text.slice(0, 120)}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -78,7 +82,11 @@ describe("a JSON route sent another content type is 415 UNSUPPORTED_MEDIA_TYPE (
 
   it("application/json with parameters and application/*+json are JSON", async ({ expect }) => {
     for (const contentType of ["application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON", "application/merge-patch+json"]) {
-      const res = await send("/v1/users/me", { method: "PATCH", headers: { ...user.headers, "Content-Type": contentType }, body: JSON.stringify({ display_name: "Json Parameters" }) });
+      const res = await send("/v1/users/me", {
+        method: "PATCH",
+        headers: { ...user.headers, "Content-Type": contentType },
+        body: JSON.stringify({ display_name: "Json Parameters" }),
+      });
       expect(res.status, contentType).toBe(200);
     }
   });
@@ -92,12 +100,22 @@ describe("malformed Unicode is refused, never stored as U+FFFD", () => {
     const loneSurrogate = await send(path, { method: "POST", headers: user.headers, body: '{"client_id":"lone-1","body":"a\\ud800b"}' });
     const refused = await expectError(loneSurrogate, 400, "VALIDATION_ERROR");
     expect(refused.error.details).toEqual([expect.objectContaining({ field: "body" })]);
-    const lowAlone = await send("/v1/messages", { method: "POST", headers: user.headers, body: JSON.stringify({ conversation_id: conversation.id, client_id: "lone-2", body: "x\udc00" }) });
+    const lowAlone = await send("/v1/messages", {
+      method: "POST",
+      headers: user.headers,
+      body: JSON.stringify({ conversation_id: conversation.id, client_id: "lone-2", body: "x\udc00" }),
+    });
     await expectError(lowAlone, 400, "VALIDATION_ERROR");
 
     const bytes = new Uint8Array([...new TextEncoder().encode('{"client_id":"bytes-1","body":"a'), 0xff, 0xfe, ...new TextEncoder().encode('b"}')]);
     await expectError(await send(path, { method: "POST", headers: user.headers, body: bytes }), 400, "BAD_REQUEST");
-    const encodedSurrogate = new Uint8Array([...new TextEncoder().encode('{"client_id":"bytes-2","body":"a'), 0xed, 0xa0, 0x80, ...new TextEncoder().encode('b"}')]);
+    const encodedSurrogate = new Uint8Array([
+      ...new TextEncoder().encode('{"client_id":"bytes-2","body":"a'),
+      0xed,
+      0xa0,
+      0x80,
+      ...new TextEncoder().encode('b"}'),
+    ]);
     await expectError(await send(path, { method: "POST", headers: user.headers, body: encodedSurrogate }), 400, "BAD_REQUEST");
 
     // A well-formed pair (an emoji written as escapes) is fine, and comes back exactly as sent.
@@ -109,7 +127,11 @@ describe("malformed Unicode is refused, never stored as U+FFFD", () => {
 
   it("JSON nested 100,000 deep is a 400, not a 500 (the Unicode check walks it without recursion), in bodies and frames", async ({ expect }) => {
     const deep = `${"[".repeat(100_000)}"a\\ud800"${"]".repeat(100_000)}`;
-    for (const [method, path] of [["POST", "/v1/auth/forgot-password"], ["PUT", "/v1/keys"], ["POST", "/v1/conversations"]] as const) {
+    for (const [method, path] of [
+      ["POST", "/v1/auth/forgot-password"],
+      ["PUT", "/v1/keys"],
+      ["POST", "/v1/conversations"],
+    ] as const) {
       const res = await send(path, { method, headers: user.headers, body: deep });
       expect(res.status, path).toBe(400);
       expect((await res.json<Envelope>()).error.code).toBe("VALIDATION_ERROR");
@@ -214,7 +236,9 @@ describe("numeric parameters are decimal digits only", () => {
     const peer = await createUser();
     const conversation = await createGroup(user, [peer]);
     for (const spelling of ["0x10", "1e3", "%2B16", "16.0", "-1"]) {
-      const res = await send(`/v1/ws/chat?conversation_id=${conversation.id}&since_seq=${spelling}`, { headers: { Upgrade: "websocket", Authorization: user.headers.Authorization } });
+      const res = await send(`/v1/ws/chat?conversation_id=${conversation.id}&since_seq=${spelling}`, {
+        headers: { Upgrade: "websocket", Authorization: user.headers.Authorization },
+      });
       await expectError(res, 400, "VALIDATION_ERROR");
     }
   });

@@ -14,10 +14,7 @@ function probeApp() {
   app.get("/boom", () => {
     throw new Error("SELECT password_hash FROM users -- secret sk_live_123");
   });
-  app.use(
-    "/limited",
-    rateLimit({ binding: (e) => e.RATE_LIMIT_AUTH, key: (c) => c.req.header("cf-connecting-ip") ?? "x", keyKind: "ip", scope: "probe" }),
-  );
+  app.use("/limited", rateLimit({ binding: (e) => e.RATE_LIMIT_AUTH, key: (c) => c.req.header("cf-connecting-ip") ?? "x", keyKind: "ip", scope: "probe" }));
   app.get("/limited", (c) => c.json({ ok: true }));
   return app;
 }

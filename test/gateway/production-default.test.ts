@@ -32,7 +32,7 @@ async function viaGateway(path: string, init: RequestInit = {}, environment: Tes
 }
 
 async function errorCode(res: Response): Promise<string> {
-  return ((await res.json()) as { error: { code: string } }).error.code;
+  return (await res.json<{ error: { code: string } }>()).error.code;
 }
 
 describe("production is the default mode", () => {
@@ -106,7 +106,9 @@ describe("production is the default mode", () => {
     const url = new URL(upload.value.upload_url);
     expect(url.origin).toBe(`https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com`);
     expect(url.pathname.startsWith("/dev/")).toBe(false);
-    const direct = await storage.fetch(new Request(`http://localhost:8787/dev/s3/secureconnect-files/files/${alice.user.id}/${upload.value.file_id}`, { method: "PUT", body: "x" }));
+    const direct = await storage.fetch(
+      new Request(`http://localhost:8787/dev/s3/secureconnect-files/files/${alice.user.id}/${upload.value.file_id}`, { method: "PUT", body: "x" }),
+    );
     expect(direct.status).toBe(404);
   });
 

@@ -68,7 +68,7 @@ export async function createUser(overrides: RegisterOverrides = {}): Promise<Tes
     body: JSON.stringify(body),
   });
   if (res.status !== 201) throw new Error(`createUser: register answered ${res.status}: ${await res.text()}`);
-  const pair = (await res.json()) as TokenPair;
+  const pair = await res.json<TokenPair>();
   return {
     user: pair.user,
     accessToken: pair.access_token,

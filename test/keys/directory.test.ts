@@ -79,7 +79,11 @@ describe("key directory: re-upload semantics", () => {
     const bob = await createUser();
     const first = upload("phone", prekeys(1, 3));
     expect((await putKeys(alice.headers, first)).status).toBe(204);
-    const more = { ...first, signed_prekey: { key_id: 2, public_key: randomKey(), signature: randomKey(64) }, one_time_prekeys: [...first.one_time_prekeys, ...prekeys(4, 2)] };
+    const more = {
+      ...first,
+      signed_prekey: { key_id: 2, public_key: randomKey(), signature: randomKey(64) },
+      one_time_prekeys: [...first.one_time_prekeys, ...prekeys(4, 2)],
+    };
     expect((await putKeys(alice.headers, more)).status).toBe(204);
     expect((await putKeys(alice.headers, more)).status).toBe(204);
     expect(await countOf(alice.headers, "phone")).toMatchObject({ one_time_prekeys: 5 });
@@ -96,7 +100,7 @@ describe("key directory: re-upload semantics", () => {
     const clash = { ...first, one_time_prekeys: [{ key_id: 1, public_key: randomKey() }, ...prekeys(10, 3)] };
     const res = await putKeys(alice.headers, clash);
     expect(res.status).toBe(409);
-    const body = (await res.json()) as { error: { code: string; details: { field: string }[] } };
+    const body = await res.json<{ error: { code: string; details: { field: string }[] } }>();
     expect(body.error.code).toBe("CONFLICT");
     expect(body.error.details.map((d) => d.field)).toEqual(["one_time_prekeys.0.key_id"]);
     expect(await countOf(alice.headers, "phone")).toMatchObject({ one_time_prekeys: 2 });
@@ -130,7 +134,7 @@ describe("key directory: re-upload semantics", () => {
 describe("key directory: documentation", () => {
   it("describes every key route in /openapi.json, authenticated", async ({ expect }) => {
     const res = await exports.default.fetch(`${BASE}/openapi.json`);
-    const doc = (await res.json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const doc = await res.json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>();
     expect(doc.paths["/v1/keys"]?.put?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths["/v1/keys/count"]?.get?.security).toEqual([{ bearer: [] }]);
     expect(doc.paths["/v1/keys/{user_id}"]?.get?.security).toEqual([{ bearer: [] }]);

@@ -6,7 +6,7 @@ import { BASE, countOf, errorCode, getBundle, getCount, prekeys, putKeys, random
 type Envelope = { error: { code: string; details?: { field?: string }[] } };
 
 async function rejected(res: Response): Promise<{ status: number; code: string; fields: string[] }> {
-  const body = (await res.json()) as Envelope;
+  const body = await res.json<Envelope>();
   return { status: res.status, code: body.error.code, fields: (body.error.details ?? []).map((d) => d.field ?? "") };
 }
 
@@ -29,7 +29,16 @@ describe("key directory: hostile input", () => {
       [{ ...good, signed_prekey: "key" }, "signed_prekey"],
       [{ ...good, one_time_prekeys: "many" }, "one_time_prekeys"],
       [{ ...good, one_time_prekeys: [{ key_id: "1", public_key: randomKey() }] }, "one_time_prekeys.0.key_id"],
-      [{ ...good, one_time_prekeys: [{ key_id: 1, public_key: randomKey() }, { key_id: 1, public_key: randomKey() }] }, "one_time_prekeys.1.key_id"],
+      [
+        {
+          ...good,
+          one_time_prekeys: [
+            { key_id: 1, public_key: randomKey() },
+            { key_id: 1, public_key: randomKey() },
+          ],
+        },
+        "one_time_prekeys.1.key_id",
+      ],
     ];
     for (const [body, field] of cases) {
       const res = await rejected(await putKeys(alice.headers, body));
@@ -76,11 +85,7 @@ describe("key directory: hostile input", () => {
     const anonymous = { "Content-Type": "application/json" };
     const forged = { ...anonymous, Authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0." };
     for (const headers of [anonymous, forged]) {
-      for (const res of [
-        await putKeys(headers, upload("phone", prekeys(1, 1))),
-        await getCount(headers, "phone"),
-        await getBundle(headers, alice.user.id),
-      ]) {
+      for (const res of [await putKeys(headers, upload("phone", prekeys(1, 1))), await getCount(headers, "phone"), await getBundle(headers, alice.user.id)]) {
         expect(res.status).toBe(401);
         expect(await errorCode(res)).toBe("UNAUTHORIZED");
       }

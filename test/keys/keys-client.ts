@@ -42,17 +42,17 @@ export function getBundle(headers: HeadersInit, userId: string, deviceId?: strin
 export async function bundleOf(headers: HeadersInit, userId: string, deviceId?: string): Promise<DeviceBundle[]> {
   const res = await getBundle(headers, userId, deviceId);
   if (res.status !== 200) throw new Error(`bundle fetch answered ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as { devices: DeviceBundle[] };
+  const body = await res.json<{ devices: DeviceBundle[] }>();
   return body.devices;
 }
 
 export async function countOf(headers: HeadersInit, deviceId: string): Promise<{ one_time_prekeys: number; prekeys_low: boolean }> {
   const res = await getCount(headers, deviceId);
   if (res.status !== 200) throw new Error(`count answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as { one_time_prekeys: number; prekeys_low: boolean };
+  return await res.json<{ one_time_prekeys: number; prekeys_low: boolean }>();
 }
 
 export async function errorCode(res: Response): Promise<string> {
-  const body = (await res.json()) as { error?: { code?: string } };
+  const body = await res.json<{ error?: { code?: string } }>();
   return body.error?.code ?? "none";
 }

@@ -12,13 +12,13 @@ async function registerPushDevice(user: TestUser): Promise<string> {
     body: JSON.stringify({ platform: "android", push_token: `token-${crypto.randomUUID()}` }),
   });
   if (res.status !== 201) throw new Error(`device registration answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { device_id: string }).device_id;
+  return (await res.json<{ device_id: string }>()).device_id;
 }
 
 async function prekeysLowPushes(userId: string): Promise<OutboxMessage[]> {
   const res = await exports.default.fetch(`${BASE}/dev/push-outbox?user_id=${encodeURIComponent(userId)}`);
   if (res.status !== 200) throw new Error(`push outbox answered ${res.status}`);
-  const { messages } = (await res.json()) as { messages: OutboxMessage[] };
+  const { messages } = await res.json<{ messages: OutboxMessage[] }>();
   return messages.filter((m) => m.data.kind === "prekeys_low");
 }
 

@@ -5,13 +5,26 @@ import { buildMime, quotedPrintable } from "../../workers/auth/src/email/mime";
 import { dotStuff, SmtpError } from "../../workers/auth/src/email/smtp-client";
 import { codeFromText, renderEmail } from "../../workers/auth/src/email/templates";
 
-const job = { kind: "password_reset" as const, idempotency_key: "k".repeat(16), request_id: "r", to: "bob@example.com", username: "Bob\r\nBcc: evil@example.com", token: "abc_DEF-123" };
+const job = {
+  kind: "password_reset" as const,
+  idempotency_key: "k".repeat(16),
+  request_id: "r",
+  to: "bob@example.com",
+  username: "Bob\r\nBcc: evil@example.com",
+  token: "abc_DEF-123",
+};
 
 describe("email building blocks", () => {
   it("keeps header injection out of the message and the code readable", ({ expect }) => {
     const email = renderEmail(job);
     expect(codeFromText(email.text)).toBe(job.token);
-    const mime = buildMime({ from: "SecureConnect <no-reply@example.com>", fromAddress: "no-reply@example.com", to: "bob@example.com\r\nBcc: x@example.com", email, messageId: "m1" });
+    const mime = buildMime({
+      from: "SecureConnect <no-reply@example.com>",
+      fromAddress: "no-reply@example.com",
+      to: "bob@example.com\r\nBcc: x@example.com",
+      email,
+      messageId: "m1",
+    });
     const headers = mime.split("\r\n\r\n")[0] ?? "";
     expect(headers).not.toMatch(/^Bcc:/m);
     expect(headers).toMatch(/^To: <bob@example.com Bcc: x@example.com>$/m);
@@ -45,8 +58,26 @@ describe("email building blocks", () => {
     expect(senderAddress("no-reply@example.com")).toBe("no-reply@example.com");
     expect(senderAddress("nobody")).toBeUndefined();
     expect(senderAddress("a@b.c\r\nBcc: x@y.z")).toBeUndefined();
-    expect(emailSink({ ENVIRONMENT: "development", SMTP_HOST: "smtp.example.com", SMTP_PORT: "70000", SMTP_FROM: "x@example.com", SMTP_USERNAME: "", SMTP_PASSWORD: "" })).toEqual({ kind: "unconfigured", missing: ["SMTP_PORT"] });
-    expect(emailSink({ ENVIRONMENT: "production", SMTP_HOST: "h.example.com", SMTP_PORT: "465", SMTP_FROM: "x@example.com", SMTP_USERNAME: "u", SMTP_PASSWORD: "p" })).toMatchObject({ kind: "smtp", smtp: { security: "tls", port: 465 } });
+    expect(
+      emailSink({
+        ENVIRONMENT: "development",
+        SMTP_HOST: "smtp.example.com",
+        SMTP_PORT: "70000",
+        SMTP_FROM: "x@example.com",
+        SMTP_USERNAME: "",
+        SMTP_PASSWORD: "",
+      }),
+    ).toEqual({ kind: "unconfigured", missing: ["SMTP_PORT"] });
+    expect(
+      emailSink({
+        ENVIRONMENT: "production",
+        SMTP_HOST: "h.example.com",
+        SMTP_PORT: "465",
+        SMTP_FROM: "x@example.com",
+        SMTP_USERNAME: "u",
+        SMTP_PASSWORD: "p",
+      }),
+    ).toMatchObject({ kind: "smtp", smtp: { security: "tls", port: 465 } });
   });
 });
 

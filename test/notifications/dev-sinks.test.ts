@@ -51,7 +51,7 @@ describe("dev mailbox through the real EMAIL queue", () => {
     for (const query of ["", "?to=", "?to=not-an-email", `?to=${"a".repeat(300)}@example.com`]) {
       const res = await exports.default.fetch(`${BASE}/dev/mailbox${query}`);
       expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("VALIDATION_ERROR");
+      expect((await res.json<{ error: { code: string } }>()).error.code).toBe("VALIDATION_ERROR");
     }
   });
 });
@@ -64,8 +64,13 @@ describe("dev push outbox through the real PUSH queue", () => {
     const tabletId = await registerDevice(user, tablet, "ios");
     const conversationId = crypto.randomUUID();
     await env.PUSH_QUEUE.send({
-      kind: "message", idempotency_key: uniqueKey("msg"), request_id: "req-outbox", user_id: user.user.id,
-      conversation_id: conversationId, seq: 3, sender_id: crypto.randomUUID(),
+      kind: "message",
+      idempotency_key: uniqueKey("msg"),
+      request_id: "req-outbox",
+      user_id: user.user.id,
+      conversation_id: conversationId,
+      seq: 3,
+      sender_id: crypto.randomUUID(),
     });
     const box = await pollDev<OutboxList>(`/dev/push-outbox?user_id=${user.user.id}`, (o) => o.messages.length >= 2);
     const byDevice = new Map(box.messages.map((m) => [m.device_id, m]));
@@ -78,8 +83,14 @@ describe("dev push outbox through the real PUSH queue", () => {
     const user = await createUser();
     await registerDevice(user, `tok-${crypto.randomUUID()}`, "ios");
     await env.PUSH_QUEUE.send({
-      kind: "incoming_call", idempotency_key: uniqueKey("call"), request_id: "req-outbox", user_id: user.user.id,
-      call_id: crypto.randomUUID(), conversation_id: crypto.randomUUID(), caller_id: crypto.randomUUID(), call_type: "audio",
+      kind: "incoming_call",
+      idempotency_key: uniqueKey("call"),
+      request_id: "req-outbox",
+      user_id: user.user.id,
+      call_id: crypto.randomUUID(),
+      conversation_id: crypto.randomUUID(),
+      caller_id: crypto.randomUUID(),
+      call_type: "audio",
     });
     const box = await pollDev<OutboxList>(`/dev/push-outbox?user_id=${user.user.id}`, (o) => o.messages.length > 0);
     expect(box.messages[0]).toMatchObject({ data: { kind: "incoming_call", call_type: "audio" }, notification: { title: "Incoming audio call" } });
@@ -99,7 +110,7 @@ describe("/dev/* in production", () => {
     for (const path of ["/dev/mailbox?to=a@example.com", "/dev/mailbox", "/dev/push-outbox?user_id=x", "/dev/push-outbox"]) {
       const res = await call(path);
       expect(res.status).toBe(404);
-      const body = (await res.json()) as { error: { code: string; request_id: string } };
+      const body = await res.json<{ error: { code: string; request_id: string } }>();
       expect(body.error.code).toBe("NOT_FOUND");
     }
   });

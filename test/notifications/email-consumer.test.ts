@@ -7,7 +7,15 @@ import { uniqueEmail } from "../helpers/auth";
 import { runBatch, uniqueKey } from "./support";
 
 function verifyJob(to: string, extra: Record<string, unknown> = {}) {
-  return { kind: "verify_email", idempotency_key: uniqueKey("verify_email"), request_id: "req-email-test", to, username: "alice", token: `tok_${crypto.randomUUID()}`, ...extra };
+  return {
+    kind: "verify_email",
+    idempotency_key: uniqueKey("verify_email"),
+    request_id: "req-email-test",
+    to,
+    username: "alice",
+    token: `tok_${crypto.randomUUID()}`,
+    ...extra,
+  };
 }
 
 /** The real DLQ binding, recording what the consumer dead-letters (or refusing, to test that path). */
@@ -130,7 +138,11 @@ describe("email in production without SMTP", () => {
   it("reports healthy once every SMTP setting is present", async ({ expect }) => {
     const configured = {
       ...production,
-      SMTP_HOST: "smtp.example.com", SMTP_PORT: "587", SMTP_FROM: "SecureConnect <no-reply@example.com>", SMTP_USERNAME: "relay-user", SMTP_PASSWORD: "relay-pass",
+      SMTP_HOST: "smtp.example.com",
+      SMTP_PORT: "587",
+      SMTP_FROM: "SecureConnect <no-reply@example.com>",
+      SMTP_USERNAME: "relay-user",
+      SMTP_PASSWORD: "relay-pass",
     };
     const health = await new AuthService(createExecutionContext(), configured).health({ requestId: "req-health-ok" });
     expect(health.ok && health.value.service.status).toBe("ok");

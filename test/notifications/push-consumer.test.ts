@@ -59,8 +59,14 @@ describe("PUSH consumer against FCM HTTP v1 (fake)", () => {
     const t = token("call");
     await registerDevice(user, t, "ios");
     const job = {
-      kind: "incoming_call", idempotency_key: uniqueKey("call"), request_id: "req", user_id: user.user.id,
-      call_id: crypto.randomUUID(), conversation_id: crypto.randomUUID(), caller_id: crypto.randomUUID(), call_type: "video",
+      kind: "incoming_call",
+      idempotency_key: uniqueKey("call"),
+      request_id: "req",
+      user_id: user.user.id,
+      call_id: crypto.randomUUID(),
+      conversation_id: crypto.randomUUID(),
+      caller_id: crypto.randomUUID(),
+      call_type: "video",
     };
     const run = await push(e, [job]);
     expect(run.explicitAcks).toEqual(run.ids);

@@ -30,7 +30,16 @@ describe("PUSH consumer: bad bodies", () => {
       { kind: "message", user_id: "u" },
       { kind: "message", idempotency_key: uniqueKey("m"), request_id: "r", user_id: "u", conversation_id: "c", seq: "7", sender_id: "s" },
       { kind: "message", idempotency_key: uniqueKey("m"), request_id: "r", user_id: "u", conversation_id: "c", seq: -1, sender_id: "s" },
-      { kind: "incoming_call", idempotency_key: uniqueKey("c"), request_id: "r", user_id: "u", call_id: "x", conversation_id: "c", caller_id: "a", call_type: "hologram" },
+      {
+        kind: "incoming_call",
+        idempotency_key: uniqueKey("c"),
+        request_id: "r",
+        user_id: "u",
+        call_id: "x",
+        conversation_id: "c",
+        caller_id: "a",
+        call_type: "hologram",
+      },
       { kind: "wipe_device", idempotency_key: uniqueKey("w"), request_id: "r", user_id: "u" },
       42,
     ];
@@ -48,7 +57,15 @@ describe("push in production without FCM", () => {
     const user = await createUser();
     await registerDevice(user, `tok-${crypto.randomUUID()}`);
     const run = await push(production, [
-      { kind: "message", idempotency_key: uniqueKey("m"), request_id: "r", user_id: user.user.id, conversation_id: crypto.randomUUID(), seq: 1, sender_id: crypto.randomUUID() },
+      {
+        kind: "message",
+        idempotency_key: uniqueKey("m"),
+        request_id: "r",
+        user_id: user.user.id,
+        conversation_id: crypto.randomUUID(),
+        seq: 1,
+        sender_id: crypto.randomUUID(),
+      },
     ]);
     expect(run.explicitAcks).toEqual([]);
     expect(run.retryMessages).toHaveLength(1);
@@ -68,7 +85,11 @@ describe("push in production without FCM", () => {
     const garbage = await health({ ...production, FCM_SERVICE_ACCOUNT: "{not json, but a secret-ish value}" });
     expect(garbage).toMatchObject({ ok: true, value: { service: { status: "error", missing: ["FCM_SERVICE_ACCOUNT"] } } });
     expect(JSON.stringify(garbage)).not.toContain("secret-ish");
-    const account = JSON.stringify({ project_id: "sc-prod", client_email: "push@sc-prod.iam.gserviceaccount.com", private_key: "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n" });
+    const account = JSON.stringify({
+      project_id: "sc-prod",
+      client_email: "push@sc-prod.iam.gserviceaccount.com",
+      private_key: "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n",
+    });
     expect(await health({ ...production, FCM_SERVICE_ACCOUNT: account })).toMatchObject({ ok: true, value: { service: { status: "ok" } } });
     // Production refuses plain-http endpoints for the provider.
     const insecure = await health({ ...production, FCM_SERVICE_ACCOUNT: account, FCM_API_BASE: "http://fcm.example.com" });

@@ -16,7 +16,15 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
       emailJobSchema.parse({ ...envelope, kind: "verify_email", to: `${max(64)}@${max(180)}.com`, username: max(64), token: max(256) }),
       emailJobSchema.parse({ ...envelope, kind: "password_reset", to: `${max(64)}@${max(180)}.com`, username: max(64), token: max(256) }),
       pushJobSchema.parse({ ...envelope, kind: "message", user_id: max(64), conversation_id: max(64), seq: Number.MAX_SAFE_INTEGER, sender_id: max(64) }),
-      pushJobSchema.parse({ ...envelope, kind: "incoming_call", user_id: max(64), call_id: max(64), conversation_id: max(64), caller_id: max(64), call_type: "video" }),
+      pushJobSchema.parse({
+        ...envelope,
+        kind: "incoming_call",
+        user_id: max(64),
+        call_id: max(64),
+        conversation_id: max(64),
+        caller_id: max(64),
+        call_type: "video",
+      }),
       pushJobSchema.parse({ ...envelope, kind: "prekeys_low", user_id: max(64), device_id: max(128), remaining: 0 }),
     ];
     for (const body of largest) expect(bytes(body)).toBeLessThan(2 * 1024);
@@ -27,9 +35,20 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
     const secret = "the plaintext nobody outside the conversation may see";
     const jobs = messagePushJobs(
       {
-        id: crypto.randomUUID(), conversation_id: crypto.randomUUID(), seq: 9, sender_id: crypto.randomUUID(), client_id: "c1",
-        content_type: "text/plain", body: secret, ciphertext: null, attachments: [], reply_to_seq: null, reactions: [],
-        created_at: new Date().toISOString(), edited_at: null, deleted: false,
+        id: crypto.randomUUID(),
+        conversation_id: crypto.randomUUID(),
+        seq: 9,
+        sender_id: crypto.randomUUID(),
+        client_id: "c1",
+        content_type: "text/plain",
+        body: secret,
+        ciphertext: null,
+        attachments: [],
+        reply_to_seq: null,
+        reactions: [],
+        created_at: new Date().toISOString(),
+        edited_at: null,
+        deleted: false,
       },
       [crypto.randomUUID()],
       "req",
@@ -43,7 +62,12 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
 
   it("the EMAIL consumer handles a full batch of 100 messages", async ({ expect }) => {
     const jobs = Array.from({ length: 100 }, (_, i) => ({
-      kind: "verify_email", idempotency_key: `verify_email:${crypto.randomUUID()}`, request_id: `r${i}`, to: uniqueEmail("batch"), username: `u${i}`, token: `t${i}-${crypto.randomUUID()}`,
+      kind: "verify_email",
+      idempotency_key: `verify_email:${crypto.randomUUID()}`,
+      request_id: `r${i}`,
+      to: uniqueEmail("batch"),
+      username: `u${i}`,
+      token: `t${i}-${crypto.randomUUID()}`,
     }));
     const run = await runBatch("secureconnect-email", auth.queue, env, jobs);
     expect(run.explicitAcks).toEqual(run.ids);

@@ -52,12 +52,12 @@ export async function registerDevice(user: TestUser, pushToken: string, platform
     body: JSON.stringify({ platform, push_token: pushToken }),
   });
   if (res.status !== 201) throw new Error(`registerDevice answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { device_id: string }).device_id;
+  return (await res.json<{ device_id: string }>()).device_id;
 }
 
 export async function listDeviceIds(user: TestUser): Promise<string[]> {
   const res = await exports.default.fetch(`${BASE}/v1/users/me/devices`, { headers: user.headers });
-  const body = (await res.json()) as { devices: { device_id: string }[] };
+  const body = await res.json<{ devices: { device_id: string }[] }>();
   return body.devices.map((d) => d.device_id);
 }
 
@@ -66,7 +66,7 @@ export async function pollDev<T>(path: string, ready: (body: T) => boolean, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await exports.default.fetch(`${BASE}${path}`);
-    const body = (await res.json()) as T;
+    const body = await res.json<T>();
     if (res.status === 200 && ready(body)) return body;
     if (Date.now() > deadline) return body;
     await new Promise((r) => setTimeout(r, 200));

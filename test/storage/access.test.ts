@@ -2,20 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { withDb } from "../../lib/db";
 import { createUser, type TestUser } from "../helpers/auth";
-import {
-  api,
-  bytes,
-  complete,
-  download,
-  downloadUrlOf,
-  errorCode,
-  get,
-  post,
-  putAsInstructed,
-  quotaOf,
-  requestUpload,
-  uploadFile,
-} from "./storage-client";
+import { api, bytes, complete, download, downloadUrlOf, errorCode, get, post, putAsInstructed, quotaOf, requestUpload, uploadFile } from "./storage-client";
 
 /** A group conversation, made through the conversations repository (the chat routes are another area's). */
 async function groupOf(owner: TestUser, members: TestUser[]): Promise<string> {
@@ -82,13 +69,13 @@ describe("storage: who may see a file", () => {
 
   it("path-like and odd file names are kept as names and never reach the object key", async ({ expect }) => {
     const alice = await createUser();
-    for (const name of ["../../etc/passwd", "/absolute/evil.sh", "..\\..\\windows\\system32", "a/b?c#d%2e%2e", "naïve résumé 📄.pdf", "\"quoted\"; name.txt"]) {
+    for (const name of ["../../etc/passwd", "/absolute/evil.sh", "..\\..\\windows\\system32", "a/b?c#d%2e%2e", "naïve résumé 📄.pdf", '"quoted"; name.txt']) {
       const upload = await requestUpload(alice, { file_name: name, size_bytes: 5 });
       const url = new URL(upload.upload_url);
       expect(url.pathname).toBe(`/dev/s3/secureconnect-files/files/${alice.user.id}/${upload.file_id}`);
       expect((await putAsInstructed(upload, bytes(5))).status).toBe(200);
       const done = await complete(alice, upload.file_id);
-      expect(((await done.json()) as { file: { file_name: string } }).file.file_name).toBe(name);
+      expect((await done.json<{ file: { file_name: string } }>()).file.file_name).toBe(name);
       expect(await env.FILES_BUCKET.head(`files/${alice.user.id}/${upload.file_id}`)).not.toBeNull();
       const { res } = await download(alice, upload.file_id);
       expect(res.headers.get("Content-Disposition")).toMatch(/^attachment; filename="[^"\\]*"; filename\*=UTF-8''[A-Za-z0-9%._~-]+$/);
@@ -121,7 +108,7 @@ describe("storage: who may see a file", () => {
     for (const [body, field] of cases) {
       const res = await post(alice, "/v1/storage/upload-url", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      const envelope = (await res.json()) as { error: { code: string; details?: { field?: string }[] } };
+      const envelope = await res.json<{ error: { code: string; details?: { field?: string }[] } }>();
       expect(envelope.error.code).toBe("VALIDATION_ERROR");
       expect(envelope.error.details?.map((d) => d.field)).toContain(field);
     }

@@ -25,7 +25,7 @@ describe("storage: the upload → download → delete flow", () => {
 
     const res = await post(alice, "/v1/storage/upload-url", { file_name: "holiday.png", content_type: "image/png", size_bytes: 3000 });
     expect(res.status).toBe(201);
-    const upload = (await res.json()) as UploadUrlResponse;
+    const upload = await res.json<UploadUrlResponse>();
     expect(upload.method).toBe("PUT");
     expect(upload.headers).toEqual({ "Content-Type": "image/png", "Content-Length": "3000", "If-None-Match": "*" });
     expect(upload.upload_url.startsWith("http://sc.test/dev/s3/secureconnect-files/")).toBe(true);
@@ -43,8 +43,15 @@ describe("storage: the upload → download → delete flow", () => {
 
     const done = await complete(alice, upload.file_id);
     expect(done.status).toBe(200);
-    const { file } = (await done.json()) as { file: FileView };
-    expect(file).toMatchObject({ id: upload.file_id, file_name: "holiday.png", content_type: "image/png", size_bytes: 3000, status: "completed", conversation_id: null });
+    const { file } = await done.json<{ file: FileView }>();
+    expect(file).toMatchObject({
+      id: upload.file_id,
+      file_name: "holiday.png",
+      content_type: "image/png",
+      size_bytes: 3000,
+      status: "completed",
+      conversation_id: null,
+    });
     expect(file.completed_at).not.toBeNull();
     expect(await quotaOf(alice)).toMatchObject({ used_bytes: 3000, reserved_bytes: 0, file_count: 1 });
 
@@ -98,7 +105,7 @@ describe("storage: the upload → download → delete flow", () => {
     expect([first.status, second.status]).toEqual([200, 200]);
     const third = await complete(alice, upload.file_id);
     expect(third.status).toBe(200);
-    const files = await Promise.all([first, second, third].map(async (r) => ((await r.json()) as { file: FileView }).file.id));
+    const files = await Promise.all([first, second, third].map(async (r) => (await r.json<{ file: FileView }>()).file.id));
     expect(new Set(files)).toEqual(new Set([upload.file_id]));
     expect(await quotaOf(alice)).toMatchObject({ used_bytes: 700, reserved_bytes: 0, file_count: 1 });
   });

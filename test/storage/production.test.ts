@@ -65,7 +65,7 @@ describe("storage in production", () => {
       createExecutionContext(),
     );
     expect(viaGateway.status).toBe(404);
-    expect(((await viaGateway.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    expect((await viaGateway.json<{ error: { code: string } }>()).error.code).toBe("NOT_FOUND");
     const direct = await storageWith({}).fetch(new Request(upload.upload_url, { method: "PUT", headers: { "Content-Type": "image/png" }, body: bytes(10) }));
     expect(direct.status).toBe(404);
     expect(await env.FILES_BUCKET.head(`files/${alice.user.id}/${upload.file_id}`)).toBeNull();
@@ -73,7 +73,7 @@ describe("storage in production", () => {
 
   it("reports itself and the database healthy in /v1/health", async ({ expect }) => {
     const res = await exports.default.fetch("http://sc.test/v1/health");
-    const body = (await res.json()) as { checks: { storage: { status: string }; database: { status: string } } };
+    const body = await res.json<{ checks: { storage: { status: string }; database: { status: string } } }>();
     expect(body.checks.storage.status).toBe("ok");
     expect(body.checks.database.status).toBe("ok");
   });

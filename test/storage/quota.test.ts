@@ -42,7 +42,14 @@ describe("storage: quota under concurrency and cleanup", () => {
     const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString();
     const abandoned = await withDb(env, async (db) => {
       const made = await db.files.createUpload(
-        { ownerId: alice.user.id, conversationId: null, fileName: "lost.bin", contentType: "application/octet-stream", sizeBytes: 500, uploadExpiresAt: twoHoursAgo },
+        {
+          ownerId: alice.user.id,
+          conversationId: null,
+          fileName: "lost.bin",
+          contentType: "application/octet-stream",
+          sizeBytes: 500,
+          uploadExpiresAt: twoHoursAgo,
+        },
         QUOTA,
       );
       if (!made.ok) throw new Error("could not create the abandoned upload");

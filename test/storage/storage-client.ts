@@ -32,7 +32,7 @@ export interface UploadSpec {
 export async function requestUpload(user: TestUser, spec: UploadSpec): Promise<UploadUrlResponse> {
   const res = await post(user, "/v1/storage/upload-url", { file_name: "photo.png", content_type: "image/png", ...spec });
   if (res.status !== 201) throw new Error(`upload-url answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as UploadUrlResponse;
+  return await res.json<UploadUrlResponse>();
 }
 
 /** PUTs bytes to a presigned URL (through the gateway, as a client would) with the given headers. */
@@ -60,13 +60,13 @@ export async function uploadFile(user: TestUser, spec: UploadSpec, body: Uint8Ar
   if (put.status !== 200) throw new Error(`PUT answered ${put.status}: ${await put.text()}`);
   const done = await complete(user, upload.file_id);
   if (done.status !== 200) throw new Error(`upload-complete answered ${done.status}: ${await done.text()}`);
-  return ((await done.json()) as { file: FileView }).file;
+  return (await done.json<{ file: FileView }>()).file;
 }
 
 export async function quotaOf(user: TestUser): Promise<QuotaResponse> {
   const res = await get(user, "/v1/storage/quota");
   if (res.status !== 200) throw new Error(`quota answered ${res.status}`);
-  return (await res.json()) as QuotaResponse;
+  return await res.json<QuotaResponse>();
 }
 
 export async function downloadUrlOf(user: TestUser, fileId: string): Promise<Response> {
@@ -76,12 +76,12 @@ export async function downloadUrlOf(user: TestUser, fileId: string): Promise<Res
 export async function download(user: TestUser, fileId: string): Promise<{ res: Response; body: DownloadUrlResponse }> {
   const res = await downloadUrlOf(user, fileId);
   if (res.status !== 200) throw new Error(`download-url answered ${res.status}: ${await res.text()}`);
-  const body = (await res.json()) as DownloadUrlResponse;
+  const body = await res.json<DownloadUrlResponse>();
   return { res: await exports.default.fetch(body.download_url), body };
 }
 
 export async function errorCode(res: Response): Promise<string> {
-  const body = (await res.json()) as { error?: { code?: string } };
+  const body = await res.json<{ error?: { code?: string } }>();
   return body.error?.code ?? "(no envelope)";
 }
 

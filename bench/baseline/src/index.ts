@@ -14,9 +14,10 @@ export class BaselineRoom extends Server {
 }
 
 export default {
-  async fetch(request: Request, env: Record<string, unknown>): Promise<Response> {
+  // Typed as the stack's Cloudflare.Env only for the compiler: routePartykitRequest finds the room's binding by name at run time.
+  async fetch(request: Request, env: Cloudflare.Env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/health") return new Response("ok");
     return (await routePartykitRequest(request, env)) ?? new Response("not found", { status: 404 });
   },
-} satisfies ExportedHandler<Record<string, unknown>>;
+} satisfies ExportedHandler<Cloudflare.Env>;

@@ -55,7 +55,10 @@ export function callsContract(open: OpenDb): void {
       await db.calls.end(first.id, "timeout", "2032-01-01T00:01:00.000Z");
       const second = await db.calls.create({ conversationId: conv, type: "video", initiatorId: b.id, participantIds: [a.id] }, "2032-01-02T00:00:00.000Z");
       const forB = await db.calls.listForConversation(conv, b.id, { limit: 10 });
-      expect(forB.map((x) => [x.id, x.missed])).toEqual([[second.id, false], [first.id, true]]);
+      expect(forB.map((x) => [x.id, x.missed])).toEqual([
+        [second.id, false],
+        [first.id, true],
+      ]);
       expect(forB[1]?.participants).toHaveLength(2);
       const forA = await db.calls.listForConversation(conv, a.id, { limit: 1 });
       expect(forA.map((x) => [x.id, x.missed])).toEqual([[second.id, false]]);

@@ -30,13 +30,20 @@ export function conversationsContract(open: OpenDb): void {
       const second = await db.conversations.createDirect({ createdBy: b.id, otherUserId: a.id });
       expect(first.created).toBe(true);
       expect(second).toMatchObject({ created: false, conversation: { id: first.conversation.id, type: "direct" } });
-      expect(first.conversation.members.map((m) => [m.userId, m.role]).sort()).toEqual([[a.id, "member"], [b.id, "member"]].sort());
+      expect(first.conversation.members.map((m) => [m.userId, m.role]).sort()).toEqual(
+        [
+          [a.id, "member"],
+          [b.id, "member"],
+        ].sort(),
+      );
     });
 
     it("10 concurrent direct creates for a new pair converge on one conversation", async () => {
       const [x, y] = [await makeUser(db), await makeUser(db)];
       const results = await Promise.all(
-        range(10).map((i) => using(open, (conn) => conn.conversations.createDirect(i % 2 ? { createdBy: x.id, otherUserId: y.id } : { createdBy: y.id, otherUserId: x.id }))),
+        range(10).map((i) =>
+          using(open, (conn) => conn.conversations.createDirect(i % 2 ? { createdBy: x.id, otherUserId: y.id } : { createdBy: y.id, otherUserId: x.id })),
+        ),
       );
       expect(new Set(results.map((r) => r.conversation.id)).size).toBe(1);
       expect(results.filter((r) => r.created)).toHaveLength(1);
@@ -81,7 +88,9 @@ export function conversationsContract(open: OpenDb): void {
       const group = await db.conversations.createGroup({ createdBy: a.id, name: "race", memberIds: [b.id] });
       const at = (s: number) => new Date(Date.parse("2030-01-01T00:00:00.000Z") + s * 1000).toISOString();
       const summary = (m: LastMessage, mode: "newer" | "current") => ({ lastMessage: { message: m, mode }, reads: [] });
-      await Promise.all([3, 1, 5, 2, 4, 5, 1].map((s) => using(open, (conn) => conn.conversations.syncListView(group.id, summary(message(s, at(s)), "newer")))));
+      await Promise.all(
+        [3, 1, 5, 2, 4, 5, 1].map((s) => using(open, (conn) => conn.conversations.syncListView(group.id, summary(message(s, at(s)), "newer")))),
+      );
       await db.conversations.syncListView(group.id, summary(message(2, at(2)), "newer")); // stale: a no-op
       const stored = await db.conversations.get(group.id);
       expect(stored).toMatchObject({ lastMessageSeq: 5, lastActivityAt: at(5), lastMessage: { id: "m5", seq: 5, body: "hello 5" } });

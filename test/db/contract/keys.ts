@@ -33,7 +33,13 @@ export function keysContract(open: OpenDb): void {
 
     it("accepts a large upload (chunked under D1's bound-parameter limit)", async () => {
       const device = `d-${uniq()}`;
-      await db.keys.upsertDeviceBundle(bundle(user.id, device, range(150).map((i) => i + 1)));
+      await db.keys.upsertDeviceBundle(
+        bundle(
+          user.id,
+          device,
+          range(150).map((i) => i + 1),
+        ),
+      );
       expect(await db.keys.countOneTimePrekeys(user.id, device)).toBe(150);
     });
 
@@ -67,7 +73,10 @@ export function keysContract(open: OpenDb): void {
       await db.keys.upsertDeviceBundle(bundle(owner.id, "phone", [1]));
       await db.keys.upsertDeviceBundle(bundle(owner.id, "laptop", []));
       const bundles = await db.keys.claimBundles(owner.id);
-      expect(bundles.map((x) => [x.device.deviceId, x.oneTimePrekey?.keyId ?? null])).toEqual([["laptop", null], ["phone", 1]]);
+      expect(bundles.map((x) => [x.device.deviceId, x.oneTimePrekey?.keyId ?? null])).toEqual([
+        ["laptop", null],
+        ["phone", 1],
+      ]);
       expect(await db.keys.deleteDevice(owner.id, "phone")).toBe(true);
       expect(await db.keys.deleteDevice(owner.id, "phone")).toBe(false);
       expect((await db.keys.listDevices(owner.id)).map((d) => d.deviceId)).toEqual(["laptop"]);

@@ -5,12 +5,10 @@ import { prekeysLowKey, type PrekeysLowSignal } from "../../../workers/chat/src/
 import { backends, fixtureUserId, using, type OpenDb } from "../../db/backends";
 import { prekeys, upload } from "../keys-client";
 
-
 /** One database handle per simulated request (on Postgres: its own connection), closed after. */
 async function request<T>(open: OpenDb, signals: PrekeysLowSignal[], fn: (deps: KeyDirectoryDeps) => Promise<T>): Promise<T> {
   return using(open, (db) => fn({ repo: db.keys, signalLow: async (s) => void signals.push(s) }));
 }
-
 
 for (const [backend, open] of backends) {
   describe(`key directory service on ${backend}`, () => {

@@ -15,7 +15,6 @@ async function asUser<T>(open: OpenDb, userId: string, fn: (call: StorageCall) =
   return using(open, (db) => fn({ env, db, userId, origin: "http://storage.test", requestId: "storage-backends-test", now }));
 }
 
-
 /** PUTs through the dev S3 endpoint exactly as a client follows the upload-url answer. */
 function put(uploadUrl: string, headers: Record<string, string>, body: Uint8Array): Promise<Response> {
   return handleDevS3(new Request(uploadUrl, { method: "PUT", headers, body }), env);

@@ -28,9 +28,7 @@ export async function register(env: AuthEnv, ctx: RpcContext, input: unknown, me
     });
     if (!created.ok) {
       authMetric(env, "register", "conflict");
-      throw new AppError("CONFLICT", `That ${created.conflict} is already taken.`, [
-        { field: created.conflict, message: "already taken" },
-      ]);
+      throw new AppError("CONFLICT", `That ${created.conflict} is already taken.`, [{ field: created.conflict, message: "already taken" }]);
     }
     await sendVerification(env, repos, ctx, created.user);
     authMetric(env, "register", "success");

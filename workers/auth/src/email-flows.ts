@@ -28,9 +28,7 @@ export async function sendVerification(env: AuthEnv, repos: AuthRepos, ctx: RpcC
 }
 
 function badToken(): AppError {
-  return new AppError("VALIDATION_ERROR", "The token is invalid, expired or already used.", [
-    { field: "token", message: "invalid, expired or already used" },
-  ]);
+  return new AppError("VALIDATION_ERROR", "The token is invalid, expired or already used.", [{ field: "token", message: "invalid, expired or already used" }]);
 }
 
 export async function verifyEmail(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ user: UserView }> {
@@ -66,24 +64,23 @@ export async function resendVerification(env: AuthEnv, ctx: RpcContext): Promise
  * Always accepted. The lookup and the email happen after the answer (`defer`), so neither the
  * status nor the response time tells whether the address has an account.
  */
-export async function forgotPassword(
-  env: AuthEnv,
-  ctx: RpcContext,
-  input: unknown,
-  defer: (work: Promise<unknown>) => void,
-): Promise<void> {
+export async function forgotPassword(env: AuthEnv, ctx: RpcContext, input: unknown, defer: (work: Promise<unknown>) => void): Promise<void> {
   const { email } = parseInput(forgotPasswordSchema, input);
   requireEmailDelivery(env);
   const work = withRepos(env, async (repos) => {
-      const user = await repos.users.findByEmail(email);
-      if (!user) return;
-      const token = randomToken();
-      const tokenHash = await sha256Hex(token);
-      await repos.sessions.invalidateEmailTokens(user.id, "reset");
-      await repos.sessions.createEmailToken({ tokenHash, userId: user.id, purpose: "reset", expiresAt: isoIn(RESET_PASSWORD_TOKEN_TTL_MS) });
-      await enqueueEmail(env, { kind: "password_reset", to: user.email, username: user.username, token, tokenHash, requestId: ctx.requestId });
+    const user = await repos.users.findByEmail(email);
+    if (!user) return;
+    const token = randomToken();
+    const tokenHash = await sha256Hex(token);
+    await repos.sessions.invalidateEmailTokens(user.id, "reset");
+    await repos.sessions.createEmailToken({ tokenHash, userId: user.id, purpose: "reset", expiresAt: isoIn(RESET_PASSWORD_TOKEN_TTL_MS) });
+    await enqueueEmail(env, { kind: "password_reset", to: user.email, username: user.username, token, tokenHash, requestId: ctx.requestId });
   });
-  defer(work.catch((err: unknown) => log({ event: "unhandled_error", where: "auth.forgotPassword", error: describeError(err), request_id: ctx.requestId }, "error")));
+  defer(
+    work.catch((err: unknown) =>
+      log({ event: "unhandled_error", where: "auth.forgotPassword", error: describeError(err), request_id: ctx.requestId }, "error"),
+    ),
+  );
 }
 
 /**

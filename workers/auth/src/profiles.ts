@@ -71,9 +71,7 @@ export async function searchUsers(env: AuthEnv, ctx: RpcContext, input: unknown)
 export async function registerDevice(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ device_id: string }> {
   const caller = requireCaller(ctx);
   const body = parseInput(registerDeviceSchema, input);
-  const device = await withRepos(env, (repos) =>
-    repos.users.upsertDevice({ userId: caller.userId, platform: body.platform, pushToken: body.push_token }),
-  );
+  const device = await withRepos(env, (repos) => repos.users.upsertDevice({ userId: caller.userId, platform: body.platform, pushToken: body.push_token }));
   return { device_id: device.id };
 }
 

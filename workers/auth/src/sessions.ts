@@ -69,7 +69,11 @@ export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Pr
     if (result.status === "reused") {
       const revoked = await repos.sessions.revoke(result.sessionId, "refresh_token_reuse");
       authMetric(env, "refresh", "reuse_detected");
-      if (revoked) log({ event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId }, "warn");
+      if (revoked)
+        log(
+          { event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId },
+          "warn",
+        );
       throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
     }
     if (result.status === "invalid") {

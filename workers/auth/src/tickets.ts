@@ -11,9 +11,7 @@ export async function issueTicket(env: AuthEnv, ctx: RpcContext): Promise<WsTick
   const caller = requireCaller(ctx);
   const ticket = randomToken();
   const ticketHash = await sha256Hex(ticket);
-  await withRepos(env, (repos) =>
-    repos.sessions.createWsTicket({ ticketHash, userId: caller.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) }),
-  );
+  await withRepos(env, (repos) => repos.sessions.createWsTicket({ ticketHash, userId: caller.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) }));
   return { ticket, expires_in: WS_TICKET_TTL_SECONDS };
 }
 

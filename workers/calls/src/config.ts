@@ -62,7 +62,13 @@ export function iceMode(env: CallsConfigEnv): IceMode {
   if (text(env.TURN_KEY_ID)) {
     const missing = missingConfig(env, ["TURN_KEY_API_TOKEN"]);
     if (missing.length > 0) return { kind: "misconfigured", missing };
-    return { kind: "cloudflare", apiBase: text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE, keyId: text(env.TURN_KEY_ID), apiToken: text(env.TURN_KEY_API_TOKEN), ttlSeconds: ttlOf(env) };
+    return {
+      kind: "cloudflare",
+      apiBase: text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE,
+      keyId: text(env.TURN_KEY_ID),
+      apiToken: text(env.TURN_KEY_API_TOKEN),
+      ttlSeconds: ttlOf(env),
+    };
   }
   if (list(env.TURN_URLS).length > 0) {
     const missing = missingConfig(env, ["TURN_SHARED_SECRET"]);
@@ -86,7 +92,12 @@ export function groupProvider(env: CallsConfigEnv): GroupProvider {
   }
   const missing = missingConfig(env, ["REALTIME_APP_ID", "REALTIME_APP_SECRET"]);
   if (missing.length > 0) return { kind: "unconfigured", provider: "sfu", missing };
-  return { kind: "sfu", apiBase: text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE, appId: text(env.REALTIME_APP_ID), appSecret: text(env.REALTIME_APP_SECRET) };
+  return {
+    kind: "sfu",
+    apiBase: text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE,
+    appId: text(env.REALTIME_APP_ID),
+    appSecret: text(env.REALTIME_APP_SECRET),
+  };
 }
 
 export function isProduction(env: CallsConfigEnv): boolean {

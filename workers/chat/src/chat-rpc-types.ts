@@ -10,12 +10,7 @@ import type { Result } from "../../../lib/result";
 
 /** Input/output types of ChatService's chat methods (the shapes live in lib/contracts/chat.ts). */
 export type R<T> = Promise<Result<T>>;
-export type {
-  ConversationListItemView,
-  ConversationView,
-  MessageView,
-  PresenceView,
-} from "../../../lib/contracts/chat";
+export type { ConversationListItemView, ConversationView, MessageView, PresenceView } from "../../../lib/contracts/chat";
 export type { CallEventFrame } from "../../../lib/contracts/chat-frames";
 export type { MemberRole } from "../../../lib/db";
 import type { ConversationListItemView, ConversationView, MessageView } from "../../../lib/contracts/chat";

@@ -21,9 +21,11 @@ export async function handleChatFetch(request: Request, env: ChatEnv, exec: { wa
     const userId = request.headers.get(VERIFIED_USER_HEADER);
     if (!userId) throw new AppError("UNAUTHORIZED", "A valid ticket or access token is required.");
     const conversationId = idSchema.safeParse(url.searchParams.get("conversation_id"));
-    if (!conversationId.success) throw new AppError("VALIDATION_ERROR", "conversation_id is required.", [{ field: "conversation_id", message: "an opaque id" }]);
+    if (!conversationId.success)
+      throw new AppError("VALIDATION_ERROR", "conversation_id is required.", [{ field: "conversation_id", message: "an opaque id" }]);
     const since = url.searchParams.get("since_seq");
-    if (since !== null && !seqParamSchema.safeParse(since).success) throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
+    if (since !== null && !seqParamSchema.safeParse(since).success)
+      throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
     const batch = batchQuerySchema.nullable().safeParse(url.searchParams.get("batch"));
     if (!batch.success) throw new AppError("VALIDATION_ERROR", "batch must be 0 or 1.", [{ field: "batch", message: "0 or 1" }]);
     const member = await withDb(env, (db) => db.conversations.isMember(conversationId.data, userId), exec);

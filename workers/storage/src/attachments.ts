@@ -28,7 +28,9 @@ export async function shareAttachments(call: StorageCall, input: ShareAttachment
     const mine = file !== null && file.ownerId === userId && file.status === "completed";
     details.push({
       field: `attachments.${index}`,
-      message: mine ? "was shared in another conversation; upload it again to share it here" : "must be the id of one of your uploaded files (upload-complete first)",
+      message: mine
+        ? "was shared in another conversation; upload it again to share it here"
+        : "must be the id of one of your uploaded files (upload-complete first)",
     });
   }
   if (details.length > 0) throw new AppError("VALIDATION_ERROR", "An attachment is not one of your uploaded files.", details);

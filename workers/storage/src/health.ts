@@ -7,8 +7,7 @@ import { missingS3Secrets } from "./config";
 export async function storageHealth(env: StorageEnv): Promise<ServiceHealth> {
   const missing = missingS3Secrets(env);
   if (missing.length > 0) log({ event: "config_missing", feature: "storage", missing }, "warn");
-  const service: HealthCheck =
-    missing.length > 0 ? { status: "error", reason: "R2 S3 credentials are not configured", missing } : { status: "ok" };
+  const service: HealthCheck = missing.length > 0 ? { status: "error", reason: "R2 S3 credentials are not configured", missing } : { status: "ok" };
   return { service, database: await pingDatabase(env) };
 }
 

@@ -91,7 +91,11 @@ export async function verifyPresigned(request: Request, credentials: S3Credentia
   const signature = q.get("X-Amz-Signature");
   const expires = /^\d{1,6}$/.test(expiresRaw) ? Number(expiresRaw) : NaN;
   if (algorithm !== "AWS4-HMAC-SHA256" || !credential || !date || !signedHeaders || !signature || !/^[0-9a-f]{64}$/.test(signature)) {
-    return failure(400, "AuthorizationQueryParametersError", "Query-string authentication (SigV4) requires the X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders and -Signature parameters.");
+    return failure(
+      400,
+      "AuthorizationQueryParametersError",
+      "Query-string authentication (SigV4) requires the X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders and -Signature parameters.",
+    );
   }
   if (!(expires >= 1 && expires <= MAX_EXPIRES_SECONDS)) {
     return failure(400, "AuthorizationQueryParametersError", "X-Amz-Expires must be between 1 and 604800 seconds.");

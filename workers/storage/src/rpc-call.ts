@@ -16,12 +16,7 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
  * One authenticated storage operation: checks the RPC context names a verified caller, opens the
  * database for the call and turns AppErrors into a failed Result (the RPC error path).
  */
-export function storageCall<T>(
-  env: StorageEnv,
-  executionCtx: ExecutionContext,
-  rpc: unknown,
-  body: (call: StorageCall) => Promise<T>,
-): Promise<Result<T>> {
+export function storageCall<T>(env: StorageEnv, executionCtx: ExecutionContext, rpc: unknown, body: (call: StorageCall) => Promise<T>): Promise<Result<T>> {
   return toResult(async () => {
     const context = rpcContextSchema.safeParse(rpc);
     const userId = context.success ? context.data.userId : undefined;

@@ -19,9 +19,7 @@ export async function createUpload(call: StorageCall, input: UploadUrlRequest): 
   // Fail before reserving anything if no URL could be built.
   bucketUrl(env, origin);
   if (input.size_bytes > config.maxFileBytes) {
-    throw new AppError("VALIDATION_ERROR", "The file is too large.", [
-      { field: "size_bytes", message: `must be at most ${config.maxFileBytes} bytes` },
-    ]);
+    throw new AppError("VALIDATION_ERROR", "The file is too large.", [{ field: "size_bytes", message: `must be at most ${config.maxFileBytes} bytes` }]);
   }
   if (input.conversation_id !== undefined && !(await db.conversations.isMember(input.conversation_id, userId))) {
     throw new AppError("NOT_FOUND", "No such conversation.");

@@ -21,10 +21,7 @@ export interface SmtpSettings {
   security: "tls" | "starttls";
 }
 
-export type EmailSink =
-  | { kind: "smtp"; smtp: SmtpSettings }
-  | { kind: "dev_mailbox" }
-  | { kind: "unconfigured"; missing: string[] };
+export type EmailSink = { kind: "smtp"; smtp: SmtpSettings } | { kind: "dev_mailbox" } | { kind: "unconfigured"; missing: string[] };
 
 /** The subset of the auth worker's env the email feature reads (secrets may be absent at runtime). */
 export type EmailEnv = Pick<AuthEnv, "ENVIRONMENT" | "SMTP_HOST" | "SMTP_PORT" | "SMTP_FROM" | "SMTP_USERNAME" | "SMTP_PASSWORD">;

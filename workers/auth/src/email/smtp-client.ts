@@ -115,7 +115,13 @@ export async function sendMail(settings: SmtpSettings, input: SendMailInput): Pr
   }
 }
 
-async function session(socket: Socket, settings: SmtpSettings, input: SendMailInput, progress: { stage: SmtpStage }, swapped: (s: Socket) => void): Promise<void> {
+async function session(
+  socket: Socket,
+  settings: SmtpSettings,
+  input: SendMailInput,
+  progress: { stage: SmtpStage },
+  swapped: (s: Socket) => void,
+): Promise<void> {
   let reader = new ReplyReader(socket.readable.getReader());
   let writer = socket.writable.getWriter();
   const send = (line: string) => writer.write(encoder.encode(`${line}\r\n`));
@@ -152,7 +158,11 @@ async function session(socket: Socket, settings: SmtpSettings, input: SendMailIn
   }
 
   if (settings.username !== undefined && settings.password !== undefined) {
-    const mechanisms = ehlo.lines.find((l) => /^AUTH\b/i.test(l))?.toUpperCase().split(/\s+/) ?? [];
+    const mechanisms =
+      ehlo.lines
+        .find((l) => /^AUTH\b/i.test(l))
+        ?.toUpperCase()
+        .split(/\s+/) ?? [];
     if (mechanisms.includes("PLAIN")) {
       await send(`AUTH PLAIN ${b64(`\u0000${settings.username}\u0000${settings.password}`)}`);
       await expect("auth", (c) => c === 235);

@@ -42,7 +42,21 @@ const COPY: Record<EmailJob["kind"], Copy> = {
 export function renderEmail(job: EmailJob): RenderedEmail {
   const copy = COPY[job.kind];
   const name = job.username.replace(/[\r\n\t]+/g, " ").trim() || "there";
-  const text = [`Hi ${name},`, "", copy.intro, "", copy.action, "", `Code: ${job.token}`, "", "The code works once.", copy.ignore, "", `-- ${PRODUCT}`, ""].join("\n");
+  const text = [
+    `Hi ${name},`,
+    "",
+    copy.intro,
+    "",
+    copy.action,
+    "",
+    `Code: ${job.token}`,
+    "",
+    "The code works once.",
+    copy.ignore,
+    "",
+    `-- ${PRODUCT}`,
+    "",
+  ].join("\n");
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(copy.subject)}</title></head>
 <body style="font-family:-apple-system,Segoe UI,Roboto,sans-serif;line-height:1.5;color:#111">

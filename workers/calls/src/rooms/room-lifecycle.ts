@@ -38,9 +38,20 @@ export async function startCall(deps: RoomDeps, input: StartCall): Promise<CallV
   const nowMs = Date.now();
   const now = new Date(nowMs).toISOString();
   const state: CallState = {
-    id: input.callId, conversationId: input.conversationId, type: input.type, initiatorId: input.initiatorId,
-    status: "ringing", createdAt: now, startedAt: null, endedAt: null, endReason: null, durationSeconds: null,
-    ringDeadlineMs: nowMs + input.ringTimeoutSeconds * 1000, participants: {}, sfuSessions: {}, meetingId: null,
+    id: input.callId,
+    conversationId: input.conversationId,
+    type: input.type,
+    initiatorId: input.initiatorId,
+    status: "ringing",
+    createdAt: now,
+    startedAt: null,
+    endedAt: null,
+    endReason: null,
+    durationSeconds: null,
+    ringDeadlineMs: nowMs + input.ringTimeoutSeconds * 1000,
+    participants: {},
+    sfuSessions: {},
+    meetingId: null,
   };
   for (const userId of new Set([input.initiatorId, ...input.memberIds])) {
     const initiator = userId === input.initiatorId;

@@ -5,9 +5,7 @@ import { identityOf, lastActivityMs, socketsOf } from "./room-sockets";
 import { STALE_AFTER_MS } from "./call-state";
 
 /** What the proxy asks before calling Cloudflare. */
-export type SfuCheck =
-  | { kind: "new_session" }
-  | { kind: "session"; sessionId: string; remoteSessionIds: string[] };
+export type SfuCheck = { kind: "new_session" } | { kind: "session"; sessionId: string; remoteSessionIds: string[] };
 
 /** What the proxy records after Cloudflare said yes. */
 export type SfuRecord =

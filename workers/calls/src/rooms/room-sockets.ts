@@ -62,7 +62,8 @@ export type ParsedFrame = { ok: true; frame: SignalingClientFrame } | { ok: fals
 /** Size first (before JSON.parse touches it), then JSON with well-formed strings (no lone surrogates), then the frame schema. */
 export function parseFrame(message: string | ArrayBuffer): ParsedFrame {
   if (typeof message !== "string") return { ok: false, code: "BAD_REQUEST", message: "Frames are JSON text." };
-  if (message.length > MAX_SIGNALING_FRAME_CHARS) return { ok: false, code: "PAYLOAD_TOO_LARGE", message: `A frame is at most ${MAX_SIGNALING_FRAME_CHARS} characters.` };
+  if (message.length > MAX_SIGNALING_FRAME_CHARS)
+    return { ok: false, code: "PAYLOAD_TOO_LARGE", message: `A frame is at most ${MAX_SIGNALING_FRAME_CHARS} characters.` };
   const json = parseWellFormedJson(message, "frame");
   if (!json.ok) {
     const field = json.details?.[0]?.field;

@@ -87,6 +87,11 @@ export async function transition(env: Env, ctx: AuthedContext, action: SimpleTra
   const callId = parseCallId(input.callId);
   if (action === "end") await requireCallAccess(env, ctx, callId, "end");
   const room = roomOf(env, callId);
-  const result = action === "decline" ? await room.decline(ctx.userId, ctx.requestId) : action === "leave" ? await room.leave(ctx.userId, ctx.requestId) : await room.end(ctx.userId, ctx.requestId);
+  const result =
+    action === "decline"
+      ? await room.decline(ctx.userId, ctx.requestId)
+      : action === "leave"
+        ? await room.leave(ctx.userId, ctx.requestId)
+        : await room.end(ctx.userId, ctx.requestId);
   return { call: unwrap(result) };
 }

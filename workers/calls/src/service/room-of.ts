@@ -13,4 +13,3 @@ export function parseCallId(input: unknown): string {
 export function roomOf(env: CallsEnv, callId: string): DurableObjectStub<CallRoom> {
   return env.CALL_ROOM.get(env.CALL_ROOM.idFromName(callId));
 }
-

@@ -58,7 +58,12 @@ export async function proxySfu(env: CallsEnv & CallsConfigEnv, ctx: AuthedContex
   const provider = groupProvider(env);
   if (provider.kind !== "sfu") {
     if (provider.kind === "unconfigured") log({ event: "config_missing", feature: "sfu", missing: provider.missing, request_id: ctx.requestId }, "error");
-    throw new AppError("SERVICE_UNAVAILABLE", provider.kind === "unconfigured" ? `The SFU is not configured (missing ${provider.missing.join(", ")}).` : "This deployment runs group calls on RealtimeKit, not the SFU proxy.");
+    throw new AppError(
+      "SERVICE_UNAVAILABLE",
+      provider.kind === "unconfigured"
+        ? `The SFU is not configured (missing ${provider.missing.join(", ")}).`
+        : "This deployment runs group calls on RealtimeKit, not the SFU proxy.",
+    );
   }
   const room = roomOf(env, request.callId);
   unwrap(await room.sfuCheck(ctx.userId, checkOf(request)));

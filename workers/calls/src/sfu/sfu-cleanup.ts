@@ -15,7 +15,12 @@ export async function closeLeftoverTracks(env: CallsEnv, sessions: { sessionId: 
     try {
       await callRealtime(
         provider,
-        { method: "PUT", path: `/sessions/${encodeURIComponent(sessionId)}/tracks/close`, body: { tracks: mids.map((mid) => ({ mid })), force: true }, operation: "cleanup-tracks-close" },
+        {
+          method: "PUT",
+          path: `/sessions/${encodeURIComponent(sessionId)}/tracks/close`,
+          body: { tracks: mids.map((mid) => ({ mid })), force: true },
+          operation: "cleanup-tracks-close",
+        },
         requestId,
       );
     } catch (err) {

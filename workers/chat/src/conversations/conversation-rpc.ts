@@ -30,29 +30,44 @@ async function requireUsersExist(db: Database, userIds: readonly string[], field
   const found = new Set((await db.users.findManyByIds(userIds)).map((u) => u.id));
   const missing = userIds.filter((id) => !found.has(id));
   if (missing.length > 0) {
-    throw new AppError("VALIDATION_ERROR", "Some users do not exist.", missing.map((id) => ({ field, message: `no such user: ${id}` })));
+    throw new AppError(
+      "VALIDATION_ERROR",
+      "Some users do not exist.",
+      missing.map((id) => ({ field, message: `no such user: ${id}` })),
+    );
   }
 }
 
-export function createConversationRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, input: unknown): Promise<Result<{ conversation: ConversationView; created: boolean }>> {
+export function createConversationRpc(
+  env: ChatEnv,
+  exec: WaitUntil,
+  ctx: RpcContext,
+  input: unknown,
+): Promise<Result<{ conversation: ConversationView; created: boolean }>> {
   return toResult(async () => {
     const { userId } = callerOf(ctx);
     const body = parseInput(createConversationSchema, input);
     const others = [...new Set(body.member_ids)].filter((id) => id !== userId);
-    return withDb(env, async (db) => {
-      await requireUsersExist(db, others, "member_ids");
-      if (body.type === "direct") {
-        const [other] = others;
-        if (!other) throw new AppError("VALIDATION_ERROR", "A direct conversation needs another user.", [{ field: "member_ids", message: "must name one other user" }]);
-        const { conversation, created } = await db.conversations.createDirect({ createdBy: userId, otherUserId: other });
-        if (created) await syncRoom(env, conversation);
-        return { conversation: conversationView(conversation), created };
-      }
-      if (others.length + 1 > CHAT_LIMITS.maxGroupMembers) throw new AppError("VALIDATION_ERROR", "Too many members.", [{ field: "member_ids", message: `at most ${CHAT_LIMITS.maxGroupMembers} members` }]);
-      const conversation = await db.conversations.createGroup({ createdBy: userId, name: body.name ?? null, memberIds: others });
-      await syncRoom(env, conversation);
-      return { conversation: conversationView(conversation), created: true };
-    }, exec);
+    return withDb(
+      env,
+      async (db) => {
+        await requireUsersExist(db, others, "member_ids");
+        if (body.type === "direct") {
+          const [other] = others;
+          if (!other)
+            throw new AppError("VALIDATION_ERROR", "A direct conversation needs another user.", [{ field: "member_ids", message: "must name one other user" }]);
+          const { conversation, created } = await db.conversations.createDirect({ createdBy: userId, otherUserId: other });
+          if (created) await syncRoom(env, conversation);
+          return { conversation: conversationView(conversation), created };
+        }
+        if (others.length + 1 > CHAT_LIMITS.maxGroupMembers)
+          throw new AppError("VALIDATION_ERROR", "Too many members.", [{ field: "member_ids", message: `at most ${CHAT_LIMITS.maxGroupMembers} members` }]);
+        const conversation = await db.conversations.createGroup({ createdBy: userId, name: body.name ?? null, memberIds: others });
+        await syncRoom(env, conversation);
+        return { conversation: conversationView(conversation), created: true };
+      },
+      exec,
+    );
   });
 }
 
@@ -64,7 +79,12 @@ export function getConversationRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContex
   });
 }
 
-export function listConversationsRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, query: unknown): Promise<Result<{ conversations: ConversationListItemView[]; has_more: boolean; next_cursor: string | null }>> {
+export function listConversationsRpc(
+  env: ChatEnv,
+  exec: WaitUntil,
+  ctx: RpcContext,
+  query: unknown,
+): Promise<Result<{ conversations: ConversationListItemView[]; has_more: boolean; next_cursor: string | null }>> {
   return toResult(async () => {
     const { userId } = callerOf(ctx);
     const q = parseInput(listConversationsQuerySchema, query);
@@ -86,18 +106,24 @@ export function addMembersRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, in
   return toResult(async () => {
     const { userId } = callerOf(ctx);
     const { conversationId, user_ids } = parseInput(z.object({ conversationId: idSchema }).and(addMembersSchema), input);
-    return withDb(env, async (db) => {
-      const conversation = await visibleConversation(db, conversationId, userId);
-      if (conversation.type === "direct") throw new AppError("FORBIDDEN", "A direct conversation always has exactly two members.");
-      if (!canManage(conversation.members.find((m) => m.userId === userId)?.role)) throw new AppError("FORBIDDEN", "Only a group owner or admin can add members.");
-      const fresh = [...new Set(user_ids)].filter((id) => !conversation.members.some((m) => m.userId === id));
-      await requireUsersExist(db, fresh, "user_ids");
-      if (conversation.members.length + fresh.length > CHAT_LIMITS.maxGroupMembers) throw new AppError("CONFLICT", `A group has at most ${CHAT_LIMITS.maxGroupMembers} members.`);
-      if (fresh.length > 0) await db.conversations.addMembers(conversationId, fresh);
-      const updated = await visibleConversation(db, conversationId, userId);
-      await syncRoom(env, updated);
-      return conversationView(updated);
-    }, exec);
+    return withDb(
+      env,
+      async (db) => {
+        const conversation = await visibleConversation(db, conversationId, userId);
+        if (conversation.type === "direct") throw new AppError("FORBIDDEN", "A direct conversation always has exactly two members.");
+        if (!canManage(conversation.members.find((m) => m.userId === userId)?.role))
+          throw new AppError("FORBIDDEN", "Only a group owner or admin can add members.");
+        const fresh = [...new Set(user_ids)].filter((id) => !conversation.members.some((m) => m.userId === id));
+        await requireUsersExist(db, fresh, "user_ids");
+        if (conversation.members.length + fresh.length > CHAT_LIMITS.maxGroupMembers)
+          throw new AppError("CONFLICT", `A group has at most ${CHAT_LIMITS.maxGroupMembers} members.`);
+        if (fresh.length > 0) await db.conversations.addMembers(conversationId, fresh);
+        const updated = await visibleConversation(db, conversationId, userId);
+        await syncRoom(env, updated);
+        return conversationView(updated);
+      },
+      exec,
+    );
   });
 }
 
@@ -114,16 +140,20 @@ export function setMemberRoleRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext,
   return toResult(async () => {
     const { userId } = callerOf(ctx);
     const { conversationId, targetUserId, role } = parseInput(z.object({ conversationId: idSchema, targetUserId: idSchema }).and(setRoleSchema), input);
-    return withDb(env, async (db) => {
-      const conversation = await visibleConversation(db, conversationId, userId);
-      if (conversation.members.find((m) => m.userId === userId)?.role !== "owner") throw new AppError("FORBIDDEN", "Only the group owner can change roles.");
-      const target = conversation.members.find((m) => m.userId === targetUserId);
-      if (!target) throw new AppError("NOT_FOUND", "No such member.");
-      if (target.role === "owner") throw new AppError("CONFLICT", "The owner's role cannot be changed.");
-      await db.conversations.setRole(conversationId, targetUserId, role);
-      const updated = await visibleConversation(db, conversationId, userId);
-      await syncRoom(env, updated);
-      return conversationView(updated);
-    }, exec);
+    return withDb(
+      env,
+      async (db) => {
+        const conversation = await visibleConversation(db, conversationId, userId);
+        if (conversation.members.find((m) => m.userId === userId)?.role !== "owner") throw new AppError("FORBIDDEN", "Only the group owner can change roles.");
+        const target = conversation.members.find((m) => m.userId === targetUserId);
+        if (!target) throw new AppError("NOT_FOUND", "No such member.");
+        if (target.role === "owner") throw new AppError("CONFLICT", "The owner's role cannot be changed.");
+        await db.conversations.setRole(conversationId, targetUserId, role);
+        const updated = await visibleConversation(db, conversationId, userId);
+        await syncRoom(env, updated);
+        return conversationView(updated);
+      },
+      exec,
+    );
   });
 }

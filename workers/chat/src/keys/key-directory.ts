@@ -32,7 +32,11 @@ export async function uploadKeys(deps: KeyDirectoryDeps, userId: string, upload:
   const reset = existing !== undefined && existing.identityKey !== upload.identity_key;
   let added = upload.one_time_prekeys.length;
   if (existing && !reset && upload.one_time_prekeys.length > 0) {
-    const stored = await repo.findOneTimePrekeys(userId, upload.device_id, upload.one_time_prekeys.map((k) => k.key_id));
+    const stored = await repo.findOneTimePrekeys(
+      userId,
+      upload.device_id,
+      upload.one_time_prekeys.map((k) => k.key_id),
+    );
     const storedById = new Map(stored.map((k) => [k.keyId, k.publicKey]));
     const clashes = upload.one_time_prekeys.flatMap((key, index) => {
       const material = storedById.get(key.key_id);
@@ -76,9 +80,7 @@ export async function countPrekeys(deps: KeyDirectoryDeps, userId: string, devic
  * A user with no published keys, unknown or not, is NOT_FOUND: the directory does not say which.
  */
 export async function fetchBundle(deps: KeyDirectoryDeps, request: KeyBundleRequest): Promise<KeyBundle> {
-  const devices = (await deps.repo.listDevices(request.user_id)).filter(
-    (d) => request.device_id === undefined || d.deviceId === request.device_id,
-  );
+  const devices = (await deps.repo.listDevices(request.user_id)).filter((d) => request.device_id === undefined || d.deviceId === request.device_id);
   if (devices.length === 0) throw noKeys();
   const bundles = await Promise.all(devices.map((device) => claimFor(deps, device)));
   return { devices: bundles };

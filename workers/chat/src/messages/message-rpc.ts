@@ -54,7 +54,12 @@ export function editMessageRpc(ctx: RpcContext, env: ChatEnv, input: unknown): P
     if ((patch.body === undefined) === (patch.ciphertext === undefined)) {
       throw new AppError("VALIDATION_ERROR", "An edit carries exactly one of body and ciphertext.", [{ field: "body", message: "required" }]);
     }
-    return unwrap(await roomOf(env, conversationId).editMessage(conversationId, userId, seq, { ...(patch.body !== undefined ? { body: patch.body } : {}), ...(patch.ciphertext !== undefined ? { ciphertext: patch.ciphertext } : {}) }));
+    return unwrap(
+      await roomOf(env, conversationId).editMessage(conversationId, userId, seq, {
+        ...(patch.body !== undefined ? { body: patch.body } : {}),
+        ...(patch.ciphertext !== undefined ? { ciphertext: patch.ciphertext } : {}),
+      }),
+    );
   });
 }
 

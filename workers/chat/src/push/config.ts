@@ -12,7 +12,11 @@ const DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token";
 
 /** The fields of a Firebase service-account key file this consumer needs. */
 export const serviceAccountSchema = z.object({
-  project_id: z.string().min(1).max(128).regex(/^[a-z0-9-]+$/),
+  project_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[a-z0-9-]+$/),
   client_email: z.string().min(3).max(320),
   private_key: z.string().includes("PRIVATE KEY"),
   private_key_id: z.string().max(128).optional(),

@@ -23,7 +23,15 @@ const errorBodySchema = z.object({
     code: z.number().optional(),
     message: z.string().optional(),
     status: z.string().optional(),
-    details: z.array(z.looseObject({ "@type": z.string().optional(), errorCode: z.string().optional(), fieldViolations: z.array(z.looseObject({ field: z.string().optional() })).optional() })).optional(),
+    details: z
+      .array(
+        z.looseObject({
+          "@type": z.string().optional(),
+          errorCode: z.string().optional(),
+          fieldViolations: z.array(z.looseObject({ field: z.string().optional() })).optional(),
+        }),
+      )
+      .optional(),
   }),
 });
 
@@ -33,8 +41,7 @@ function describe(body: unknown): { errorCode: string; tokenFault: boolean } {
   const { error } = parsed.data;
   const details = error.details ?? [];
   const errorCode = details.find((d) => d.errorCode !== undefined)?.errorCode ?? error.status ?? "UNKNOWN";
-  const namesToken =
-    details.some((d) => d.fieldViolations?.some((v) => v.field === "message.token")) || /registration token/i.test(error.message ?? "");
+  const namesToken = details.some((d) => d.fieldViolations?.some((v) => v.field === "message.token")) || /registration token/i.test(error.message ?? "");
   return { errorCode, tokenFault: namesToken };
 }
 

@@ -124,7 +124,12 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     });
   }
 
-  async sendMessage(conversationId: string, userId: string, input: SendMessageInput, requestId: string): Promise<Result<{ message: MessageView; created: boolean }>> {
+  async sendMessage(
+    conversationId: string,
+    userId: string,
+    input: SendMessageInput,
+    requestId: string,
+  ): Promise<Result<{ message: MessageView; created: boolean }>> {
     return toResult(async () => {
       await this.ready(conversationId);
       return this.sends.send(userId, input, requestId);
@@ -158,7 +163,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   /** Call events from the calls worker, to the given members' sockets here (all members if none given). */
   async deliver(frame: CallEventFrame, userIds?: string[]): Promise<number> {
     const targets = userIds ?? [...this.members.all().keys()];
-    return this.sockets.sendToUsers(targets.filter((u) => this.members.roleOf(u) !== null), frame);
+    return this.sockets.sendToUsers(
+      targets.filter((u) => this.members.roleOf(u) !== null),
+      frame,
+    );
   }
 
   /** A user's presence transition (debounced by the presence shard), for everyone else here. */

@@ -97,7 +97,10 @@ export class ListSync {
     const reads = this.members.unsyncedReads();
     if (last <= synced && !dirtyEdit && reads.length === 0) return;
     const newest = last > 0 ? this.store.get(last) : null;
-    const lastMessage = newest && (last > synced || dirtyEdit) ? { message: lastMessageSummary(newest), mode: last > synced ? ("newer" as const) : ("current" as const) } : undefined;
+    const lastMessage =
+      newest && (last > synced || dirtyEdit)
+        ? { message: lastMessageSummary(newest), mode: last > synced ? ("newer" as const) : ("current" as const) }
+        : undefined;
     await withDb(this.env, (db) => db.conversations.syncListView(identity.conversationId, { ...(lastMessage ? { lastMessage } : {}), reads }));
     // Only what was copied is marked; anything newer stays for the next loop.
     if (last > synced) this.members.setMeta("summary_synced_seq", String(last));

@@ -153,12 +153,23 @@ export class MessageStore {
   }
 
   edit(seq: number, patch: { body: string | null; ciphertext: string | null }, at: string): void {
-    this.sql.exec("UPDATE messages SET body = ?, ciphertext = ?, edited_at = ?, touched_at_seq = ? WHERE seq = ?", patch.body, patch.ciphertext, at, this.lastSeq, seq);
+    this.sql.exec(
+      "UPDATE messages SET body = ?, ciphertext = ?, edited_at = ?, touched_at_seq = ? WHERE seq = ?",
+      patch.body,
+      patch.ciphertext,
+      at,
+      this.lastSeq,
+      seq,
+    );
   }
 
   /** A tombstone keeps seq, id, sender and times; content, attachments and reactions are erased. */
   tombstone(seq: number): void {
-    this.sql.exec("UPDATE messages SET body = NULL, ciphertext = NULL, attachments = NULL, reactions = NULL, deleted = 1, touched_at_seq = ? WHERE seq = ?", this.lastSeq, seq);
+    this.sql.exec(
+      "UPDATE messages SET body = NULL, ciphertext = NULL, attachments = NULL, reactions = NULL, deleted = 1, touched_at_seq = ? WHERE seq = ?",
+      this.lastSeq,
+      seq,
+    );
   }
 
   setReactions(seq: number, reactions: ReactionMap): void {

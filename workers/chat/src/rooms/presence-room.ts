@@ -53,7 +53,9 @@ export class PresenceRoom extends DurableObject<ChatEnv> {
   async statusOf(userIds: string[]): Promise<PresenceView[]> {
     const out: PresenceView[] = [];
     for (const userId of userIds) {
-      const row = this.ctx.storage.sql.exec<{ status: string; last_seen_at: string }>("SELECT status, last_seen_at FROM users WHERE user_id = ?", userId).toArray()[0];
+      const row = this.ctx.storage.sql
+        .exec<{ status: string; last_seen_at: string }>("SELECT status, last_seen_at FROM users WHERE user_id = ?", userId)
+        .toArray()[0];
       if (row) out.push({ user_id: userId, status: row.status === "online" ? "online" : "offline", last_seen_at: row.last_seen_at });
     }
     return out;

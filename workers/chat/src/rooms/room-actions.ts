@@ -64,7 +64,9 @@ export class RoomActions {
     if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot be edited.");
     const wantsCiphertext = patch.ciphertext !== undefined;
     if (wantsCiphertext !== (message.ciphertext !== null)) {
-      throw new AppError("VALIDATION_ERROR", "An edit keeps the message's kind (body or ciphertext).", [{ field: wantsCiphertext ? "ciphertext" : "body", message: "does not match the original message" }]);
+      throw new AppError("VALIDATION_ERROR", "An edit keeps the message's kind (body or ciphertext).", [
+        { field: wantsCiphertext ? "ciphertext" : "body", message: "does not match the original message" },
+      ]);
     }
     const text = patch.ciphertext ?? patch.body ?? "";
     checkSize(text);
@@ -90,7 +92,8 @@ export class RoomActions {
     const has = users.includes(userId);
     if (on === has) return message;
     if (on) {
-      if (!reactions[emoji] && Object.keys(reactions).length >= MAX_DISTINCT_REACTIONS) throw new AppError("CONFLICT", "This message has too many different reactions.");
+      if (!reactions[emoji] && Object.keys(reactions).length >= MAX_DISTINCT_REACTIONS)
+        throw new AppError("CONFLICT", "This message has too many different reactions.");
       reactions[emoji] = [...users, userId];
     } else {
       const rest = users.filter((u) => u !== userId);

@@ -64,7 +64,11 @@ export class RoomMembers {
   replace(identity: RoomIdentity, members: readonly RoomMember[]): string[] {
     const next = new Map(members.map((m) => [m.userId, m.role]));
     const removed = [...this.all().keys()].filter((userId) => !next.has(userId));
-    this.sql.exec("INSERT INTO meta (key, value) VALUES ('conversation_id', ?), ('type', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", identity.conversationId, identity.type);
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('conversation_id', ?), ('type', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      identity.conversationId,
+      identity.type,
+    );
     for (const userId of removed) this.sql.exec("DELETE FROM members WHERE user_id = ?", userId);
     for (const [userId, role] of next) {
       this.sql.exec("INSERT INTO members (user_id, role) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET role = excluded.role", userId, role);

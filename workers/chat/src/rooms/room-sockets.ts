@@ -182,7 +182,10 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): boolean {
  * from those texts: the same JSON as serialising `{type, message(s)}` (tested against the schema).
  */
 export function messageFrames(messages: readonly MessageView[], batch: boolean): string[] {
-  return framesOf(messages.map((message) => JSON.stringify(message)), batch);
+  return framesOf(
+    messages.map((message) => JSON.stringify(message)),
+    batch,
+  );
 }
 
 /** messageFrames from messages already serialised (`parts`, one JSON text per message). */

@@ -7,7 +7,9 @@ const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})
 
 /** Is this origin on the configured allow-list (plus any localhost origin in development)? */
 export function isAllowedOrigin(origin: string, env: Pick<GatewayEnv, "CORS_ORIGINS" | "ENVIRONMENT">): boolean {
-  const allowList = env.CORS_ORIGINS.split(",").map((s) => s.trim()).filter(Boolean);
+  const allowList = env.CORS_ORIGINS.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (allowList.includes(origin)) return true;
   return isDevelopment(env) && LOCALHOST_ORIGIN.test(origin);
 }

@@ -35,17 +35,13 @@ export function securityHeaders(options: SecurityHeadersOptions = {}): Middlewar
     h.set("Referrer-Policy", "no-referrer");
     h.set("Cross-Origin-Opener-Policy", "same-origin");
     h.set("Cross-Origin-Resource-Policy", "same-site");
-    h.set("Permissions-Policy", isApp ? "camera=(self), microphone=(self), geolocation=(), payment=()" : "camera=(), microphone=(), geolocation=(), payment=()");
+    h.set(
+      "Permissions-Policy",
+      isApp ? "camera=(self), microphone=(self), geolocation=(), payment=()" : "camera=(), microphone=(), geolocation=(), payment=()",
+    );
     h.set("X-Permitted-Cross-Domain-Policies", "none");
     if (!h.has("Cache-Control")) h.set("Cache-Control", "no-store");
-    h.set(
-      "Content-Security-Policy",
-      isApp
-        ? APP_CSP
-        : c.req.path === docsPath
-        ? DOCS_CSP
-        : "default-src 'none'; frame-ancestors 'none'",
-    );
+    h.set("Content-Security-Policy", isApp ? APP_CSP : c.req.path === docsPath ? DOCS_CSP : "default-src 'none'; frame-ancestors 'none'");
     if (options.hsts && new URL(c.req.url).protocol === "https:") h.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   };
 }

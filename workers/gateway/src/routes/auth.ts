@@ -20,10 +20,7 @@ import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middlewar
 import type { GatewayApp, GatewayBindings } from "../types";
 import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-
-const jwkSchema = z
-  .object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() })
-  .loose();
+const jwkSchema = z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).loose();
 const jwksSchema = z.object({ keys: z.array(jwkSchema) }).meta({ id: "JWKS" });
 
 const clientMeta = (c: Context<GatewayBindings>) => {
@@ -35,58 +32,99 @@ const tags = ["auth"];
 
 const routes = {
   jwks: createRoute({
-    method: "get", path: "/.well-known/jwks.json", tags, summary: "Public keys that verify access tokens (ES256)",
+    method: "get",
+    path: "/.well-known/jwks.json",
+    tags,
+    summary: "Public keys that verify access tokens (ES256)",
     responses: { 200: jsonResponse(jwksSchema, "Every key of the signing ring; new tokens use the newest"), ...errorResponses(503) },
   }),
   register: createRoute({
-    method: "post", path: "/v1/auth/register", tags, summary: "Create an account; queues a verification email",
+    method: "post",
+    path: "/v1/auth/register",
+    tags,
+    summary: "Create an account; queues a verification email",
     request: { body: jsonBody(registerSchema) },
     responses: { 201: jsonResponse(tokenPairSchema, "Account created and signed in"), ...errorResponses(400, 409, 413, 429) },
   }),
   login: createRoute({
-    method: "post", path: "/v1/auth/login", tags, summary: "Sign in (unverified emails may sign in; see user.email_verified)",
+    method: "post",
+    path: "/v1/auth/login",
+    tags,
+    summary: "Sign in (unverified emails may sign in; see user.email_verified)",
     request: { body: jsonBody(loginSchema) },
     responses: { 200: jsonResponse(tokenPairSchema, "Signed in"), ...errorResponses(400, 401, 413, 429) },
   }),
   refresh: createRoute({
-    method: "post", path: "/v1/auth/refresh", tags, summary: "Rotate a refresh token; reusing a spent one revokes the session",
+    method: "post",
+    path: "/v1/auth/refresh",
+    tags,
+    summary: "Rotate a refresh token; reusing a spent one revokes the session",
     request: { body: jsonBody(refreshSchema) },
     responses: { 200: jsonResponse(tokenPairSchema, "A new token pair"), ...errorResponses(400, 401, 429) },
   }),
   logout: createRoute({
-    method: "post", path: "/v1/auth/logout", tags, summary: "Revoke the caller's session", ...authed,
+    method: "post",
+    path: "/v1/auth/logout",
+    tags,
+    summary: "Revoke the caller's session",
+    ...authed,
     responses: { 204: { description: "Signed out; the session's tokens stop working" }, ...errorResponses(401, 429) },
   }),
   verifyEmail: createRoute({
-    method: "post", path: "/v1/auth/verify-email", tags, summary: "Confirm an email address with the emailed token",
+    method: "post",
+    path: "/v1/auth/verify-email",
+    tags,
+    summary: "Confirm an email address with the emailed token",
     request: { body: jsonBody(verifyEmailSchema) },
     responses: { 200: jsonResponse(verifyEmailResultSchema, "Email verified"), ...errorResponses(400) },
   }),
   resendVerification: createRoute({
-    method: "post", path: "/v1/auth/resend-verification", tags, summary: "Queue a new verification email for the caller", ...authed,
+    method: "post",
+    path: "/v1/auth/resend-verification",
+    tags,
+    summary: "Queue a new verification email for the caller",
+    ...authed,
     responses: { 202: jsonResponse(acceptedSchema, "Queued (or already verified)"), ...errorResponses(401, 429) },
   }),
   forgotPassword: createRoute({
-    method: "post", path: "/v1/auth/forgot-password", tags, summary: "Email a reset token; answers 202 whether or not the email exists",
+    method: "post",
+    path: "/v1/auth/forgot-password",
+    tags,
+    summary: "Email a reset token; answers 202 whether or not the email exists",
     request: { body: jsonBody(forgotPasswordSchema) },
     responses: { 202: jsonResponse(acceptedSchema, "Accepted"), ...errorResponses(400, 429) },
   }),
   resetPassword: createRoute({
-    method: "post", path: "/v1/auth/reset-password", tags, summary: "Set a new password with the emailed token; revokes every session",
+    method: "post",
+    path: "/v1/auth/reset-password",
+    tags,
+    summary: "Set a new password with the emailed token; revokes every session",
     request: { body: jsonBody(resetPasswordSchema) },
     responses: { 200: jsonResponse(resetPasswordResultSchema, "Password changed; sign in again"), ...errorResponses(400) },
   }),
   sessions: createRoute({
-    method: "get", path: "/v1/auth/sessions", tags, summary: "The caller's active sessions", ...authed,
+    method: "get",
+    path: "/v1/auth/sessions",
+    tags,
+    summary: "The caller's active sessions",
+    ...authed,
     responses: { 200: jsonResponse(sessionListSchema, "Active sessions, most recently used first"), ...errorResponses(401, 429) },
   }),
   revokeSession: createRoute({
-    method: "delete", path: "/v1/auth/sessions/{session_id}", tags, summary: "Revoke one of the caller's sessions", ...authed,
+    method: "delete",
+    path: "/v1/auth/sessions/{session_id}",
+    tags,
+    summary: "Revoke one of the caller's sessions",
+    ...authed,
     request: { params: z.object({ session_id: z.string().min(1).max(64) }) },
     responses: { 204: { description: "Revoked" }, ...errorResponses(401, 404, 429) },
   }),
   wsTicket: createRoute({
-    method: "post", path: "/v1/ws/ticket", tags: ["websockets"], summary: "A single-use WebSocket ticket (60 s)", ...authed,
+    method: "post",
+    path: "/v1/ws/ticket",
+    tags: ["websockets"],
+    summary: "A single-use WebSocket ticket (60 s)",
+    ...authed,
     responses: { 201: jsonResponse(wsTicketSchema, "Pass as ?ticket= on /v1/ws/chat or /v1/ws/signaling"), ...errorResponses(401, 429) },
   }),
 };

@@ -20,8 +20,6 @@ import { unwrap } from "../../../../lib/result";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 import type { GatewayApp, GatewayBindings } from "../types";
 
-
-
 const callParams = z.object({ id: callIdSchema });
 const sessionParams = z.object({ id: callIdSchema, session_id: sfuSessionIdSchema });
 const tags = ["calls"];
@@ -150,9 +148,7 @@ export function registerCallsRoutes(app: GatewayApp): void {
   app.openapi(simpleRoute("end", "End the call for everyone (1:1: either side; group: the caller)"), async (c) =>
     c.json(unwrap(await c.env.CALLS.end(caller(c), { callId: c.req.valid("param").id })), 200),
   );
-  app.openapi(sfuSessionRoute, async (c) =>
-    c.json(await sfu(c, { action: "new_session", callId: c.req.valid("param").id, body: c.req.valid("json") }), 201),
-  );
+  app.openapi(sfuSessionRoute, async (c) => c.json(await sfu(c, { action: "new_session", callId: c.req.valid("param").id, body: c.req.valid("json") }), 201));
   app.openapi(sfuTracksRoute, async (c) => {
     const { id, session_id } = c.req.valid("param");
     return c.json(await sfu(c, { action: "new_tracks", callId: id, sessionId: session_id, body: c.req.valid("json") }), 200);

@@ -12,8 +12,6 @@ import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-
-
 export const conversationParams = z.object({ id: idSchema });
 const memberParams = z.object({ id: idSchema, user_id: idSchema });
 
@@ -22,7 +20,8 @@ const createRouteDef = createRoute({
   path: "/v1/conversations",
   tags: ["conversations"],
   summary: "Create a direct or group conversation",
-  description: "A direct conversation between the same two users is returned (200) instead of created twice. The creator owns a group. Every member id must exist.",
+  description:
+    "A direct conversation between the same two users is returned (200) instead of created twice. The creator owns a group. Every member id must exist.",
   ...authed,
   request: { body: jsonBody(createConversationSchema) },
   responses: {
@@ -67,7 +66,8 @@ const removeMemberRoute = createRoute({
   path: "/v1/conversations/{id}/members/{user_id}",
   tags: ["conversations"],
   summary: "Remove a member (owner; admin for plain members), or leave (your own id)",
-  description: "The removed member's sockets in the conversation close with code 4403 and their access ends at once. An owner who leaves hands ownership to the longest-standing admin, else member.",
+  description:
+    "The removed member's sockets in the conversation close with code 4403 and their access ends at once. An owner who leaves hands ownership to the longest-standing admin, else member.",
   ...authed,
   request: { params: memberParams },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 429) },

@@ -27,8 +27,6 @@ const limitBundleFetches = rateLimit({
   scope: "keys-fetch",
 });
 
-
-
 const uploadRoute = createRoute({
   method: "put",
   path: "/v1/keys",

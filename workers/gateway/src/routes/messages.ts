@@ -24,7 +24,8 @@ const sendResponses = {
   200: jsonResponse(messageEnvelopeSchema, "Same client_id as an earlier message: the original, nothing stored"),
   ...errorResponses(400, 401, 404, 413, 429),
 };
-const sendDescription = "Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message.";
+const sendDescription =
+  "Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message.";
 
 const sendRoute = createRoute({
   method: "post",

@@ -9,7 +9,8 @@ const presenceRoute = createRoute({
   path: "/v1/presence",
   tags: ["presence"],
   summary: "Online/offline state of up to 100 users (comma-separated ids)",
-  description: "online while the user has at least one chat socket open; offline with last_seen_at after the last one closes. Unknown ids are offline with last_seen_at null.",
+  description:
+    "online while the user has at least one chat socket open; offline with last_seen_at after the last one closes. Unknown ids are offline with last_seen_at null.",
   ...authed,
   request: { query: presenceQuerySchema },
   responses: { 200: jsonResponse(presenceListSchema, "One entry per requested id, in request order"), ...errorResponses(400, 401, 429) },

@@ -21,10 +21,7 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 /** Spread into `createRoute` for routes that need an access token: verification, then per-user limits. */
 export const authed: { security: { bearer: string[] }[]; middleware: MiddlewareHandler<GatewayBindings>[] } = {
   security: [{ bearer: [] }],
-  middleware: [
-    authenticate(),
-    rateLimit({ binding: (env) => env.RATE_LIMIT_USER, key: byUser, keyKind: "user", scope: "user" }),
-  ],
+  middleware: [authenticate(), rateLimit({ binding: (env) => env.RATE_LIMIT_USER, key: byUser, keyKind: "user", scope: "user" })],
 };
 
 /** The verified caller as an RPC context; only routes behind `authed` call this. */

@@ -19,7 +19,10 @@ const fileParams = z.object({ file_id: fileIdSchema });
 
 const routes = {
   uploadUrl: createRoute({
-    method: "post", path: "/v1/storage/upload-url", tags, ...authed,
+    method: "post",
+    path: "/v1/storage/upload-url",
+    tags,
+    ...authed,
     summary: "Reserve quota and get a presigned PUT URL (15 minutes) bound to the declared size and type",
     description:
       "PUT the bytes to `upload_url` with exactly the returned `headers` (both are signed), then call upload-complete. " +
@@ -29,7 +32,10 @@ const routes = {
     responses: { 201: jsonResponse(uploadUrlResponseSchema, "Upload reserved"), ...errorResponses(400, 401, 404, 413, 429, 503) },
   }),
   uploadComplete: createRoute({
-    method: "post", path: "/v1/storage/upload-complete", tags, ...authed,
+    method: "post",
+    path: "/v1/storage/upload-complete",
+    tags,
+    ...authed,
     summary: "Mark an upload completed once the object is stored with the declared size and type; idempotent",
     description:
       "409 CONFLICT when nothing was uploaded yet, or when the stored object has another size or type (that object is " +
@@ -38,25 +44,37 @@ const routes = {
     responses: { 200: jsonResponse(fileResponseSchema, "The completed file"), ...errorResponses(400, 401, 404, 409, 429) },
   }),
   downloadUrl: createRoute({
-    method: "get", path: "/v1/storage/download-url/{file_id}", tags, ...authed,
+    method: "get",
+    path: "/v1/storage/download-url/{file_id}",
+    tags,
+    ...authed,
     summary: "A presigned GET URL (15 minutes) for the owner or a member of the conversation the file was shared in",
     request: { params: fileParams },
     responses: { 200: jsonResponse(downloadUrlResponseSchema, "Download URL"), ...errorResponses(400, 401, 404, 429, 503) },
   }),
   deleteFile: createRoute({
-    method: "delete", path: "/v1/storage/files/{file_id}", tags, ...authed,
+    method: "delete",
+    path: "/v1/storage/files/{file_id}",
+    tags,
+    ...authed,
     summary: "Delete one of the caller's files: the object is removed and its quota released",
     request: { params: fileParams },
     responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404, 429) },
   }),
   listFiles: createRoute({
-    method: "get", path: "/v1/storage/files", tags, ...authed,
+    method: "get",
+    path: "/v1/storage/files",
+    tags,
+    ...authed,
     summary: "The caller's completed files, newest first; page with ?before=<last file id>",
     request: { query: listFilesRequestSchema },
     responses: { 200: jsonResponse(listFilesResponseSchema, "A page of files"), ...errorResponses(400, 401, 429) },
   }),
   quota: createRoute({
-    method: "get", path: "/v1/storage/quota", tags, ...authed,
+    method: "get",
+    path: "/v1/storage/quota",
+    tags,
+    ...authed,
     summary: "Bytes used (completed files), reserved (uploads in progress) and allowed",
     responses: { 200: jsonResponse(quotaResponseSchema, "The caller's quota"), ...errorResponses(401, 429) },
   }),

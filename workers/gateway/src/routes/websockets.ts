@@ -17,7 +17,10 @@ const errors = {
 /** The call room's own refusals: invited but not joined (403), or the call has ended (409). */
 const signalingErrors = {
   ...errors,
-  403: { description: "FORBIDDEN: join the call (POST /v1/calls/{id}/join) before opening its signaling socket", content: { "application/json": { schema: errorEnvelopeSchema } } },
+  403: {
+    description: "FORBIDDEN: join the call (POST /v1/calls/{id}/join) before opening its signaling socket",
+    content: { "application/json": { schema: errorEnvelopeSchema } },
+  },
   409: { description: "CONFLICT: the call has ended", content: { "application/json": { schema: errorEnvelopeSchema } } },
 };
 
@@ -31,9 +34,9 @@ const chatRoute = createRoute({
       conversation_id: z.string().min(1).max(64),
       ticket: z.string().max(256).optional(),
       since_seq: seqParamSchema.optional(),
-      batch: batchQuerySchema
-        .optional()
-        .openapi({ description: "1: messages stored in the same turn arrive together in one `{type:\"messages\", messages}` frame (default 0: one `message` frame each)" }),
+      batch: batchQuerySchema.optional().openapi({
+        description: '1: messages stored in the same turn arrive together in one `{type:"messages", messages}` frame (default 0: one `message` frame each)',
+      }),
     }),
   },
   responses: { 101: { description: "Switching protocols" }, ...errors },
