@@ -246,13 +246,11 @@ function bodyArb(op: Operation, ctx: PlanContext): fc.Arbitrary<{ body: PlanBody
     { weight: 2, arbitrary: fc.constant(`{"x":"${"B".repeat(1_100_000)}"}`).map(text("invalid:huge-body", "application/json")) },
     {
       weight: 3,
-      arbitrary: fc
-        .constantFrom('{"a":"\xed\xa0\x80"}', '{"a":"\xff\xfe"}', "\xc3\x28")
-        .map((t) => ({
-          body: { kind: "bytes", hex: Buffer.from(t, "latin1").toString("hex") } as PlanBody,
-          contentType: "application/json",
-          variant: "invalid:bad-utf8",
-        })),
+      arbitrary: fc.constantFrom('{"a":"\xed\xa0\x80"}', '{"a":"\xff\xfe"}', "\xc3\x28").map((t) => ({
+        body: { kind: "bytes", hex: Buffer.from(t, "latin1").toString("hex") } as PlanBody,
+        contentType: "application/json",
+        variant: "invalid:bad-utf8",
+      })),
     },
     {
       weight: 10,
