@@ -1,36 +1,15 @@
 import * as z from "zod";
 
 /**
- * Value sets and JSON shapes shared by both dialects' tables. zod is the single source: the Drizzle
- * `enum` columns and CHECK constraints take these tuples, and services validate inputs with the same schemas.
+ * JSON shapes of the tables' JSON columns. The value sets (statuses, roles, platforms) are owned by
+ * lib/contracts; they are re-exported here so `lib/db` keeps one import point for row types and value sets.
  */
-// Tuples (not zod `.options`, which widens to string[]) so Drizzle enum columns keep literal types.
-export const PLATFORMS = ["android", "ios", "web"] as const;
-export const EMAIL_TOKEN_PURPOSES = ["verify", "reset"] as const;
-export const CONVERSATION_TYPES = ["direct", "group"] as const;
-export const MEMBER_ROLES = ["owner", "admin", "member"] as const;
-export const CALL_TYPES = ["audio", "video"] as const;
-export const CALL_STATUSES = ["ringing", "active", "ended"] as const;
-export const PARTICIPANT_OUTCOMES = ["joined", "declined", "missed", "pending"] as const;
-export const FILE_STATUSES = ["uploading", "completed", "deleted"] as const;
-
-export const PlatformSchema = z.enum(PLATFORMS);
-export const EmailTokenPurposeSchema = z.enum(EMAIL_TOKEN_PURPOSES);
-export const ConversationTypeSchema = z.enum(CONVERSATION_TYPES);
-export const MemberRoleSchema = z.enum(MEMBER_ROLES);
-export const CallTypeSchema = z.enum(CALL_TYPES);
-export const CallStatusSchema = z.enum(CALL_STATUSES);
-export const ParticipantOutcomeSchema = z.enum(PARTICIPANT_OUTCOMES);
-export const FileStatusSchema = z.enum(FILE_STATUSES);
-
-export type Platform = z.infer<typeof PlatformSchema>;
-export type EmailTokenPurpose = z.infer<typeof EmailTokenPurposeSchema>;
-export type ConversationType = z.infer<typeof ConversationTypeSchema>;
-export type MemberRole = z.infer<typeof MemberRoleSchema>;
-export type CallType = z.infer<typeof CallTypeSchema>;
-export type CallStatus = z.infer<typeof CallStatusSchema>;
-export type ParticipantOutcome = z.infer<typeof ParticipantOutcomeSchema>;
-export type FileStatus = z.infer<typeof FileStatusSchema>;
+export { EMAIL_TOKEN_PURPOSES, EmailTokenPurposeSchema, type EmailTokenPurpose } from "../lib/contracts/auth";
+export { CALL_STATUSES, CALL_TYPES, CallStatusSchema, CallTypeSchema, PARTICIPANT_OUTCOMES, ParticipantOutcomeSchema } from "../lib/contracts/calls";
+export type { CallStatus, CallType, ParticipantOutcome } from "../lib/contracts/calls";
+export { CONVERSATION_TYPES, ConversationTypeSchema, MEMBER_ROLES, MemberRoleSchema, type ConversationType, type MemberRole } from "../lib/contracts/chat";
+export { FILE_STATUSES, FileStatusSchema, type FileStatus } from "../lib/contracts/storage";
+export { PLATFORMS, PlatformSchema, type Platform } from "../lib/contracts/users";
 
 /**
  * The list-view summary of a conversation's newest message, written asynchronously by the

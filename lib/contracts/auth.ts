@@ -1,6 +1,12 @@
 import * as z from "zod";
 import { displayNameSchema, userSchema, usernameSchema } from "./users";
 
+/** What an emailed token is for (the `email_tokens.purpose` column). */
+// Tuples (not zod `.options`, which widens to string[]) so the tables' Drizzle enum columns keep literal types.
+export const EMAIL_TOKEN_PURPOSES = ["verify", "reset"] as const;
+export const EmailTokenPurposeSchema = z.enum(EMAIL_TOKEN_PURPOSES);
+export type EmailTokenPurpose = z.infer<typeof EmailTokenPurposeSchema>;
+
 /** The password policy: 8 to 256 characters (the upper bound keeps hashing cost bounded). */
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;

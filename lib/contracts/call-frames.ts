@@ -1,7 +1,6 @@
 import * as z from "zod";
-import { CallStatusSchema } from "../../schema/shapes";
 import { errorCodeSchema } from "../errors";
-import { CALL_LIMITS, callViewSchema } from "./calls";
+import { CALL_LIMITS, CallStatusSchema, callViewSchema } from "./calls";
 
 /**
  * Frames of `/v1/ws/signaling` (JSON text). Client frames are validated with these schemas in the

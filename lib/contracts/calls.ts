@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { decimalIntegerParam } from "./decimal-param";
-import { CallStatusSchema, CallTypeSchema, ParticipantOutcomeSchema } from "../../schema/shapes";
 
 /**
  * Calls: HTTP bodies and views of `/v1/calls/*`, the calls worker's RPC inputs, and the
@@ -22,6 +21,17 @@ export const CALL_LIMITS = {
   /** Tracks in one SFU tracks/new or tracks/close call (Cloudflare's own cap is 64). */
   maxTracksPerRequest: 64,
 } as const;
+
+// Tuples (not zod `.options`, which widens to string[]) so the tables' Drizzle enum columns keep literal types.
+export const CALL_TYPES = ["audio", "video"] as const;
+export const CALL_STATUSES = ["ringing", "active", "ended"] as const;
+export const PARTICIPANT_OUTCOMES = ["joined", "declined", "missed", "pending"] as const;
+export const CallTypeSchema = z.enum(CALL_TYPES);
+export const CallStatusSchema = z.enum(CALL_STATUSES);
+export const ParticipantOutcomeSchema = z.enum(PARTICIPANT_OUTCOMES);
+export type CallType = z.infer<typeof CallTypeSchema>;
+export type CallStatus = z.infer<typeof CallStatusSchema>;
+export type ParticipantOutcome = z.infer<typeof ParticipantOutcomeSchema>;
 
 export const callIdSchema = z
   .string()

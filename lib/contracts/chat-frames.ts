@@ -1,6 +1,6 @@
 import * as z from "zod";
-import { CallStatusSchema, CallTypeSchema } from "../../schema/shapes";
 import { errorCodeSchema } from "../errors";
+import { CallStatusSchema, CallTypeSchema } from "./calls";
 import { attachmentsSchema, clientIdSchema, contentTypeSchema, messageViewSchema, presenceStatusSchema, seqSchema } from "./chat";
 
 /**

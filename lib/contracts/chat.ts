@@ -1,6 +1,5 @@
 import * as z from "zod";
 import { decimalIntegerParam, seqParamSchema } from "./decimal-param";
-import { ConversationTypeSchema, MemberRoleSchema } from "../../schema/shapes";
 
 /**
  * Conversations, messages and presence: HTTP bodies, views and the chat worker's RPC inputs.
@@ -21,6 +20,14 @@ export const CHAT_LIMITS = {
   /** A reaction is one short grapheme cluster (emoji with modifiers/ZWJ), not free text. */
   maxEmojiLength: 32,
 } as const;
+
+// Tuples (not zod `.options`, which widens to string[]) so the tables' Drizzle enum columns keep literal types.
+export const CONVERSATION_TYPES = ["direct", "group"] as const;
+export const MEMBER_ROLES = ["owner", "admin", "member"] as const;
+export const ConversationTypeSchema = z.enum(CONVERSATION_TYPES);
+export const MemberRoleSchema = z.enum(MEMBER_ROLES);
+export type ConversationType = z.infer<typeof ConversationTypeSchema>;
+export type MemberRole = z.infer<typeof MemberRoleSchema>;
 
 export const idSchema = z
   .string()

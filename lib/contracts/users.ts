@@ -1,6 +1,10 @@
 import * as z from "zod";
 import { decimalIntegerParam } from "./decimal-param";
-import { PlatformSchema } from "../../schema/shapes";
+
+// Tuples (not zod `.options`, which widens to string[]) so the tables' Drizzle enum columns keep literal types.
+export const PLATFORMS = ["android", "ios", "web"] as const;
+export const PlatformSchema = z.enum(PLATFORMS);
+export type Platform = z.infer<typeof PlatformSchema>;
 
 /** Usernames: 3–32 of letters, digits, `_`, `.` and `-`; unique case-insensitively. */
 export const usernameSchema = z

@@ -1,6 +1,7 @@
 import { check, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { oneOf } from "../check-sql";
-import { CONVERSATION_TYPES, MEMBER_ROLES, type LastMessage } from "../shapes";
+import { CONVERSATION_TYPES, MEMBER_ROLES } from "../../lib/contracts/chat";
+import type { LastMessage } from "../shapes";
 import { users } from "./users";
 
 export const conversations = pgTable(

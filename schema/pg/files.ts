@@ -1,7 +1,7 @@
 import { bigint, check, index, pgTable, text } from "drizzle-orm/pg-core";
 import { sql } from "drizzle-orm";
 import { oneOf } from "../check-sql";
-import { FILE_STATUSES } from "../shapes";
+import { FILE_STATUSES } from "../../lib/contracts/storage";
 import { users } from "./users";
 
 export const files = pgTable(

@@ -1,6 +1,7 @@
 import { boolean, check, index, pgTable, text, uniqueIndex } from "drizzle-orm/pg-core";
 import { oneOf } from "../check-sql";
-import { EMAIL_TOKEN_PURPOSES, PLATFORMS } from "../shapes";
+import { EMAIL_TOKEN_PURPOSES } from "../../lib/contracts/auth";
+import { PLATFORMS } from "../../lib/contracts/users";
 
 // Postgres mirror of ../sqlite/users.ts (same names, same JS types; see ../parity.ts).
 // Times are ISO-8601 UTC strings from Date#toISOString (fixed width, so text order is time order)

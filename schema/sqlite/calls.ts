@@ -1,6 +1,6 @@
 import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { oneOf } from "../check-sql";
-import { CALL_STATUSES, CALL_TYPES, PARTICIPANT_OUTCOMES } from "../shapes";
+import { CALL_STATUSES, CALL_TYPES, PARTICIPANT_OUTCOMES } from "../../lib/contracts/calls";
 import { conversations } from "./conversations";
 import { users } from "./users";
 

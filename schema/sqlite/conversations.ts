@@ -1,6 +1,7 @@
 import { check, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { oneOf } from "../check-sql";
-import { CONVERSATION_TYPES, MEMBER_ROLES, type LastMessage } from "../shapes";
+import { CONVERSATION_TYPES, MEMBER_ROLES } from "../../lib/contracts/chat";
+import type { LastMessage } from "../shapes";
 import { users } from "./users";
 
 export const conversations = sqliteTable(

@@ -1,7 +1,7 @@
 import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { sql } from "drizzle-orm";
 import { oneOf } from "../check-sql";
-import { FILE_STATUSES } from "../shapes";
+import { FILE_STATUSES } from "../../lib/contracts/storage";
 import { users } from "./users";
 
 export const files = sqliteTable(

@@ -1,6 +1,7 @@
 import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { oneOf } from "../check-sql";
-import { EMAIL_TOKEN_PURPOSES, PLATFORMS } from "../shapes";
+import { EMAIL_TOKEN_PURPOSES } from "../../lib/contracts/auth";
+import { PLATFORMS } from "../../lib/contracts/users";
 
 // Times are ISO-8601 UTC strings from Date#toISOString (fixed width, so text order is time order)
 // in both dialects; that keeps rows identical across backends and matches the API's wire format.
