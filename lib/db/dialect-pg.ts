@@ -28,6 +28,8 @@ export function pgDialect(pool: Pool): Dialect {
     t: sharedTables,
     async atomic(build) {
       await db.transaction(async (tx) => {
+        // drizzle's pg query builders run when awaited; they are typed here as the D1 batch items they replace.
+        // eslint-disable-next-line @typescript-eslint/await-thenable
         for (const statement of build(tx as unknown as QueryDb)) await statement;
       });
     },

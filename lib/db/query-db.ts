@@ -42,11 +42,11 @@ export interface Dialect {
   readonly db: QueryDb;
   readonly t: Tables;
   /** Runs the statements in order, all or nothing (D1: batch; Postgres: transaction). */
-  atomic(build: (db: QueryDb) => AtomicStatements): Promise<void>;
+  atomic: (build: (db: QueryDb) => AtomicStatements) => Promise<void>;
   /** Deletes and returns one one-time prekey of the device; concurrent callers never get the same one. */
-  claimOneTimePrekey(userId: string, deviceId: string): Promise<OneTimePrekey | null>;
+  claimOneTimePrekey: (userId: string, deviceId: string) => Promise<OneTimePrekey | null>;
   /** Moves a file from `from` to `to` and adjusts its owner's quota, exactly once. */
-  transitionFile(change: FileTransition): Promise<FileRow | null>;
+  transitionFile: (change: FileTransition) => Promise<FileRow | null>;
   /** Releases the connection (Postgres); a no-op on D1. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }

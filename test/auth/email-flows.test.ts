@@ -82,10 +82,12 @@ describe("password reset", () => {
 
   it("reset-password sets the new password, revokes every session, and works once", async ({ expect }) => {
     const a = await createUser();
-    const second = (await (await post("/v1/auth/login", { email: a.user.email, password: a.password })).json()) as {
+    const second = await (
+      await post("/v1/auth/login", { email: a.user.email, password: a.password })
+    ).json<{
       access_token: string;
       refresh_token: string;
-    };
+    }>();
     expect((await get("/v1/users/me", bearer(a.accessToken))).status).toBe(200);
     expect((await post("/v1/auth/forgot-password", { email: a.user.email.toUpperCase() })).status).toBe(202);
     const token = codeOf((await mailFor(a.user.email, "password_reset"))[0]);

@@ -22,7 +22,7 @@ describe("refresh tokens", () => {
 
   it("reuse of a spent token revokes the whole session (its newest tokens too)", async ({ expect }) => {
     const { refreshToken } = await createUser();
-    const first = (await (await post("/v1/auth/refresh", { refresh_token: refreshToken })).json()) as Pair;
+    const first = await (await post("/v1/auth/refresh", { refresh_token: refreshToken })).json<Pair>();
     const replay = await post("/v1/auth/refresh", { refresh_token: refreshToken });
     expect(replay.status).toBe(401);
     expect(await errorCode(replay)).toBe("UNAUTHORIZED");
@@ -72,7 +72,7 @@ describe("sessions", () => {
 
   it("revoking a session stops its access and refresh tokens", async ({ expect }) => {
     const a = await createUser();
-    const second = (await (await post("/v1/auth/login", { email: a.user.email, password: a.password })).json()) as Pair;
+    const second = await (await post("/v1/auth/login", { email: a.user.email, password: a.password })).json<Pair>();
     const sid = String(jwtPayload(second.access_token).sid);
     expect((await get("/v1/users/me", bearer(second.access_token))).status).toBe(200);
     const res = await del(`/v1/auth/sessions/${sid}`, bearer(a.accessToken));
@@ -80,7 +80,7 @@ describe("sessions", () => {
     expect((await get("/v1/users/me", bearer(second.access_token))).status).toBe(401);
     expect((await post("/v1/auth/refresh", { refresh_token: second.refresh_token })).status).toBe(401);
     // The caller's own session is untouched, and the revoked one is gone from the list.
-    const list = (await (await get("/v1/auth/sessions", bearer(a.accessToken))).json()) as { sessions: { id: string }[] };
+    const list = await (await get("/v1/auth/sessions", bearer(a.accessToken))).json<{ sessions: { id: string }[] }>();
     expect(list.sessions.map((s) => s.id)).not.toContain(sid);
   });
 

@@ -22,7 +22,7 @@ describe("WebSocket tickets", () => {
 
   it("a socket upgrade spends the ticket: the second upgrade with it is 401", async ({ expect }) => {
     const { headers } = await createUser();
-    const { ticket } = (await (await post("/v1/ws/ticket", {}, headers)).json()) as { ticket: string };
+    const { ticket } = await (await post("/v1/ws/ticket", {}, headers)).json<{ ticket: string }>();
     const url = `${BASE}/v1/ws/chat?conversation_id=not-a-member-of-this&ticket=${encodeURIComponent(ticket)}`;
     const first = await exports.default.fetch(url, { headers: { Upgrade: "websocket" } });
     // Authenticated by the ticket; refused only because the caller is not a member.
@@ -55,7 +55,7 @@ describe("hourly housekeeping", () => {
     await withDb(env, async (db) => {
       await db.sessions.createWsTicket({ ticketHash: expiredHash, userId: user.id, expiresAt: new Date(Date.now() - 1000).toISOString() });
     });
-    const { ticket } = (await (await post("/v1/ws/ticket", {}, headers)).json()) as { ticket: string };
+    const { ticket } = await (await post("/v1/ws/ticket", {}, headers)).json<{ ticket: string }>();
 
     await purgeExpiredCredentials(env);
 

@@ -139,8 +139,8 @@ describe("devices", () => {
   it("re-registering the same push token updates the device instead of duplicating it", async ({ expect }) => {
     const { headers } = await createUser();
     const token = pushToken();
-    const a = (await (await post("/v1/users/me/devices", { platform: "android", push_token: token }, headers)).json()) as { device_id: string };
-    const b = (await (await post("/v1/users/me/devices", { platform: "web", push_token: token }, headers)).json()) as { device_id: string };
+    const a = await (await post("/v1/users/me/devices", { platform: "android", push_token: token }, headers)).json<{ device_id: string }>();
+    const b = await (await post("/v1/users/me/devices", { platform: "web", push_token: token }, headers)).json<{ device_id: string }>();
     expect(b.device_id).toBe(a.device_id);
     expect(await (await get("/v1/users/me/devices", headers)).json()).toEqual({
       devices: [expect.objectContaining({ device_id: a.device_id, platform: "web" })],
@@ -154,19 +154,21 @@ describe("devices", () => {
     await post("/v1/users/me/devices", { platform: "ios", push_token: token }, first.headers);
     expect((await post("/v1/users/me/devices", { platform: "ios", push_token: token }, second.headers)).status).toBe(201);
     expect(await (await get("/v1/users/me/devices", first.headers)).json()).toEqual({ devices: [] });
-    expect(((await (await get("/v1/users/me/devices", second.headers)).json()) as { devices: unknown[] }).devices).toHaveLength(1);
+    expect((await (await get("/v1/users/me/devices", second.headers)).json<{ devices: unknown[] }>()).devices).toHaveLength(1);
   });
 
   it("another user's device is NOT_FOUND and survives the attempt", async ({ expect }) => {
     const owner = await createUser();
     const attacker = await createUser();
-    const { device_id } = (await (await post("/v1/users/me/devices", { platform: "ios", push_token: pushToken() }, owner.headers)).json()) as {
+    const { device_id } = await (
+      await post("/v1/users/me/devices", { platform: "ios", push_token: pushToken() }, owner.headers)
+    ).json<{
       device_id: string;
-    };
+    }>();
     const res = await del(`/v1/users/me/devices/${device_id}`, attacker.headers);
     expect(res.status).toBe(404);
     expect(await errorCode(res)).toBe("NOT_FOUND");
-    expect(((await (await get("/v1/users/me/devices", owner.headers)).json()) as { devices: unknown[] }).devices).toHaveLength(1);
+    expect((await (await get("/v1/users/me/devices", owner.headers)).json<{ devices: unknown[] }>()).devices).toHaveLength(1);
   });
 
   it("refuses an unknown platform, a missing or huge push token", async ({ expect }) => {

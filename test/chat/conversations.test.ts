@@ -26,7 +26,7 @@ describe("conversations", () => {
         api(i % 2 ? alice : bob, "POST", "/v1/conversations", { type: "direct", member_ids: [(i % 2 ? bob : alice).user.id] }),
       ),
     );
-    const bodies = await Promise.all(answers.map((r) => r.json() as Promise<{ conversation: ConversationView }>));
+    const bodies = await Promise.all(answers.map((r) => r.json<{ conversation: ConversationView }>()));
     expect(new Set(bodies.map((b) => b.conversation.id)).size).toBe(1);
     expect(answers.filter((r) => r.status === 201)).toHaveLength(1);
   });

@@ -232,7 +232,7 @@ describe("numeric parameters are decimal digits only", () => {
     for (const url of urls("16")) expect((await send(url, { headers: user.headers })).status, url).toBe(200);
   });
 
-  it("since_seq on the chat socket", async ({ expect }) => {
+  it("since_seq on the chat socket", async () => {
     const peer = await createUser();
     const conversation = await createGroup(user, [peer]);
     for (const spelling of ["0x10", "1e3", "%2B16", "16.0", "-1"]) {

@@ -58,7 +58,7 @@ describe("production is the default mode", () => {
   });
 
   it("/openapi.json lists no /dev path in production, and lists them in development", async ({ expect }) => {
-    const paths = async (environment: TestEnv) => Object.keys(((await (await viaGateway("/openapi.json", {}, environment)).json()) as { paths: object }).paths);
+    const paths = async (environment: TestEnv) => Object.keys((await (await viaGateway("/openapi.json", {}, environment)).json<{ paths: object }>()).paths);
     const prodPaths = await paths(production);
     expect(prodPaths.length).toBeGreaterThan(10);
     expect(prodPaths.filter((p) => p.startsWith("/dev"))).toEqual([]);
@@ -75,11 +75,11 @@ describe("production is the default mode", () => {
   });
 
   it("/v1/health reports the mode", async ({ expect }) => {
-    const prod = (await (await viaGateway("/v1/health")).json()) as { environment: string };
+    const prod = await (await viaGateway("/v1/health")).json<{ environment: string }>();
     expect(prod.environment).toBe("production");
-    const unknown = (await (await viaGateway("/v1/health", {}, { ...env, ENVIRONMENT: "staging" })).json()) as { environment: string };
+    const unknown = await (await viaGateway("/v1/health", {}, { ...env, ENVIRONMENT: "staging" })).json<{ environment: string }>();
     expect(unknown.environment).toBe("production");
-    const dev = (await (await viaGateway("/v1/health", {}, env)).json()) as { environment: string };
+    const dev = await (await viaGateway("/v1/health", {}, env)).json<{ environment: string }>();
     expect(dev.environment).toBe("development");
   });
 

@@ -34,10 +34,11 @@ export async function runBatch<E>(queue: string, handler: QueueHandler<E>, env: 
   }
   const ctx = createExecutionContext();
   await handler(batch, env, ctx);
-  const result = await getQueueResult(batch, ctx);
+  // FetcherQueueResult is not in the generated runtime types; these are the fields we read.
+  const result: { explicitAcks: string[]; retryMessages: { msgId: string }[] } = await getQueueResult(batch, ctx);
   return {
     explicitAcks: [...result.explicitAcks],
-    retryMessages: result.retryMessages.map((r: { msgId: string }) => {
+    retryMessages: result.retryMessages.map((r) => {
       const delaySeconds = delays.get(r.msgId);
       return delaySeconds === undefined ? { msgId: r.msgId } : { msgId: r.msgId, delaySeconds };
     }),

@@ -55,7 +55,7 @@ describe("storage: the upload → download → delete flow", () => {
     expect(file.completed_at).not.toBeNull();
     expect(await quotaOf(alice)).toMatchObject({ used_bytes: 3000, reserved_bytes: 0, file_count: 1 });
 
-    const list = (await (await get(alice, "/v1/storage/files")).json()) as ListFilesResponse;
+    const list = await (await get(alice, "/v1/storage/files")).json<ListFilesResponse>();
     expect(list).toEqual({ files: [file], has_more: false });
 
     const { res: got, body } = await download(alice, upload.file_id);
@@ -157,12 +157,12 @@ describe("storage: the upload → download → delete flow", () => {
     const alice = await createUser();
     const made: string[] = [];
     for (let i = 0; i < 5; i++) made.push((await uploadFile(alice, { file_name: `f${i}.txt`, content_type: "text/plain", size_bytes: 10 + i })).id);
-    const page1 = (await (await get(alice, "/v1/storage/files?limit=2")).json()) as ListFilesResponse;
+    const page1 = await (await get(alice, "/v1/storage/files?limit=2")).json<ListFilesResponse>();
     expect(page1.has_more).toBe(true);
     const last1 = page1.files.at(-1)?.id ?? "";
-    const page2 = (await (await get(alice, `/v1/storage/files?limit=2&before=${last1}`)).json()) as ListFilesResponse;
+    const page2 = await (await get(alice, `/v1/storage/files?limit=2&before=${last1}`)).json<ListFilesResponse>();
     const last2 = page2.files.at(-1)?.id ?? "";
-    const page3 = (await (await get(alice, `/v1/storage/files?limit=2&before=${last2}`)).json()) as ListFilesResponse;
+    const page3 = await (await get(alice, `/v1/storage/files?limit=2&before=${last2}`)).json<ListFilesResponse>();
     expect(page3.has_more).toBe(false);
     expect([...page1.files, ...page2.files, ...page3.files].map((f) => f.id)).toEqual([...made].reverse());
     expect((await get(alice, "/v1/storage/files?limit=0")).status).toBe(400);

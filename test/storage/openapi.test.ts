@@ -3,9 +3,11 @@ import { describe, it } from "vitest";
 
 describe("storage routes in /openapi.json", () => {
   it("documents every storage route with its success and error statuses, and not the dev S3 endpoint", async ({ expect }) => {
-    const doc = (await (await exports.default.fetch("http://sc.test/openapi.json")).json()) as {
+    const doc = await (
+      await exports.default.fetch("http://sc.test/openapi.json")
+    ).json<{
       paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
-    };
+    }>();
     const expected: [string, string, string[]][] = [
       ["/v1/storage/upload-url", "post", ["201", "400", "401", "404", "413", "503"]],
       ["/v1/storage/upload-complete", "post", ["200", "401", "404", "409"]],

@@ -122,7 +122,7 @@ async function session(
   progress: { stage: SmtpStage },
   swapped: (s: Socket) => void,
 ): Promise<void> {
-  let reader = new ReplyReader(socket.readable.getReader());
+  let reader = new ReplyReader(socket.readable.getReader() as ReadableStreamDefaultReader<Uint8Array>);
   let writer = socket.writable.getWriter();
   const send = (line: string) => writer.write(encoder.encode(`${line}\r\n`));
   const expect = async (stage: SmtpStage, ok: (code: number) => boolean): Promise<Reply> => {
@@ -151,7 +151,7 @@ async function session(
     progress.stage = "tls";
     const secure = socket.startTls({ expectedServerHostname: settings.host });
     swapped(secure);
-    reader = new ReplyReader(secure.readable.getReader());
+    reader = new ReplyReader(secure.readable.getReader() as ReadableStreamDefaultReader<Uint8Array>);
     writer = secure.writable.getWriter();
     await send(`EHLO ${heloName}`);
     ehlo = await expect("tls", (c) => c === 250);

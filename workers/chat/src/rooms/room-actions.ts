@@ -1,4 +1,5 @@
-import { CHAT_LIMITS, utf8Bytes, type HistoryQuery, type MessageView, type SendMessageInput } from "../../../../lib/contracts/chat";
+import { CHAT_LIMITS, utf8Bytes, type MessageView, type SendMessageInput } from "../../../../lib/contracts/chat";
+import type { EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
 import { AppError } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
 import type { MessageStore } from "./message-store";
@@ -32,7 +33,7 @@ export class RoomActions {
   }
 
   /** One write (INSERT … ON CONFLICT DO NOTHING); the SendBatcher fans out what a turn stored, then acks. */
-  send(userId: string, input: SendMessageInput, requestId: string): { message: MessageView; created: boolean } {
+  send(userId: string, input: SendMessageInput): { message: MessageView; created: boolean } {
     this.requireMember(userId);
     checkSize(input.body ?? input.ciphertext ?? "");
     if (input.reply_to_seq !== undefined && input.reply_to_seq > this.store.lastSeq) {
@@ -58,7 +59,7 @@ export class RoomActions {
     return { message, created: true };
   }
 
-  edit(userId: string, seq: number, patch: { body?: string | undefined; ciphertext?: string | undefined }): MessageView {
+  edit(userId: string, seq: number, patch: EditMessageBody): MessageView {
     const message = this.visible(userId, seq);
     if (message.sender_id !== userId) throw new AppError("FORBIDDEN", "Only the sender can edit a message.");
     if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot be edited.");
@@ -105,19 +106,24 @@ export class RoomActions {
   }
 
   /** Read receipt: a watermark that only moves forward; frames only when it moved. */
-  read(userId: string, seq: number): { lastReadSeq: number } {
+  read(userId: string, seq: number): ReadWatermark {
     this.requireMember(userId);
     if (seq > this.store.lastSeq) throw new AppError("VALIDATION_ERROR", "seq is past the newest message.", [{ field: "seq", message: "no such message" }]);
     if (this.members.advanceRead(userId, seq)) {
       this.sockets.broadcast({ type: "read", user_id: userId, seq });
       this.effects.readAdvanced();
     }
-    return { lastReadSeq: this.members.lastReadSeq(userId) };
+    return { last_read_seq: this.members.lastReadSeq(userId) };
   }
 
-  history(userId: string, q: HistoryQuery): { messages: MessageView[]; hasMore: boolean } {
+  history(userId: string, q: HistoryQueryInput): MessagePage {
     this.requireMember(userId);
-    return this.store.page(q);
+    const page = this.store.page({
+      limit: q.limit ?? CHAT_LIMITS.defaultPageSize,
+      ...(q.before_seq !== undefined ? { beforeSeq: q.before_seq } : {}),
+      ...(q.after_seq !== undefined ? { afterSeq: q.after_seq } : {}),
+    });
+    return { messages: page.messages, has_more: page.hasMore };
   }
 
   private visible(userId: string, seq: number): MessageView {

@@ -74,7 +74,7 @@ export class SendBatcher {
     const created: StoredBatch = [];
     for (const item of batch) {
       try {
-        const result = this.actions.send(item.userId, item.input, item.requestId);
+        const result = this.actions.send(item.userId, item.input);
         if (result.created) created.push({ message: result.message, requestId: item.requestId });
         item.resolve(result);
       } catch (err) {

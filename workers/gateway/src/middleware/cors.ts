@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { isDevelopment } from "../../../../lib/environment";
 import type { GatewayBindings } from "../types";
@@ -17,7 +17,7 @@ export function isAllowedOrigin(origin: string, env: Pick<GatewayEnv, "CORS_ORIG
 /** CORS from the allow-list: a disallowed origin gets no Access-Control-Allow-Origin, so browsers block it. */
 export function corsFromAllowList(): MiddlewareHandler<GatewayBindings> {
   return cors({
-    origin: (origin, c) => (origin && isAllowedOrigin(origin, c.env) ? origin : null),
+    origin: (origin, c: Context<GatewayBindings>) => (origin && isAllowedOrigin(origin, c.env) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     // If-None-Match: the presigned upload PUT signs it (create-only), and cross-origin PUTs preflight it.
     allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-None-Match"],
