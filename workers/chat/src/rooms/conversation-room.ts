@@ -1,10 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import type { HistoryQuery, MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
+import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
 import { attachmentCheck } from "./attachment-check";
+import { CONVERSATION_ROOM_MIGRATIONS } from "./conversation-room-migrations";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
@@ -36,6 +38,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
+    migrate(ctx.storage, CONVERSATION_ROOM_MIGRATIONS);
     this.members = new RoomMembers(ctx.storage.sql);
     this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
     this.sockets = new RoomSockets(ctx);

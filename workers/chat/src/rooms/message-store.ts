@@ -5,36 +5,8 @@ import type { MessageView } from "../../../../lib/contracts/chat";
  * every history page is a range scan of the primary key: O(page), whatever the log's size.
  * `(sender_id, client_id)` is UNIQUE: a resend is answered with the original, never stored twice.
  * The room is the single writer and `exec` is synchronous, so `lastSeq + 1` cannot race.
+ * The tables are created by CONVERSATION_ROOM_MIGRATIONS (conversation-room-migrations.ts).
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS messages (
-  seq INTEGER PRIMARY KEY,
-  id TEXT NOT NULL,
-  sender_id TEXT NOT NULL,
-  client_id TEXT NOT NULL,
-  content_type TEXT NOT NULL,
-  body TEXT,
-  ciphertext TEXT,
-  attachments TEXT,
-  reply_to_seq INTEGER,
-  reactions TEXT,
-  created_at TEXT NOT NULL,
-  edited_at TEXT,
-  deleted INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id, client_id);
-`;
-
-/**
- * `touched_at_seq`: the room's newest seq when the message was last edited, deleted or reacted to.
- * A reconnecting client (since_seq = S) is sent `message_updated` for older messages touched at or
- * after S, so changes made while it was away are not missed (a repeat is harmless: the frame
- * carries the whole message). Partial index: only touched rows are indexed.
- */
-const TOUCHED = `
-CREATE INDEX IF NOT EXISTS messages_touched ON messages (touched_at_seq) WHERE touched_at_seq IS NOT NULL;
-`;
-
 type MessageRow = {
   seq: number;
   id: string;
@@ -63,12 +35,7 @@ export class MessageStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly conversationId: () => string,
-  ) {
-    sql.exec(SCHEMA);
-    const hasTouched = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM pragma_table_info('messages') WHERE name = 'touched_at_seq'").one().n > 0;
-    if (!hasTouched) sql.exec("ALTER TABLE messages ADD COLUMN touched_at_seq INTEGER");
-    sql.exec(TOUCHED);
-  }
+  ) {}
 
   get lastSeq(): number {
     if (this.lastSeqCache === undefined) {

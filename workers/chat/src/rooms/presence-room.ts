@@ -1,18 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PresenceStatus, PresenceView } from "../../../../lib/contracts/chat";
+import { migrate } from "../../../../lib/do-migrations";
 import { describeError, log } from "../../../../lib/log";
 import { announcePresence } from "../presence/announce";
+import { PRESENCE_ROOM_MIGRATIONS } from "./presence-room-migrations";
 
 /** Transitions are broadcast this long after they happen, and only if they still hold then. */
 export const PRESENCE_DEBOUNCE_MS = 1_000;
 /** Users announced per alarm run; more re-arms the alarm at once. */
 const ANNOUNCE_BATCH = 50;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS connections (user_id TEXT NOT NULL, conversation_id TEXT NOT NULL, PRIMARY KEY (user_id, conversation_id));
-CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, status TEXT NOT NULL, last_seen_at TEXT NOT NULL, announced TEXT);
-CREATE INDEX IF NOT EXISTS users_pending ON users (user_id) WHERE announced IS NULL OR announced != status;
-`;
 
 /**
  * One shard of presence (see presence-shards.ts). Why this does not cost a storm per connect:
@@ -30,7 +26,7 @@ CREATE INDEX IF NOT EXISTS users_pending ON users (user_id) WHERE announced IS N
 export class PresenceRoom extends DurableObject<ChatEnv> {
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
-    ctx.storage.sql.exec(SCHEMA);
+    migrate(ctx.storage, PRESENCE_ROOM_MIGRATIONS);
   }
 
   async setRoomConnection(userId: string, conversationId: string, connected: boolean): Promise<void> {

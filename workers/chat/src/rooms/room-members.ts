@@ -8,17 +8,8 @@ import type { ConversationType, MemberRole } from "../../../../lib/db";
  *
  * Per member the room also keeps the read watermark (`last_read_seq`, forward only) and how far it
  * has been copied to the database (`read_synced_seq`), so the async copy converges after restarts.
+ * The tables are created by CONVERSATION_ROOM_MIGRATIONS (conversation-room-migrations.ts).
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS members (
-  user_id TEXT PRIMARY KEY,
-  role TEXT NOT NULL,
-  last_read_seq INTEGER NOT NULL DEFAULT 0,
-  read_synced_seq INTEGER NOT NULL DEFAULT 0
-);
-`;
-
 export type RoomMember = { userId: string; role: MemberRole };
 export type RoomIdentity = { conversationId: string; type: ConversationType };
 
@@ -26,9 +17,7 @@ export class RoomMembers {
   private cache: Map<string, MemberRole> | undefined;
   private identity: RoomIdentity | undefined;
 
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   getMeta(key: string): string | null {
     return this.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;

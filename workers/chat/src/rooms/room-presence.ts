@@ -5,14 +5,13 @@ import { reportRoomConnection } from "../presence/presence-shards";
  * Which users this room has reported to the presence shards as connected. Persisted, so a room that
  * restarts (eviction, deploy: every socket is gone) reports those users as gone instead of leaving
  * them "online" forever. After a hibernation wake-up the sockets still exist and nothing is reported.
+ * The `present` table is created by CONVERSATION_ROOM_MIGRATIONS.
  */
 export class RoomPresence {
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: ChatEnv,
-  ) {
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS present (user_id TEXT PRIMARY KEY)");
-  }
+  ) {}
 
   /** Call once on start: users recorded as present but without any open socket here are reported gone. */
   reconcile(conversationId: string | undefined, connectedUserIds: readonly string[]): void {
