@@ -2,6 +2,7 @@
  * Delivery mechanics shared by the EMAIL and PUSH queue consumers: idempotency markers, backoff,
  * dead-lettering of poison bodies and one log line + one metric data point per outcome.
  */
+import { isDecimalDigits } from "./contracts/decimal-param";
 import { log } from "./log";
 
 export type NotificationQueue = "email" | "push";
@@ -43,7 +44,7 @@ export function backoffSeconds(attempts: number, retryAfterSeconds?: number): nu
 export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
   if (header === null || header.trim() === "") return undefined;
   const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  if (isDecimalDigits(trimmed, Infinity)) return Number(trimmed);
   const at = Date.parse(trimmed);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, Math.ceil((at - now) / 1000));

@@ -5,10 +5,11 @@ import * as z from "zod";
  * `z.coerce.number()` also read `0x10`, `1e3`, ` 16`, `+16` and `16.0`, so one value would have
  * many spellings (and cache keys, and log lines); those are 400 VALIDATION_ERROR instead.
  */
-export const DECIMAL_DIGITS = /^[0-9]{1,16}$/;
+const DECIMAL_DIGITS = /^[0-9]+$/;
 
-export function isDecimalDigits(text: string): boolean {
-  return DECIMAL_DIGITS.test(text);
+/** The one digits check (URLs, headers, signed query strings): 1 to `maxDigits` of 0-9 and nothing else. */
+export function isDecimalDigits(text: string, maxDigits = 16): boolean {
+  return text.length <= maxDigits && DECIMAL_DIGITS.test(text);
 }
 
 /**

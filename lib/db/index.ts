@@ -3,6 +3,7 @@ import { conversationsRepository, type ConversationsRepository } from "./convers
 import { d1Dialect } from "./dialect-d1";
 import { filesRepository, type FilesRepository } from "./files-repository";
 import { keysRepository, type KeysRepository } from "./keys-repository";
+import type { WaitUntil } from "../rpc";
 import type { Dialect } from "./query-db";
 import { sessionsRepository, type SessionsRepository } from "./sessions-repository";
 import { usersRepository, type UsersRepository } from "./users-repository";
@@ -84,17 +85,17 @@ export async function getDb(env: DbEnv): Promise<Database> {
 }
 
 /**
- * Runs `fn` with a database and always releases it. With `ctx`, closing is handed to
- * `ctx.waitUntil` so the response is not delayed by the connection teardown.
+ * Runs `fn` with a database and always releases it. With `executionCtx`, closing is handed to its
+ * `waitUntil` so the response is not delayed by the connection teardown.
  */
-export async function withDb<T>(env: DbEnv, fn: (db: Database) => Promise<T>, ctx?: { waitUntil(p: Promise<unknown>): void }): Promise<T> {
+export async function withDb<T>(env: DbEnv, fn: (db: Database) => Promise<T>, executionCtx?: WaitUntil): Promise<T> {
   const db = await getDb(env);
   try {
     return await fn(db);
   } finally {
     // A failed teardown of a connection whose work already finished must not fail the request.
     const closing = db.close().catch(() => undefined);
-    if (ctx) ctx.waitUntil(closing);
+    if (executionCtx) executionCtx.waitUntil(closing);
     else await closing;
   }
 }

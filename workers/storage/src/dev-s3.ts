@@ -1,3 +1,4 @@
+import { isDecimalDigits } from "../../../lib/contracts/decimal-param";
 import { DEV_S3_PATH_PREFIX } from "../../../lib/contracts/storage";
 import { missingS3Secrets, storageConfig } from "./config";
 import { verifyPresigned } from "./presign";
@@ -107,7 +108,7 @@ function byteSlice(range: R2Range | undefined, size: number): { offset: number; 
 /** The Content-Length header as a number; NaN when absent or not a plain decimal. */
 function declaredLength(request: Request): number {
   const raw = request.headers.get("content-length");
-  return raw !== null && /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  return raw !== null && isDecimalDigits(raw) ? Number(raw) : NaN;
 }
 
 function isBody(object: R2Object | R2ObjectBody): object is R2ObjectBody {

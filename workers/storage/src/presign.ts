@@ -1,4 +1,5 @@
 import { AwsV4Signer } from "aws4fetch";
+import { isDecimalDigits } from "../../../lib/contracts/decimal-param";
 
 /**
  * SigV4 query-string presigning (aws4fetch) and its verification for the development S3 endpoint.
@@ -89,7 +90,7 @@ export async function verifyPresigned(request: Request, credentials: S3Credentia
   const expiresRaw = q.get("X-Amz-Expires") ?? "";
   const signedHeaders = q.get("X-Amz-SignedHeaders");
   const signature = q.get("X-Amz-Signature");
-  const expires = /^\d{1,6}$/.test(expiresRaw) ? Number(expiresRaw) : NaN;
+  const expires = isDecimalDigits(expiresRaw, 6) ? Number(expiresRaw) : NaN;
   if (algorithm !== "AWS4-HMAC-SHA256" || !credential || !date || !signedHeaders || !signature || !/^[0-9a-f]{64}$/.test(signature)) {
     return failure(
       400,
