@@ -5,6 +5,7 @@ import * as z from "zod";
  * Both are filled by the real queue consumers; neither exists in production.
  */
 export const mailboxQuerySchema = z.object({ to: z.email().max(254) });
+export type MailboxQuery = z.infer<typeof mailboxQuerySchema>;
 
 export const mailboxMessageSchema = z
   .object({
@@ -24,6 +25,7 @@ export const mailboxListSchema = z.object({ messages: z.array(mailboxMessageSche
 export type MailboxList = z.infer<typeof mailboxListSchema>;
 
 export const pushOutboxQuerySchema = z.object({ user_id: z.string().min(1).max(64) });
+export type PushOutboxQuery = z.infer<typeof pushOutboxQuerySchema>;
 
 export const outboxMessageSchema = z
   .object({

@@ -33,6 +33,7 @@ const base64Key = (maxChars: number) => z.string().min(1).max(maxChars).refine(i
 
 /** Client-chosen device identifier (the app's E2EE device, not a push registration). */
 export const keyDeviceIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, "1 to 128 letters, digits, '.', '_', ':' or '-'");
+export type KeyDeviceId = z.infer<typeof keyDeviceIdSchema>;
 
 /** User ids are UUIDv7 today; any opaque id of this alphabet is accepted and simply not found. */
 export const keyUserIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a user id");

@@ -1,42 +1,74 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { OutboxList } from "../../../lib/contracts/dev";
+import type { ConversationView, MessageView } from "../../../lib/contracts/chat";
+import type {
+  AddMembersInput,
+  ConversationId,
+  ConversationPage,
+  CreateConversationInput,
+  CreatedConversation,
+  DeliverCallEventInput,
+  Delivered,
+  EditMessageInput,
+  ListConversationsInput,
+  ListMessagesInput,
+  MarkReadInput,
+  MemberAnswer,
+  MemberQuery,
+  MemberTarget,
+  MessagePage,
+  MessageTarget,
+  PresenceList,
+  PresenceUserIds,
+  PushStatus,
+  ReactInput,
+  ReadWatermark,
+  SendMessageRpcInput,
+  SentMessage,
+  SetRoleInput,
+  UserIdList,
+} from "../../../lib/contracts/chat-rpc";
+import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../lib/contracts/health";
+import type { KeyBundle, KeyBundleRequest, KeyDeviceId, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
 import { ok, toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
-import type { KeyBundle, KeyBundleRequest, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
-import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
-import type * as Chat from "./chat-rpc-types";
 import * as calls from "./calls-bridge";
 import * as conversations from "./conversations/conversation-rpc";
+import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
-import { handleChatFetch } from "./socket-upgrade";
 import { consumePushBatch } from "./push/consumer";
 import { devPushOutbox, pushStatus, withPushHealth } from "./push/push-rpc";
+import { handleChatFetch } from "./socket-upgrade";
 
-/** RPC surface of the chat worker; the gateway is its only caller. */
+type R<T> = Promise<Result<T>>;
+
+/**
+ * RPC surface of the chat worker; the gateway is its main caller (calls and storage use the last
+ * four). Every input and output is a type from lib/contracts/chat-rpc.ts, re-validated inside.
+ */
 export class ChatService extends WorkerEntrypoint<ChatEnv> {
-  async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
+  async health(_rpc: RpcContext): R<ServiceHealth> {
     return ok(withPushHealth({ service: { status: "ok" } }, this.env));
   }
 
   // Push notifications (./push): dev outbox (NOT_FOUND in production), configured-or-not for producers.
-  async devPushOutbox(_ctx: RpcContext, input: unknown): Promise<Result<OutboxList>> {
+  async devPushOutbox(_rpc: RpcContext, input: PushOutboxQuery): R<OutboxList> {
     return toResult(() => devPushOutbox(this.env, input));
   }
-  async pushStatus(_ctx: RpcContext): Promise<Result<{ configured: boolean }>> {
+  async pushStatus(_rpc: RpcContext): R<PushStatus> {
     return ok(pushStatus(this.env));
   }
 
   // E2EE key directory (./keys): upload, own prekey count, bundle fetch with an atomic claim.
-  uploadKeys(ctx: AuthedContext, input: KeyUpload): Promise<Result<null>> {
-    return uploadKeysRpc(this.env, this.ctx, ctx, input);
+  uploadKeys(rpc: AuthedContext, input: KeyUpload): R<null> {
+    return uploadKeysRpc(this.env, rpc, input, this.ctx);
   }
-  countPrekeys(ctx: AuthedContext, deviceId: string): Promise<Result<PrekeyCount>> {
-    return countPrekeysRpc(this.env, this.ctx, ctx, deviceId);
+  countPrekeys(rpc: AuthedContext, deviceId: KeyDeviceId): R<PrekeyCount> {
+    return countPrekeysRpc(this.env, rpc, deviceId, this.ctx);
   }
-  fetchKeyBundle(ctx: AuthedContext, input: KeyBundleRequest): Promise<Result<KeyBundle>> {
-    return fetchKeyBundleRpc(this.env, this.ctx, ctx, input);
+  fetchKeyBundle(rpc: AuthedContext, input: KeyBundleRequest): R<KeyBundle> {
+    return fetchKeyBundleRpc(this.env, rpc, input, this.ctx);
   }
 
   /** Forwarded `/v1/ws/chat` upgrades (the gateway's CHAT binding targets this entrypoint). */
@@ -45,62 +77,62 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
 
   // Conversations and members (./conversations): DB-backed, every change synced to the room.
-  createConversation(ctx: AuthedContext, input: Chat.CreateConversation): Chat.R<Chat.CreatedConversation> {
-    return conversations.createConversationRpc(this.env, this.ctx, ctx, input);
+  createConversation(rpc: AuthedContext, input: CreateConversationInput): R<CreatedConversation> {
+    return conversations.createConversationRpc(this.env, rpc, input, this.ctx);
   }
-  getConversation(ctx: AuthedContext, conversationId: string): Chat.R<Chat.ConversationView> {
-    return conversations.getConversationRpc(this.env, this.ctx, ctx, conversationId);
+  getConversation(rpc: AuthedContext, conversationId: ConversationId): R<ConversationView> {
+    return conversations.getConversationRpc(this.env, rpc, conversationId, this.ctx);
   }
-  listConversations(ctx: AuthedContext, query: Chat.ListConversations): Chat.R<Chat.ConversationPage> {
-    return conversations.listConversationsRpc(this.env, this.ctx, ctx, query);
+  listConversations(rpc: AuthedContext, query: ListConversationsInput): R<ConversationPage> {
+    return conversations.listConversationsRpc(this.env, rpc, query, this.ctx);
   }
-  addMembers(ctx: AuthedContext, input: Chat.AddMembers): Chat.R<Chat.ConversationView> {
-    return conversations.addMembersRpc(this.env, this.ctx, ctx, input);
+  addMembers(rpc: AuthedContext, input: AddMembersInput): R<ConversationView> {
+    return conversations.addMembersRpc(this.env, rpc, input, this.ctx);
   }
-  removeMember(ctx: AuthedContext, input: Chat.MemberTarget): Chat.R<null> {
-    return conversations.removeMemberRpc(this.env, this.ctx, ctx, input);
+  removeMember(rpc: AuthedContext, input: MemberTarget): R<null> {
+    return conversations.removeMemberRpc(this.env, rpc, input, this.ctx);
   }
-  setMemberRole(ctx: AuthedContext, input: Chat.SetRole): Chat.R<Chat.ConversationView> {
-    return conversations.setMemberRoleRpc(this.env, this.ctx, ctx, input);
+  setMemberRole(rpc: AuthedContext, input: SetRoleInput): R<ConversationView> {
+    return conversations.setMemberRoleRpc(this.env, rpc, input, this.ctx);
   }
 
   // Messages (./messages → the ConversationRoom, same code path as socket frames).
-  sendMessage(ctx: AuthedContext, input: Chat.SendMessage): Chat.R<Chat.SentMessage> {
-    return messages.sendMessageRpc(ctx, this.env, input);
+  sendMessage(rpc: AuthedContext, input: SendMessageRpcInput): R<SentMessage> {
+    return messages.sendMessageRpc(this.env, rpc, input);
   }
-  listMessages(ctx: AuthedContext, input: Chat.ListMessages): Chat.R<Chat.MessagePage> {
-    return messages.listMessagesRpc(ctx, this.env, input);
+  listMessages(rpc: AuthedContext, input: ListMessagesInput): R<MessagePage> {
+    return messages.listMessagesRpc(this.env, rpc, input);
   }
-  editMessage(ctx: AuthedContext, input: Chat.EditMessage): Chat.R<Chat.MessageView> {
-    return messages.editMessageRpc(ctx, this.env, input);
+  editMessage(rpc: AuthedContext, input: EditMessageInput): R<MessageView> {
+    return messages.editMessageRpc(this.env, rpc, input);
   }
-  deleteMessage(ctx: AuthedContext, input: Chat.MessageTarget): Chat.R<Chat.MessageView> {
-    return messages.deleteMessageRpc(ctx, this.env, input);
+  deleteMessage(rpc: AuthedContext, input: MessageTarget): R<MessageView> {
+    return messages.deleteMessageRpc(this.env, rpc, input);
   }
-  react(ctx: AuthedContext, input: Chat.React): Chat.R<Chat.MessageView> {
-    return messages.reactRpc(ctx, this.env, input);
+  react(rpc: AuthedContext, input: ReactInput): R<MessageView> {
+    return messages.reactRpc(this.env, rpc, input);
   }
-  markRead(ctx: AuthedContext, input: Chat.MarkRead): Chat.R<{ last_read_seq: number }> {
-    return messages.markReadRpc(ctx, this.env, input);
+  markRead(rpc: AuthedContext, input: MarkReadInput): R<ReadWatermark> {
+    return messages.markReadRpc(this.env, rpc, input);
   }
 
   // Presence (./presence): sharded PresenceRoom objects.
-  presence(ctx: AuthedContext, userIds: string[]): Chat.R<{ presence: Chat.PresenceView[] }> {
-    return presenceRpc(ctx, this.env, userIds);
+  presence(rpc: AuthedContext, userIds: PresenceUserIds): R<PresenceList> {
+    return presenceRpc(this.env, rpc, userIds);
   }
 
   // For the calls and storage workers (./calls-bridge).
-  isMember(ctx: RpcContext, input: { conversationId: string; userId: string }): Chat.R<{ member: boolean; role?: Chat.MemberRole }> {
-    return calls.isMemberRpc(this.env, this.ctx, ctx, input);
+  isMember(rpc: RpcContext, input: MemberQuery): R<MemberAnswer> {
+    return calls.isMemberRpc(this.env, rpc, input, this.ctx);
   }
-  members(ctx: RpcContext, conversationId: string): Chat.R<{ userIds: string[] }> {
-    return calls.membersRpc(this.env, this.ctx, ctx, conversationId);
+  members(rpc: RpcContext, conversationId: ConversationId): R<UserIdList> {
+    return calls.membersRpc(this.env, rpc, conversationId, this.ctx);
   }
-  connectedUsers(ctx: RpcContext, conversationId: string): Chat.R<{ userIds: string[] }> {
-    return calls.connectedUsersRpc(this.env, ctx, conversationId);
+  connectedUsers(rpc: RpcContext, conversationId: ConversationId): R<UserIdList> {
+    return calls.connectedUsersRpc(this.env, rpc, conversationId);
   }
-  deliverCallEvent(ctx: RpcContext, input: { conversationId: string; userIds?: string[]; frame: Chat.CallEventFrame }): Chat.R<{ delivered: number }> {
-    return calls.deliverCallEventRpc(this.env, ctx, input);
+  deliverCallEvent(rpc: RpcContext, input: DeliverCallEventInput): R<Delivered> {
+    return calls.deliverCallEventRpc(this.env, rpc, input);
   }
 }
 

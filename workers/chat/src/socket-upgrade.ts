@@ -3,16 +3,15 @@ import { batchQuerySchema, MESSAGE_BATCH } from "../../../lib/contracts/chat-fra
 import { seqParamSchema } from "../../../lib/contracts/decimal-param";
 import { withDb } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
-import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../lib/rpc";
+import { durableObjectByName, REQUEST_ID_HEADER, VERIFIED_USER_HEADER, type WaitUntil } from "../../../lib/rpc";
 import { envelope, refuse } from "./rooms/room-upgrade";
-import { roomOf } from "./rpc-input";
 
 /**
  * The chat worker's `fetch`: the gateway forwards `/v1/ws/chat` here after authenticating (ticket or
  * bearer) with the verified user id in VERIFIED_USER_HEADER. Membership is checked against the
  * database, then the upgrade goes to the conversation's room. Refusals are the error envelope, 4xx.
  */
-export async function handleChatFetch(request: Request, env: ChatEnv, exec: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
+export async function handleChatFetch(request: Request, env: ChatEnv, executionCtx: WaitUntil): Promise<Response> {
   const requestId = request.headers.get(REQUEST_ID_HEADER) ?? "ws";
   const url = new URL(request.url);
   if (url.pathname !== "/v1/ws/chat") return envelope(new AppError("NOT_FOUND", "No such route."), requestId);
@@ -28,14 +27,14 @@ export async function handleChatFetch(request: Request, env: ChatEnv, exec: { wa
       throw new AppError("VALIDATION_ERROR", "since_seq must be a sequence number.", [{ field: "since_seq", message: "a non-negative integer" }]);
     const batch = batchQuerySchema.nullable().safeParse(url.searchParams.get("batch"));
     if (!batch.success) throw new AppError("VALIDATION_ERROR", "batch must be 0 or 1.", [{ field: "batch", message: "0 or 1" }]);
-    const member = await withDb(env, (db) => db.conversations.isMember(conversationId.data, userId), exec);
+    const member = await withDb(env, (db) => db.conversations.isMember(conversationId.data, userId), executionCtx);
     if (!member) throw new AppError("NOT_FOUND", "No such conversation.");
     const forward = new URL("https://room/connect");
     forward.searchParams.set("conversation_id", conversationId.data);
     if (since !== null) forward.searchParams.set("since_seq", since);
     if (batch.data === MESSAGE_BATCH.queryValue) forward.searchParams.set("batch", batch.data);
     const headers = new Headers({ upgrade: "websocket", [VERIFIED_USER_HEADER]: userId, [REQUEST_ID_HEADER]: requestId });
-    return await roomOf(env, conversationId.data).fetch(new Request(forward, { headers }));
+    return await durableObjectByName(env.CONVERSATION_ROOM, conversationId.data).fetch(new Request(forward, { headers }));
   } catch (err) {
     return refuse(err, requestId);
   }

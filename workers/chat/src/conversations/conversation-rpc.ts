@@ -1,23 +1,24 @@
-import * as z from "zod";
+import { CHAT_LIMITS, createConversationSchema, listConversationsQuerySchema, type ConversationView } from "../../../../lib/contracts/chat";
 import {
-  CHAT_LIMITS,
-  addMembersSchema,
-  createConversationSchema,
-  idSchema,
-  listConversationsQuerySchema,
-  setRoleSchema,
-  type ConversationListItemView,
-  type ConversationView,
-} from "../../../../lib/contracts/chat";
+  addMembersInputSchema,
+  conversationIdSchema,
+  memberTargetSchema,
+  setRoleInputSchema,
+  type AddMembersInput,
+  type ConversationId,
+  type ConversationPage,
+  type CreateConversationInput,
+  type CreatedConversation,
+  type ListConversationsInput,
+  type MemberTarget,
+  type SetRoleInput,
+} from "../../../../lib/contracts/chat-rpc";
 import { withDb, type ConversationWithMembers, type Database, type MemberRole } from "../../../../lib/db";
 import { AppError } from "../../../../lib/errors";
 import { toResult, type Result } from "../../../../lib/result";
-import type { RpcContext } from "../../../../lib/rpc";
-import { callerOf, parseInput } from "../rpc-input";
+import { parseInput, verifiedCaller, type RpcContext, type WaitUntil } from "../../../../lib/rpc";
 import { conversationListItemView, conversationView, decodeCursor, encodeCursor } from "./conversation-views";
 import { leaveOrRemove, syncRoom } from "./membership";
-
-type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
 
 /** The conversation, if the caller is a member; NOT_FOUND otherwise (never "forbidden": existence stays hidden). */
 export async function visibleConversation(db: Database, conversationId: string, userId: string): Promise<ConversationWithMembers> {
@@ -40,12 +41,12 @@ async function requireUsersExist(db: Database, userIds: readonly string[], field
 
 export function createConversationRpc(
   env: ChatEnv,
-  exec: WaitUntil,
-  ctx: RpcContext,
-  input: unknown,
-): Promise<Result<{ conversation: ConversationView; created: boolean }>> {
+  rpc: RpcContext,
+  input: CreateConversationInput,
+  executionCtx: WaitUntil,
+): Promise<Result<CreatedConversation>> {
   return toResult(async () => {
-    const { userId } = callerOf(ctx);
+    const { userId } = verifiedCaller(rpc);
     const body = parseInput(createConversationSchema, input);
     const others = [...new Set(body.member_ids)].filter((id) => id !== userId);
     return withDb(
@@ -66,31 +67,26 @@ export function createConversationRpc(
         await syncRoom(env, conversation);
         return { conversation: conversationView(conversation), created: true };
       },
-      exec,
+      executionCtx,
     );
   });
 }
 
-export function getConversationRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, conversationId: unknown): Promise<Result<ConversationView>> {
+export function getConversationRpc(env: ChatEnv, rpc: RpcContext, conversationId: ConversationId, executionCtx: WaitUntil): Promise<Result<ConversationView>> {
   return toResult(async () => {
-    const { userId } = callerOf(ctx);
-    const id = parseInput(idSchema, conversationId);
-    return withDb(env, async (db) => conversationView(await visibleConversation(db, id, userId)), exec);
+    const { userId } = verifiedCaller(rpc);
+    const id = parseInput(conversationIdSchema, conversationId);
+    return withDb(env, async (db) => conversationView(await visibleConversation(db, id, userId)), executionCtx);
   });
 }
 
-export function listConversationsRpc(
-  env: ChatEnv,
-  exec: WaitUntil,
-  ctx: RpcContext,
-  query: unknown,
-): Promise<Result<{ conversations: ConversationListItemView[]; has_more: boolean; next_cursor: string | null }>> {
+export function listConversationsRpc(env: ChatEnv, rpc: RpcContext, query: ListConversationsInput, executionCtx: WaitUntil): Promise<Result<ConversationPage>> {
   return toResult(async () => {
-    const { userId } = callerOf(ctx);
+    const { userId } = verifiedCaller(rpc);
     const q = parseInput(listConversationsQuerySchema, query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (before === null) throw new AppError("VALIDATION_ERROR", "The cursor is not valid.", [{ field: "cursor", message: "not a cursor from this API" }]);
-    const rows = await withDb(env, (db) => db.conversations.listForUser(userId, { limit: q.limit + 1, ...(before ? { before } : {}) }), exec);
+    const rows = await withDb(env, (db) => db.conversations.listForUser(userId, { limit: q.limit + 1, ...(before ? { before } : {}) }), executionCtx);
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     const hasMore = rows.length > q.limit;
@@ -102,10 +98,10 @@ function canManage(role: MemberRole | undefined): boolean {
   return role === "owner" || role === "admin";
 }
 
-export function addMembersRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, input: unknown): Promise<Result<ConversationView>> {
+export function addMembersRpc(env: ChatEnv, rpc: RpcContext, input: AddMembersInput, executionCtx: WaitUntil): Promise<Result<ConversationView>> {
   return toResult(async () => {
-    const { userId } = callerOf(ctx);
-    const { conversationId, user_ids } = parseInput(z.object({ conversationId: idSchema }).and(addMembersSchema), input);
+    const { userId } = verifiedCaller(rpc);
+    const { conversationId, user_ids } = parseInput(addMembersInputSchema, input);
     return withDb(
       env,
       async (db) => {
@@ -122,24 +118,24 @@ export function addMembersRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, in
         await syncRoom(env, updated);
         return conversationView(updated);
       },
-      exec,
+      executionCtx,
     );
   });
 }
 
-export function removeMemberRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, input: unknown): Promise<Result<null>> {
+export function removeMemberRpc(env: ChatEnv, rpc: RpcContext, input: MemberTarget, executionCtx: WaitUntil): Promise<Result<null>> {
   return toResult(async () => {
-    const { userId } = callerOf(ctx);
-    const { conversationId, targetUserId } = parseInput(z.object({ conversationId: idSchema, targetUserId: idSchema }), input);
-    await withDb(env, async (db) => leaveOrRemove(env, db, await visibleConversation(db, conversationId, userId), userId, targetUserId), exec);
+    const { userId } = verifiedCaller(rpc);
+    const { conversationId, targetUserId } = parseInput(memberTargetSchema, input);
+    await withDb(env, async (db) => leaveOrRemove(env, db, await visibleConversation(db, conversationId, userId), userId, targetUserId), executionCtx);
     return null;
   });
 }
 
-export function setMemberRoleRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext, input: unknown): Promise<Result<ConversationView>> {
+export function setMemberRoleRpc(env: ChatEnv, rpc: RpcContext, input: SetRoleInput, executionCtx: WaitUntil): Promise<Result<ConversationView>> {
   return toResult(async () => {
-    const { userId } = callerOf(ctx);
-    const { conversationId, targetUserId, role } = parseInput(z.object({ conversationId: idSchema, targetUserId: idSchema }).and(setRoleSchema), input);
+    const { userId } = verifiedCaller(rpc);
+    const { conversationId, targetUserId, role } = parseInput(setRoleInputSchema, input);
     return withDb(
       env,
       async (db) => {
@@ -153,7 +149,7 @@ export function setMemberRoleRpc(env: ChatEnv, exec: WaitUntil, ctx: RpcContext,
         await syncRoom(env, updated);
         return conversationView(updated);
       },
-      exec,
+      executionCtx,
     );
   });
 }

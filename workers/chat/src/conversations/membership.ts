@@ -1,6 +1,6 @@
 import type { ConversationWithMembers, Database } from "../../../../lib/db";
 import { AppError } from "../../../../lib/errors";
-import { roomOf } from "../rpc-input";
+import { durableObjectByName } from "../../../../lib/rpc";
 
 /**
  * Tells the conversation's room the full member list, so a change (add, remove, leave, role)
@@ -8,7 +8,7 @@ import { roomOf } from "../rpc-input";
  * refused. The list is absolute, so a repeated sync is harmless.
  */
 export async function syncRoom(env: ChatEnv, conversation: ConversationWithMembers): Promise<void> {
-  const result = await roomOf(env, conversation.id).syncMembers(
+  const result = await durableObjectByName(env.CONVERSATION_ROOM, conversation.id).syncMembers(
     { conversationId: conversation.id, type: conversation.type },
     conversation.members.map((m) => ({ userId: m.userId, role: m.role })),
   );

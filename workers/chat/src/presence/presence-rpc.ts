@@ -1,14 +1,12 @@
-import * as z from "zod";
-import { CHAT_LIMITS, idSchema, type PresenceView } from "../../../../lib/contracts/chat";
+import { presenceUserIdsSchema, type PresenceList, type PresenceUserIds } from "../../../../lib/contracts/chat-rpc";
 import { toResult, type Result } from "../../../../lib/result";
-import type { RpcContext } from "../../../../lib/rpc";
-import { callerOf, parseInput } from "../rpc-input";
+import { parseInput, verifiedCaller, type RpcContext } from "../../../../lib/rpc";
 import { presenceOf } from "./presence-shards";
 
-export function presenceRpc(ctx: RpcContext, env: ChatEnv, userIds: unknown): Promise<Result<{ presence: PresenceView[] }>> {
+export function presenceRpc(env: ChatEnv, rpc: RpcContext, userIds: PresenceUserIds): Promise<Result<PresenceList>> {
   return toResult(async () => {
-    callerOf(ctx);
-    const ids = parseInput(z.array(idSchema).min(1).max(CHAT_LIMITS.maxUserIdsPerCall), userIds);
+    verifiedCaller(rpc);
+    const ids = parseInput(presenceUserIdsSchema, userIds);
     return { presence: await presenceOf(env, [...new Set(ids)]) };
   });
 }

@@ -1,4 +1,5 @@
 import type { PresenceView } from "../../../../lib/contracts/chat";
+import { durableObjectByName } from "../../../../lib/rpc";
 
 /**
  * Presence is held by PresenceRoom shards keyed by a hash of the user id: one user's state lives in
@@ -17,7 +18,7 @@ function shardOf(userId: string): number {
 }
 
 function shard(env: ChatEnv, index: number) {
-  return env.PRESENCE_ROOM.get(env.PRESENCE_ROOM.idFromName(`presence-shard-${index}`));
+  return durableObjectByName(env.PRESENCE_ROOM, `presence-shard-${index}`);
 }
 
 /** A room tells the user's shard that the user now has (or no longer has) a socket in it. */

@@ -2,23 +2,23 @@
  * The push feature's RPC pieces on ChatService: the dev outbox reader, whether push is configured
  * (for producers in other workers, e.g. calls), and the push part of health.
  */
-import { pushOutboxQuerySchema, type OutboxList } from "../../../../lib/contracts/dev";
+import type { PushStatus } from "../../../../lib/contracts/chat-rpc";
+import { pushOutboxQuerySchema, type OutboxList, type PushOutboxQuery } from "../../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../../lib/contracts/health";
 import { isDevelopment } from "../../../../lib/environment";
-import { AppError, detailsFromZod } from "../../../../lib/errors";
+import { AppError } from "../../../../lib/errors";
+import { parseInput } from "../../../../lib/rpc";
 import { pushConfigured, pushHealth, type PushEnv } from "./config";
 import { listOutbox } from "./outbox";
 
 /** GET /dev/push-outbox: newest first. Does not exist in production (404). */
-export async function devPushOutbox(env: PushEnv & Pick<ChatEnv, "KV">, input: unknown): Promise<OutboxList> {
+export async function devPushOutbox(env: PushEnv & Pick<ChatEnv, "KV">, input: PushOutboxQuery): Promise<OutboxList> {
   if (!isDevelopment(env)) throw new AppError("NOT_FOUND", "No such route.");
-  const parsed = pushOutboxQuerySchema.safeParse(input);
-  if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
-  return { messages: await listOutbox(env.KV, parsed.data.user_id) };
+  return { messages: await listOutbox(env.KV, parseInput(pushOutboxQuerySchema, input).user_id) };
 }
 
 /** For producers outside the chat worker: false = production without FCM, answer 503. */
-export function pushStatus(env: PushEnv): { configured: boolean } {
+export function pushStatus(env: PushEnv): PushStatus {
   return { configured: pushConfigured(env) };
 }
 

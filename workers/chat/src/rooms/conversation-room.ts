@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { HistoryQuery, MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
+import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
+import type { EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
@@ -139,7 +140,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     });
   }
 
-  async editMessage(conversationId: string, userId: string, seq: number, patch: { body?: string; ciphertext?: string }): Promise<Result<MessageView>> {
+  async editMessage(conversationId: string, userId: string, seq: number, patch: EditMessageBody): Promise<Result<MessageView>> {
     return this.guard(conversationId, () => this.actions.edit(userId, seq, patch));
   }
 
@@ -151,11 +152,11 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     return this.guard(conversationId, () => this.actions.react(userId, seq, emoji, on));
   }
 
-  async markRead(conversationId: string, userId: string, seq: number): Promise<Result<{ lastReadSeq: number }>> {
+  async markRead(conversationId: string, userId: string, seq: number): Promise<Result<ReadWatermark>> {
     return this.guard(conversationId, () => this.actions.read(userId, seq));
   }
 
-  async history(conversationId: string, userId: string, query: HistoryQuery): Promise<Result<{ messages: MessageView[]; hasMore: boolean }>> {
+  async history(conversationId: string, userId: string, query: HistoryQueryInput): Promise<Result<MessagePage>> {
     return this.guard(conversationId, () => this.actions.history(userId, query));
   }
 

@@ -1,0 +1,103 @@
+import * as z from "zod";
+import {
+  CHAT_LIMITS,
+  MemberRoleSchema,
+  addMembersSchema,
+  conversationEnvelopeSchema,
+  type conversationListSchema,
+  type createConversationSchema,
+  editMessageSchema,
+  emojiSchema,
+  historyQuerySchema,
+  idSchema,
+  type listConversationsQuerySchema,
+  messageEnvelopeSchema,
+  type messagePageSchema,
+  type presenceListSchema,
+  readReceiptSchema,
+  sendMessageSchema,
+  seqSchema,
+  setRoleSchema,
+} from "./chat";
+import { callEventFrameSchema } from "./chat-frames";
+import { seqParamSchema } from "./decimal-param";
+
+/**
+ * ChatService's RPC surface: one schema per method input and output. The gateway's routes build
+ * these from the HTTP shapes in ./chat; the service parses them again (the gateway is trusted,
+ * shapes are not), and `tsc` checks both sides against the inferred types.
+ */
+
+/* ---------- the gateway's path and query parameters ---------- */
+
+export const conversationParamsSchema = z.object({ id: idSchema });
+export const memberParamsSchema = z.object({ id: idSchema, user_id: idSchema });
+export const messageParamsSchema = z.object({ id: idSchema, seq: seqParamSchema });
+/** The emoji is a URL segment here; the service applies `emojiSchema` to it. */
+export const reactionParamsSchema = messageParamsSchema.extend({ emoji: z.string().min(1).max(64) });
+/** `GET /v1/messages`, the seed-compatible alias: the conversation is named in the query. */
+export const historyAliasQuerySchema = historyQuerySchema.extend({ conversation_id: idSchema });
+
+/** `PATCH .../messages/{seq}`: `body` for a plaintext message, `ciphertext` for an E2EE one; exactly one (checked by the service). */
+export const editMessageBodySchema = editMessageSchema.partial().extend({ ciphertext: z.string().min(1).optional() });
+export type EditMessageBody = z.infer<typeof editMessageBodySchema>;
+
+export const readWatermarkSchema = z.object({ last_read_seq: z.number().int() });
+export type ReadWatermark = z.infer<typeof readWatermarkSchema>;
+
+/* ---------- inputs ---------- */
+
+export type CreateConversationInput = z.infer<typeof createConversationSchema>;
+export type ListConversationsInput = z.infer<typeof listConversationsQuerySchema>;
+/** getConversation, members, connectedUsers. */
+export const conversationIdSchema = idSchema;
+export type ConversationId = z.infer<typeof conversationIdSchema>;
+
+const conversationTargetSchema = z.object({ conversationId: idSchema });
+export const addMembersInputSchema = conversationTargetSchema.extend(addMembersSchema.shape);
+export type AddMembersInput = z.infer<typeof addMembersInputSchema>;
+export const memberTargetSchema = conversationTargetSchema.extend({ targetUserId: idSchema });
+export type MemberTarget = z.infer<typeof memberTargetSchema>;
+export const setRoleInputSchema = memberTargetSchema.extend(setRoleSchema.shape);
+export type SetRoleInput = z.infer<typeof setRoleInputSchema>;
+
+export const sendMessageInputSchema = conversationTargetSchema.extend({ message: sendMessageSchema });
+export type SendMessageRpcInput = z.infer<typeof sendMessageInputSchema>;
+export type HistoryQueryInput = z.infer<typeof historyQuerySchema>;
+export const listMessagesInputSchema = conversationTargetSchema.extend({ query: historyQuerySchema });
+export type ListMessagesInput = z.infer<typeof listMessagesInputSchema>;
+export const messageTargetSchema = conversationTargetSchema.extend({ seq: seqSchema });
+export type MessageTarget = z.infer<typeof messageTargetSchema>;
+export const editMessageInputSchema = messageTargetSchema.extend({ patch: editMessageBodySchema });
+export type EditMessageInput = z.infer<typeof editMessageInputSchema>;
+export const reactInputSchema = messageTargetSchema.extend({ emoji: emojiSchema, on: z.boolean() });
+export type ReactInput = z.infer<typeof reactInputSchema>;
+export const markReadInputSchema = conversationTargetSchema.extend(readReceiptSchema.shape);
+export type MarkReadInput = z.infer<typeof markReadInputSchema>;
+
+export const presenceUserIdsSchema = z.array(idSchema).min(1).max(CHAT_LIMITS.maxUserIdsPerCall);
+export type PresenceUserIds = z.infer<typeof presenceUserIdsSchema>;
+
+/** For the calls and storage workers. */
+export const memberQuerySchema = z.object({ conversationId: idSchema, userId: idSchema });
+export type MemberQuery = z.infer<typeof memberQuerySchema>;
+export const deliverCallEventInputSchema = z.object({ conversationId: idSchema, userIds: z.array(idSchema).max(1000).optional(), frame: callEventFrameSchema });
+export type DeliverCallEventInput = z.infer<typeof deliverCallEventInputSchema>;
+
+/* ---------- outputs ---------- */
+
+export const createdConversationSchema = conversationEnvelopeSchema.extend({ created: z.boolean() });
+export type CreatedConversation = z.infer<typeof createdConversationSchema>;
+export type ConversationPage = z.infer<typeof conversationListSchema>;
+export const sentMessageSchema = messageEnvelopeSchema.extend({ created: z.boolean() });
+export type SentMessage = z.infer<typeof sentMessageSchema>;
+export type MessagePage = z.infer<typeof messagePageSchema>;
+export type PresenceList = z.infer<typeof presenceListSchema>;
+export const memberAnswerSchema = z.object({ member: z.boolean(), role: MemberRoleSchema.optional() });
+export type MemberAnswer = z.infer<typeof memberAnswerSchema>;
+export const userIdListSchema = z.object({ userIds: z.array(z.string()) });
+export type UserIdList = z.infer<typeof userIdListSchema>;
+export const deliveredSchema = z.object({ delivered: z.number().int().nonnegative() });
+export type Delivered = z.infer<typeof deliveredSchema>;
+export const pushStatusSchema = z.object({ configured: z.boolean() });
+export type PushStatus = z.infer<typeof pushStatusSchema>;
