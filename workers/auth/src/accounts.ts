@@ -1,5 +1,13 @@
 /** Register and login: the two ways a session starts. */
-import { clientMetaSchema, loginSchema, registerSchema, type ClientMeta, type LoginInput, type RegisterInput, type TokenPair } from "../../../lib/contracts/auth";
+import {
+  clientMetaSchema,
+  loginSchema,
+  registerSchema,
+  type ClientMeta,
+  type LoginInput,
+  type RegisterInput,
+  type TokenPair,
+} from "../../../lib/contracts/auth";
 import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
 import { authMetric } from "./metrics";

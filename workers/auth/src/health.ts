@@ -8,25 +8,25 @@ import { withRepos } from "./repos";
 const REQUIRED_SECRETS = ["JWT_SIGNING_KEYS"] as const;
 
 /** The auth worker is healthy when its signing key ring is present and parses; plus the database. */
-export async function authHealth(env: AuthEnv, ctx: RpcContext): Promise<ServiceHealth> {
-  return { service: await signingHealth(env, ctx), database: await databaseHealth(env, ctx) };
+export async function authHealth(env: AuthEnv, rpc: RpcContext): Promise<ServiceHealth> {
+  return { service: await signingHealth(env, rpc), database: await databaseHealth(env, rpc) };
 }
 
 /** A cheap indexed read; the reason given is generic (driver messages can carry SQL), the log has it. */
-async function databaseHealth(env: AuthEnv, ctx: RpcContext): Promise<HealthCheck> {
+async function databaseHealth(env: AuthEnv, rpc: RpcContext): Promise<HealthCheck> {
   try {
     await withRepos(env, (repos) => repos.users.findById("health-probe"));
     return { status: "ok" };
   } catch (err) {
-    log({ event: "unhandled_error", where: "auth.health.database", error: describeError(err), request_id: ctx.requestId }, "error");
+    log({ event: "unhandled_error", where: "auth.health.database", error: describeError(err), request_id: rpc.requestId }, "error");
     return { status: "error", reason: "the database did not answer" };
   }
 }
 
-async function signingHealth(env: AuthEnv, ctx: RpcContext): Promise<HealthCheck> {
+async function signingHealth(env: AuthEnv, rpc: RpcContext): Promise<HealthCheck> {
   const missing = missingConfig(env, REQUIRED_SECRETS);
   if (missing.length > 0) {
-    log({ event: "config_missing", feature: "auth", missing, request_id: ctx.requestId }, "warn");
+    log({ event: "config_missing", feature: "auth", missing, request_id: rpc.requestId }, "warn");
     return { status: "error", reason: "required secret missing", missing };
   }
   try {

@@ -1,12 +1,29 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { JSONWebKeySet } from "jose";
-import type { SessionView, TokenPair, WsTicketView } from "../../../lib/contracts/auth";
-import type { SessionStatus } from "../../../lib/jwt";
-import type { MailboxList } from "../../../lib/contracts/dev";
+import type { ClientMeta, LoginInput, RegisterInput, ResetPasswordInput, TokenPair, WsTicketView } from "../../../lib/contracts/auth";
+import type {
+  DeviceCreated,
+  DeviceId,
+  DeviceList,
+  ForgotPasswordInput,
+  PublicUserEnvelope,
+  RefreshInput,
+  RevokedSession,
+  RevokedSessions,
+  SessionId,
+  SessionList,
+  TicketOwner,
+  UserEnvelope,
+  UserId,
+  VerifyEmailInput,
+  WsTicket,
+} from "../../../lib/contracts/auth-rpc";
+import type { MailboxList, MailboxQuery } from "../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../lib/contracts/health";
-import type { DeviceView, PublicUserView, UserSearchResult, UserView } from "../../../lib/contracts/users";
+import type { RegisterDeviceInput, UpdateMeInput, UserSearchInput, UserSearchResult } from "../../../lib/contracts/users";
+import type { SessionStatus } from "../../../lib/jwt";
 import { toResult, type Result } from "../../../lib/result";
-import type { RpcContext } from "../../../lib/rpc";
+import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as accounts from "./accounts";
 import * as emailFlows from "./email-flows";
 import { consumeEmailBatch } from "./email/consumer";
@@ -18,105 +35,108 @@ import * as profiles from "./profiles";
 import * as sessions from "./sessions";
 import * as tickets from "./tickets";
 
+type R<T> = Promise<Result<T>>;
+
 /**
  * RPC surface of the auth worker; the gateway is its only caller. Each method is one line into a
- * module: expected failures come back as Result values (see lib/result.ts).
+ * module: expected failures come back as Result values (see lib/result.ts). Inputs and outputs are
+ * types from lib/contracts (auth, auth-rpc, users), re-validated inside.
  */
 export class AuthService extends WorkerEntrypoint<AuthEnv> {
-  async health(ctx: RpcContext): Promise<Result<ServiceHealth>> {
-    return toResult(async () => withEmailHealth(await authHealth(this.env, ctx), this.env));
+  async health(rpc: RpcContext): R<ServiceHealth> {
+    return toResult(async () => withEmailHealth(await authHealth(this.env, rpc), this.env));
   }
 
   /** The public keys that verify access tokens (every key of the ring, newest last). */
-  async jwks(_ctx: RpcContext): Promise<Result<JSONWebKeySet>> {
+  async jwks(_rpc: RpcContext): R<JSONWebKeySet> {
     return toResult(async () => (await keyRing(this.env.JWT_SIGNING_KEYS)).jwks);
   }
 
   /** Whether a session may still be used (not revoked, not expired), and whose it is. */
-  async sessionStatus(_ctx: RpcContext, sessionId: string): Promise<Result<SessionStatus>> {
+  async sessionStatus(_rpc: RpcContext, sessionId: SessionId): R<SessionStatus> {
     return toResult(() => sessions.sessionStatus(this.env, sessionId));
   }
 
   /** Consumes a single-use WebSocket ticket, answering the user it was issued to. */
-  async consumeTicket(_ctx: RpcContext, ticket: string): Promise<Result<{ userId: string }>> {
+  async consumeTicket(_rpc: RpcContext, ticket: WsTicket): R<TicketOwner> {
     return toResult(() => tickets.consumeTicket(this.env, ticket));
   }
 
-  async issueTicket(ctx: RpcContext): Promise<Result<WsTicketView>> {
-    return toResult(() => tickets.issueTicket(this.env, ctx));
+  async issueTicket(rpc: AuthedContext): R<WsTicketView> {
+    return toResult(() => tickets.issueTicket(this.env, rpc));
   }
 
-  async register(ctx: RpcContext, input: unknown, meta?: unknown): Promise<Result<TokenPair>> {
-    return toResult(() => accounts.register(this.env, ctx, input, meta));
+  async register(rpc: RpcContext, input: RegisterInput, meta?: ClientMeta): R<TokenPair> {
+    return toResult(() => accounts.register(this.env, rpc, input, meta));
   }
 
-  async login(ctx: RpcContext, input: unknown, meta?: unknown): Promise<Result<TokenPair>> {
-    return toResult(() => accounts.login(this.env, ctx, input, meta));
+  async login(rpc: RpcContext, input: LoginInput, meta?: ClientMeta): R<TokenPair> {
+    return toResult(() => accounts.login(this.env, rpc, input, meta));
   }
 
-  async refresh(ctx: RpcContext, input: unknown): Promise<Result<TokenPair>> {
-    return toResult(() => sessions.refresh(this.env, ctx, input));
+  async refresh(rpc: RpcContext, input: RefreshInput): R<TokenPair> {
+    return toResult(() => sessions.refresh(this.env, rpc, input));
   }
 
-  async logout(ctx: RpcContext): Promise<Result<{ session_id: string }>> {
-    return toResult(() => sessions.logout(this.env, ctx));
+  async logout(rpc: AuthedContext): R<RevokedSession> {
+    return toResult(() => sessions.logout(this.env, rpc));
   }
 
-  async listSessions(ctx: RpcContext): Promise<Result<{ sessions: SessionView[] }>> {
-    return toResult(() => sessions.listSessions(this.env, ctx));
+  async listSessions(rpc: AuthedContext): R<SessionList> {
+    return toResult(() => sessions.listSessions(this.env, rpc));
   }
 
-  async revokeSession(ctx: RpcContext, sessionId: string): Promise<Result<{ session_id: string }>> {
-    return toResult(() => sessions.revokeSession(this.env, ctx, sessionId));
+  async revokeSession(rpc: AuthedContext, sessionId: SessionId): R<RevokedSession> {
+    return toResult(() => sessions.revokeSession(this.env, rpc, sessionId));
   }
 
-  async verifyEmail(ctx: RpcContext, input: unknown): Promise<Result<{ user: UserView }>> {
-    return toResult(() => emailFlows.verifyEmail(this.env, ctx, input));
+  async verifyEmail(rpc: RpcContext, input: VerifyEmailInput): R<UserEnvelope> {
+    return toResult(() => emailFlows.verifyEmail(this.env, rpc, input));
   }
 
-  async resendVerification(ctx: RpcContext): Promise<Result<null>> {
-    return toResult(async () => (await emailFlows.resendVerification(this.env, ctx), null));
+  async resendVerification(rpc: AuthedContext): R<null> {
+    return toResult(async () => (await emailFlows.resendVerification(this.env, rpc), null));
   }
 
-  async forgotPassword(ctx: RpcContext, input: unknown): Promise<Result<null>> {
+  async forgotPassword(rpc: RpcContext, input: ForgotPasswordInput): R<null> {
     const defer = (work: Promise<unknown>): void => this.ctx.waitUntil(work);
-    return toResult(async () => (await emailFlows.forgotPassword(this.env, ctx, input, defer), null));
+    return toResult(async () => (await emailFlows.forgotPassword(this.env, rpc, input, defer), null));
   }
 
-  async resetPassword(ctx: RpcContext, input: unknown): Promise<Result<{ revoked_session_ids: string[] }>> {
-    return toResult(() => emailFlows.resetPassword(this.env, ctx, input));
+  async resetPassword(rpc: RpcContext, input: ResetPasswordInput): R<RevokedSessions> {
+    return toResult(() => emailFlows.resetPassword(this.env, rpc, input));
   }
 
-  async getMe(ctx: RpcContext): Promise<Result<{ user: UserView }>> {
-    return toResult(() => profiles.getMe(this.env, ctx));
+  async getMe(rpc: AuthedContext): R<UserEnvelope> {
+    return toResult(() => profiles.getMe(this.env, rpc));
   }
 
-  async updateMe(ctx: RpcContext, input: unknown): Promise<Result<{ user: UserView }>> {
-    return toResult(() => profiles.updateMe(this.env, ctx, input));
+  async updateMe(rpc: AuthedContext, input: UpdateMeInput): R<UserEnvelope> {
+    return toResult(() => profiles.updateMe(this.env, rpc, input));
   }
 
-  async getUser(ctx: RpcContext, userId: string): Promise<Result<{ user: PublicUserView }>> {
-    return toResult(() => profiles.getPublicProfile(this.env, ctx, userId));
+  async getUser(rpc: AuthedContext, userId: UserId): R<PublicUserEnvelope> {
+    return toResult(() => profiles.getPublicProfile(this.env, rpc, userId));
   }
 
-  async searchUsers(ctx: RpcContext, input: unknown): Promise<Result<UserSearchResult>> {
-    return toResult(() => profiles.searchUsers(this.env, ctx, input));
+  async searchUsers(rpc: AuthedContext, input: UserSearchInput): R<UserSearchResult> {
+    return toResult(() => profiles.searchUsers(this.env, rpc, input));
   }
 
-  async registerDevice(ctx: RpcContext, input: unknown): Promise<Result<{ device_id: string }>> {
-    return toResult(() => profiles.registerDevice(this.env, ctx, input));
+  async registerDevice(rpc: AuthedContext, input: RegisterDeviceInput): R<DeviceCreated> {
+    return toResult(() => profiles.registerDevice(this.env, rpc, input));
   }
 
-  async listDevices(ctx: RpcContext): Promise<Result<{ devices: DeviceView[] }>> {
-    return toResult(() => profiles.listDevices(this.env, ctx));
+  async listDevices(rpc: AuthedContext): R<DeviceList> {
+    return toResult(() => profiles.listDevices(this.env, rpc));
   }
 
-  async deleteDevice(ctx: RpcContext, deviceId: string): Promise<Result<null>> {
-    return toResult(async () => (await profiles.deleteDevice(this.env, ctx, deviceId), null));
+  async deleteDevice(rpc: AuthedContext, deviceId: DeviceId): R<null> {
+    return toResult(async () => (await profiles.deleteDevice(this.env, rpc, deviceId), null));
   }
 
   /** Development only (NOT_FOUND in production): the dev mailbox the EMAIL consumer fills. */
-  async devMailbox(_ctx: RpcContext, input: unknown): Promise<Result<MailboxList>> {
+  async devMailbox(_rpc: RpcContext, input: MailboxQuery): R<MailboxList> {
     return toResult(() => devMailbox(this.env, input));
   }
 }

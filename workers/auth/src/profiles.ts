@@ -5,20 +5,19 @@ import {
   updateMeSchema,
   userIdSchema,
   userSearchSchema,
-  type DeviceView,
-  type PublicUserView,
+  type RegisterDeviceInput,
+  type UpdateMeInput,
+  type UserSearchInput,
   type UserSearchResult,
-  type UserView,
 } from "../../../lib/contracts/users";
+import type { DeviceCreated, DeviceId, DeviceList, PublicUserEnvelope, UserEnvelope, UserId } from "../../../lib/contracts/auth-rpc";
 import { AppError } from "../../../lib/errors";
-import type { RpcContext } from "../../../lib/rpc";
-import { requireCaller } from "./caller";
+import { parseInput, verifiedCaller, type RpcContext } from "../../../lib/rpc";
 import { withRepos, type AuthRepos } from "./repos";
-import { parseInput } from "./validate";
 import { deviceView, publicUserView, userView } from "./views";
 
-export async function getMe(env: AuthEnv, ctx: RpcContext): Promise<{ user: UserView }> {
-  const caller = requireCaller(ctx);
+export async function getMe(env: AuthEnv, rpc: RpcContext): Promise<UserEnvelope> {
+  const caller = verifiedCaller(rpc);
   const user = await withRepos(env, (repos) => repos.users.findById(caller.userId));
   if (!user) throw new AppError("NOT_FOUND", "No such user.");
   return { user: userView(user) };
@@ -34,8 +33,8 @@ async function checkAvatar(repos: AuthRepos, userId: string, fileId: string): Pr
   }
 }
 
-export async function updateMe(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ user: UserView }> {
-  const caller = requireCaller(ctx);
+export async function updateMe(env: AuthEnv, rpc: RpcContext, input: UpdateMeInput): Promise<UserEnvelope> {
+  const caller = verifiedCaller(rpc);
   const patch = parseInput(updateMeSchema, input);
   const user = await withRepos(env, async (repos) => {
     if (patch.avatar_file_id) await checkAvatar(repos, caller.userId, patch.avatar_file_id);
@@ -48,8 +47,8 @@ export async function updateMe(env: AuthEnv, ctx: RpcContext, input: unknown): P
   return { user: userView(user) };
 }
 
-export async function getPublicProfile(env: AuthEnv, ctx: RpcContext, userIdInput: unknown): Promise<{ user: PublicUserView }> {
-  requireCaller(ctx);
+export async function getPublicProfile(env: AuthEnv, rpc: RpcContext, userIdInput: UserId): Promise<PublicUserEnvelope> {
+  verifiedCaller(rpc);
   const userId = parseInput(userIdSchema, userIdInput);
   const user = await withRepos(env, (repos) => repos.users.findById(userId));
   if (!user) throw new AppError("NOT_FOUND", "No such user.");
@@ -57,8 +56,8 @@ export async function getPublicProfile(env: AuthEnv, ctx: RpcContext, userIdInpu
 }
 
 /** Username prefix search, ordered by username, keyset-paged with `after` (the last username seen). */
-export async function searchUsers(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<UserSearchResult> {
-  requireCaller(ctx);
+export async function searchUsers(env: AuthEnv, rpc: RpcContext, input: UserSearchInput): Promise<UserSearchResult> {
+  verifiedCaller(rpc);
   const query = parseInput(userSearchSchema, input);
   const rows = await withRepos(env, (repos) => repos.users.searchByUsernamePrefix(query.q, query.limit + 1, query.after));
   const page = rows.slice(0, query.limit);
@@ -68,22 +67,22 @@ export async function searchUsers(env: AuthEnv, ctx: RpcContext, input: unknown)
 }
 
 /** A push token already registered (same phone, maybe another account) moves to the caller. */
-export async function registerDevice(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<{ device_id: string }> {
-  const caller = requireCaller(ctx);
+export async function registerDevice(env: AuthEnv, rpc: RpcContext, input: RegisterDeviceInput): Promise<DeviceCreated> {
+  const caller = verifiedCaller(rpc);
   const body = parseInput(registerDeviceSchema, input);
   const device = await withRepos(env, (repos) => repos.users.upsertDevice({ userId: caller.userId, platform: body.platform, pushToken: body.push_token }));
   return { device_id: device.id };
 }
 
-export async function listDevices(env: AuthEnv, ctx: RpcContext): Promise<{ devices: DeviceView[] }> {
-  const caller = requireCaller(ctx);
+export async function listDevices(env: AuthEnv, rpc: RpcContext): Promise<DeviceList> {
+  const caller = verifiedCaller(rpc);
   const rows = await withRepos(env, (repos) => repos.users.listDevices(caller.userId));
   return { devices: rows.map(deviceView) };
 }
 
 /** Another user's device is NOT_FOUND, exactly like an unknown id. */
-export async function deleteDevice(env: AuthEnv, ctx: RpcContext, deviceIdInput: unknown): Promise<void> {
-  const caller = requireCaller(ctx);
+export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<void> {
+  const caller = verifiedCaller(rpc);
   const deviceId = parseInput(deviceIdSchema, deviceIdInput);
   const deleted = await withRepos(env, (repos) => repos.users.deleteDevice(caller.userId, deviceId));
   if (!deleted) throw new AppError("NOT_FOUND", "No such device.");

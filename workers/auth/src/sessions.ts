@@ -2,19 +2,18 @@
  * Sessions and the credentials bound to them: access tokens (ES256 JWTs), refresh tokens (opaque,
  * stored as SHA-256, rotated on every use with reuse detection) and single-use WebSocket tickets.
  */
-import { refreshSchema, sessionIdSchema, type ClientMeta, type SessionView, type TokenPair } from "../../../lib/contracts/auth";
+import { refreshSchema, sessionIdSchema, type ClientMeta, type TokenPair } from "../../../lib/contracts/auth";
 import type { User } from "../../../lib/db/rows";
 import { AppError } from "../../../lib/errors";
 import { randomToken, sha256Hex } from "../../../lib/ids";
 import { log } from "../../../lib/log";
 import type { SessionStatus } from "../../../lib/jwt";
-import type { RpcContext } from "../../../lib/rpc";
-import { requireCaller } from "./caller";
+import type { RefreshInput, RevokedSession, SessionId, SessionList } from "../../../lib/contracts/auth-rpc";
+import { parseInput, verifiedCaller, type RpcContext } from "../../../lib/rpc";
 import { keyRing, signAccessToken } from "./keys";
 import { authMetric } from "./metrics";
 import { ACCESS_TOKEN_TTL_SECONDS, isoIn, REFRESH_TOKEN_TTL_MS, SESSION_MAX_AGE_MS } from "./lifetimes";
 import { withRepos, type AuthRepos } from "./repos";
-import { parseInput } from "./validate";
 import { sessionView, userView } from "./views";
 
 async function accessToken(env: AuthEnv, userId: string, sessionId: string): Promise<string> {
@@ -30,7 +29,7 @@ function pair(user: User, access: string, refresh: string): TokenPair {
 export async function openSession(
   env: AuthEnv,
   repos: AuthRepos,
-  ctx: RpcContext,
+  rpc: RpcContext,
   user: User,
   meta: ClientMeta,
   via: "register" | "login",
@@ -42,12 +41,12 @@ export async function openSession(
     userId: user.id,
     expiresAt: isoIn(SESSION_MAX_AGE_MS),
     userAgent: meta.user_agent ?? null,
-    ip: ctx.ip ?? null,
+    ip: rpc.ip ?? null,
     refreshTokenHash: await sha256Hex(refresh),
     refreshExpiresAt: isoIn(REFRESH_TOKEN_TTL_MS),
   });
   const access = await signAccessToken(ring, { userId: user.id, sessionId: session.id, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
-  log({ event: "auth_session_created", user_id: user.id, session_id: session.id, via, request_id: ctx.requestId });
+  log({ event: "auth_session_created", user_id: user.id, session_id: session.id, via, request_id: rpc.requestId });
   return pair(user, access, refresh);
 }
 
@@ -56,7 +55,7 @@ export async function openSession(
  * win; every other presentation of a spent token is treated as theft and revokes the session, so
  * the pair the winner got stops working too (clients must serialise their refreshes).
  */
-export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Promise<TokenPair> {
+export async function refresh(env: AuthEnv, rpc: RpcContext, input: RefreshInput): Promise<TokenPair> {
   const { refresh_token } = parseInput(refreshSchema, input);
   const tokenHash = await sha256Hex(refresh_token);
   return withRepos(env, async (repos) => {
@@ -71,7 +70,7 @@ export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Pr
       authMetric(env, "refresh", "reuse_detected");
       if (revoked)
         log(
-          { event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: ctx.requestId },
+          { event: "session_revoked", user_id: result.userId, session_id: result.sessionId, reason: "refresh_token_reuse", request_id: rpc.requestId },
           "warn",
         );
       throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
@@ -88,31 +87,31 @@ export async function refresh(env: AuthEnv, ctx: RpcContext, input: unknown): Pr
 }
 
 /** Revokes the caller's own session; its refresh token and access tokens stop working. */
-export async function logout(env: AuthEnv, ctx: RpcContext): Promise<{ session_id: string }> {
-  const caller = requireCaller(ctx);
+export async function logout(env: AuthEnv, rpc: RpcContext): Promise<RevokedSession> {
+  const caller = verifiedCaller(rpc);
   if (!caller.sessionId) throw new AppError("UNAUTHORIZED", "No session on this request.");
   const sessionId = caller.sessionId;
   await withRepos(env, (repos) => repos.sessions.revoke(sessionId, "logout"));
-  log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "logout", request_id: ctx.requestId });
+  log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "logout", request_id: rpc.requestId });
   authMetric(env, "logout", "success");
   return { session_id: sessionId };
 }
 
-export async function listSessions(env: AuthEnv, ctx: RpcContext): Promise<{ sessions: SessionView[] }> {
-  const caller = requireCaller(ctx);
+export async function listSessions(env: AuthEnv, rpc: RpcContext): Promise<SessionList> {
+  const caller = verifiedCaller(rpc);
   const rows = await withRepos(env, (repos) => repos.sessions.listActive(caller.userId));
   return { sessions: rows.map((s) => sessionView(s, caller.sessionId)) };
 }
 
 /** Another user's session, or an unknown id, is NOT_FOUND; revoking one's own twice is harmless. */
-export async function revokeSession(env: AuthEnv, ctx: RpcContext, sessionIdInput: unknown): Promise<{ session_id: string }> {
-  const caller = requireCaller(ctx);
+export async function revokeSession(env: AuthEnv, rpc: RpcContext, sessionIdInput: SessionId): Promise<RevokedSession> {
+  const caller = verifiedCaller(rpc);
   const sessionId = parseInput(sessionIdSchema, sessionIdInput);
   await withRepos(env, async (repos) => {
     const session = await repos.sessions.get(sessionId);
     if (!session || session.userId !== caller.userId) throw new AppError("NOT_FOUND", "No such session.");
     if (await repos.sessions.revoke(sessionId, "user_revoked")) {
-      log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "user_revoked", request_id: ctx.requestId });
+      log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "user_revoked", request_id: rpc.requestId });
       authMetric(env, "revoke_session", "success");
     }
   });
@@ -124,7 +123,7 @@ export async function revokeSession(env: AuthEnv, ctx: RpcContext, sessionIdInpu
  * comes back with it, so the gateway accepts a token only when its `sub` is the session's user (a
  * token naming someone else's live session is refused).
  */
-export async function sessionStatus(env: AuthEnv, sessionIdInput: unknown): Promise<SessionStatus> {
+export async function sessionStatus(env: AuthEnv, sessionIdInput: SessionId): Promise<SessionStatus> {
   const parsed = sessionIdSchema.safeParse(sessionIdInput);
   if (!parsed.success) return { active: false, userId: null };
   const session = await withRepos(env, (repos) => repos.sessions.get(parsed.data));

@@ -2,13 +2,13 @@
 import { opaqueTokenSchema, type WsTicketView } from "../../../lib/contracts/auth";
 import { AppError } from "../../../lib/errors";
 import { randomToken, sha256Hex } from "../../../lib/ids";
-import type { RpcContext } from "../../../lib/rpc";
-import { requireCaller } from "./caller";
+import type { TicketOwner, WsTicket } from "../../../lib/contracts/auth-rpc";
+import { verifiedCaller, type RpcContext } from "../../../lib/rpc";
 import { isoIn, WS_TICKET_TTL_SECONDS } from "./lifetimes";
 import { withRepos } from "./repos";
 
-export async function issueTicket(env: AuthEnv, ctx: RpcContext): Promise<WsTicketView> {
-  const caller = requireCaller(ctx);
+export async function issueTicket(env: AuthEnv, rpc: RpcContext): Promise<WsTicketView> {
+  const caller = verifiedCaller(rpc);
   const ticket = randomToken();
   const ticketHash = await sha256Hex(ticket);
   await withRepos(env, (repos) => repos.sessions.createWsTicket({ ticketHash, userId: caller.userId, expiresAt: isoIn(WS_TICKET_TTL_SECONDS * 1000) }));
@@ -16,7 +16,7 @@ export async function issueTicket(env: AuthEnv, ctx: RpcContext): Promise<WsTick
 }
 
 /** A ticket works once, within its 60 s; anything else is UNAUTHORIZED. */
-export async function consumeTicket(env: AuthEnv, ticketInput: unknown): Promise<{ userId: string }> {
+export async function consumeTicket(env: AuthEnv, ticketInput: WsTicket): Promise<TicketOwner> {
   const parsed = opaqueTokenSchema.safeParse(ticketInput);
   if (!parsed.success) throw new AppError("UNAUTHORIZED", "Invalid or expired ticket.");
   const ticketHash = await sha256Hex(parsed.data);

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   acceptedSchema,
@@ -14,14 +14,12 @@ import {
   verifyEmailSchema,
   wsTicketSchema,
 } from "../../../../lib/contracts/auth";
+import { jwksSchema, sessionParamsSchema } from "../../../../lib/contracts/auth-rpc";
 import { unwrap } from "../../../../lib/result";
 import { forgetSession } from "../middleware/authenticate";
 import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middleware/credential-throttle";
 import type { GatewayApp, GatewayBindings } from "../types";
-import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
-
-const jwkSchema = z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).loose();
-const jwksSchema = z.object({ keys: z.array(jwkSchema) }).meta({ id: "JWKS" });
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
 const clientMeta = (c: Context<GatewayBindings>) => {
   const ua = c.req.header("user-agent");
@@ -116,7 +114,7 @@ const routes = {
     tags,
     summary: "Revoke one of the caller's sessions",
     ...authed,
-    request: { params: z.object({ session_id: z.string().min(1).max(64) }) },
+    request: { params: sessionParamsSchema },
     responses: { 204: { description: "Revoked" }, ...errorResponses(401, 404, 429) },
   }),
   wsTicket: createRoute({
@@ -150,14 +148,15 @@ export function registerAuthRoutes(app: GatewayApp): void {
     return c.json(unwrap(await c.env.AUTH.refresh(c.get("rpc"), body)), 200);
   });
   app.openapi(routes.logout, async (c) => {
-    const { session_id } = unwrap(await c.env.AUTH.logout(c.get("rpc")));
+    const { session_id } = unwrap(await c.env.AUTH.logout(caller(c)));
     forgetSession(session_id);
     return c.body(null, 204);
   });
   app.openapi(routes.verifyEmail, async (c) => c.json(unwrap(await c.env.AUTH.verifyEmail(c.get("rpc"), c.req.valid("json"))), 200));
   app.openapi(routes.resendVerification, async (c) => {
-    await throttleAttempt(c, "resend_verification", c.get("auth")?.userId);
-    unwrap(await c.env.AUTH.resendVerification(c.get("rpc")));
+    const rpc = caller(c);
+    await throttleAttempt(c, "resend_verification", rpc.userId);
+    unwrap(await c.env.AUTH.resendVerification(rpc));
     return c.json({ status: "accepted" as const }, 202);
   });
   app.openapi(routes.forgotPassword, async (c) => {
@@ -171,11 +170,11 @@ export function registerAuthRoutes(app: GatewayApp): void {
     for (const id of revoked_session_ids) forgetSession(id);
     return c.json({ status: "password_reset" as const }, 200);
   });
-  app.openapi(routes.sessions, async (c) => c.json(unwrap(await c.env.AUTH.listSessions(c.get("rpc"))), 200));
+  app.openapi(routes.sessions, async (c) => c.json(unwrap(await c.env.AUTH.listSessions(caller(c))), 200));
   app.openapi(routes.revokeSession, async (c) => {
-    const { session_id } = unwrap(await c.env.AUTH.revokeSession(c.get("rpc"), c.req.valid("param").session_id));
+    const { session_id } = unwrap(await c.env.AUTH.revokeSession(caller(c), c.req.valid("param").session_id));
     forgetSession(session_id);
     return c.body(null, 204);
   });
-  app.openapi(routes.wsTicket, async (c) => c.json(unwrap(await c.env.AUTH.issueTicket(c.get("rpc"))), 201));
+  app.openapi(routes.wsTicket, async (c) => c.json(unwrap(await c.env.AUTH.issueTicket(caller(c))), 201));
 }

@@ -1,4 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { deviceParamsSchema, userParamsSchema } from "../../../../lib/contracts/auth-rpc";
 import {
   deviceCreatedSchema,
   deviceListSchema,
@@ -11,7 +12,7 @@ import {
 } from "../../../../lib/contracts/users";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
-import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
 const tags = ["users"];
 
@@ -65,7 +66,7 @@ const routes = {
     tags,
     summary: "Unregister a push device",
     ...authed,
-    request: { params: z.object({ device_id: z.string().min(1).max(64) }) },
+    request: { params: deviceParamsSchema },
     responses: { 204: { description: "Removed" }, ...errorResponses(401, 404, 429) },
   }),
   profile: createRoute({
@@ -74,21 +75,21 @@ const routes = {
     tags,
     summary: "A user's public profile (no email)",
     ...authed,
-    request: { params: z.object({ user_id: z.string().min(1).max(64) }) },
+    request: { params: userParamsSchema },
     responses: { 200: jsonResponse(publicUserEnvelopeSchema, "Public profile"), ...errorResponses(401, 404, 429) },
   }),
 };
 
 export function registerUsersRoutes(app: GatewayApp): void {
   // `/me` routes first, so "me" is never read as a user id.
-  app.openapi(routes.me, async (c) => c.json(unwrap(await c.env.AUTH.getMe(c.get("rpc"))), 200));
-  app.openapi(routes.updateMe, async (c) => c.json(unwrap(await c.env.AUTH.updateMe(c.get("rpc"), c.req.valid("json"))), 200));
-  app.openapi(routes.listDevices, async (c) => c.json(unwrap(await c.env.AUTH.listDevices(c.get("rpc"))), 200));
-  app.openapi(routes.addDevice, async (c) => c.json(unwrap(await c.env.AUTH.registerDevice(c.get("rpc"), c.req.valid("json"))), 201));
+  app.openapi(routes.me, async (c) => c.json(unwrap(await c.env.AUTH.getMe(caller(c))), 200));
+  app.openapi(routes.updateMe, async (c) => c.json(unwrap(await c.env.AUTH.updateMe(caller(c), c.req.valid("json"))), 200));
+  app.openapi(routes.listDevices, async (c) => c.json(unwrap(await c.env.AUTH.listDevices(caller(c))), 200));
+  app.openapi(routes.addDevice, async (c) => c.json(unwrap(await c.env.AUTH.registerDevice(caller(c), c.req.valid("json"))), 201));
   app.openapi(routes.deleteDevice, async (c) => {
-    unwrap(await c.env.AUTH.deleteDevice(c.get("rpc"), c.req.valid("param").device_id));
+    unwrap(await c.env.AUTH.deleteDevice(caller(c), c.req.valid("param").device_id));
     return c.body(null, 204);
   });
-  app.openapi(routes.search, async (c) => c.json(unwrap(await c.env.AUTH.searchUsers(c.get("rpc"), c.req.valid("query"))), 200));
-  app.openapi(routes.profile, async (c) => c.json(unwrap(await c.env.AUTH.getUser(c.get("rpc"), c.req.valid("param").user_id)), 200));
+  app.openapi(routes.search, async (c) => c.json(unwrap(await c.env.AUTH.searchUsers(caller(c), c.req.valid("query"))), 200));
+  app.openapi(routes.profile, async (c) => c.json(unwrap(await c.env.AUTH.getUser(caller(c), c.req.valid("param").user_id)), 200));
 }
