@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { CallHistoryItemView, CallJoinResponse, CallView, IceServersResponse, SfuAnswer } from "../../../lib/contracts/calls";
+import type { CallHistoryQuery, CallJoinResponse, IceServersResponse, InitiateCallBody, SfuAnswer, SfuRequest } from "../../../lib/contracts/calls";
+import type { CallList, CallResponse, CallTarget } from "../../../lib/contracts/calls-rpc";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import { withDb } from "../../../lib/db";
 import { describeError } from "../../../lib/log";
@@ -12,16 +13,19 @@ import { getCall, history } from "./service/history";
 import { initiate, join, transition } from "./service/lifecycle";
 import { proxySfu } from "./service/sfu-proxy";
 
-type CallId = { callId: string };
+type R<T> = Promise<Result<T>>;
 
-/** RPC surface of the calls worker; the gateway is its only caller. Inputs are validated inside. */
+/**
+ * RPC surface of the calls worker; the gateway is its only caller. Inputs and outputs are types from
+ * lib/contracts (calls, calls-rpc), re-validated inside.
+ */
 export class CallsService extends WorkerEntrypoint<CallsEnv> {
   /** Forwarded `/v1/ws/signaling` upgrades (the gateway's CALLS binding targets this entrypoint). */
   override fetch(request: Request): Promise<Response> {
     return handleSignalingFetch(request, this.env);
   }
 
-  async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
+  async health(_rpc: RpcContext): R<ServiceHealth> {
     const missing = missingForHealth(this.env);
     let database: ServiceHealth["database"];
     try {
@@ -34,33 +38,33 @@ export class CallsService extends WorkerEntrypoint<CallsEnv> {
     return { ok: true, value: { service, database } };
   }
 
-  initiate(ctx: AuthedContext, input: unknown): Promise<Result<CallJoinResponse>> {
-    return toResult(() => initiate(this.env, ctx, input));
+  initiate(rpc: AuthedContext, input: InitiateCallBody): R<CallJoinResponse> {
+    return initiate(this.env, rpc, input);
   }
-  join(ctx: AuthedContext, input: CallId): Promise<Result<CallJoinResponse>> {
-    return toResult(() => join(this.env, ctx, input));
+  join(rpc: AuthedContext, input: CallTarget): R<CallJoinResponse> {
+    return join(this.env, rpc, input);
   }
-  decline(ctx: AuthedContext, input: CallId): Promise<Result<{ call: CallView }>> {
-    return toResult(() => transition(this.env, ctx, "decline", input));
+  decline(rpc: AuthedContext, input: CallTarget): R<CallResponse> {
+    return transition(this.env, rpc, input, "decline");
   }
-  leave(ctx: AuthedContext, input: CallId): Promise<Result<{ call: CallView }>> {
-    return toResult(() => transition(this.env, ctx, "leave", input));
+  leave(rpc: AuthedContext, input: CallTarget): R<CallResponse> {
+    return transition(this.env, rpc, input, "leave");
   }
-  end(ctx: AuthedContext, input: CallId): Promise<Result<{ call: CallView }>> {
-    return toResult(() => transition(this.env, ctx, "end", input));
+  end(rpc: AuthedContext, input: CallTarget): R<CallResponse> {
+    return transition(this.env, rpc, input, "end");
   }
-  get(ctx: AuthedContext, input: CallId): Promise<Result<{ call: CallView }>> {
-    return toResult(() => getCall(this.env, ctx, input));
+  get(rpc: AuthedContext, input: CallTarget): R<CallResponse> {
+    return toResult(() => getCall(this.env, rpc, input));
   }
-  history(ctx: AuthedContext, input: unknown): Promise<Result<{ calls: CallHistoryItemView[]; has_more: boolean }>> {
-    return toResult(() => history(this.env, ctx, input));
+  history(rpc: AuthedContext, input: CallHistoryQuery): R<CallList> {
+    return toResult(() => history(this.env, rpc, input));
   }
-  iceServers(ctx: AuthedContext): Promise<Result<IceServersResponse>> {
-    return toResult(() => iceServersFor(iceMode(this.env), ctx.userId, ctx.requestId));
+  iceServers(rpc: AuthedContext): R<IceServersResponse> {
+    return toResult(() => iceServersFor(iceMode(this.env), rpc.userId, rpc.requestId));
   }
   /** The four SFU proxy routes, as one discriminated input (see `sfuRequestSchema`). */
-  sfu(ctx: AuthedContext, input: unknown): Promise<Result<SfuAnswer>> {
-    return toResult(() => proxySfu(this.env, ctx, input));
+  sfu(rpc: AuthedContext, input: SfuRequest): R<SfuAnswer> {
+    return proxySfu(this.env, rpc, input);
   }
 }
 

@@ -1,10 +1,9 @@
 import { callIdSchema } from "../../../lib/contracts/calls";
 import { AppError } from "../../../lib/errors";
 import { log } from "../../../lib/log";
-import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../lib/rpc";
+import { durableObjectByName, REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../lib/rpc";
 import { refuse } from "./rooms/room-signaling";
 import { requireCallAccess } from "./service/call-access";
-import { roomOf } from "./service/room-of";
 
 /**
  * The calls worker's `fetch`: only the gateway reaches it (service binding), with upgrades of
@@ -30,5 +29,5 @@ export async function handleSignalingFetch(request: Request, env: CallsEnv): Pro
     if (err instanceof AppError) return refuse(err.code, err.message, requestId);
     throw err;
   }
-  return roomOf(env, callId.data).fetch(request);
+  return durableObjectByName(env.CALL_ROOM, callId.data).fetch(request);
 }

@@ -10,12 +10,12 @@ import type { AuthedContext } from "../../../../lib/rpc";
  * call), so removing someone from a group shuts them out of its running call at once. Anybody else
  * gets NOT_FOUND, before any configuration check, so an outsider learns nothing about the call.
  */
-export async function requireCallAccess(env: CallsEnv, ctx: AuthedContext, callId: string, action: string): Promise<CallWithParticipants> {
+export async function requireCallAccess(env: CallsEnv, rpc: AuthedContext, callId: string, action: string): Promise<CallWithParticipants> {
   const row = await withDb(env, (db) => db.calls.get(callId));
-  if (!row || !row.participants.some((p) => p.userId === ctx.userId)) throw new AppError("NOT_FOUND", "No such call.");
-  const { member } = unwrap(await env.CHAT.isMember(ctx, { conversationId: row.conversationId, userId: ctx.userId }));
+  if (!row || !row.participants.some((p) => p.userId === rpc.userId)) throw new AppError("NOT_FOUND", "No such call.");
+  const { member } = unwrap(await env.CHAT.isMember(rpc, { conversationId: row.conversationId, userId: rpc.userId }));
   if (!member) {
-    log({ event: "call_refused", call_id: callId, user_id: ctx.userId, action, reason: "not_a_member" }, "warn");
+    log({ event: "call_refused", call_id: callId, user_id: rpc.userId, action, reason: "not_a_member" }, "warn");
     throw new AppError("NOT_FOUND", "No such call.");
   }
   return row;

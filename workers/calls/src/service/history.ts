@@ -1,10 +1,11 @@
-import { CALL_LIMITS, callHistoryQuerySchema, type CallHistoryItemView, type CallView } from "../../../../lib/contracts/calls";
+import { CALL_LIMITS, callHistoryQuerySchema, type CallHistoryQuery, type CallView } from "../../../../lib/contracts/calls";
+import type { CallList, CallResponse, CallTarget } from "../../../../lib/contracts/calls-rpc";
 import { withDb, type CallWithParticipants } from "../../../../lib/db";
-import { AppError, detailsFromZod } from "../../../../lib/errors";
+import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
-import type { AuthedContext } from "../../../../lib/rpc";
+import { parseInput, type AuthedContext } from "../../../../lib/rpc";
 import { requireCallAccess } from "./call-access";
-import { parseCallId } from "./room-of";
+import { callIdOf } from "./call-target";
 
 /** A persisted call in the API's shape. */
 export function callFromLog(row: CallWithParticipants): CallView {
@@ -24,20 +25,19 @@ export function callFromLog(row: CallWithParticipants): CallView {
 }
 
 /** `GET /v1/calls/{id}` from the call log: invitees still in the conversation only, NOT_FOUND for anybody else. */
-export async function getCall(env: CallsEnv, ctx: AuthedContext, input: { callId: unknown }): Promise<{ call: CallView }> {
-  const row = await requireCallAccess(env, ctx, parseCallId(input.callId), "get");
+export async function getCall(env: CallsEnv, rpc: AuthedContext, input: CallTarget): Promise<CallResponse> {
+  const row = await requireCallAccess(env, rpc, callIdOf(input), "get");
   return { call: callFromLog(row) };
 }
 
 /** `GET /v1/calls?conversation_id=&limit=`: the conversation's calls, newest first, `missed` for the caller. */
-export async function history(env: CallsEnv, ctx: AuthedContext, input: unknown): Promise<{ calls: CallHistoryItemView[]; has_more: boolean }> {
-  const parsed = callHistoryQuerySchema.safeParse(input);
-  if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
-  const { conversation_id: conversationId, before } = parsed.data;
-  const limit = parsed.data.limit ?? CALL_LIMITS.historyDefaultLimit;
-  const member = unwrap(await env.CHAT.isMember(ctx, { conversationId, userId: ctx.userId }));
+export async function history(env: CallsEnv, rpc: AuthedContext, input: CallHistoryQuery): Promise<CallList> {
+  const query = parseInput(callHistoryQuerySchema, input);
+  const { conversation_id: conversationId, before } = query;
+  const limit = query.limit ?? CALL_LIMITS.historyDefaultLimit;
+  const member = unwrap(await env.CHAT.isMember(rpc, { conversationId, userId: rpc.userId }));
   if (!member.member) throw new AppError("NOT_FOUND", "No such conversation.");
-  const rows = await withDb(env, (db) => db.calls.listForConversation(conversationId, ctx.userId, { limit: limit + 1, ...(before ? { before } : {}) }));
+  const rows = await withDb(env, (db) => db.calls.listForConversation(conversationId, rpc.userId, { limit: limit + 1, ...(before ? { before } : {}) }));
   return {
     calls: rows.slice(0, limit).map((row) => ({ ...callFromLog(row), missed: row.missed })),
     has_more: rows.length > limit,

@@ -1,9 +1,8 @@
 import type { RealtimeKitJoin } from "../../../../lib/contracts/calls";
 import { unwrap } from "../../../../lib/result";
-import type { AuthedContext } from "../../../../lib/rpc";
+import { durableObjectByName, type AuthedContext } from "../../../../lib/rpc";
 import type { GroupProvider } from "../config";
 import { addParticipant, createMeeting } from "../sfu/realtimekit-api";
-import { roomOf } from "./room-of";
 
 /**
  * RealtimeKit for a group call: the call's meeting (created by the first joiner, recorded in the
@@ -13,15 +12,15 @@ import { roomOf } from "./room-of";
 export async function realtimeKitTokenFor(
   env: CallsEnv,
   provider: Extract<GroupProvider, { kind: "realtimekit" }>,
-  ctx: AuthedContext,
+  rpc: AuthedContext,
   callId: string,
 ): Promise<RealtimeKitJoin> {
-  const room = roomOf(env, callId);
-  let meetingId = unwrap(await room.meeting(ctx.userId));
+  const room = durableObjectByName(env.CALL_ROOM, callId);
+  let meetingId = unwrap(await room.meeting(rpc.userId));
   if (!meetingId) {
-    const created = await createMeeting(provider, callId, ctx.requestId);
-    meetingId = unwrap(await room.meeting(ctx.userId, created)) ?? created;
+    const created = await createMeeting(provider, callId, rpc.requestId);
+    meetingId = unwrap(await room.meeting(rpc.userId, created)) ?? created;
   }
-  const authToken = await addParticipant(provider, meetingId, ctx.userId, ctx.requestId);
+  const authToken = await addParticipant(provider, meetingId, rpc.userId, rpc.requestId);
   return { meeting_id: meetingId, auth_token: authToken };
 }

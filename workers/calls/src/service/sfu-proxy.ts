@@ -1,13 +1,12 @@
 import { sfuRequestSchema, type SfuAnswer, type SfuRequest } from "../../../../lib/contracts/calls";
-import { AppError, detailsFromZod } from "../../../../lib/errors";
+import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
-import { unwrap } from "../../../../lib/result";
-import type { AuthedContext } from "../../../../lib/rpc";
+import { forwardResult, ok, type Result } from "../../../../lib/result";
+import { durableObjectByName, parseInput, type AuthedContext } from "../../../../lib/rpc";
 import { groupProvider, type CallsConfigEnv } from "../config";
 import type { SfuCheck, SfuRecord } from "../rooms/room-sfu";
 import { callRealtime } from "../sfu/realtime-api";
 import { requireCallAccess } from "./call-access";
-import { roomOf } from "./room-of";
 
 const enc = encodeURIComponent;
 
@@ -47,28 +46,29 @@ function recordOf(request: SfuRequest, answer: SfuAnswer): SfuRecord | null {
 /**
  * The SFU proxy: the room vouches (participant in the call, own session, pulls only from this
  * call's participants), Cloudflare does the media work with our app secret, the room records
- * which sessions and tracks the participant now owns.
+ * which sessions and tracks the participant now owns. The room's refusals are the answer as they are.
  */
-export async function proxySfu(env: CallsEnv & CallsConfigEnv, ctx: AuthedContext, input: unknown): Promise<SfuAnswer> {
-  const parsed = sfuRequestSchema.safeParse(input);
-  if (!parsed.success) throw new AppError("VALIDATION_ERROR", "The request is not valid.", detailsFromZod(parsed.error));
-  const request = parsed.data;
-  // An outsider (or a member removed since the call started) gets 404 before any configuration check.
-  await requireCallAccess(env, ctx, request.callId, "sfu");
-  const provider = groupProvider(env);
-  if (provider.kind !== "sfu") {
-    if (provider.kind === "unconfigured") log({ event: "config_missing", feature: "sfu", missing: provider.missing, request_id: ctx.requestId }, "error");
-    throw new AppError(
-      "SERVICE_UNAVAILABLE",
-      provider.kind === "unconfigured"
-        ? `The SFU is not configured (missing ${provider.missing.join(", ")}).`
-        : "This deployment runs group calls on RealtimeKit, not the SFU proxy.",
-    );
-  }
-  const room = roomOf(env, request.callId);
-  unwrap(await room.sfuCheck(ctx.userId, checkOf(request)));
-  const answer = await callRealtime(provider, upstreamOf(request), ctx.requestId);
-  const record = recordOf(request, answer);
-  if (record) unwrap(await room.sfuRecord(ctx.userId, record));
-  return answer;
+export function proxySfu(env: CallsEnv & CallsConfigEnv, rpc: AuthedContext, input: SfuRequest): Promise<Result<SfuAnswer>> {
+  return forwardResult(async () => {
+    const request = parseInput(sfuRequestSchema, input);
+    // An outsider (or a member removed since the call started) gets 404 before any configuration check.
+    await requireCallAccess(env, rpc, request.callId, "sfu");
+    const provider = groupProvider(env);
+    if (provider.kind !== "sfu") {
+      if (provider.kind === "unconfigured") log({ event: "config_missing", feature: "sfu", missing: provider.missing, request_id: rpc.requestId }, "error");
+      throw new AppError(
+        "SERVICE_UNAVAILABLE",
+        provider.kind === "unconfigured"
+          ? `The SFU is not configured (missing ${provider.missing.join(", ")}).`
+          : "This deployment runs group calls on RealtimeKit, not the SFU proxy.",
+      );
+    }
+    const room = durableObjectByName(env.CALL_ROOM, request.callId);
+    const allowed = await room.sfuCheck(rpc.userId, checkOf(request));
+    if (!allowed.ok) return allowed;
+    const answer = await callRealtime(provider, upstreamOf(request), rpc.requestId);
+    const record = recordOf(request, answer);
+    const recorded = record ? await room.sfuRecord(rpc.userId, record) : ok(null);
+    return recorded.ok ? ok(answer) : recorded;
+  });
 }
