@@ -1,14 +1,6 @@
-import * as z from "zod";
-import { fileIdSchema } from "../../../lib/contracts/storage";
+import type { ShareAttachmentsInput } from "../../../lib/contracts/storage-rpc";
 import { AppError, type ErrorDetail } from "../../../lib/errors";
 import type { StorageCall } from "./context";
-
-/** What the chat worker asks before it stores a message that names files (its `attachments`). */
-export const shareAttachmentsSchema = z.object({
-  conversation_id: z.string().min(1).max(64),
-  file_ids: z.array(fileIdSchema).min(1).max(100),
-});
-export type ShareAttachmentsInput = z.infer<typeof shareAttachmentsSchema>;
 
 /**
  * A message may carry only the sender's own completed files (the upload was verified). Each one is

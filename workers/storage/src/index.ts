@@ -6,49 +6,53 @@ import {
   uploadUrlRequestSchema,
   WEB_APP_PATH_PREFIX,
   type DownloadUrlResponse,
+  type FileIdRequest,
   type FileResponse,
+  type ListFilesRequest,
   type ListFilesResponse,
   type QuotaResponse,
+  type UploadUrlRequest,
   type UploadUrlResponse,
 } from "../../../lib/contracts/storage";
+import { shareAttachmentsSchema, type ShareAttachmentsInput } from "../../../lib/contracts/storage-rpc";
 import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
-import type { RpcContext } from "../../../lib/rpc";
-import { shareAttachments, shareAttachmentsSchema } from "./attachments";
+import { parseInput, type AuthedContext, type RpcContext } from "../../../lib/rpc";
+import { shareAttachments } from "./attachments";
 import { cleanupAbandonedUploads } from "./cleanup";
 import { handleDevS3 } from "./dev-s3";
 import { deleteFile, downloadUrl, listFiles, quota } from "./files";
 import { storageHealth } from "./health";
-import { parseInput, storageCall } from "./rpc-call";
+import { storageCall } from "./rpc-call";
 import { completeUpload, createUpload } from "./uploads";
 
-/** RPC surface of the storage worker; the gateway is its only caller. */
+/** RPC surface of the storage worker; the gateway (and the chat worker) call it. Inputs are re-validated inside. */
 export class StorageService extends WorkerEntrypoint<StorageEnv> {
-  async health(_ctx: RpcContext): Promise<Result<ServiceHealth>> {
+  async health(_rpc: RpcContext): Promise<Result<ServiceHealth>> {
     return ok(await storageHealth(this.env));
   }
 
-  createUploadUrl(ctx: RpcContext, input: unknown): Promise<Result<UploadUrlResponse>> {
-    return storageCall(this.env, this.ctx, ctx, (call) => createUpload(call, parseInput(uploadUrlRequestSchema, input)));
+  createUploadUrl(rpc: AuthedContext, input: UploadUrlRequest): Promise<Result<UploadUrlResponse>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => createUpload(call, parseInput(uploadUrlRequestSchema, input)));
   }
 
-  completeUpload(ctx: RpcContext, input: unknown): Promise<Result<FileResponse>> {
-    return storageCall(this.env, this.ctx, ctx, (call) => completeUpload(call, parseInput(fileIdRequestSchema, input).file_id));
+  completeUpload(rpc: AuthedContext, input: FileIdRequest): Promise<Result<FileResponse>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => completeUpload(call, parseInput(fileIdRequestSchema, input).file_id));
   }
 
-  downloadUrl(ctx: RpcContext, input: unknown): Promise<Result<DownloadUrlResponse>> {
-    return storageCall(this.env, this.ctx, ctx, (call) => downloadUrl(call, parseInput(fileIdRequestSchema, input).file_id));
+  downloadUrl(rpc: AuthedContext, input: FileIdRequest): Promise<Result<DownloadUrlResponse>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => downloadUrl(call, parseInput(fileIdRequestSchema, input).file_id));
   }
 
-  deleteFile(ctx: RpcContext, input: unknown): Promise<Result<null>> {
-    return storageCall(this.env, this.ctx, ctx, async (call) => {
+  deleteFile(rpc: AuthedContext, input: FileIdRequest): Promise<Result<null>> {
+    return storageCall(this.env, rpc, this.ctx, async (call) => {
       await deleteFile(call, parseInput(fileIdRequestSchema, input).file_id);
       return null;
     });
   }
 
-  listFiles(ctx: RpcContext, input: unknown): Promise<Result<ListFilesResponse>> {
-    return storageCall(this.env, this.ctx, ctx, (call) => listFiles(call, parseInput(listFilesRequestSchema, input)));
+  listFiles(rpc: AuthedContext, input: ListFilesRequest): Promise<Result<ListFilesResponse>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => listFiles(call, parseInput(listFilesRequestSchema, input)));
   }
 
   /**
@@ -56,15 +60,15 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
    * already checked to be a member): only the sender's completed files pass, and they become
    * downloadable by the conversation's members.
    */
-  shareAttachments(ctx: RpcContext, input: unknown): Promise<Result<null>> {
-    return storageCall(this.env, this.ctx, ctx, async (call) => {
+  shareAttachments(rpc: AuthedContext, input: ShareAttachmentsInput): Promise<Result<null>> {
+    return storageCall(this.env, rpc, this.ctx, async (call) => {
       await shareAttachments(call, parseInput(shareAttachmentsSchema, input));
       return null;
     });
   }
 
-  quota(ctx: RpcContext): Promise<Result<QuotaResponse>> {
-    return storageCall(this.env, this.ctx, ctx, (call) => quota(call));
+  quota(rpc: AuthedContext): Promise<Result<QuotaResponse>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => quota(call));
   }
 
   /** The web app's files (the gateway's `/app/*`) and the development S3 endpoint (its `/dev/s3/*`). */

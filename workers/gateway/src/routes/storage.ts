@@ -1,8 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import {
   downloadUrlResponseSchema,
   fileIdRequestSchema,
-  fileIdSchema,
   fileResponseSchema,
   listFilesRequestSchema,
   listFilesResponseSchema,
@@ -10,12 +9,12 @@ import {
   uploadUrlRequestSchema,
   uploadUrlResponseSchema,
 } from "../../../../lib/contracts/storage";
+import { fileParamsSchema } from "../../../../lib/contracts/storage-rpc";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
-import { authed, errorResponses, jsonBody, jsonResponse } from "./shared";
+import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
 const tags = ["storage"];
-const fileParams = z.object({ file_id: fileIdSchema });
 
 const routes = {
   uploadUrl: createRoute({
@@ -49,7 +48,7 @@ const routes = {
     tags,
     ...authed,
     summary: "A presigned GET URL (15 minutes) for the owner or a member of the conversation the file was shared in",
-    request: { params: fileParams },
+    request: { params: fileParamsSchema },
     responses: { 200: jsonResponse(downloadUrlResponseSchema, "Download URL"), ...errorResponses(400, 401, 404, 429, 503) },
   }),
   deleteFile: createRoute({
@@ -58,7 +57,7 @@ const routes = {
     tags,
     ...authed,
     summary: "Delete one of the caller's files: the object is removed and its quota released",
-    request: { params: fileParams },
+    request: { params: fileParamsSchema },
     responses: { 204: { description: "Deleted" }, ...errorResponses(400, 401, 404, 429) },
   }),
   listFiles: createRoute({
@@ -81,13 +80,13 @@ const routes = {
 };
 
 export function registerStorageRoutes(app: GatewayApp): void {
-  app.openapi(routes.uploadUrl, async (c) => c.json(unwrap(await c.env.STORAGE.createUploadUrl(c.get("rpc"), c.req.valid("json"))), 201));
-  app.openapi(routes.uploadComplete, async (c) => c.json(unwrap(await c.env.STORAGE.completeUpload(c.get("rpc"), c.req.valid("json"))), 200));
-  app.openapi(routes.downloadUrl, async (c) => c.json(unwrap(await c.env.STORAGE.downloadUrl(c.get("rpc"), c.req.valid("param"))), 200));
+  app.openapi(routes.uploadUrl, async (c) => c.json(unwrap(await c.env.STORAGE.createUploadUrl(caller(c), c.req.valid("json"))), 201));
+  app.openapi(routes.uploadComplete, async (c) => c.json(unwrap(await c.env.STORAGE.completeUpload(caller(c), c.req.valid("json"))), 200));
+  app.openapi(routes.downloadUrl, async (c) => c.json(unwrap(await c.env.STORAGE.downloadUrl(caller(c), c.req.valid("param"))), 200));
   app.openapi(routes.deleteFile, async (c) => {
-    unwrap(await c.env.STORAGE.deleteFile(c.get("rpc"), c.req.valid("param")));
+    unwrap(await c.env.STORAGE.deleteFile(caller(c), c.req.valid("param")));
     return c.body(null, 204);
   });
-  app.openapi(routes.listFiles, async (c) => c.json(unwrap(await c.env.STORAGE.listFiles(c.get("rpc"), c.req.valid("query"))), 200));
-  app.openapi(routes.quota, async (c) => c.json(unwrap(await c.env.STORAGE.quota(c.get("rpc"))), 200));
+  app.openapi(routes.listFiles, async (c) => c.json(unwrap(await c.env.STORAGE.listFiles(caller(c), c.req.valid("query"))), 200));
+  app.openapi(routes.quota, async (c) => c.json(unwrap(await c.env.STORAGE.quota(caller(c))), 200));
 }
