@@ -26,6 +26,8 @@ export type AuthedContext = RpcContext & { userId: string };
 
 /** Header the gateway sets on forwarded WebSocket upgrades (after stripping any client copy). */
 export const VERIFIED_USER_HEADER = "x-sc-verified-user";
+/** Beside it on `/v1/ws/events` upgrades: the device of the verified token or ticket (never from the query). */
+export const VERIFIED_DEVICE_HEADER = "x-sc-verified-device";
 export const REQUEST_ID_HEADER = "x-request-id";
 
 /** What keeps work alive after the answer: an ExecutionContext or a DurableObjectState. */
