@@ -1,6 +1,7 @@
 // The client SDK's quick start (client/examples/quick-start.ts, shown in client/README.md) runs as the README says,
 // in its own Node process against the real stack: it must print the received message and exit 0 on its own.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, inject, it } from "vitest";
 
@@ -31,6 +32,12 @@ function runQuickStart(baseUrl: string): Promise<{ code: number | null; signal: 
 }
 
 describe("the client quick start", () => {
+  it("is shown in client/README.md as it is, with the command that runs it", ({ expect }) => {
+    const readme = readFileSync(path.join(root, "client/README.md"), "utf8");
+    expect(readme).toContain("```ts\n" + readFileSync(path.join(root, "client/examples/quick-start.ts"), "utf8") + "```");
+    expect(readme).toContain(QUICK_START_COMMAND);
+  });
+
   it("signs up two users, delivers a message over the live connection, and exits 0", async ({ expect }) => {
     const result = await runQuickStart(inject("baseUrl"));
     expect(result, result.stderr).toMatchObject({ code: 0, signal: null });
