@@ -1,3 +1,4 @@
+import { assertNever } from "../../lib/assert-never";
 import { Emitter } from "./emitter";
 import { ManagedSocket, type SocketState, type WebSocketConstructor } from "./managed-socket";
 import type { RestApi } from "./rest";
@@ -5,6 +6,7 @@ import type { CallJoinResponse, IceServer, SignalingClientFrame, SignalingServer
 
 type CallView = CallJoinResponse["call"];
 type IcePayload = Extract<SignalingClientFrame, { type: "ice_candidate" }>["payload"];
+type ServerFrame<K extends SignalingServerFrame["type"]> = Extract<SignalingServerFrame, { type: K }>;
 
 export interface CallEvents {
   /** The peer connection's state: `connected` means media flows. */
@@ -88,7 +90,7 @@ export class CallSession extends Emitter<CallEvents> {
       isFatal: options.isFatal,
       onOpen: () => undefined,
       onFrame: (frame) => {
-        this.handle(frame as SignalingServerFrame).catch((err: unknown) =>
+        this.handle(frame as SignalingServerFrame)?.catch((err: unknown) =>
           this.emit("error", { code: "SIGNALING", message: err instanceof Error ? err.message : String(err) }),
         );
       },
@@ -139,36 +141,20 @@ export class CallSession extends Emitter<CallEvents> {
     this.offerTimer = setInterval(sendOffer, OFFER_RETRY_MS);
   }
 
-  private async handle(frame: SignalingServerFrame): Promise<void> {
+  /**
+   * Synchronous dispatch, so that assertNever's throw for a type this SDK does not know (a newer
+   * server) is caught and ignored by ManagedSocket; each async step's failure is an `error` event.
+   */
+  private handle(frame: SignalingServerFrame): Promise<void> | undefined {
     switch (frame.type) {
-      case "offer": {
-        if (this.isOfferer || this.remoteSet) return;
-        this.peerId = frame.from_user_id;
-        await this.pc.setRemoteDescription({ type: "offer", sdp: frame.payload.sdp });
-        await this.remoteDescriptionSet();
-        const answer = await this.pc.createAnswer();
-        await this.pc.setLocalDescription(answer);
-        this.relay({ type: "answer", to_user_id: frame.from_user_id, payload: { type: "answer", sdp: answer.sdp ?? "" } });
-        return;
-      }
-      case "answer": {
-        if (!this.isOfferer || this.remoteSet) return;
-        this.stopOfferRetry();
-        await this.pc.setRemoteDescription({ type: "answer", sdp: frame.payload.sdp });
-        await this.remoteDescriptionSet();
-        this.peerReachable = true;
-        for (const candidate of this.outboundCandidates.splice(0)) this.relay({ type: "ice_candidate", to_user_id: frame.from_user_id, payload: candidate });
-        return;
-      }
+      case "offer":
+        return this.onOffer(frame);
+      case "answer":
+        return this.onAnswer(frame);
       case "ice_candidate":
-        if (this.remoteSet) await this.addCandidate(frame.payload);
-        else this.inboundCandidates.push(frame.payload);
-        return;
+        return this.onCandidate(frame.payload);
       case "call_state":
-        this.call = frame.call;
-        this.emit("call", frame.call);
-        if (frame.status === "ended") this.finish(frame.call);
-        return;
+        return this.onCallState(frame);
       case "participant_joined":
         if (!this.peerId && frame.user_id !== this.options.selfId) this.peerId = frame.user_id;
         return;
@@ -179,7 +165,40 @@ export class CallSession extends Emitter<CallEvents> {
       case "error":
         this.emit("error", { code: frame.code, message: frame.message });
         return;
+      default:
+        return assertNever(frame);
     }
+  }
+
+  private async onOffer(frame: ServerFrame<"offer">): Promise<void> {
+    if (this.isOfferer || this.remoteSet) return;
+    this.peerId = frame.from_user_id;
+    await this.pc.setRemoteDescription({ type: "offer", sdp: frame.payload.sdp });
+    await this.remoteDescriptionSet();
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.relay({ type: "answer", to_user_id: frame.from_user_id, payload: { type: "answer", sdp: answer.sdp ?? "" } });
+  }
+
+  private async onAnswer(frame: ServerFrame<"answer">): Promise<void> {
+    if (!this.isOfferer || this.remoteSet) return;
+    this.stopOfferRetry();
+    await this.pc.setRemoteDescription({ type: "answer", sdp: frame.payload.sdp });
+    await this.remoteDescriptionSet();
+    this.peerReachable = true;
+    for (const candidate of this.outboundCandidates.splice(0)) this.relay({ type: "ice_candidate", to_user_id: frame.from_user_id, payload: candidate });
+  }
+
+  private async onCandidate(candidate: IcePayload): Promise<void> {
+    if (this.remoteSet) await this.addCandidate(candidate);
+    else this.inboundCandidates.push(candidate);
+  }
+
+  // Async although nothing here awaits: a throw (pc.close in finish) stays an `error` event, as before.
+  private async onCallState(frame: ServerFrame<"call_state">): Promise<void> {
+    this.call = frame.call;
+    this.emit("call", frame.call);
+    if (frame.status === "ended") this.finish(frame.call);
   }
 
   private async remoteDescriptionSet(): Promise<void> {

@@ -1,3 +1,4 @@
+import { assertNever } from "../../lib/assert-never";
 import { Emitter } from "./emitter";
 import { ManagedSocket, type SocketState, type WebSocketConstructor } from "./managed-socket";
 import { newClientId, Outbox, SendRejected, type Delivered } from "./outbox";
@@ -164,6 +165,9 @@ export class ChatConnection extends Emitter<ChatEvents> {
         return this.onError(frame);
       case "pong":
         return;
+      default:
+        // A type this SDK does not know (a newer server): the throw is caught and ignored by ManagedSocket.
+        return assertNever(frame);
     }
   }
 

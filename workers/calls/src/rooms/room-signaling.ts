@@ -1,4 +1,5 @@
-import { SIGNALING_CLOSE } from "../../../../lib/contracts/call-frames";
+import { assertNever } from "../../../../lib/assert-never";
+import { SIGNALING_CLOSE, type RelayFrame } from "../../../../lib/contracts/call-frames";
 import { errorBody, statusOf, type ErrorCode } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
 import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
@@ -63,11 +64,22 @@ export function handleSignalingFrame(ctx: DurableObjectState, state: CallState |
     return;
   }
   const frame = parsed.frame;
-  if (frame.type === "ping") {
-    send(ws, { type: "pong" });
-    return;
+  switch (frame.type) {
+    case "ping":
+      send(ws, { type: "pong" });
+      return;
+    case "offer":
+    case "answer":
+    case "ice_candidate":
+      return relay(ctx, state, ws, identity.userId, frame);
+    default:
+      // Unreachable: parseFrame let only signalingClientFrameSchema's types through.
+      assertNever(frame);
   }
-  const from = identity.userId;
+}
+
+/** offer/answer/ice_candidate from `from` to another participant who is in the call. */
+function relay(ctx: DurableObjectState, state: CallState, ws: WebSocket, from: string, frame: RelayFrame): void {
   if (!isPresent(state, from)) {
     sendError(ws, "FORBIDDEN", "You are not in this call.");
     return;

@@ -1,3 +1,4 @@
+import { assertNever } from "../../../../lib/assert-never";
 import { CHAT_LIMITS } from "../../../../lib/contracts/chat";
 import { clientFrameSchema, type ClientFrame } from "../../../../lib/contracts/chat-frames";
 import { AppError } from "../../../../lib/errors";
@@ -75,6 +76,9 @@ export class FrameHandler {
         // Normally answered by the runtime's auto-response; this covers pings with other spacing.
         sendFrame(ws, { type: "pong" });
         return;
+      default:
+        // Unreachable: `parse` let only clientFrameSchema's types through.
+        assertNever(frame);
     }
   }
 }
