@@ -97,11 +97,14 @@ export const mailboxEntrySchema = z.object({
 });
 export type MailboxEntry = z.infer<typeof mailboxEntrySchema>;
 
+/** Mailbox entries to delete (they were processed); unknown ids are ignored. The socket's `mailbox_ack` and `POST /v1/devices/me/mailbox/ack`. */
+export const mailboxAckSchema = z.object({ ids: z.array(z.string().min(1).max(64)).min(1).max(DEVICE_STREAM_LIMITS.maxAckIds) });
+
 /* ---------- client → server ---------- */
 
 export const deviceClientFrameSchema = z.discriminatedUnion("type", [
   /** Deletes these mailbox entries (they were processed); unknown ids are ignored. */
-  z.object({ type: z.literal("mailbox_ack"), ids: z.array(z.string().min(1).max(64)).min(1).max(DEVICE_STREAM_LIMITS.maxAckIds) }).strict(),
+  z.object({ type: z.literal("mailbox_ack"), ...mailboxAckSchema.shape }).strict(),
   z.object({ type: z.literal("ping") }).strict(),
 ]);
 export type DeviceClientFrame = z.infer<typeof deviceClientFrameSchema>;
@@ -127,6 +130,9 @@ export type DeviceServerFrame = z.infer<typeof deviceServerFrameSchema>;
 /** `POST /v1/devices/{device_id}/mailbox`: an opaque payload for another device (the user's own or someone else's). */
 export const postMailboxSchema = z.object({ payload: mailboxPayloadSchema });
 export const mailboxPostedSchema = z.object({ id: z.string() });
+/** `GET /v1/devices/me/mailbox` (clients without a socket): the oldest unacknowledged entries, up to `maxAckIds` (one ack clears a page). */
+export const mailboxListSchema = z.object({ entries: z.array(mailboxEntrySchema), has_more: z.boolean() });
+export type MailboxList = z.infer<typeof mailboxListSchema>;
 /** `GET /v1/ws/events?since=` (also `ticket=`): the position to resume after; absent = from now, with the mailbox. */
 export const deviceStreamQuerySchema = z.object({
   since: z

@@ -1,4 +1,5 @@
 import type { PresenceView } from "../../../../lib/contracts/chat";
+import type { OnlineDevices } from "../../../../lib/contracts/device-rpc";
 import { durableObjectByName } from "../../../../lib/rpc";
 
 /**
@@ -26,14 +27,35 @@ export async function reportRoomConnection(env: ChatEnv, userId: string, convers
   await shard(env, shardOf(userId)).setRoomConnection(userId, conversationId, connected);
 }
 
-/** Current presence of up to a page of users, one RPC per shard involved. */
-export async function presenceOf(env: ChatEnv, userIds: readonly string[]): Promise<PresenceView[]> {
-  const byShard = new Map<number, string[]>();
+/** A DeviceRoom tells the user's shard that the device's event stream is now open (or closed). */
+export async function reportDeviceConnection(env: ChatEnv, userId: string, deviceId: string, connected: boolean): Promise<void> {
+  await shard(env, shardOf(userId)).setDeviceConnection(userId, deviceId, connected);
+}
+
+/** The user ids grouped by the shard that holds them. */
+function byShard(userIds: readonly string[]): Map<number, string[]> {
+  const groups = new Map<number, string[]>();
   for (const userId of userIds) {
     const index = shardOf(userId);
-    byShard.set(index, [...(byShard.get(index) ?? []), userId]);
+    const group = groups.get(index);
+    if (group) group.push(userId);
+    else groups.set(index, [userId]);
   }
-  const answers = await Promise.all([...byShard].map(([index, ids]) => shard(env, index).statusOf(ids)));
+  return groups;
+}
+
+/** Current presence of up to a page of users, one RPC per shard involved. */
+export async function presenceOf(env: ChatEnv, userIds: readonly string[]): Promise<PresenceView[]> {
+  const answers = await Promise.all([...byShard(userIds)].map(([index, ids]) => shard(env, index).statusOf(ids)));
   const found = new Map(answers.flat().map((p) => [p.user_id, p]));
   return userIds.map((userId) => found.get(userId) ?? { user_id: userId, status: "offline", last_seen_at: null });
+}
+
+/**
+ * Which of these users have device streams open, and on which devices (users without any are left
+ * out), one RPC per shard involved: what a room asks before publishing to its members' devices.
+ */
+export async function onlineDevicesOf(env: ChatEnv, userIds: readonly string[]): Promise<OnlineDevices[]> {
+  const answers = await Promise.all([...byShard([...new Set(userIds)])].map(([index, ids]) => shard(env, index).onlineDevices(ids)));
+  return answers.flat();
 }

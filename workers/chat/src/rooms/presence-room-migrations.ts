@@ -16,4 +16,11 @@ CREATE TABLE IF NOT EXISTS users (user_id TEXT PRIMARY KEY, status TEXT NOT NULL
 CREATE INDEX IF NOT EXISTS users_pending ON users (user_id) WHERE announced IS NULL OR announced != status;
 `,
   },
+  {
+    version: 2,
+    name: "device stream connections",
+    // The devices with their event stream open (a DeviceRoom reports its 0↔1 sockets): online also
+    // counts these, and rooms ask which members' devices are online to publish to them.
+    up: "CREATE TABLE IF NOT EXISTS device_connections (user_id TEXT NOT NULL, device_id TEXT NOT NULL, PRIMARY KEY (user_id, device_id))",
+  },
 ];

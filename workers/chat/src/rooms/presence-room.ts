@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { PresenceStatus, PresenceView } from "../../../../lib/contracts/chat";
+import type { OnlineDevices } from "../../../../lib/contracts/device-rpc";
 import { migrate } from "../../../../lib/do-migrations";
 import { describeError, log } from "../../../../lib/log";
 import { announcePresence } from "../presence/announce";
@@ -14,7 +15,8 @@ const ANNOUNCE_BATCH = 50;
  * One shard of presence (see presence-shards.ts). Why this does not cost a storm per connect:
  *   - A ConversationRoom reports only its own 0↔1 transitions for a user (first socket opened,
  *     last socket closed), as one small RPC to that user's shard; further sockets cost nothing.
- *   - The shard keeps the set of rooms where the user has a socket. Online = the set is not empty.
+ *   - The shard keeps the set of rooms where the user has a socket, and the set of the user's devices
+ *     with their event stream open (DeviceRoom, same 0↔1 reports). Online = either is not empty.
  *     Reports are absolute (connected yes/no per room), so a repeated report is harmless.
  *   - Only a change of a user's overall status is broadcast, and not at once: an alarm runs after
  *     PRESENCE_DEBOUNCE_MS and announces only users whose status still differs from what was last
@@ -33,8 +35,38 @@ export class PresenceRoom extends DurableObject<ChatEnv> {
     const sql = this.ctx.storage.sql;
     if (connected) sql.exec("INSERT OR IGNORE INTO connections (user_id, conversation_id) VALUES (?, ?)", userId, conversationId);
     else sql.exec("DELETE FROM connections WHERE user_id = ? AND conversation_id = ?", userId, conversationId);
-    const rooms = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM connections WHERE user_id = ?", userId).one().n;
-    const status: PresenceStatus = rooms > 0 ? "online" : "offline";
+    await this.refresh(userId);
+  }
+
+  /** A DeviceRoom's 0↔1 sockets: an open device stream counts as online, like a room socket. */
+  async setDeviceConnection(userId: string, deviceId: string, connected: boolean): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    if (connected) sql.exec("INSERT OR IGNORE INTO device_connections (user_id, device_id) VALUES (?, ?)", userId, deviceId);
+    else sql.exec("DELETE FROM device_connections WHERE user_id = ? AND device_id = ?", userId, deviceId);
+    await this.refresh(userId);
+  }
+
+  /** The devices of these users with their event stream open; users without any are left out. */
+  async onlineDevices(userIds: string[]): Promise<OnlineDevices[]> {
+    const out: OnlineDevices[] = [];
+    for (const userId of new Set(userIds)) {
+      const rows = this.ctx.storage.sql.exec<{ device_id: string }>("SELECT device_id FROM device_connections WHERE user_id = ?", userId).toArray();
+      if (rows.length > 0) out.push({ user_id: userId, device_ids: rows.map((r) => r.device_id) });
+    }
+    return out;
+  }
+
+  /** Recomputes the user's status from both kinds of connection; a change is stored and announced later. */
+  private async refresh(userId: string): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const open = sql
+      .exec<{ n: number }>(
+        "SELECT (SELECT COUNT(*) FROM connections WHERE user_id = ?) + (SELECT COUNT(*) FROM device_connections WHERE user_id = ?) AS n",
+        userId,
+        userId,
+      )
+      .one().n;
+    const status: PresenceStatus = open > 0 ? "online" : "offline";
     const current = sql.exec<{ status: string }>("SELECT status FROM users WHERE user_id = ?", userId).toArray()[0];
     if (current?.status === status) return;
     sql.exec(

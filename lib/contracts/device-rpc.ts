@@ -1,0 +1,31 @@
+import * as z from "zod";
+import { idSchema } from "./chat";
+import { mailboxAckSchema, type mailboxListSchema, mailboxPayloadSchema, type mailboxPostedSchema } from "./device-stream";
+
+/**
+ * ChatService's device-mailbox RPC surface (the HTTP fallback of the device stream, and posting to
+ * another device), one schema per input and output as in ./chat-rpc.ts; the service parses inputs
+ * again. The wire shapes themselves are in ./device-stream.ts.
+ */
+
+/* ---------- the gateway's path parameters ---------- */
+
+/** `POST /v1/devices/{device_id}/mailbox`. */
+export const deviceParamsSchema = z.object({ device_id: idSchema });
+
+/* ---------- inputs ---------- */
+
+/** The sender is the caller's verified user and device (the RPC context), never the body. */
+export const postDeviceMailInputSchema = z.object({ deviceId: idSchema, payload: mailboxPayloadSchema });
+export type PostDeviceMailInput = z.infer<typeof postDeviceMailInputSchema>;
+export const ackDeviceMailInputSchema = mailboxAckSchema;
+export type AckDeviceMailInput = z.infer<typeof ackDeviceMailInputSchema>;
+
+/* ---------- outputs ---------- */
+
+export type MailboxPosted = z.infer<typeof mailboxPostedSchema>;
+export type MailboxPage = z.infer<typeof mailboxListSchema>;
+
+/** PresenceRoom.onlineDevices: per user, the devices with their event stream open (users without any are left out). */
+export const onlineDevicesSchema = z.object({ user_id: z.string(), device_ids: z.array(z.string()) });
+export type OnlineDevices = z.infer<typeof onlineDevicesSchema>;
