@@ -1,4 +1,5 @@
 import * as z from "zod";
+import { lastMessageViewSchema } from "../lib/contracts/chat";
 
 /**
  * JSON shapes of the tables' JSON columns. The value sets (statuses, roles, platforms) are owned by
@@ -15,16 +16,7 @@ export { PLATFORMS, PlatformSchema, type Platform } from "../lib/contracts/users
  * The list-view summary of a conversation's newest message, written asynchronously by the
  * ConversationRoom. `loose()` keeps extra fields the chat worker may add without a migration.
  * For E2EE conversations `body` is null and `ciphertext` carries the opaque payload (no plaintext).
+ * It is the API's `LastMessage` as stored: `deleted` (and `encrypted`) ride along as extra fields.
  */
-export const LastMessageSchema = z
-  .object({
-    id: z.string(),
-    seq: z.number().int().positive(),
-    sender_id: z.string(),
-    content_type: z.string(),
-    body: z.string().nullable(),
-    ciphertext: z.string().nullable().optional(),
-    created_at: z.string(),
-  })
-  .loose();
+export const LastMessageSchema = lastMessageViewSchema.omit({ deleted: true }).extend({ seq: z.number().int().positive() }).loose();
 export type LastMessage = z.infer<typeof LastMessageSchema>;

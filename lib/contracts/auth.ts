@@ -74,3 +74,5 @@ export const resetPasswordResultSchema = z.object({ status: z.literal("password_
 
 export const wsTicketSchema = z.object({ ticket: z.string(), expires_in: z.number().int() });
 export type WsTicketView = z.infer<typeof wsTicketSchema>;
+/** `?ticket=` of a socket upgrade, as the gateway accepts it (the auth worker then checks it). */
+export const wsTicketParamSchema = z.string().max(256);

@@ -1,11 +1,15 @@
 import * as z from "zod";
 import { errorCodeSchema } from "../errors";
+import { wsTicketParamSchema } from "./auth";
 import { CALL_LIMITS, CallStatusSchema, callViewSchema } from "./calls";
 
 /**
  * Frames of `/v1/ws/signaling` (JSON text). Client frames are validated with these schemas in the
  * CallRoom; a frame that does not parse gets an `error` frame and the socket stays open.
  */
+
+/** The query of `GET /v1/ws/signaling` at the gateway; the calls worker checks call_id again. */
+export const signalingSocketQuerySchema = z.object({ call_id: z.string().min(1).max(64), ticket: wsTicketParamSchema.optional() });
 
 /** Whole frames above this many characters are refused before parsing. */
 export const MAX_SIGNALING_FRAME_CHARS = 24 * 1024;

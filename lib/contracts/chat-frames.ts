@@ -1,7 +1,9 @@
 import * as z from "zod";
 import { errorCodeSchema } from "../errors";
+import { wsTicketParamSchema } from "./auth";
 import { CallStatusSchema, CallTypeSchema } from "./calls";
-import { attachmentsSchema, clientIdSchema, contentTypeSchema, messageViewSchema, presenceStatusSchema, seqSchema } from "./chat";
+import { messageContentSchema, messageViewSchema, presenceStatusSchema, readReceiptSchema } from "./chat";
+import { seqParamSchema } from "./decimal-param";
 
 /**
  * WebSocket frames of `/v1/ws/chat` (JSON text). Client frames are parsed with `clientFrameSchema`;
@@ -11,23 +13,16 @@ import { attachmentsSchema, clientIdSchema, contentTypeSchema, messageViewSchema
 
 /* ---------- client → server ---------- */
 
-/** Same rules as `POST .../messages`: exactly one of body/ciphertext, sizes checked by the room (PAYLOAD_TOO_LARGE). */
-export const sendFrameSchema = z
-  .object({
-    type: z.literal("send"),
-    client_id: clientIdSchema,
-    content_type: contentTypeSchema.optional(),
-    body: z.string().min(1).optional(),
-    ciphertext: z.string().min(1).optional(),
-    attachments: attachmentsSchema.optional(),
-    reply_to_seq: seqSchema.optional(),
-  })
-  .strict();
+/**
+ * The fields of `POST .../messages`, same rules: exactly one of body/ciphertext (checked by the room's
+ * frame handler), sizes checked by the room (PAYLOAD_TOO_LARGE).
+ */
+export const sendFrameSchema = z.object({ type: z.literal("send"), ...messageContentSchema.shape }).strict();
 
 export const clientFrameSchema = z.discriminatedUnion("type", [
   sendFrameSchema,
   z.object({ type: z.literal("typing") }).strict(),
-  z.object({ type: z.literal("read"), seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER) }).strict(),
+  z.object({ type: z.literal("read"), ...readReceiptSchema.shape }).strict(),
   z.object({ type: z.literal("ping") }).strict(),
 ]);
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
@@ -85,6 +80,16 @@ export type ServerFrame = z.infer<typeof serverFrameSchema>;
 export const MESSAGE_BATCH = { queryValue: "1", maxFrameChars: 256 * 1024 } as const;
 /** The `batch` query parameter of `/v1/ws/chat`: "1" asks for `messages` frames, "0" (the default) does not. */
 export const batchQuerySchema = z.enum(["0", MESSAGE_BATCH.queryValue]);
+
+/** The query of `GET /v1/ws/chat` at the gateway; the chat worker checks conversation_id, since_seq and batch again. */
+export const chatSocketQuerySchema = z.object({
+  conversation_id: z.string().min(1).max(64),
+  ticket: wsTicketParamSchema.optional(),
+  since_seq: seqParamSchema.optional(),
+  batch: batchQuerySchema.optional().meta({
+    description: '1: messages stored in the same turn arrive together in one `{type:"messages", messages}` frame (default 0: one `message` frame each)',
+  }),
+});
 
 /** Close codes the room uses (4000–4999 are application codes). */
 export const CLOSE_CODES = {

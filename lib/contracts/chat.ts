@@ -150,28 +150,31 @@ export const messageViewSchema = z
 export type MessageView = z.infer<typeof messageViewSchema>;
 
 /**
- * A new message. Exactly one of `body` (plaintext) and `ciphertext` (opaque E2EE payload the server
- * never inspects). Sizes are checked in bytes by the room (413), not here, so an oversized body gets
- * PAYLOAD_TOO_LARGE rather than a validation error.
+ * A new message's fields, for `POST .../messages` and the socket's `send` frame alike. Exactly one
+ * of `body` (plaintext) and `ciphertext` (opaque E2EE payload the server never inspects). Sizes are
+ * checked in bytes by the room (413), not here, so an oversized body gets PAYLOAD_TOO_LARGE rather
+ * than a validation error.
  */
-export const sendMessageSchema = z
-  .object({
-    client_id: clientIdSchema,
-    content_type: contentTypeSchema.optional(),
-    body: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: `UTF-8 text, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
-    ciphertext: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({ description: `Opaque E2EE payload, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
-    attachments: attachmentsSchema.optional(),
-    reply_to_seq: seqSchema.optional(),
-  })
-  .refine((v) => (v.body === undefined) !== (v.ciphertext === undefined), { message: "exactly one of body and ciphertext", path: ["body"] });
+export const messageContentSchema = z.object({
+  client_id: clientIdSchema,
+  content_type: contentTypeSchema.optional(),
+  body: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: `UTF-8 text, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
+  ciphertext: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: `Opaque E2EE payload, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
+  attachments: attachmentsSchema.optional(),
+  reply_to_seq: seqSchema.optional(),
+});
+export const sendMessageSchema = messageContentSchema.refine((v) => (v.body === undefined) !== (v.ciphertext === undefined), {
+  message: "exactly one of body and ciphertext",
+  path: ["body"],
+});
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 export const sendMessageAliasSchema = z.object({ conversation_id: idSchema }).and(sendMessageSchema);
@@ -190,7 +193,6 @@ export const historyQuerySchema = z.object({
   after_seq: seqParamSchema.optional(),
   limit: decimalIntegerParam({ min: 1, max: CHAT_LIMITS.maxPageSize }).optional(),
 });
-export type HistoryQuery = { beforeSeq?: number; afterSeq?: number; limit: number };
 
 export const messageEnvelopeSchema = z.object({ message: messageViewSchema });
 export const messagePageSchema = z.object({ messages: z.array(messageViewSchema), has_more: z.boolean() });

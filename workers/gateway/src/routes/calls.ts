@@ -1,8 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
   callHistoryQuerySchema,
-  callIdSchema,
   callJoinResponseSchema,
   callListResponseSchema,
   callResponseSchema,
@@ -13,15 +12,13 @@ import {
   sfuNewSessionBodySchema,
   sfuNewTracksBodySchema,
   sfuRenegotiateBodySchema,
-  sfuSessionIdSchema,
   type SfuRequest,
 } from "../../../../lib/contracts/calls";
+import { callParamsSchema, sfuSessionParamsSchema } from "../../../../lib/contracts/calls-rpc";
 import { unwrap } from "../../../../lib/result";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 import type { GatewayApp, GatewayBindings } from "../types";
 
-const callParams = z.object({ id: callIdSchema });
-const sessionParams = z.object({ id: callIdSchema, session_id: sfuSessionIdSchema });
 const tags = ["calls"];
 
 const initiateRoute = createRoute({
@@ -60,7 +57,7 @@ const getRoute = createRoute({
   tags,
   summary: "One call from the call log (invitees only)",
   ...authed,
-  request: { params: callParams },
+  request: { params: callParamsSchema },
   responses: { 200: jsonResponse(callResponseSchema, "The call"), ...errorResponses(400, 401, 404, 429) },
 });
 
@@ -70,7 +67,7 @@ const joinRoute = createRoute({
   tags,
   summary: "Answer (the call becomes active); other devices of the caller stop ringing",
   ...authed,
-  request: { params: callParams },
+  request: { params: callParamsSchema },
   responses: { 200: jsonResponse(callJoinResponseSchema, "The call"), ...errorResponses(400, 401, 404, 409, 429, 503) },
 });
 
@@ -81,7 +78,7 @@ function simpleRoute(action: "decline" | "leave" | "end", summary: string) {
     tags,
     summary,
     ...authed,
-    request: { params: callParams },
+    request: { params: callParamsSchema },
     responses: { 200: jsonResponse(callResponseSchema, "The call"), ...errorResponses(400, 401, 403, 404, 409, 429) },
   });
 }
@@ -94,7 +91,7 @@ const sfuSessionRoute = createRoute({
   tags,
   summary: "Create a Cloudflare Realtime SFU session, locked to the caller (body as Cloudflare's sessions/new)",
   ...authed,
-  request: { params: callParams, body: jsonBody(sfuNewSessionBodySchema) },
+  request: { params: callParamsSchema, body: jsonBody(sfuNewSessionBodySchema) },
   responses: { 201: jsonResponse(sfuAnswerSchema, "Cloudflare's answer (sessionId, sessionDescription)"), ...sfuErrors },
 });
 
@@ -104,7 +101,7 @@ const sfuTracksRoute = createRoute({
   tags,
   summary: "Publish or pull tracks on the caller's own session; pulls only from this call's participants",
   ...authed,
-  request: { params: sessionParams, body: jsonBody(sfuNewTracksBodySchema) },
+  request: { params: sfuSessionParamsSchema, body: jsonBody(sfuNewTracksBodySchema) },
   responses: { 200: jsonResponse(sfuAnswerSchema, "Cloudflare's tracks/new answer"), ...sfuErrors },
 });
 
@@ -114,7 +111,7 @@ const sfuRenegotiateRoute = createRoute({
   tags,
   summary: "Answer the SFU's renegotiation offer on the caller's own session",
   ...authed,
-  request: { params: sessionParams, body: jsonBody(sfuRenegotiateBodySchema) },
+  request: { params: sfuSessionParamsSchema, body: jsonBody(sfuRenegotiateBodySchema) },
   responses: { 200: jsonResponse(sfuAnswerSchema, "Cloudflare's renegotiate answer"), ...sfuErrors },
 });
 
@@ -124,7 +121,7 @@ const sfuCloseRoute = createRoute({
   tags,
   summary: "Close tracks on the caller's own session",
   ...authed,
-  request: { params: sessionParams, body: jsonBody(sfuCloseTracksBodySchema) },
+  request: { params: sfuSessionParamsSchema, body: jsonBody(sfuCloseTracksBodySchema) },
   responses: { 200: jsonResponse(sfuAnswerSchema, "Cloudflare's tracks/close answer"), ...sfuErrors },
 });
 

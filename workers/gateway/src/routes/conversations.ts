@@ -1,19 +1,16 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import {
   addMembersSchema,
   conversationEnvelopeSchema,
   conversationListSchema,
   createConversationSchema,
-  idSchema,
   listConversationsQuerySchema,
   setRoleSchema,
 } from "../../../../lib/contracts/chat";
+import { conversationParamsSchema, memberParamsSchema } from "../../../../lib/contracts/chat-rpc";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
-
-export const conversationParams = z.object({ id: idSchema });
-const memberParams = z.object({ id: idSchema, user_id: idSchema });
 
 const createRouteDef = createRoute({
   method: "post",
@@ -47,7 +44,7 @@ const getRoute = createRoute({
   tags: ["conversations"],
   summary: "One conversation (404 for non-members)",
   ...authed,
-  request: { params: conversationParams },
+  request: { params: conversationParamsSchema },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The conversation"), ...errorResponses(400, 401, 404, 429) },
 });
 
@@ -57,7 +54,7 @@ const addMembersRoute = createRoute({
   tags: ["conversations"],
   summary: "Add members to a group (owner or admin)",
   ...authed,
-  request: { params: conversationParams, body: jsonBody(addMembersSchema) },
+  request: { params: conversationParamsSchema, body: jsonBody(addMembersSchema) },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The updated conversation"), ...errorResponses(400, 401, 403, 404, 409, 429) },
 });
 
@@ -69,7 +66,7 @@ const removeMemberRoute = createRoute({
   description:
     "The removed member's sockets in the conversation close with code 4403 and their access ends at once. An owner who leaves hands ownership to the longest-standing admin, else member.",
   ...authed,
-  request: { params: memberParams },
+  request: { params: memberParamsSchema },
   responses: { 204: { description: "Removed" }, ...errorResponses(400, 401, 403, 404, 429) },
 });
 
@@ -79,7 +76,7 @@ const setRoleRoute = createRoute({
   tags: ["conversations"],
   summary: "Make a group member an admin or a plain member again (owner only)",
   ...authed,
-  request: { params: memberParams, body: jsonBody(setRoleSchema) },
+  request: { params: memberParamsSchema, body: jsonBody(setRoleSchema) },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The updated conversation"), ...errorResponses(400, 401, 403, 404, 409, 429) },
 });
 

@@ -1,9 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import {
-  editMessageSchema,
   historyQuerySchema,
-  idSchema,
   messageEnvelopeSchema,
   messagePageSchema,
   readReceiptSchema,
@@ -11,14 +9,17 @@ import {
   sendMessageSchema,
   type SendMessageInput,
 } from "../../../../lib/contracts/chat";
-import { seqParamSchema } from "../../../../lib/contracts/decimal-param";
+import {
+  conversationParamsSchema,
+  editMessageBodySchema,
+  historyAliasQuerySchema,
+  messageParamsSchema,
+  reactionParamsSchema,
+  readWatermarkSchema,
+} from "../../../../lib/contracts/chat-rpc";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp, GatewayBindings } from "../types";
-import { conversationParams } from "./conversations";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
-
-const messageParams = z.object({ id: idSchema, seq: seqParamSchema });
-const reactionParams = messageParams.extend({ emoji: z.string().min(1).max(64) });
 const sendResponses = {
   201: jsonResponse(messageEnvelopeSchema, "Stored (seq assigned); fanned out to the conversation's sockets"),
   200: jsonResponse(messageEnvelopeSchema, "Same client_id as an earlier message: the original, nothing stored"),
@@ -34,7 +35,7 @@ const sendRoute = createRoute({
   summary: "Send a message (idempotent by client_id)",
   description: sendDescription,
   ...authed,
-  request: { params: conversationParams, body: jsonBody(sendMessageSchema) },
+  request: { params: conversationParamsSchema, body: jsonBody(sendMessageSchema) },
   responses: sendResponses,
 });
 
@@ -57,7 +58,7 @@ const historyRoute = createRoute({
   summary: "History page",
   description: historyDescription,
   ...authed,
-  request: { params: conversationParams, query: historyQuerySchema },
+  request: { params: conversationParamsSchema, query: historyQuerySchema },
   responses: { 200: jsonResponse(messagePageSchema, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
 });
 
@@ -68,7 +69,7 @@ const historyAliasRoute = createRoute({
   summary: "Seed-compatible alias of GET /v1/conversations/{id}/messages",
   description: historyDescription,
   ...authed,
-  request: { query: historyQuerySchema.extend({ conversation_id: idSchema }) },
+  request: { query: historyAliasQuerySchema },
   responses: { 200: jsonResponse(messagePageSchema, "A page of messages"), ...errorResponses(400, 401, 404, 429) },
 });
 
@@ -79,7 +80,7 @@ const editRoute = createRoute({
   summary: "Edit a message (sender only)",
   description: "`body` for plaintext messages; an E2EE message is edited with `ciphertext` instead.",
   ...authed,
-  request: { params: messageParams, body: jsonBody(editMessageSchema.partial().extend({ ciphertext: z.string().min(1).optional() })) },
+  request: { params: messageParamsSchema, body: jsonBody(editMessageBodySchema) },
   responses: { 200: jsonResponse(messageEnvelopeSchema, "The edited message"), ...errorResponses(400, 401, 403, 404, 409, 413, 429) },
 });
 
@@ -89,7 +90,7 @@ const deleteRoute = createRoute({
   tags: ["messages"],
   summary: "Delete a message (sender, or a group owner/admin); leaves a tombstone",
   ...authed,
-  request: { params: messageParams },
+  request: { params: messageParamsSchema },
   responses: { 200: jsonResponse(messageEnvelopeSchema, "The tombstone"), ...errorResponses(400, 401, 403, 404, 429) },
 });
 
@@ -101,7 +102,7 @@ const reactionRoute = (method: "put" | "delete") =>
     summary: method === "put" ? "Add your reaction (idempotent)" : "Remove your reaction (idempotent)",
     description: "emoji: one URL-encoded emoji (with modifiers), at most 32 UTF-16 units.",
     ...authed,
-    request: { params: reactionParams },
+    request: { params: reactionParamsSchema },
     responses: { 200: jsonResponse(messageEnvelopeSchema, "The message with its reactions"), ...errorResponses(400, 401, 404, 409, 429) },
   });
 
@@ -111,8 +112,8 @@ const readRoute = createRoute({
   tags: ["messages"],
   summary: "Read receipt: moves the caller's read watermark forward (never back)",
   ...authed,
-  request: { params: conversationParams, body: jsonBody(readReceiptSchema) },
-  responses: { 200: jsonResponse(z.object({ last_read_seq: z.number().int() }), "The caller's watermark"), ...errorResponses(400, 401, 404, 429) },
+  request: { params: conversationParamsSchema, body: jsonBody(readReceiptSchema) },
+  responses: { 200: jsonResponse(readWatermarkSchema, "The caller's watermark"), ...errorResponses(400, 401, 404, 429) },
 });
 
 async function send(c: Context<GatewayBindings>, conversationId: string, message: SendMessageInput) {

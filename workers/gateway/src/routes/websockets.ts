@@ -1,7 +1,7 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { batchQuerySchema } from "../../../../lib/contracts/chat-frames";
-import { seqParamSchema } from "../../../../lib/contracts/decimal-param";
+import { signalingSocketQuerySchema } from "../../../../lib/contracts/call-frames";
+import { chatSocketQuerySchema } from "../../../../lib/contracts/chat-frames";
 import { errorEnvelopeSchema } from "../../../../lib/errors";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
@@ -29,16 +29,7 @@ const chatRoute = createRoute({
   path: "/v1/ws/chat",
   tags: ["websockets"],
   summary: "Upgrade to a conversation's room (JSON text frames, see API.md)",
-  request: {
-    query: z.object({
-      conversation_id: z.string().min(1).max(64),
-      ticket: z.string().max(256).optional(),
-      since_seq: seqParamSchema.optional(),
-      batch: batchQuerySchema.optional().openapi({
-        description: '1: messages stored in the same turn arrive together in one `{type:"messages", messages}` frame (default 0: one `message` frame each)',
-      }),
-    }),
-  },
+  request: { query: chatSocketQuerySchema },
   responses: { 101: { description: "Switching protocols" }, ...errors },
 });
 
@@ -47,9 +38,7 @@ const signalingRoute = createRoute({
   path: "/v1/ws/signaling",
   tags: ["websockets"],
   summary: "Upgrade to a call's signaling room",
-  request: {
-    query: z.object({ call_id: z.string().min(1).max(64), ticket: z.string().max(256).optional() }),
-  },
+  request: { query: signalingSocketQuerySchema },
   responses: { 101: { description: "Switching protocols" }, ...signalingErrors },
 });
 
