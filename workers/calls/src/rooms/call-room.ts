@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { SIGNALING_PING, SIGNALING_PONG } from "../../../../lib/contracts/call-frames";
 import type { CallView } from "../../../../lib/contracts/calls";
 import { toResult, type Result } from "../../../../lib/result";
+import { durableObjectByName } from "../../../../lib/rpc";
 import { callView, nextTimer, type CallState, type TimerKind } from "./call-state";
 import { declineCall, departCall, endCallBy, joinCall, ringTimeout, startCall, sweepCall, type RoomDeps, type StartCall } from "./room-lifecycle";
 import { requireInvitee, requireOpen, requirePresent } from "./room-rules";
@@ -44,7 +45,7 @@ export class CallRoom extends DurableObject<CallsEnv> {
         // A claim whose room has not started yet is held (the claimer is starting it right now);
         // past the grace period, a holder that is not open (never started, crashed) frees the line.
         const starting = Date.now() - current.claimedMs < LINE_START_GRACE_MS;
-        const room = this.env.CALL_ROOM.get(this.env.CALL_ROOM.idFromName(current.callId));
+        const room = durableObjectByName(this.env.CALL_ROOM, current.callId);
         if (starting || (await room.isOpen())) return { claimed: false as const, openCallId: current.callId };
       }
       await this.ctx.storage.put("line", { callId, claimedMs: Date.now() } satisfies LineHolder);

@@ -2,6 +2,7 @@ import { SIGNALING_CLOSE } from "../../../../lib/contracts/call-frames";
 import type { CallView } from "../../../../lib/contracts/calls";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
+import { durableObjectByName } from "../../../../lib/rpc";
 import type { CallType } from "../../../../lib/db/rows";
 import { closeLeftoverTracks } from "../sfu/sfu-cleanup";
 import { callView, endCall, isOneToOne, pendingUserIds, presentUserIds, reasonOnLastLeave, type CallState, type EndReason } from "./call-state";
@@ -185,7 +186,7 @@ async function finishCall(deps: RoomDeps, state: CallState, reason: EndReason, r
   callMetric(deps.env, "ended", state);
   announceState(deps, state, requestId);
   closeSockets(socketsOf(deps.ctx), SIGNALING_CLOSE.ended, "call ended");
-  const line = deps.env.CALL_ROOM.get(deps.env.CALL_ROOM.idFromName(`line:${state.conversationId}`));
+  const line = durableObjectByName(deps.env.CALL_ROOM, `line:${state.conversationId}`);
   await line.releaseLine(state.id);
   await notifyMembers(deps.env, { requestId }, state, "ended", Object.keys(state.participants));
   await notifyMembers(deps.env, { requestId }, state, "missed", missed);

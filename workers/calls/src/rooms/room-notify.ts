@@ -13,7 +13,7 @@ const PUSH_BATCH_MAX = 100;
  * chat socket. A failed notification never fails the transition that caused it: the call log is
  * already written, and ringing still ends by the room's own timer.
  */
-export async function notifyMembers(env: CallsEnv, ctx: RpcContext, state: CallState, event: CallEvent, userIds: readonly string[]): Promise<void> {
+export async function notifyMembers(env: CallsEnv, rpc: RpcContext, state: CallState, event: CallEvent, userIds: readonly string[]): Promise<void> {
   if (userIds.length === 0) return;
   const frame: CallEventFrame = {
     type: "call",
@@ -21,17 +21,17 @@ export async function notifyMembers(env: CallsEnv, ctx: RpcContext, state: CallS
     call: { id: state.id, conversation_id: state.conversationId, type: state.type, status: state.status, initiator_id: state.initiatorId },
   };
   try {
-    const delivered = await env.CHAT.deliverCallEvent(ctx, { conversationId: state.conversationId, userIds: [...userIds], frame });
-    if (!delivered.ok) log({ event: "call_notify_failed", call_id: state.id, channel: "chat", error: delivered.error.code, request_id: ctx.requestId }, "warn");
+    const delivered = await env.CHAT.deliverCallEvent(rpc, { conversationId: state.conversationId, userIds: [...userIds], frame });
+    if (!delivered.ok) log({ event: "call_notify_failed", call_id: state.id, channel: "chat", error: delivered.error.code, request_id: rpc.requestId }, "warn");
   } catch (err) {
-    log({ event: "call_notify_failed", call_id: state.id, channel: "chat", error: describeError(err), request_id: ctx.requestId }, "warn");
+    log({ event: "call_notify_failed", call_id: state.id, channel: "chat", error: describeError(err), request_id: rpc.requestId }, "warn");
   }
-  if (event === "incoming") await pushIncoming(env, ctx, state, userIds);
+  if (event === "incoming") await pushIncoming(env, rpc, state, userIds);
 }
 
-async function pushIncoming(env: CallsEnv, ctx: RpcContext, state: CallState, userIds: readonly string[]): Promise<void> {
+async function pushIncoming(env: CallsEnv, rpc: RpcContext, state: CallState, userIds: readonly string[]): Promise<void> {
   try {
-    const connected = await env.CHAT.connectedUsers(ctx, state.conversationId);
+    const connected = await env.CHAT.connectedUsers(rpc, state.conversationId);
     const online = new Set(connected.ok ? connected.value.userIds : []);
     const jobs = userIds
       .filter((userId) => !online.has(userId))
@@ -39,7 +39,7 @@ async function pushIncoming(env: CallsEnv, ctx: RpcContext, state: CallState, us
         body: pushJobSchema.parse({
           kind: "incoming_call",
           idempotency_key: `call:${state.id}:${userId}`,
-          request_id: ctx.requestId,
+          request_id: rpc.requestId,
           user_id: userId,
           call_id: state.id,
           conversation_id: state.conversationId,
@@ -50,6 +50,6 @@ async function pushIncoming(env: CallsEnv, ctx: RpcContext, state: CallState, us
     // Queues take at most 100 messages per batch; a large group is sent in several.
     for (let i = 0; i < jobs.length; i += PUSH_BATCH_MAX) await env.PUSH_QUEUE.sendBatch(jobs.slice(i, i + PUSH_BATCH_MAX));
   } catch (err) {
-    log({ event: "call_notify_failed", call_id: state.id, channel: "push", error: describeError(err), request_id: ctx.requestId }, "error");
+    log({ event: "call_notify_failed", call_id: state.id, channel: "push", error: describeError(err), request_id: rpc.requestId }, "error");
   }
 }
