@@ -1,3 +1,4 @@
+import type * as z from "zod";
 import type { MessageView } from "../../../../lib/contracts/chat";
 import {
   editMessageInputSchema,
@@ -18,60 +19,57 @@ import {
 } from "../../../../lib/contracts/chat-rpc";
 import { AppError } from "../../../../lib/errors";
 import { forwardResult, type Result } from "../../../../lib/result";
-import { durableObjectByName, parseInput, verifiedCaller, type RpcContext } from "../../../../lib/rpc";
+import { durableObjectByName, parseInput, verifiedCaller, type AuthedContext, type RpcContext } from "../../../../lib/rpc";
+import type { ConversationRoom } from "../rooms/conversation-room";
 
 /**
  * Message RPCs: each validates its input and calls the conversation's room, which applies the same
  * rules (RoomActions) as a socket frame. Non-members get NOT_FOUND from the room itself, and the
  * room's Result is the answer as it is.
  */
-export function sendMessageRpc(env: ChatEnv, rpc: RpcContext, input: SendMessageRpcInput): Promise<Result<SentMessage>> {
+function inRoom<S extends z.ZodType<{ conversationId: string }>, T>(
+  env: ChatEnv,
+  rpc: RpcContext,
+  schema: S,
+  input: z.infer<S>,
+  call: (room: DurableObjectStub<ConversationRoom>, input: z.infer<S>, caller: AuthedContext) => Promise<Result<T>>,
+): Promise<Result<T>> {
   return forwardResult(async () => {
-    const { userId, requestId } = verifiedCaller(rpc);
-    const { conversationId, message } = parseInput(sendMessageInputSchema, input);
-    return durableObjectByName(env.CONVERSATION_ROOM, conversationId).sendMessage(conversationId, userId, message, requestId);
+    const caller = verifiedCaller(rpc);
+    const parsed = parseInput(schema, input);
+    return call(durableObjectByName(env.CONVERSATION_ROOM, parsed.conversationId), parsed, caller);
   });
+}
+
+export function sendMessageRpc(env: ChatEnv, rpc: RpcContext, input: SendMessageRpcInput): Promise<Result<SentMessage>> {
+  return inRoom(env, rpc, sendMessageInputSchema, input, (room, { conversationId, message }, { userId, requestId }) =>
+    room.sendMessage(conversationId, userId, message, requestId),
+  );
 }
 
 export function listMessagesRpc(env: ChatEnv, rpc: RpcContext, input: ListMessagesInput): Promise<Result<MessagePage>> {
-  return forwardResult(async () => {
-    const { userId } = verifiedCaller(rpc);
-    const { conversationId, query } = parseInput(listMessagesInputSchema, input);
-    return durableObjectByName(env.CONVERSATION_ROOM, conversationId).history(conversationId, userId, query);
-  });
+  return inRoom(env, rpc, listMessagesInputSchema, input, (room, { conversationId, query }, { userId }) => room.history(conversationId, userId, query));
 }
 
 export function editMessageRpc(env: ChatEnv, rpc: RpcContext, input: EditMessageInput): Promise<Result<MessageView>> {
-  return forwardResult(async () => {
-    const { userId } = verifiedCaller(rpc);
-    const { conversationId, seq, patch } = parseInput(editMessageInputSchema, input);
+  return inRoom(env, rpc, editMessageInputSchema, input, (room, { conversationId, seq, patch }, { userId }) => {
     if ((patch.body === undefined) === (patch.ciphertext === undefined)) {
       throw new AppError("VALIDATION_ERROR", "An edit carries exactly one of body and ciphertext.", [{ field: "body", message: "required" }]);
     }
-    return durableObjectByName(env.CONVERSATION_ROOM, conversationId).editMessage(conversationId, userId, seq, patch);
+    return room.editMessage(conversationId, userId, seq, patch);
   });
 }
 
 export function deleteMessageRpc(env: ChatEnv, rpc: RpcContext, input: MessageTarget): Promise<Result<MessageView>> {
-  return forwardResult(async () => {
-    const { userId } = verifiedCaller(rpc);
-    const { conversationId, seq } = parseInput(messageTargetSchema, input);
-    return durableObjectByName(env.CONVERSATION_ROOM, conversationId).deleteMessage(conversationId, userId, seq);
-  });
+  return inRoom(env, rpc, messageTargetSchema, input, (room, { conversationId, seq }, { userId }) => room.deleteMessage(conversationId, userId, seq));
 }
 
 export function reactRpc(env: ChatEnv, rpc: RpcContext, input: ReactInput): Promise<Result<MessageView>> {
-  return forwardResult(async () => {
-    const { userId } = verifiedCaller(rpc);
-    const { conversationId, seq, emoji, on } = parseInput(reactInputSchema, input);
-    return durableObjectByName(env.CONVERSATION_ROOM, conversationId).react(conversationId, userId, seq, emoji, on);
-  });
+  return inRoom(env, rpc, reactInputSchema, input, (room, { conversationId, seq, emoji, on }, { userId }) =>
+    room.react(conversationId, userId, seq, emoji, on),
+  );
 }
 
 export function markReadRpc(env: ChatEnv, rpc: RpcContext, input: MarkReadInput): Promise<Result<ReadWatermark>> {
-  return forwardResult(async () => {
-    const { userId } = verifiedCaller(rpc);
-    const { conversationId, seq } = parseInput(markReadInputSchema, input);
-    return durableObjectByName(env.CONVERSATION_ROOM, conversationId).markRead(conversationId, userId, seq);
-  });
+  return inRoom(env, rpc, markReadInputSchema, input, (room, { conversationId, seq }, { userId }) => room.markRead(conversationId, userId, seq));
 }
