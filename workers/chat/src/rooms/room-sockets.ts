@@ -1,25 +1,16 @@
 import * as z from "zod";
 import type { MessageView } from "../../../../lib/contracts/chat";
 import { MESSAGE_BATCH, type ServerFrame } from "../../../../lib/contracts/chat-frames";
+import { FrameBuckets } from "./frame-rate";
 
 /**
  * The room's hibernatable sockets. Identity lives in the socket's attachment (it survives
  * hibernation); each socket is tagged with its user id so one user's sockets are found without a
- * scan. A per-socket token bucket rate-limits frames; it lives in memory, so hibernation refills it,
- * which is harmless (a hibernated socket has been idle).
+ * scan. A per-socket token bucket rate-limits frames (./frame-rate.ts).
  */
-export const FRAME_RATE = {
-  /** Sustained frames per second per socket. */
-  perSecond: 100,
-  /** Burst capacity. */
-  burst: 200,
-} as const;
-
 /** `batch`: the socket asked for `messages` frames (MESSAGE_BATCH); absent in attachments written before it existed. */
 const attachmentSchema = z.object({ userId: z.string().min(1), batch: z.boolean().optional() });
 export type SocketIdentity = z.infer<typeof attachmentSchema>;
-
-type Bucket = { tokens: number; at: number };
 
 /** Replayed messages held in memory at a time (one batch frame's worth for batching sockets). */
 const REPLAY_GROUP = 100;
@@ -27,7 +18,7 @@ const REPLAY_GROUP = 100;
 export class RoomSockets {
   /** Open sockets and connections per user, rebuilt lazily after a wake-up or any open/close. */
   private snapshot: { sockets: WebSocket[]; perUser: Map<string, number> } | undefined;
-  private readonly buckets = new WeakMap<WebSocket, Bucket>();
+  private readonly buckets = new FrameBuckets();
   /** Parsed attachments, so a frame does not pay a deserialize and a parse (rebuilt after a wake-up). */
   private readonly identities = new WeakMap<WebSocket, SocketIdentity>();
 
@@ -152,13 +143,7 @@ export class RoomSockets {
 
   /** Token bucket: false when the socket is over its frame rate. */
   take(socket: WebSocket, now = Date.now()): boolean {
-    const bucket = this.buckets.get(socket) ?? { tokens: FRAME_RATE.burst, at: now };
-    bucket.tokens = Math.min(FRAME_RATE.burst, bucket.tokens + ((now - bucket.at) / 1000) * FRAME_RATE.perSecond);
-    bucket.at = now;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
-    this.buckets.set(socket, bucket);
-    return allowed;
+    return this.buckets.take(socket, now);
   }
 }
 
