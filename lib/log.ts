@@ -12,9 +12,9 @@ export type LogEvent = Base &
     | { event: "auth_failure"; reason: string; user_id?: string }
     | { event: "rate_limited"; scope: string; key_kind: "ip" | "user" | "account" }
     | { event: "session_revoked"; user_id: string; session_id: string; reason: string }
-    | { event: "socket_open"; room: "chat" | "call"; room_id: string; user_id: string }
-    | { event: "socket_close"; room: "chat" | "call"; room_id: string; user_id: string; code: number }
-    | { event: "socket_refused"; room: "chat" | "call"; reason: string }
+    | { event: "socket_open"; room: "chat" | "call" | "device"; room_id: string; user_id: string }
+    | { event: "socket_close"; room: "chat" | "call" | "device"; room_id: string; user_id: string; code: number }
+    | { event: "socket_refused"; room: "chat" | "call" | "device"; reason: string }
     | { event: "call_state"; call_id: string; status: string; reason?: string }
     | {
         event: "queue_message";
