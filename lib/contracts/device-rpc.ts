@@ -19,6 +19,9 @@ export const deviceParamsSchema = z.object({ device_id: idSchema });
 export const postDeviceMailInputSchema = z.object({ deviceId: idSchema, payload: mailboxPayloadSchema });
 export type PostDeviceMailInput = z.infer<typeof postDeviceMailInputSchema>;
 export const ackDeviceMailInputSchema = mailboxAckSchema;
+/** DeviceRoom.postMail, after the service checked the sender may post to this device. */
+export const postMailInputSchema = z.object({ fromUserId: idSchema, fromDeviceId: idSchema, payload: mailboxPayloadSchema });
+export type PostMailInput = z.infer<typeof postMailInputSchema>;
 export type AckDeviceMailInput = z.infer<typeof ackDeviceMailInputSchema>;
 
 /* ---------- outputs ---------- */

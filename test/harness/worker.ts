@@ -10,7 +10,7 @@ import chat from "../../workers/chat/src/index";
 import storage from "../../workers/storage/src/index";
 
 export { AuthService } from "../../workers/auth/src/index";
-export { ChatService, ConversationRoom, PresenceRoom } from "../../workers/chat/src/index";
+export { ChatService, ConversationRoom, DeviceRoom, PresenceRoom } from "../../workers/chat/src/index";
 export { CallsService, CallRoom } from "../../workers/calls/src/index";
 export { StorageService } from "../../workers/storage/src/index";
 

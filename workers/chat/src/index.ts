@@ -142,4 +142,5 @@ export default {
 } satisfies ExportedHandler<ChatEnv>;
 
 export { ConversationRoom } from "./rooms/conversation-room";
+export { DeviceRoom } from "./devices/device-room";
 export { PresenceRoom } from "./rooms/presence-room";

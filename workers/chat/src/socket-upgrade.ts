@@ -4,16 +4,19 @@ import { seqParamSchema } from "../../../lib/contracts/decimal-param";
 import { withDb } from "../../../lib/db";
 import { AppError } from "../../../lib/errors";
 import { durableObjectByName, REQUEST_ID_HEADER, VERIFIED_USER_HEADER, type WaitUntil } from "../../../lib/rpc";
+import { handleDeviceUpgrade } from "./devices/device-upgrade";
 import { envelope, refuse } from "./rooms/room-upgrade";
 
 /**
  * The chat worker's `fetch`: the gateway forwards `/v1/ws/chat` here after authenticating (ticket or
- * bearer) with the verified user id in VERIFIED_USER_HEADER. Membership is checked against the
+ * bearer) with the verified user id in VERIFIED_USER_HEADER (`/v1/ws/events` goes to the device's
+ * room, ./devices/device-upgrade.ts). Membership is checked against the
  * database, then the upgrade goes to the conversation's room. Refusals are the error envelope, 4xx.
  */
 export async function handleChatFetch(request: Request, env: ChatEnv, executionCtx: WaitUntil): Promise<Response> {
   const requestId = request.headers.get(REQUEST_ID_HEADER) ?? "ws";
   const url = new URL(request.url);
+  if (url.pathname === "/v1/ws/events") return handleDeviceUpgrade(request, env, requestId);
   if (url.pathname !== "/v1/ws/chat") return envelope(new AppError("NOT_FOUND", "No such route."), requestId);
   try {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");

@@ -1,0 +1,34 @@
+import type { DoMigration } from "../../../../lib/do-migrations";
+
+/** A DeviceRoom's SQLite schema, oldest first (lib/do-migrations.ts: never edit a shipped step). */
+export const DEVICE_ROOM_MIGRATIONS: readonly DoMigration[] = [
+  {
+    version: 1,
+    name: "stream, mailbox and state",
+    // state: one row. owner_user_id and device_id are recorded on first use (an owner that differs
+    // is refused); last_pos is the newest position handed out (positions are never reused, also
+    // after coalescing deletes the newest entry); pruned_through is the newest position dropped by
+    // pruning (a resume from before it missed something: reset); entries counts stream rows so
+    // pruning by count reads no rows; presence_reported is whether presence was told "connected"
+    // (a restarted object with no sockets reports the device gone).
+    // stream: one row per kept entry; coalesce_key ("conversation:<id>", "read:<id>") is unique, so
+    // a newer change to a conversation replaces the older entry. at: epoch ms, for pruning by age.
+    // mailbox: unacknowledged payloads, delivered in rowid (arrival) order.
+    up: `
+CREATE TABLE state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  owner_user_id TEXT,
+  device_id TEXT,
+  last_pos INTEGER NOT NULL DEFAULT 0,
+  pruned_through INTEGER NOT NULL DEFAULT 0,
+  entries INTEGER NOT NULL DEFAULT 0,
+  presence_reported INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO state (id) VALUES (1);
+CREATE TABLE stream (pos INTEGER PRIMARY KEY, coalesce_key TEXT, event TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE UNIQUE INDEX stream_coalesce ON stream (coalesce_key) WHERE coalesce_key IS NOT NULL;
+CREATE INDEX stream_at ON stream (at);
+CREATE TABLE mailbox (id TEXT PRIMARY KEY, from_user_id TEXT NOT NULL, from_device_id TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL);
+`,
+  },
+];

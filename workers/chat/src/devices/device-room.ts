@@ -1,0 +1,156 @@
+import { DurableObject } from "cloudflare:workers";
+import * as z from "zod";
+import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../../../lib/contracts/chat-frames";
+import { postMailInputSchema, type MailboxPage, type MailboxPosted, type PostMailInput } from "../../../../lib/contracts/device-rpc";
+import { DEVICE_STREAM_LIMITS, deviceEventSchema, deviceStreamQuerySchema, mailboxAckSchema, type DeviceEvent } from "../../../../lib/contracts/device-stream";
+import { migrate } from "../../../../lib/do-migrations";
+import { AppError } from "../../../../lib/errors";
+import { describeError, log } from "../../../../lib/log";
+import { toResult, type Result } from "../../../../lib/result";
+import { parseInput, REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
+import { envelope } from "../rooms/room-upgrade";
+import { DEVICE_ROOM_MIGRATIONS } from "./device-room-migrations";
+import { handleDeviceFrame } from "./device-frame-handler";
+import { entryFrames, sendAll, sendDeviceFrame } from "./device-frames";
+import { DeviceOwner } from "./device-owner";
+import { DeviceSockets } from "./device-sockets";
+import { MailboxStore } from "./mailbox-store";
+import { StreamStore } from "./stream-store";
+
+/** What one publish may carry: a room flush is a few events; anything past the retained window is a bug. */
+const publishedEventsSchema = z.array(deviceEventSchema).max(DEVICE_STREAM_LIMITS.retainedEntries);
+const noSuchDevice = () => new AppError("NOT_FOUND", "No such device.");
+
+/**
+ * One per device (named by its id): the device's event stream, its mailbox and its sockets
+ * (lib/contracts/device-stream.ts). Rooms publish to it only while the device is online (presence
+ * knows through the 0↔1 socket reports), so an offline device costs nothing until it resumes.
+ * Hibernation API only: identity in the attachment, ping auto-response; no timers (pruning runs on
+ * every write and before every resume).
+ */
+export class DeviceRoom extends DurableObject<ChatEnv> {
+  private readonly stream: StreamStore;
+  private readonly mailbox: MailboxStore;
+  private readonly sockets: DeviceSockets;
+  private readonly owner: DeviceOwner;
+
+  constructor(ctx: DurableObjectState, env: ChatEnv) {
+    super(ctx, env);
+    migrate(ctx.storage, DEVICE_ROOM_MIGRATIONS);
+    this.stream = new StreamStore(ctx.storage.sql);
+    this.mailbox = new MailboxStore(ctx.storage.sql);
+    this.sockets = new DeviceSockets(ctx);
+    this.owner = new DeviceOwner(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+    this.owner.reconcile(this.sockets.open().length);
+  }
+
+  /* ---------- the socket (forwarded by the chat worker with the verified user and device) ---------- */
+
+  override async fetch(request: Request): Promise<Response> {
+    const requestId = request.headers.get(REQUEST_ID_HEADER) ?? "ws";
+    try {
+      const userId = request.headers.get(VERIFIED_USER_HEADER);
+      const deviceId = request.headers.get(VERIFIED_DEVICE_HEADER);
+      if (!userId || !deviceId) throw new AppError("UNAUTHORIZED", "A valid ticket or access token is required.");
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
+      const query = deviceStreamQuerySchema.safeParse({ since: new URL(request.url).searchParams.get("since") ?? undefined });
+      if (!query.success) throw new AppError("VALIDATION_ERROR", "since must be a stream position.", [{ field: "since", message: "decimal digits" }]);
+      if (!this.owner.claim(userId, deviceId)) throw noSuchDevice();
+      this.stream.prune();
+      const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+      this.sockets.accept(server, { userId, deviceId });
+      // hello, the replay or a reset, the mailbox: all in this turn, so nothing published meanwhile falls between.
+      const position = this.stream.position;
+      sendDeviceFrame(server, { type: "hello", device_id: deviceId, position });
+      const since = query.data.since === undefined ? undefined : Number(query.data.since);
+      if (since !== undefined) {
+        if (this.stream.canResume(since)) sendAll(server, entryFrames("events", this.stream.after(since)));
+        else sendDeviceFrame(server, { type: "reset", position });
+      }
+      sendAll(server, entryFrames("mailbox", this.mailbox.texts()));
+      log({ event: "socket_open", room: "device", room_id: deviceId, user_id: userId, request_id: requestId });
+      if (this.sockets.open().length === 1) this.owner.report(userId, deviceId, true);
+      return new Response(null, { status: 101, webSocket: client });
+    } catch (err) {
+      if (err instanceof AppError) return envelope(err, requestId);
+      log({ event: "unhandled_error", where: "chat.device_upgrade", error: describeError(err), request_id: requestId }, "error");
+      return envelope(new AppError("SERVICE_UNAVAILABLE", "The device stream is unavailable; try again."), requestId);
+    }
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (!this.sockets.identity(ws)) {
+      ws.close(CLOSE_CODES.unauthenticated, "unknown socket");
+      return;
+    }
+    handleDeviceFrame(ws, data, this.sockets, this.mailbox);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.closed(ws, code);
+    try {
+      // Completes the close handshake (1005/1006 are not sendable codes).
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.closed(ws, 1006);
+  }
+
+  private closed(ws: WebSocket, code: number): void {
+    const identity = this.sockets.identity(ws);
+    if (!identity) return;
+    log({ event: "socket_close", room: "device", room_id: identity.deviceId, user_id: identity.userId, code });
+    if (this.sockets.open(ws).length === 0) this.owner.report(identity.userId, identity.deviceId, false);
+  }
+
+  /* ---------- RPC ---------- */
+
+  /**
+   * Appends events for this device's user (coalesced, pruned) and sends them as one `events` frame
+   * to the open socket(s). Events of another user than the owner, or not matching the contract,
+   * are dropped (logged): a publisher's bug must not poison every later resume.
+   */
+  async publish(userId: string, events: DeviceEvent[]): Promise<void> {
+    const parsed = publishedEventsSchema.safeParse(events);
+    if (!parsed.success || !this.owner.claim(userId)) {
+      log({ event: "unhandled_error", where: "chat.device_publish", error: parsed.success ? "not the device's owner" : "invalid events" }, "warn");
+      return;
+    }
+    if (parsed.data.length === 0) return;
+    this.sockets.broadcast([...entryFrames("events", this.stream.append(parsed.data))]);
+  }
+
+  /** Stores a payload from another device (the service checked the sender may) and sends it on at once if connected. */
+  async postMail(input: PostMailInput): Promise<Result<MailboxPosted>> {
+    return toResult(async () => {
+      const { fromUserId, fromDeviceId, payload } = parseInput(postMailInputSchema, input);
+      const entry = this.mailbox.add({ userId: fromUserId, deviceId: fromDeviceId }, payload);
+      if (!entry) throw new AppError("RATE_LIMITED", "The device's mailbox is full until it acknowledges what it holds.", undefined, 60);
+      this.sockets.broadcast([...entryFrames("mailbox", [JSON.stringify(entry)])]);
+      return { id: entry.id };
+    });
+  }
+
+  /** The HTTP fallback: the oldest unacknowledged entries, one ack's worth. */
+  async listMail(userId: string): Promise<Result<MailboxPage>> {
+    return toResult(async () => {
+      if (!this.owner.claim(userId)) throw noSuchDevice();
+      const { entries, hasMore } = this.mailbox.list(DEVICE_STREAM_LIMITS.maxAckIds);
+      return { entries, has_more: hasMore };
+    });
+  }
+
+  /** The HTTP fallback of `mailbox_ack`: deletes these entries; unknown ids are ignored. */
+  async ackMail(userId: string, ids: string[]): Promise<Result<null>> {
+    return toResult(async () => {
+      if (!this.owner.claim(userId)) throw noSuchDevice();
+      this.mailbox.ack(parseInput(mailboxAckSchema, { ids }).ids);
+      return null;
+    });
+  }
+}
