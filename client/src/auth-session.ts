@@ -8,6 +8,8 @@ export interface StoredTokens {
   /** Epoch milliseconds at which the access token expires. */
   expiresAt: number;
   user?: User;
+  /** The device this session is bound to (the token answer's `device_id`), once the server names one. */
+  deviceId?: string;
 }
 
 export type Refresher = (refreshToken: string) => Promise<TokenPair>;
@@ -49,7 +51,15 @@ export class AuthSession {
   }
 
   adopt(pair: TokenPair): StoredTokens {
-    const tokens = { accessToken: pair.access_token, refreshToken: pair.refresh_token, expiresAt: this.now() + pair.expires_in * 1000, user: pair.user };
+    const tokens: StoredTokens = {
+      accessToken: pair.access_token,
+      refreshToken: pair.refresh_token,
+      expiresAt: this.now() + pair.expires_in * 1000,
+      user: pair.user,
+    };
+    // A refresh answer without the field keeps the device (same user only: a sign-in as someone else is another device).
+    const deviceId = deviceIdOf(pair) ?? (this.tokens?.user?.id === pair.user.id ? this.tokens.deviceId : undefined);
+    if (deviceId) tokens.deviceId = deviceId;
     this.set(tokens);
     return tokens;
   }
@@ -91,4 +101,9 @@ export class AuthSession {
     this.refreshing = flight;
     return flight;
   }
+}
+
+/** `device_id` of a token answer; read defensively, as servers before device-bound sessions do not send it. */
+function deviceIdOf(pair: TokenPair): string | undefined {
+  return "device_id" in pair && typeof pair.device_id === "string" ? pair.device_id : undefined;
 }

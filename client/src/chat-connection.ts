@@ -2,6 +2,7 @@ import { assertNever } from "../../lib/assert-never";
 import { Emitter } from "./emitter";
 import { ManagedSocket, type SocketState, type WebSocketConstructor } from "./managed-socket";
 import { newClientId, Outbox, SendRejected, type Delivered } from "./outbox";
+import type { OutboxStore } from "./stores";
 import type { ChatSendFrame, ChatServerFrame, Message } from "./types";
 import { TypingTracker } from "./typing-tracker";
 
@@ -34,6 +35,8 @@ export interface ChatConnectionOptions {
   connectTimeoutMs: number;
   backoff: { initialMs: number; maxMs: number };
   isFatal: (error: unknown) => boolean;
+  /** Persists unsent messages; what an earlier run (or connection) left for this conversation is sent first. */
+  outboxStore?: OutboxStore;
 }
 
 export type SendInput = Omit<ChatSendFrame, "type" | "client_id"> & { client_id?: string };
@@ -49,7 +52,7 @@ const FINAL_CLOSE_CODES = [4401, 4403] as const;
  */
 export class ChatConnection extends Emitter<ChatEvents> {
   private readonly socket: ManagedSocket;
-  private readonly outbox = new Outbox();
+  private readonly outbox: Outbox;
   private readonly typers = new TypingTracker((userIds) => this.emit("typing", userIds));
   private lastTypingSent = 0;
   private isReady = false;
@@ -59,6 +62,8 @@ export class ChatConnection extends Emitter<ChatEvents> {
   constructor(private readonly options: ChatConnectionOptions) {
     super();
     this.lastSeq = options.sinceSeq ?? null;
+    const userId = options.selfId();
+    this.outbox = new Outbox(options.outboxStore && userId ? { store: options.outboxStore, userId, conversationId: options.conversationId } : undefined);
     this.socket = new ManagedSocket({
       url: () => {
         // batch=1: messages stored together arrive in one `messages` frame (far fewer frames under load).
@@ -82,6 +87,7 @@ export class ChatConnection extends Emitter<ChatEvents> {
       },
     });
     this.socket.start();
+    this.restoreOutbox();
   }
 
   get conversationId(): string {
@@ -177,6 +183,16 @@ export class ChatConnection extends Emitter<ChatEvents> {
     this.lastSeq = message.seq;
     this.typers.stopped(message.sender_id);
     this.emit("message", message);
+  }
+
+  /** Sends what the store kept, with the same client_ids (the room stores each once); a `ready` later sends it too. */
+  private restoreOutbox(): void {
+    this.outbox.restore().then(
+      (restored) => {
+        if (this.isReady) for (const frame of restored) this.socket.send(JSON.stringify(frame));
+      },
+      (error: unknown) => console.error("[secureconnect] outbox store failed", error),
+    );
   }
 
   private resend(clientId: string): void {

@@ -1,10 +1,15 @@
 import { AuthSession, type StoredTokens } from "./auth-session";
 import { CallSession } from "./call-session";
 import { ChatConnection } from "./chat-connection";
+import { LiveConversationList } from "./conversation-list";
+import { DeviceStream } from "./device-stream";
 import { ApiError } from "./errors";
 import { Http, type FetchLike } from "./http";
+import { IncomingCalls } from "./incoming-calls";
+import { flushOutbox, type FlushResult } from "./outbox-flush";
 import type { WebSocketConstructor } from "./managed-socket";
 import { restApi, type RestApi } from "./rest";
+import { MemoryOutboxStore, MemoryPositionStore, type OutboxStore, type StreamPositionStore } from "./stores";
 import type { IceServer, TokenPair } from "./types";
 import { uploadFile, type UploadOptions, type UploadSource } from "./uploads";
 
@@ -14,7 +19,14 @@ export { ChatConnection, type ChatEvents, type SendInput } from "./chat-connecti
 export { CallSession, type CallEvents } from "./call-session";
 export { ManagedSocket, type SocketState, type WebSocketConstructor, type WebSocketLike } from "./managed-socket";
 export { backoffDelay, type BackoffOptions } from "./timing";
-export { Outbox, SendRejected, newClientId, type Delivered } from "./outbox";
+export { Outbox, SendRejected, newClientId, type Delivered, type OutboxPersistence } from "./outbox";
+export { DeviceStream, type DeviceStreamEvents, type EntryOf, type MailboxHandler } from "./device-stream";
+export { LiveConversationList, type ConversationListEvents } from "./conversation-list";
+export { applyEntry, mergeRow, rowFromItem, sortRows, totalUnread, type LiveConversation, type RowChange } from "./conversation-list-state";
+export { flushOutbox, type FlushResult } from "./outbox-flush";
+export { IncomingCalls, type IncomingCallsEvents, type RingStopped } from "./incoming-calls";
+export { MemoryOutboxStore, MemoryPositionStore, type OutboxStore, type PersistedSend, type StoredPosition, type StreamPositionStore } from "./stores";
+export { indexedDbStores, type IndexedDbStoreOptions } from "./indexeddb-stores";
 export { fromBlob, type UploadSource, type UploadOptions } from "./uploads";
 export type * from "./types";
 
@@ -34,6 +46,10 @@ export interface ClientOptions {
   heartbeatTimeoutMs?: number;
   connectTimeoutMs?: number;
   backoff?: { initialMs: number; maxMs: number };
+  /** Keeps unsent messages across reloads (default: in memory; browsers: `indexedDbStores().outbox`). */
+  outboxStore?: OutboxStore;
+  /** Keeps the device stream's position across reloads (default: in memory; browsers: `indexedDbStores().position`). */
+  positionStore?: StreamPositionStore;
 }
 
 export interface CallOptions {
@@ -49,6 +65,9 @@ export class SecureConnectClient {
   private readonly http: Http;
   private readonly fetchImpl: FetchLike;
   private readonly WebSocketImpl: WebSocketConstructor | undefined;
+  private readonly outboxStore: OutboxStore;
+  private readonly positionStore: StreamPositionStore;
+  private stream: DeviceStream | null = null;
 
   constructor(private readonly options: ClientOptions) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -60,11 +79,56 @@ export class SecureConnectClient {
     if (options.tokens) this.session.set(options.tokens);
     if (options.onTokens) this.session.onChange(options.onTokens);
     this.api = restApi(this.http, this.session);
+    this.outboxStore = options.outboxStore ?? new MemoryOutboxStore();
+    this.positionStore = options.positionStore ?? new MemoryPositionStore();
   }
 
   /** The signed-in user's id (from the last token answer), if known. */
   get userId(): string | undefined {
     return this.session.current?.user?.id;
+  }
+
+  /** The device this session is bound to, if the server named one. */
+  get deviceId(): string | undefined {
+    return this.session.current?.deviceId;
+  }
+
+  /**
+   * The device's event stream (`/v1/ws/events`): one per client, opened on first use, shared by
+   * `conversationList()` and `incomingCalls()`. After `close()` the next call opens a new one.
+   */
+  events(): DeviceStream {
+    if (this.stream && this.stream.state !== "closed") return this.stream;
+    this.stream = new DeviceStream({
+      socketUrl: (query) => this.socketUrl("/v1/ws/events", query),
+      WebSocket: this.requireWebSocket(),
+      ...this.socketTuning(),
+      isFatal: isSignedOut,
+      positionStore: this.positionStore,
+      deviceId: () => this.deviceId,
+    });
+    return this.stream;
+  }
+
+  /** A live conversation list over the event stream (unread counts, last messages, order by activity). */
+  conversationList(options: { maxConversations?: number } = {}): LiveConversationList {
+    return new LiveConversationList({ api: this.api, stream: this.events(), selfId: () => this.userId, ...options });
+  }
+
+  /** Calls ringing for this user, wherever the app is (the event stream's `call` entries). */
+  incomingCalls(): IncomingCalls {
+    return new IncomingCalls(this.events(), () => this.userId);
+  }
+
+  /**
+   * Sends every persisted unsent message of this user over REST (for an app that restarts on its
+   * list rather than in the conversation, whose connection would resend them too). Exactly once
+   * either way: the server stores one message per client_id.
+   */
+  flushOutbox(): Promise<FlushResult> {
+    const userId = this.userId;
+    if (!userId) return Promise.reject(new ApiError(401, "UNAUTHORIZED", "Sign in before sending."));
+    return flushOutbox(this.api, this.outboxStore, userId);
   }
 
   /** Opens a conversation's live connection (resuming after `sinceSeq` if given). */
@@ -75,11 +139,9 @@ export class SecureConnectClient {
       selfId: () => this.userId,
       socketUrl: (query) => this.socketUrl("/v1/ws/chat", query),
       WebSocket: this.requireWebSocket(),
-      heartbeatMs: this.options.heartbeatMs ?? 20_000,
-      heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 10_000,
-      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
-      backoff: this.options.backoff ?? { initialMs: 500, maxMs: 15_000 },
+      ...this.socketTuning(),
       isFatal: isSignedOut,
+      outboxStore: this.outboxStore,
     });
   }
 
@@ -117,6 +179,15 @@ export class SecureConnectClient {
       WebSocket: this.requireWebSocket(),
       ...(options.iceServers ? { iceServers: options.iceServers } : {}),
       isFatal: isSignedOut,
+    };
+  }
+
+  private socketTuning() {
+    return {
+      heartbeatMs: this.options.heartbeatMs ?? 20_000,
+      heartbeatTimeoutMs: this.options.heartbeatTimeoutMs ?? 10_000,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 10_000,
+      backoff: this.options.backoff ?? { initialMs: 500, maxMs: 15_000 },
     };
   }
 

@@ -108,7 +108,9 @@ export function restApi(http: Http, session: AuthSession) {
   };
 
   const keys = {
-    upload: (input: T.KeyUpload) => http.request<void>("PUT", "/v1/keys", { body: input }),
+    /** `device_id` defaults to this session's device (the key directory's devices are the sessions' devices). */
+    upload: (input: Omit<T.KeyUpload, "device_id"> & { device_id?: string }) =>
+      http.request<void>("PUT", "/v1/keys", { body: { ...input, device_id: input.device_id ?? session.current?.deviceId } }),
     count: (deviceId: string) => http.request<T.PrekeyCount>("GET", "/v1/keys/count", { query: { device_id: deviceId } }),
     /** Claims one one-time prekey per device of that user. */
     bundle: (userId: string, deviceId?: string) => http.request<T.KeyBundle>("GET", `/v1/keys/${e(userId)}`, { query: { device_id: deviceId } }),
@@ -116,6 +118,13 @@ export function restApi(http: Http, session: AuthSession) {
 
   const ws = {
     ticket: () => http.request<T.WsTicket>("POST", "/v1/ws/ticket"),
+  };
+
+  /** Device mailboxes: post to a device (yours or a conversation partner's); read and ack your own without a socket. */
+  const devices = {
+    postMail: (deviceId: string, input: T.PostMailboxInput) => http.request<T.MailboxPosted>("POST", `/v1/devices/${e(deviceId)}/mailbox`, { body: input }),
+    mailbox: () => http.request<T.MailboxList>("GET", "/v1/devices/me/mailbox"),
+    ackMailbox: (input: T.MailboxAckInput) => http.request<void>("POST", "/v1/devices/me/mailbox/ack", { body: input }),
   };
 
   const health = {
@@ -130,7 +139,7 @@ export function restApi(http: Http, session: AuthSession) {
     pushOutbox: (userId: string) => http.request<T.DevPushOutbox>("GET", "/dev/push-outbox", { query: { user_id: userId }, auth: false }),
   };
 
-  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, health, dev };
+  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, devices, health, dev };
 }
 
 export type RestApi = ReturnType<typeof restApi>;

@@ -31,7 +31,7 @@ import type {
   sfuNewTracksBodySchema,
   sfuRenegotiateBodySchema,
 } from "../../lib/contracts/calls";
-import type { clientFrameSchema, sendFrameSchema, serverFrameSchema } from "../../lib/contracts/chat-frames";
+import type { callSummarySchema, clientFrameSchema, sendFrameSchema, serverFrameSchema } from "../../lib/contracts/chat-frames";
 import type {
   addMembersSchema,
   conversationEnvelopeSchema,
@@ -50,6 +50,19 @@ import type {
   setRoleSchema,
 } from "../../lib/contracts/chat";
 import type { mailboxListSchema, outboxListSchema } from "../../lib/contracts/dev";
+import type {
+  deviceClientFrameSchema,
+  deviceEventSchema,
+  deviceServerFrameSchema,
+  mailboxAckSchema,
+  mailboxEntrySchema,
+  mailboxListSchema as deviceMailboxListSchema,
+  mailboxPostedSchema,
+  messagePreviewSchema,
+  postMailboxSchema,
+  streamEntrySchema,
+  streamPositionSchema,
+} from "../../lib/contracts/device-stream";
 import type { liveHealthSchema, readyHealthSchema } from "../../lib/contracts/health";
 import type { keyBundleSchema, keyUploadSchema, prekeyCountSchema } from "../../lib/contracts/keys";
 import type {
@@ -125,6 +138,20 @@ export type ChatSendFrame = z.input<typeof sendFrameSchema>;
 export type ChatServerFrame = z.infer<typeof serverFrameSchema>;
 export type SignalingClientFrame = z.input<typeof signalingClientFrameSchema>;
 export type SignalingServerFrame = z.infer<typeof signalingServerFrameSchema>;
+
+/* the device event stream (/v1/ws/events) and device mailboxes */
+export type DeviceEvent = z.infer<typeof deviceEventSchema>;
+export type StreamEntry = z.infer<typeof streamEntrySchema>;
+export type StreamPosition = z.infer<typeof streamPositionSchema>;
+export type MessagePreview = z.infer<typeof messagePreviewSchema>;
+export type MailboxEntry = z.infer<typeof mailboxEntrySchema>;
+export type DeviceClientFrame = z.input<typeof deviceClientFrameSchema>;
+export type DeviceServerFrame = z.infer<typeof deviceServerFrameSchema>;
+export type PostMailboxInput = z.input<typeof postMailboxSchema>;
+export type MailboxPosted = z.infer<typeof mailboxPostedSchema>;
+export type MailboxList = z.infer<typeof deviceMailboxListSchema>;
+export type MailboxAckInput = z.input<typeof mailboxAckSchema>;
+export type CallSummary = z.infer<typeof callSummarySchema>;
 
 /* calls */
 export type InitiateCallInput = z.input<typeof initiateCallBodySchema>;
