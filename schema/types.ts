@@ -13,7 +13,10 @@ export type NewRefreshToken = typeof sqlite.refreshTokens.$inferInsert;
 export type EmailToken = typeof sqlite.emailTokens.$inferSelect;
 export type NewEmailToken = typeof sqlite.emailTokens.$inferInsert;
 export type WsTicket = typeof sqlite.wsTickets.$inferSelect;
-export type Device = typeof sqlite.devices.$inferSelect;
+/** Any device row: a device a session signed in on may have no push token. */
+export type DeviceRow = typeof sqlite.devices.$inferSelect;
+/** A device push can reach (one with a push token): what the push code handles. */
+export type Device = DeviceRow & { pushToken: string };
 export type Conversation = typeof sqlite.conversations.$inferSelect;
 export type ConversationMember = typeof sqlite.conversationMembers.$inferSelect;
 export type KeyDevice = typeof sqlite.keyDevices.$inferSelect;

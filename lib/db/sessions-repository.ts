@@ -6,6 +6,8 @@ import type { EmailToken, EmailTokenPurpose, RefreshToken, Session, WsTicket } f
 
 export interface NewSessionInput {
   userId: string;
+  /** The device signing in (one of the user's own); the auth worker always gives one. */
+  deviceId?: string | null;
   expiresAt: string;
   userAgent?: string | null;
   ip?: string | null;
@@ -28,6 +30,10 @@ export interface SessionsRepository {
   /** Not revoked and not expired; newest first. */
   listActive(userId: string, now?: string): Promise<Session[]>;
   touch(sessionId: string, now?: string): Promise<void>;
+  /** Binds a session opened before devices existed to a device (once: a bound session keeps its device). */
+  bindDevice(sessionId: string, deviceId: string): Promise<void>;
+  /** The live sessions signed in on a device (what deleting it ends). */
+  activeIdsForDevice(deviceId: string, now?: string): Promise<string[]>;
   /** True when this call revoked it (false if unknown or already revoked). */
   revoke(sessionId: string, reason: string, now?: string): Promise<boolean>;
   /** Returns the ids revoked; `exceptSessionId` keeps the caller's own session. */
@@ -39,7 +45,7 @@ export interface SessionsRepository {
   consumeEmailToken(tokenHash: string, purpose: EmailTokenPurpose, now?: string): Promise<EmailToken | null>;
   /** Spends every outstanding token of that purpose (e.g. after a password reset). */
   invalidateEmailTokens(userId: string, purpose: EmailTokenPurpose, now?: string): Promise<number>;
-  createWsTicket(input: { ticketHash: string; userId: string; expiresAt: string }): Promise<void>;
+  createWsTicket(input: { ticketHash: string; userId: string; deviceId?: string | null; expiresAt: string }): Promise<void>;
   /** Deletes and returns the ticket if unexpired; a ticket works once. */
   consumeWsTicket(ticketHash: string, now?: string): Promise<WsTicket | null>;
   /** Housekeeping for a cron: expired tickets and spent/expired tokens. */
@@ -58,6 +64,7 @@ export function sessionsRepository({ db, t, atomic }: Dialect): SessionsReposito
       const session: Session = {
         id: newId(),
         userId: input.userId,
+        deviceId: input.deviceId ?? null,
         createdAt: now,
         lastUsedAt: now,
         expiresAt: input.expiresAt,
@@ -79,6 +86,20 @@ export function sessionsRepository({ db, t, atomic }: Dialect): SessionsReposito
         .orderBy(desc(s.lastUsedAt)),
     async touch(sessionId, now = nowIso()) {
       await db.update(s).set({ lastUsedAt: now }).where(eq(s.id, sessionId)).returning({ id: s.id });
+    },
+    async bindDevice(sessionId, deviceId) {
+      await db
+        .update(s)
+        .set({ deviceId })
+        .where(and(eq(s.id, sessionId), isNull(s.deviceId)))
+        .returning({ id: s.id });
+    },
+    async activeIdsForDevice(deviceId, now = nowIso()) {
+      const rows = await db
+        .select({ id: s.id })
+        .from(s)
+        .where(and(eq(s.deviceId, deviceId), isNull(s.revokedAt), gt(s.expiresAt, now)));
+      return rows.map((row) => row.id);
     },
     async revoke(sessionId, reason, now = nowIso()) {
       const rows = await db
@@ -141,7 +162,7 @@ export function sessionsRepository({ db, t, atomic }: Dialect): SessionsReposito
       return rows.length;
     },
     async createWsTicket(input) {
-      await db.insert(w).values(input);
+      await db.insert(w).values({ ...input, deviceId: input.deviceId ?? null });
     },
     async consumeWsTicket(ticketHash, now = nowIso()) {
       const [row] = await db

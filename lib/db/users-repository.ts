@@ -1,8 +1,8 @@
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { Dialect } from "./query-db";
-import type { Device, Platform, User } from "./rows";
+import type { Device, DeviceRow, Platform, User } from "./rows";
 
 export interface NewUserInput {
   email: string;
@@ -14,7 +14,7 @@ export interface NewUserInput {
 
 export type CreateUserResult = { ok: true; user: User } | { ok: false; conflict: "email" | "username" };
 
-/** Users and their push devices (the auth worker's aggregate). */
+/** Users and their devices (the auth worker's aggregate). */
 export interface UsersRepository {
   create(input: NewUserInput, now?: string): Promise<CreateUserResult>;
   findById(id: string): Promise<User | null>;
@@ -33,7 +33,17 @@ export interface UsersRepository {
   markEmailVerified(id: string, now?: string): Promise<boolean>;
   /** Registers a push token; a token already known (same phone, other account) moves to this user. */
   upsertDevice(input: { userId: string; platform: Platform; pushToken: string }, now?: string): Promise<Device>;
+  /** A device a session signs in on (no push token yet). */
+  createDevice(input: { userId: string; platform: Platform; name?: string | null }, now?: string): Promise<DeviceRow>;
+  /** The user's own device; another user's or an unknown id is null. */
+  findDevice(userId: string, deviceId: string): Promise<DeviceRow | null>;
+  /** A sign-in on a known device: refreshes last_seen_at, and name/platform when given. */
+  touchDevice(deviceId: string, patch?: { name?: string; platform?: Platform }, now?: string): Promise<void>;
+  /** The devices push can reach (those with a push token), oldest first: what the push consumer delivers to. */
   listDevices(userId: string): Promise<Device[]>;
+  /** Every device of the user (signed-in ones and push-only ones), oldest first. */
+  listAllDevices(userId: string): Promise<DeviceRow[]>;
+  /** Its sessions go with it (ON DELETE CASCADE). */
   deleteDevice(userId: string, deviceId: string): Promise<boolean>;
   /** For the push consumer when FCM says a token is unregistered. */
   deleteDeviceByPushToken(pushToken: string): Promise<boolean>;
@@ -120,10 +130,50 @@ export function usersRepository({ db, t }: Dialect): UsersRepository {
           set: { userId: input.userId, platform: input.platform, lastSeenAt: now },
         })
         .returning();
-      if (!device) throw new Error("device upsert returned no row");
+      if (!device?.pushToken) throw new Error("device upsert returned no row");
+      return { ...device, pushToken: device.pushToken };
+    },
+    async createDevice(input, now = nowIso()) {
+      const device: DeviceRow = {
+        id: newId(),
+        userId: input.userId,
+        platform: input.platform,
+        pushToken: null,
+        name: input.name ?? null,
+        createdAt: now,
+        lastSeenAt: now,
+      };
+      await db.insert(d).values(device);
       return device;
     },
-    listDevices: (userId) => db.select().from(d).where(eq(d.userId, userId)).orderBy(asc(d.createdAt)),
+    findDevice: async (userId, deviceId) =>
+      (
+        await db
+          .select()
+          .from(d)
+          .where(and(eq(d.id, deviceId), eq(d.userId, userId)))
+          .limit(1)
+      )[0] ?? null,
+    async touchDevice(deviceId, patch = {}, now = nowIso()) {
+      await db
+        .update(d)
+        .set({
+          lastSeenAt: now,
+          ...(patch.name !== undefined ? { name: patch.name } : {}),
+          ...(patch.platform !== undefined ? { platform: patch.platform } : {}),
+        })
+        .where(eq(d.id, deviceId))
+        .returning({ id: d.id });
+    },
+    listAllDevices: (userId) => db.select().from(d).where(eq(d.userId, userId)).orderBy(asc(d.createdAt), asc(d.id)),
+    async listDevices(userId) {
+      const rows = await db
+        .select()
+        .from(d)
+        .where(and(eq(d.userId, userId), isNotNull(d.pushToken)))
+        .orderBy(asc(d.createdAt), asc(d.id));
+      return rows.flatMap((row) => (row.pushToken !== null ? [{ ...row, pushToken: row.pushToken }] : []));
+    },
     async deleteDevice(userId, deviceId) {
       const rows = await db
         .delete(d)

@@ -1,4 +1,4 @@
-import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import { oneOf } from "../check-sql";
 import { EMAIL_TOKEN_PURPOSES } from "../../lib/contracts/auth";
 import { PLATFORMS } from "../../lib/contracts/users";
@@ -27,6 +27,8 @@ export const sessions = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** The device signed in with this session; deleting the device ends it. Null only for sessions opened before devices. */
+    deviceId: text("device_id").references((): AnySQLiteColumn => devices.id, { onDelete: "cascade" }),
     createdAt: text("created_at").notNull(),
     lastUsedAt: text("last_used_at").notNull(),
     expiresAt: text("expires_at").notNull(),
@@ -35,7 +37,7 @@ export const sessions = sqliteTable(
     userAgent: text("user_agent"),
     ip: text("ip"),
   },
-  (t) => [index("sessions_user_id_idx").on(t.userId)],
+  (t) => [index("sessions_user_id_idx").on(t.userId), index("sessions_device_id_idx").on(t.deviceId)],
 );
 
 export const refreshTokens = sqliteTable(
@@ -77,6 +79,8 @@ export const wsTickets = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** The device of the session that asked for it (null for tokens minted before devices). */
+    deviceId: text("device_id"),
     expiresAt: text("expires_at").notNull(),
   },
   (t) => [index("ws_tickets_expires_at_idx").on(t.expiresAt)],
@@ -90,7 +94,10 @@ export const devices = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     platform: text("platform", { enum: PLATFORMS }).notNull(),
-    pushToken: text("push_token").notNull(),
+    /** Null for a device that signed in but registered no push token (yet). */
+    pushToken: text("push_token"),
+    /** What the user calls it ("Pixel 8"), from sign-in's `device_name`. */
+    name: text("name"),
     createdAt: text("created_at").notNull(),
     lastSeenAt: text("last_seen_at").notNull(),
   },

@@ -102,7 +102,7 @@ export function sessionsContract(open: OpenDb): void {
         Promise.all(range(10).map(() => using(open, (c) => c.sessions.consumeWsTicket(ticket)))),
       ]);
       expect(tokens.filter((x) => x !== null)).toHaveLength(1);
-      expect(tickets.filter((x) => x !== null)).toEqual([{ ticketHash: ticket, userId: user.id, expiresAt: expect.any(String) }]);
+      expect(tickets.filter((x) => x !== null)).toEqual([{ ticketHash: ticket, userId: user.id, deviceId: null, expiresAt: expect.any(String) }]);
     });
 
     it("refuses an expired ws ticket and purges expired rows", async () => {

@@ -89,5 +89,34 @@ export function usersContract(open: OpenDb): void {
       expect(await db.users.deleteDeviceByPushToken(other.pushToken)).toBe(true);
       expect(await db.users.deleteDeviceByPushToken(other.pushToken)).toBe(false);
     });
+
+    it("binds sessions to devices; deleting a device ends its sessions, a push token stays optional", async () => {
+      const [a, b] = [await makeUser(db), await makeUser(db)];
+      const laptop = await db.users.createDevice({ userId: a.id, platform: "web", name: "Laptop" });
+      expect(laptop).toMatchObject({ userId: a.id, platform: "web", name: "Laptop", pushToken: null });
+      expect(await db.users.findDevice(a.id, laptop.id)).toEqual(laptop);
+      expect(await db.users.findDevice(b.id, laptop.id)).toBeNull();
+      await db.users.touchDevice(laptop.id, { name: "Work laptop" }, "2999-01-01T00:00:00.000Z");
+      expect(await db.users.findDevice(a.id, laptop.id)).toMatchObject({ name: "Work laptop", platform: "web", lastSeenAt: "2999-01-01T00:00:00.000Z" });
+      const phone = await db.users.upsertDevice({ userId: a.id, platform: "android", pushToken: `tok-${uniq()}` });
+      expect((await db.users.listAllDevices(a.id)).map((d) => d.id)).toEqual([laptop.id, phone.id]);
+      expect((await db.users.listDevices(a.id)).map((d) => d.id)).toEqual([phone.id]);
+
+      const day = new Date(Date.now() + 86_400_000).toISOString();
+      const session = await db.sessions.create({ userId: a.id, deviceId: laptop.id, expiresAt: day, refreshTokenHash: `rt-${uniq()}`, refreshExpiresAt: day });
+      const legacy = await db.sessions.create({ userId: a.id, expiresAt: day, refreshTokenHash: `rt-${uniq()}`, refreshExpiresAt: day });
+      expect(session.deviceId).toBe(laptop.id);
+      expect(legacy.deviceId).toBeNull();
+      await db.sessions.bindDevice(legacy.id, phone.id);
+      await db.sessions.bindDevice(legacy.id, laptop.id);
+      expect((await db.sessions.get(legacy.id))?.deviceId).toBe(phone.id);
+      expect(await db.sessions.activeIdsForDevice(laptop.id)).toEqual([session.id]);
+
+      expect(await db.users.deleteDevice(b.id, laptop.id)).toBe(false);
+      expect(await db.users.deleteDevice(a.id, laptop.id)).toBe(true);
+      expect(await db.sessions.get(session.id)).toBeNull();
+      expect(await db.sessions.get(legacy.id)).not.toBeNull();
+      expect(await db.users.listAllDevices(a.id)).toEqual([phone]);
+    });
   });
 }
