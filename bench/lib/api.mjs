@@ -73,7 +73,8 @@ export async function registerUsers(base, count, { concurrency = 8, label = "u" 
         body: { email, username: `b${run}${label}${i}`, password: PASSWORD, display_name: `Bench ${i}` },
       });
       const json = expectStatus(res, 201, "register");
-      return { id: json.user.id, email, ip, accessToken: json.access_token, refreshToken: json.refresh_token };
+      // device_id: the device this session is bound to (issue 18); absent before that landed.
+      return { id: json.user.id, email, ip, accessToken: json.access_token, refreshToken: json.refresh_token, deviceId: json.device_id ?? null };
     },
   );
 }

@@ -229,5 +229,5 @@ async function startWrangler(configs, persistDir, options) {
       .map((line) => line.trim().split(/\s+/)[3]?.split(":").pop())
       .filter((port) => port && port !== String(new URL(url).port));
   };
-  return { url, startupMs, output, persistDir, stop, workerdInspector };
+  return { url, startupMs, output, persistDir, stop, workerdInspector, workerdPid };
 }
