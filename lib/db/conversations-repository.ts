@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, inArray, lt, or, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { AtomicStatements, Dialect, QueryDb } from "./query-db";
@@ -20,6 +20,11 @@ export interface ConversationsRepository {
   /** Ids of the user's conversations, newest activity first (presence announcements). */
   listIdsForUser(userId: string, limit: number): Promise<string[]>;
   isMember(conversationId: string, userId: string): Promise<boolean>;
+  /**
+   * The owner of the device if `viewerId` may reach it (device mailboxes): the viewer's own device,
+   * or one of a user who shares a conversation with the viewer. Null otherwise, unknown devices too.
+   */
+  deviceOwnerVisibleTo(deviceId: string, viewerId: string): Promise<string | null>;
   /** Returns the members actually added (existing members are left unchanged). */
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
   removeMember(conversationId: string, userId: string): Promise<boolean>;
@@ -180,6 +185,23 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
         .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
         .limit(1);
       return rows.length > 0;
+    },
+    async deviceOwnerVisibleTo(deviceId, viewerId) {
+      const d = t.devices;
+      // Inner query: the viewer's conversations; outer: the device owner is a member of one of them.
+      const viewersConversations = db.select({ id: m.conversationId }).from(m).where(eq(m.userId, viewerId));
+      const sharesOne = exists(
+        db
+          .select({ userId: m.userId })
+          .from(m)
+          .where(and(eq(m.userId, d.userId), inArray(m.conversationId, viewersConversations))),
+      );
+      const rows = await db
+        .select({ userId: d.userId })
+        .from(d)
+        .where(and(eq(d.id, deviceId), or(eq(d.userId, viewerId), sharesOne)))
+        .limit(1);
+      return rows[0]?.userId ?? null;
     },
     async addMembers(conversationId, userIds, role = "member", now = nowIso()) {
       const rows = [...new Set(userIds)].map((userId): ConversationMember => ({ conversationId, userId, role, joinedAt: now, lastReadSeq: 0 }));

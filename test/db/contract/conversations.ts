@@ -84,6 +84,19 @@ export function conversationsContract(open: OpenDb): void {
       expect(await db.conversations.setRole(group.id, c.id, "admin")).toBeNull();
     });
 
+    it("finds a device's owner only for the owner and users who share a conversation with them", async () => {
+      const [owner, partner, stranger] = [await makeUser(db), await makeUser(db), await makeUser(db)];
+      const device = await db.users.createDevice({ userId: owner.id, platform: "web" });
+      expect(await db.conversations.deviceOwnerVisibleTo(device.id, owner.id)).toBe(owner.id);
+      expect(await db.conversations.deviceOwnerVisibleTo(device.id, partner.id)).toBeNull();
+      const group = await db.conversations.createGroup({ createdBy: partner.id, name: null, memberIds: [owner.id] });
+      expect(await db.conversations.deviceOwnerVisibleTo(device.id, partner.id)).toBe(owner.id);
+      expect(await db.conversations.deviceOwnerVisibleTo(device.id, stranger.id)).toBeNull();
+      expect(await db.conversations.deviceOwnerVisibleTo("no-such-device", owner.id)).toBeNull();
+      await db.conversations.removeMember(group.id, owner.id);
+      expect(await db.conversations.deviceOwnerVisibleTo(device.id, partner.id)).toBeNull();
+    });
+
     it("last message writes converge to the highest seq whatever order they land in", async () => {
       const group = await db.conversations.createGroup({ createdBy: a.id, name: "race", memberIds: [b.id] });
       const at = (s: number) => new Date(Date.parse("2030-01-01T00:00:00.000Z") + s * 1000).toISOString();
