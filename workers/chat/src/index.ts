@@ -28,12 +28,14 @@ import type {
   UserIdList,
 } from "../../../lib/contracts/chat-rpc";
 import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
+import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { KeyBundle, KeyBundleRequest, KeyDeviceId, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
 import { ok, toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as calls from "./calls-bridge";
 import * as conversations from "./conversations/conversation-rpc";
+import { ackDeviceMailRpc, listDeviceMailRpc, postDeviceMailRpc } from "./devices/device-mail-rpc";
 import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
@@ -71,7 +73,7 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
     return fetchKeyBundleRpc(this.env, rpc, input, this.ctx);
   }
 
-  /** Forwarded `/v1/ws/chat` upgrades (the gateway's CHAT binding targets this entrypoint). */
+  /** Forwarded `/v1/ws/chat` and `/v1/ws/events` upgrades (the gateway's CHAT binding targets this entrypoint). */
   override fetch(request: Request): Promise<Response> {
     return handleChatFetch(request, this.env, this.ctx);
   }
@@ -114,6 +116,17 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   markRead(rpc: AuthedContext, input: MarkReadInput): R<ReadWatermark> {
     return messages.markReadRpc(this.env, rpc, input);
+  }
+
+  // Device mailboxes (./devices): post to a device; the HTTP fallback of the device stream.
+  postDeviceMail(rpc: AuthedContext, input: PostDeviceMailInput): R<MailboxPosted> {
+    return postDeviceMailRpc(this.env, rpc, input, this.ctx);
+  }
+  listDeviceMail(rpc: AuthedContext): R<MailboxPage> {
+    return listDeviceMailRpc(this.env, rpc);
+  }
+  ackDeviceMail(rpc: AuthedContext, input: AckDeviceMailInput): R<null> {
+    return ackDeviceMailRpc(this.env, rpc, input);
   }
 
   // Presence (./presence): sharded PresenceRoom objects.
