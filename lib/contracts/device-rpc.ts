@@ -1,6 +1,8 @@
 import * as z from "zod";
+import { wsTicketParamSchema } from "./auth";
 import { idSchema } from "./chat";
-import { mailboxAckSchema, type mailboxListSchema, mailboxPayloadSchema, type mailboxPostedSchema } from "./device-stream";
+import { deviceIdSchema } from "./users";
+import { deviceStreamQuerySchema, mailboxAckSchema, type mailboxListSchema, mailboxPayloadSchema, type mailboxPostedSchema } from "./device-stream";
 
 /**
  * ChatService's device-mailbox RPC surface (the HTTP fallback of the device stream, and posting to
@@ -8,19 +10,19 @@ import { mailboxAckSchema, type mailboxListSchema, mailboxPayloadSchema, type ma
  * again. The wire shapes themselves are in ./device-stream.ts.
  */
 
-/* ---------- the gateway's path parameters ---------- */
+/* ---------- the gateway's query ---------- */
 
-/** `POST /v1/devices/{device_id}/mailbox`. */
-export const deviceParamsSchema = z.object({ device_id: idSchema });
+/** `GET /v1/ws/events` at the gateway (`POST /v1/devices/{device_id}/mailbox` takes auth-rpc's deviceParamsSchema). */
+export const deviceSocketQuerySchema = deviceStreamQuerySchema.extend({ ticket: wsTicketParamSchema.optional() });
 
 /* ---------- inputs ---------- */
 
 /** The sender is the caller's verified user and device (the RPC context), never the body. */
-export const postDeviceMailInputSchema = z.object({ deviceId: idSchema, payload: mailboxPayloadSchema });
+export const postDeviceMailInputSchema = z.object({ deviceId: deviceIdSchema, payload: mailboxPayloadSchema });
 export type PostDeviceMailInput = z.infer<typeof postDeviceMailInputSchema>;
 export const ackDeviceMailInputSchema = mailboxAckSchema;
 /** DeviceRoom.postMail, after the service checked the sender may post to this device. */
-export const postMailInputSchema = z.object({ fromUserId: idSchema, fromDeviceId: idSchema, payload: mailboxPayloadSchema });
+export const postMailInputSchema = z.object({ fromUserId: idSchema, fromDeviceId: deviceIdSchema, payload: mailboxPayloadSchema });
 export type PostMailInput = z.infer<typeof postMailInputSchema>;
 export type AckDeviceMailInput = z.infer<typeof ackDeviceMailInputSchema>;
 

@@ -9,6 +9,7 @@ import { securityHeaders } from "./middleware/security-headers";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCallsRoutes } from "./routes/calls";
 import { registerConversationsRoutes } from "./routes/conversations";
+import { registerDeviceMailboxRoutes } from "./routes/device-mailbox";
 import { registerDevRoutes } from "./routes/dev";
 import { registerDevS3Routes } from "./routes/dev-s3";
 import { registerDocsRoutes } from "./routes/docs";
@@ -44,6 +45,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerMessagesRoutes(app);
   registerKeysRoutes(app);
   registerPresenceRoutes(app);
+  registerDeviceMailboxRoutes(app);
   registerCallsRoutes(app);
   registerStorageRoutes(app);
   registerWebSocketRoutes(app);

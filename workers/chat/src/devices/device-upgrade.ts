@@ -1,5 +1,5 @@
-import { idSchema } from "../../../../lib/contracts/chat";
 import { deviceStreamQuerySchema } from "../../../../lib/contracts/device-stream";
+import { deviceIdSchema } from "../../../../lib/contracts/users";
 import { AppError } from "../../../../lib/errors";
 import { durableObjectByName, REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { refuse } from "../rooms/room-upgrade";
@@ -13,7 +13,7 @@ export async function handleDeviceUpgrade(request: Request, env: ChatEnv, reques
   try {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
     const userId = request.headers.get(VERIFIED_USER_HEADER);
-    const deviceId = idSchema.safeParse(request.headers.get(VERIFIED_DEVICE_HEADER));
+    const deviceId = deviceIdSchema.safeParse(request.headers.get(VERIFIED_DEVICE_HEADER));
     if (!userId || !deviceId.success) throw new AppError("UNAUTHORIZED", "A valid ticket or access token of a signed-in device is required.");
     const since = new URL(request.url).searchParams.get("since");
     if (!deviceStreamQuerySchema.safeParse({ since: since ?? undefined }).success) {

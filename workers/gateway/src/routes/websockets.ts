@@ -2,10 +2,11 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { signalingSocketQuerySchema } from "../../../../lib/contracts/call-frames";
 import { chatSocketQuerySchema } from "../../../../lib/contracts/chat-frames";
+import { deviceSocketQuerySchema } from "../../../../lib/contracts/device-rpc";
 import { errorEnvelopeSchema } from "../../../../lib/errors";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
-import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
+import { REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { bearerToken, verifyBearer } from "../middleware/authenticate";
 import type { GatewayApp, GatewayBindings } from "../types";
 
@@ -42,33 +43,61 @@ const signalingRoute = createRoute({
   responses: { 101: { description: "Switching protocols" }, ...signalingErrors },
 });
 
-/** The user behind a socket: a single-use ticket (browsers), or a bearer token (native clients). */
-async function socketUser(c: Context<GatewayBindings>, ticket: string | undefined): Promise<string> {
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/v1/ws/events",
+  tags: ["websockets"],
+  summary: "Upgrade to this device's event stream (JSON text frames, see workers/chat/README.md)",
+  description:
+    "One connection per device for everything outside the open conversation: conversation changes (coalesced), reads on the user's " +
+    "other devices, membership, calls, key-directory signals and the device mailbox. The device is the one of the ticket or token, " +
+    "never a query parameter. `since`: the last position seen; what came after it is replayed, or `reset` if it is no longer kept.",
+  request: { query: deviceSocketQuerySchema },
+  responses: {
+    101: { description: "Switching protocols" },
+    ...errors,
+    401: {
+      description: "Missing, forged, expired or spent ticket/token, or a session without a device",
+      content: { "application/json": { schema: errorEnvelopeSchema } },
+    },
+    404: { description: "The device is not the caller's", content: { "application/json": { schema: errorEnvelopeSchema } } },
+  },
+});
+
+type SocketIdentity = { userId: string; deviceId?: string | undefined };
+
+/** Who is behind a socket: a single-use ticket (browsers), or a bearer token (native clients). */
+async function socketIdentity(c: Context<GatewayBindings>, ticket: string | undefined): Promise<SocketIdentity> {
   if (ticket) {
     const result = await c.env.AUTH.consumeTicket(c.get("rpc"), ticket);
-    if (result.ok) return result.value.userId;
+    if (result.ok) return result.value;
   } else {
     const token = bearerToken(c.req.header("authorization"));
     const claims = token ? await verifyBearer(c, token) : null;
-    if (claims) return claims.sub;
+    if (claims) return { userId: claims.sub, deviceId: claims.did };
   }
-  log({ event: "socket_refused", room: c.req.path.endsWith("chat") ? "chat" : "call", reason: "unauthenticated", request_id: c.get("requestId") }, "warn");
+  const room = c.req.path.endsWith("chat") ? "chat" : c.req.path.endsWith("events") ? "device" : "call";
+  log({ event: "socket_refused", room, reason: "unauthenticated", request_id: c.get("requestId") }, "warn");
   throw new AppError("UNAUTHORIZED", "A valid ticket or access token is required.");
 }
 
 /**
- * Authenticates, then forwards the upgrade to the owning worker with the verified user id in a
- * header the client cannot set (any client copy is dropped). The owner checks membership.
+ * Authenticates, then forwards the upgrade to the owning worker with the verified user id (and
+ * the session's device) in headers the client cannot set (any client copy is dropped). The owner
+ * checks membership. `device`: the stream of the token's device, so a session must have one.
  */
-async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | undefined, target: Fetcher): Promise<Response> {
+async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | undefined, target: Fetcher, opts: { device?: boolean } = {}): Promise<Response> {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
   }
-  const userId = await socketUser(c, ticket);
+  const { userId, deviceId } = await socketIdentity(c, ticket);
+  if (opts.device && deviceId === undefined) throw new AppError("UNAUTHORIZED", "This session has no device; sign in again.");
   const headers = new Headers(c.req.raw.headers);
   headers.delete(VERIFIED_USER_HEADER);
+  headers.delete(VERIFIED_DEVICE_HEADER);
   headers.delete("authorization");
   headers.set(VERIFIED_USER_HEADER, userId);
+  if (deviceId !== undefined) headers.set(VERIFIED_DEVICE_HEADER, deviceId);
   headers.set(REQUEST_ID_HEADER, c.get("requestId"));
   const url = new URL(c.req.url);
   url.searchParams.delete("ticket");
@@ -81,4 +110,5 @@ async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | unde
 export function registerWebSocketRoutes(app: GatewayApp): void {
   app.openapi(chatRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CHAT));
   app.openapi(signalingRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CALLS));
+  app.openapi(eventsRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CHAT, { device: true }));
 }
