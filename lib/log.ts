@@ -34,7 +34,7 @@ export type LogEvent = Base &
     | { event: "call_refused"; call_id: string; user_id: string; action: string; reason: string }
     | { event: "call_notify_failed"; call_id: string; channel: "chat" | "push"; error: string }
     | { event: "keys_uploaded"; user_id: string; device_id: string; added: number; reset: boolean }
-    | { event: "prekeys_low"; user_id: string; device_id: string; remaining: number; enqueued: boolean }
+    | { event: "prekeys_low"; user_id: string; device_id: string; remaining: number; enqueued: boolean; streamed: boolean }
     | { event: "auth_session_created"; user_id: string; session_id: string; via: "register" | "login" }
     | { event: "auth_password_rehashed"; user_id: string; iterations: number }
     | { event: "auth_email_queued"; kind: "verify_email" | "password_reset" }

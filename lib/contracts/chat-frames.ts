@@ -51,6 +51,15 @@ export const callEventFrameSchema = z.object({
 });
 export type CallEventFrame = z.infer<typeof callEventFrameSchema>;
 
+/**
+ * A missed call leaves a message in its conversation (history, list, unread), sent in the caller's
+ * name: this content type, with a JSON body of this shape. Stored once per call (client_id below).
+ */
+export const MISSED_CALL_CONTENT_TYPE = "call/missed";
+export const missedCallBodySchema = z.object({ call_id: z.string(), call_type: CallTypeSchema, missed_by: z.array(z.string()) });
+export type MissedCallBody = z.infer<typeof missedCallBodySchema>;
+export const missedCallClientId = (callId: string): string => `call-missed:${callId}`;
+
 export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("ready"), last_seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("message"), message: messageViewSchema }),

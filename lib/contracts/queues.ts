@@ -17,12 +17,25 @@ export const emailJobSchema = z.discriminatedUnion("kind", [
 ]);
 export type EmailJob = z.infer<typeof emailJobSchema>;
 
+/** Recipients one message wake-up carries; the largest body stays far below QUEUE_MESSAGE_MAX_BYTES (test/notifications/queue-limits.test.ts). */
+export const PUSH_TARGETS_MAX = 200;
+
+/** One recipient of a wake-up: every push device of the user, or only `device_id` when given. */
+export const pushTargetSchema = z.object({ user_id: z.string().max(64), device_id: z.string().max(128).optional() });
+export type PushTarget = z.infer<typeof pushTargetSchema>;
+
 export const pushJobSchema = z.discriminatedUnion("kind", [
-  /** A wake-up for a new message: ids only, never plaintext or ciphertext. */
+  /**
+   * A wake-up for a new message: ids only, never plaintext or ciphertext. One queue message carries
+   * many recipients (`targets`, up to PUSH_TARGETS_MAX), so a large mostly-offline group costs one
+   * queue message per PUSH_TARGETS_MAX recipients, not one per recipient. `user_id` alone (one
+   * recipient) is the earlier shape, still accepted for messages queued before the change.
+   */
   z.object({
     ...envelope,
     kind: z.literal("message"),
-    user_id: z.string().max(64),
+    user_id: z.string().max(64).optional(),
+    targets: z.array(pushTargetSchema).min(1).max(PUSH_TARGETS_MAX).optional(),
     conversation_id: z.string().max(64),
     seq: z.number().int().positive(),
     sender_id: z.string().max(64),

@@ -89,11 +89,14 @@ describe("push for offline members", () => {
     expect(wake?.data).toMatchObject({ kind: "message", conversation_id: group.id, seq: "1" });
     expect(JSON.stringify(toBob)).not.toContain("secret plaintext");
 
-    a.socket.send({ type: "send", client_id: "p2", ciphertext: "U2VhbGVkQm94", content_type: "application/x-e2ee" });
-    await a.socket.next("ack");
+    // Wake-ups collapse per conversation and device (issue 18): the ciphertext check uses another conversation.
+    const sealed = await createGroup(alice, [bob]);
+    const s = await connect(alice, sealed.id);
+    s.socket.send({ type: "send", client_id: "p2", ciphertext: "U2VhbGVkQm94", content_type: "application/x-e2ee" });
+    await s.socket.next("ack");
     const later = await until(
       () => outbox(bob),
-      (m) => m.some((x) => x.data.seq === "2"),
+      (m) => m.some((x) => x.data.conversation_id === sealed.id),
     );
     expect(JSON.stringify(later)).not.toContain("U2VhbGVkQm94");
     // Bob's pushes for both messages were delivered; carol (connected) and alice (sender) got none.
@@ -101,5 +104,6 @@ describe("push for offline members", () => {
     expect(await outbox(alice)).toEqual([]);
     await a.socket.end();
     await c.socket.end();
+    await s.socket.end();
   });
 });

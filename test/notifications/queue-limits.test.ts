@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { emailJobSchema, pushJobSchema, QUEUE_MESSAGE_MAX_BYTES } from "../../lib/contracts/queues";
+import { emailJobSchema, PUSH_TARGETS_MAX, pushJobSchema, QUEUE_MESSAGE_MAX_BYTES } from "../../lib/contracts/queues";
 import auth from "../../workers/auth/src/index";
 import { messagePushJobs } from "../../workers/chat/src/rooms/push-jobs";
 import { uniqueEmail } from "../helpers/auth";
@@ -29,6 +29,49 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
     ];
     for (const body of largest) expect(bytes(body)).toBeLessThan(2 * 1024);
     expect(2 * 1024).toBeLessThan(QUEUE_MESSAGE_MAX_BYTES);
+  });
+
+  it("a wake-up carrying the most targets (longest ids) stays well below 128 KB; a 1,000-member group needs 5 queue messages", async ({ expect }) => {
+    const targets = Array.from({ length: PUSH_TARGETS_MAX }, () => ({ user_id: max(64), device_id: max(128) }));
+    const largest = pushJobSchema.parse({
+      idempotency_key: max(128),
+      request_id: max(128),
+      kind: "message",
+      targets,
+      conversation_id: max(64),
+      seq: 1,
+      sender_id: max(64),
+    });
+    expect(bytes(largest)).toBeLessThan(QUEUE_MESSAGE_MAX_BYTES / 2);
+    expect(() => pushJobSchema.parse({ ...largest, targets: [...targets, targets[0]] })).toThrow();
+
+    const recipients = Array.from({ length: 1000 }, () => crypto.randomUUID());
+    const message = {
+      id: crypto.randomUUID(),
+      conversation_id: crypto.randomUUID(),
+      seq: 1,
+      sender_id: crypto.randomUUID(),
+      client_id: "c",
+      content_type: "text/plain",
+    };
+    const jobs = messagePushJobs(
+      {
+        ...message,
+        body: "hi",
+        ciphertext: null,
+        attachments: [],
+        reply_to_seq: null,
+        reactions: [],
+        created_at: new Date().toISOString(),
+        edited_at: null,
+        deleted: false,
+      },
+      recipients,
+      "req",
+    );
+    expect(jobs).toHaveLength(1000 / PUSH_TARGETS_MAX);
+    expect(jobs.flatMap((j) => (j.kind === "message" ? (j.targets ?? []).map((t) => t.user_id) : []))).toEqual(recipients);
+    for (const job of jobs) expect(bytes(job)).toBeLessThan(QUEUE_MESSAGE_MAX_BYTES / 4);
   });
 
   it("the chat producer's message wake-ups carry ids only, never the message text", async ({ expect }) => {

@@ -8,7 +8,6 @@ import {
   type KeyUpload,
   type PrekeyCount,
 } from "../../../../lib/contracts/keys";
-import type { PushJob } from "../../../../lib/contracts/queues";
 import { withDb } from "../../../../lib/db";
 import { toResult, type Result } from "../../../../lib/result";
 import { parseInput, verifiedCaller, type RpcContext, type WaitUntil } from "../../../../lib/rpc";
@@ -20,10 +19,9 @@ import { prekeysLowSender } from "./prekeys-low";
  * are validated again (the gateway is the only caller, but a service trusts no caller's shapes).
  */
 
-/** Opens the database for one call and wires the prekeys_low signal to the PUSH queue. */
+/** Opens the database for one call and wires the prekeys_low signal to the PUSH queue and the device's stream. */
 function withDirectory<T>(env: ChatEnv, requestId: string, executionCtx: WaitUntil, body: (deps: KeyDirectoryDeps) => Promise<T>): Promise<T> {
-  const queue = env.PUSH_QUEUE as Queue<PushJob>;
-  return withDb(env, (db) => body({ repo: db.keys, signalLow: prekeysLowSender(queue, requestId) }), executionCtx);
+  return withDb(env, (db) => body({ repo: db.keys, signalLow: prekeysLowSender(env, requestId) }), executionCtx);
 }
 
 export function uploadKeysRpc(env: ChatEnv, rpc: RpcContext, input: KeyUpload, executionCtx: WaitUntil): Promise<Result<null>> {

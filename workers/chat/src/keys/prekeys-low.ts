@@ -1,6 +1,8 @@
 import { pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
 import { sha256Hex } from "../../../../lib/ids";
 import { describeError, log } from "../../../../lib/log";
+import { durableObjectByName } from "../../../../lib/rpc";
+import { onlineDevicesOf } from "../presence/presence-shards";
 
 export interface PrekeysLowSignal {
   userId: string;
@@ -36,19 +38,35 @@ export async function prekeysLowJob(signal: PrekeysLowSignal, requestId: string)
 }
 
 /**
- * Enqueues the `prekeys_low` push. A failure to enqueue is logged, not thrown: the prekey was
- * already claimed and handed out, and failing the fetch would waste it; the owner also sees
- * `prekeys_low: true` on its next count.
+ * Sends `prekeys_low` to the device's event stream when that stream is open. Only then: presence
+ * lists a device for a user only after a verified socket of that user opened it, so a key-directory
+ * device id the app chose (not a signed-in device, or another user's) never reaches, or claims, a
+ * DeviceRoom. An offline device gets the push and sees `prekeys_low: true` on its next count.
  */
-export function prekeysLowSender(queue: Queue<PushJob>, requestId: string) {
+export async function prekeysLowToStream(env: ChatEnv, signal: PrekeysLowSignal): Promise<boolean> {
+  const [online] = await onlineDevicesOf(env, [signal.userId]);
+  if (!online?.device_ids.includes(signal.deviceId)) return false;
+  await durableObjectByName(env.DEVICE_ROOM, signal.deviceId).publish(signal.userId, [{ kind: "keys", signal: "prekeys_low", remaining: signal.remaining }]);
+  return true;
+}
+
+/**
+ * Enqueues the `prekeys_low` push and tells the device's stream. A failure of either is logged,
+ * not thrown: the prekey was already claimed and handed out, and failing the fetch would waste it;
+ * the owner also sees `prekeys_low: true` on its next count.
+ */
+export function prekeysLowSender(env: ChatEnv, requestId: string) {
+  const queue = env.PUSH_QUEUE as Queue<PushJob>;
   return async function sendPrekeysLow(signal: PrekeysLowSignal): Promise<void> {
-    let enqueued = true;
-    try {
-      await queue.send(await prekeysLowJob(signal, requestId));
-    } catch (err) {
-      enqueued = false;
-      log({ event: "unhandled_error", where: "prekeys_low.enqueue", error: describeError(err), request_id: requestId }, "error");
+    const [queued, toStream] = await Promise.allSettled([prekeysLowJob(signal, requestId).then((job) => queue.send(job)), prekeysLowToStream(env, signal)]);
+    const enqueued = queued.status === "fulfilled";
+    const streamed = toStream.status === "fulfilled" && toStream.value;
+    for (const [where, settled] of [
+      ["prekeys_low.enqueue", queued],
+      ["prekeys_low.stream", toStream],
+    ] as const) {
+      if (settled.status === "rejected") log({ event: "unhandled_error", where, error: describeError(settled.reason), request_id: requestId }, "error");
     }
-    log({ event: "prekeys_low", user_id: signal.userId, device_id: signal.deviceId, remaining: signal.remaining, enqueued, request_id: requestId });
+    log({ event: "prekeys_low", user_id: signal.userId, device_id: signal.deviceId, remaining: signal.remaining, enqueued, streamed, request_id: requestId });
   };
 }

@@ -4,9 +4,10 @@
  * to the devices that did not get it). Dead tokens delete their device; 429/5xx retry the message
  * after the longest Retry-After any device asked for.
  */
-import { pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
+import { pushJobSchema, type PushJob, type PushTarget } from "../../../../lib/contracts/queues";
 import { getDb, type Device, type UsersRepository } from "../../../../lib/db";
 import { describeError, log } from "../../../../lib/log";
+import { mapBounded } from "../../../../lib/map-bounded";
 import { alreadySent, backoffSeconds, deadLetter, markSent, recordOutcome, type OutcomeRecord } from "../../../../lib/queue-delivery";
 import { pushSink, type PushEnv, type PushSink } from "./config";
 import { sendFcm } from "./fcm-client";
@@ -48,7 +49,7 @@ async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sink:
     recordOutcome(env.METRICS, { ...base, outcome: "retry", reason: "not_configured" });
     return;
   }
-  let devices: Device[];
+  let devices: UserDevice[];
   try {
     devices = await targetDevices(job, users);
   } catch (err) {
@@ -63,22 +64,58 @@ async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sink:
     return;
   }
   const content = pushContent(job);
-  const delays = await Promise.all(devices.map((device) => deliverToDevice({ job, device, content, env, sink, users, attempts: message.attempts, base })));
+  const delays = await mapBounded(devices, DEVICE_CONCURRENCY, ({ userId, device }) =>
+    deliverToDevice({ job, userId, device, content, env, sink, users, attempts: message.attempts, base }),
+  );
   const retries = delays.filter((d): d is number => d !== undefined);
   if (retries.length > 0) message.retry({ delaySeconds: Math.max(...retries) });
   else message.ack();
 }
 
-/** prekeys_low concerns one device (all of them if that id has no push registration). */
-async function targetDevices(job: PushJob, users: UsersRepository): Promise<Device[]> {
-  const all = await users.listDevices(job.user_id);
-  if (job.kind !== "prekeys_low") return all;
-  const own = all.filter((d) => d.id === job.device_id);
-  return own.length > 0 ? own : all;
+/** Devices one message reaches at once (a wake-up may carry PUSH_TARGETS_MAX users, each with a few devices). */
+const DEVICE_CONCURRENCY = 16;
+
+type UserDevice = { userId: string; device: Device };
+
+/** The job's recipients: a message's targets (or its single legacy `user_id`), or the one user of the other kinds. */
+function targetsOf(job: PushJob): PushTarget[] {
+  switch (job.kind) {
+    case "message":
+      return job.targets ?? (job.user_id !== undefined ? [{ user_id: job.user_id }] : []);
+    case "incoming_call":
+      return [{ user_id: job.user_id }];
+    case "prekeys_low":
+      return [{ user_id: job.user_id }];
+  }
+}
+
+/**
+ * Each target's push devices (only the named one when a target names a device). prekeys_low
+ * concerns one device (all of them if that id has no push registration).
+ */
+async function targetDevices(job: PushJob, users: UsersRepository): Promise<UserDevice[]> {
+  const targets = targetsOf(job);
+  const byUser = new Map<string, Set<string> | null>();
+  for (const t of targets) {
+    const known = byUser.get(t.user_id);
+    if (known === null) continue;
+    if (t.device_id === undefined) byUser.set(t.user_id, null);
+    else byUser.set(t.user_id, (known ?? new Set()).add(t.device_id));
+  }
+  const lists = await mapBounded([...byUser], DEVICE_CONCURRENCY, async ([userId, only]) => {
+    const all = await users.listDevices(userId);
+    const picked = only === null ? all : all.filter((d) => only.has(d.id));
+    return picked.map((device) => ({ userId, device }));
+  });
+  const devices = lists.flat();
+  if (job.kind !== "prekeys_low") return devices;
+  const own = devices.filter((d) => d.device.id === job.device_id);
+  return own.length > 0 ? own : devices;
 }
 
 interface DeviceDelivery {
   job: PushJob;
+  userId: string;
   device: Device;
   content: PushContent;
   env: PushConsumerEnv;
@@ -90,7 +127,7 @@ interface DeviceDelivery {
 
 /** Delivers to one device; answers the delay to retry after, or undefined when done with it. */
 async function deliverToDevice(d: DeviceDelivery): Promise<number | undefined> {
-  const { job, device, env } = d;
+  const { job, userId, device, env } = d;
   const marker = `${job.idempotency_key}:${device.id}`;
   const record = (outcome: OutcomeRecord["outcome"], reason?: string) =>
     recordOutcome(env.METRICS, { ...d.base, outcome, ...(reason !== undefined ? { reason } : {}) });
@@ -100,7 +137,7 @@ async function deliverToDevice(d: DeviceDelivery): Promise<number | undefined> {
       return undefined;
     }
     if (d.sink.kind === "dev_outbox") {
-      await storeInOutbox(env.KV, { userId: job.user_id, deviceId: device.id, pushToken: device.pushToken, content: d.content });
+      await storeInOutbox(env.KV, { userId, deviceId: device.id, pushToken: device.pushToken, content: d.content });
       await markSent(env.KV, marker);
       record("dev_sink");
       return undefined;
@@ -122,7 +159,7 @@ async function deliverToDevice(d: DeviceDelivery): Promise<number | undefined> {
     const reason = `fcm_${result.status}_${result.errorCode.toLowerCase()}`;
     if (result.kind === "token_invalid") {
       await d.users.deleteDeviceByPushToken(device.pushToken);
-      log({ event: "push_device_removed", user_id: job.user_id, device_id: device.id, reason: result.errorCode, request_id: job.request_id }, "warn");
+      log({ event: "push_device_removed", user_id: userId, device_id: device.id, reason: result.errorCode, request_id: job.request_id }, "warn");
       record("dropped", reason);
       return undefined;
     }

@@ -1,17 +1,27 @@
 import { DurableObject } from "cloudflare:workers";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
-import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
+import {
+  CLOSE_CODES,
+  MISSED_CALL_CONTENT_TYPE,
+  missedCallClientId,
+  PING_FRAME,
+  PONG_FRAME,
+  type CallEventFrame,
+  type MissedCallBody,
+} from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
-import { log } from "../../../../lib/log";
+import { describeError, log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
 import { attachmentCheck } from "./attachment-check";
 import { CONVERSATION_ROOM_MIGRATIONS } from "./conversation-room-migrations";
+import { callDeviceEvent } from "./device-events";
+import { DeviceFanout } from "./device-fanout";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
-import { messagePushJobs, PushBatcher } from "./push-jobs";
+import { messagePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
 import { RoomActions } from "./room-actions";
 import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
@@ -35,6 +45,8 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly frames: FrameHandler;
   private readonly sends: SendBatcher;
   private readonly pushes: PushBatcher;
+  private readonly collapse = new PushCollapse();
+  private readonly devices: DeviceFanout;
   private readonly presenceReports: RoomPresence;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
@@ -44,9 +56,19 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
     this.sockets = new RoomSockets(ctx);
     this.listSync = new ListSync(ctx, env, this.store, this.members);
+    this.devices = new DeviceFanout(ctx, env, this.store, this.members, {
+      hasRoomSocket: (userId) => this.sockets.isConnected(userId),
+      pushOffline: (batch, offline) => this.pushOffline(batch, offline),
+    });
     this.actions = new RoomActions(this.store, this.members, this.sockets, {
-      edited: (seq) => this.listSync.markEdited(seq),
-      readAdvanced: () => this.listSync.schedule(),
+      edited: (seq, change) => {
+        this.listSync.markEdited(seq);
+        this.devices.changed(change);
+      },
+      readAdvanced: (userId, seq) => {
+        this.listSync.schedule();
+        this.devices.read(userId, seq);
+      },
     });
     this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
     this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
@@ -118,7 +140,9 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   /** The full member list after a membership change: removed members' sockets close at once. */
   async syncMembers(identity: RoomIdentity, members: RoomMember[]): Promise<Result<{ removed: string[] }>> {
     return toResult(async () => {
+      const before = new Map(this.members.all());
       const removed = this.members.replace(identity, members);
+      this.devices.membersChanged(before, this.members.all());
       for (const userId of removed) {
         const hadSockets = this.sockets.socketsOf(userId).length > 0;
         this.sockets.closeUser(userId, CLOSE_CODES.removed, "removed from conversation");
@@ -160,17 +184,22 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     return this.guard(conversationId, () => this.actions.history(userId, query));
   }
 
+  /** Members reachable live: a socket here or an open device stream (the calls worker pushes a ring to the others). */
   async connectedUsers(): Promise<string[]> {
-    return this.sockets.connectedUserIds();
+    const live = new Set(this.sockets.connectedUserIds());
+    for (const userId of await this.devices.onlineUserIds([...this.members.all().keys()])) live.add(userId);
+    return [...live];
   }
 
-  /** Call events from the calls worker, to the given members' sockets here (all members if none given). */
+  /**
+   * Call events from the calls worker, to the given members' sockets here and device streams (all
+   * members if none given). A missed call also leaves a message in the conversation.
+   */
   async deliver(frame: CallEventFrame, userIds?: string[]): Promise<number> {
-    const targets = userIds ?? [...this.members.all().keys()];
-    return this.sockets.sendToUsers(
-      targets.filter((u) => this.members.roleOf(u) !== null),
-      frame,
-    );
+    const targets = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
+    this.devices.call(callDeviceEvent(frame), targets);
+    if (frame.event === "missed" && targets.length > 0) this.recordMissedCall(frame, targets);
+    return this.sockets.sendToUsers(targets, frame);
   }
 
   /** A user's presence transition (debounced by the presence shard), for everyone else here. */
@@ -212,12 +241,36 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.sockets.broadcastMessages(batch.map(({ message }) => message));
     chatMetric(this.env, "message_stored", this.sockets.count(), batch.length);
     this.listSync.schedule();
-    const offline = [...this.members.all().keys()].filter((userId) => !this.sockets.isConnected(userId));
-    if (offline.length === 0) return;
-    for (const { message, requestId } of batch) {
-      const recipients = offline.filter((userId) => userId !== message.sender_id);
-      if (recipients.length > 0) this.pushes.add(messagePushJobs(message, recipients, requestId));
+    this.devices.stored(batch);
+  }
+
+  /**
+   * Wake-ups for members the fan-out found without a socket here or an online device: per
+   * recipient the newest message of the flush someone else sent, at most one per PUSH_COLLAPSE_MS.
+   */
+  private pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void {
+    const recipients = this.collapse.admit(
+      [...offline].filter((userId) => batch.some(({ message }) => message.sender_id !== userId)),
+      Date.now(),
+    );
+    const bySeq = new Map<number, { item: StoredBatch[number]; userIds: string[] }>();
+    for (const userId of recipients) {
+      const item = batch.findLast(({ message }) => message.sender_id !== userId);
+      if (!item) continue;
+      const group = bySeq.get(item.message.seq);
+      if (group) group.userIds.push(userId);
+      else bySeq.set(item.message.seq, { item, userIds: [userId] });
     }
+    for (const { item, userIds } of bySeq.values()) this.pushes.add(messagePushJobs(item.message, userIds, item.requestId));
+  }
+
+  /** Stored once per call (a fixed client_id), in the caller's name; a caller who has left the conversation leaves no trace. */
+  private recordMissedCall(frame: CallEventFrame, missedBy: string[]): void {
+    const body: MissedCallBody = { call_id: frame.call.id, call_type: frame.call.type, missed_by: missedBy };
+    const input = { client_id: missedCallClientId(frame.call.id), content_type: MISSED_CALL_CONTENT_TYPE, body: JSON.stringify(body) };
+    this.sends.send(frame.call.initiator_id, input, `call:${frame.call.id}`).catch((err: unknown) => {
+      log({ event: "unhandled_error", where: "chat.missed_call", error: describeError(err) }, "warn");
+    });
   }
 
   private presence(userId: string, connected: boolean): void {

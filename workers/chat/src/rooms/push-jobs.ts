@@ -1,27 +1,57 @@
 import type { MessageView } from "../../../../lib/contracts/chat";
-import { pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
+import { PUSH_TARGETS_MAX, pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
 import { describeError, log } from "../../../../lib/log";
 
 /** Queues take at most 100 messages per sendBatch. */
 const BATCH = 100;
 
+/** One wake-up per (conversation, recipient) per this interval; FCM/APNs also collapse by conversation (collapse key). */
+export const PUSH_COLLAPSE_MS = 10_000;
+
 /**
- * Wake-up pushes for members with no socket open in this room. The body carries ids only: no
- * plaintext preview by default and never anything of a `ciphertext` message. The idempotency key
- * (conversation, seq, user) lets the consumer drop redeliveries.
+ * Wake-up pushes for members with no socket open in this room and no device stream open. The body
+ * carries ids only: no plaintext preview by default and never anything of a `ciphertext` message.
+ * Many recipients ride in one queue message (PUSH_TARGETS_MAX each); the consumer's per-device
+ * marker (idempotency key + device id) drops redeliveries.
  */
 export function messagePushJobs(message: MessageView, recipients: readonly string[], requestId: string): PushJob[] {
-  return recipients.map((userId) =>
-    pushJobSchema.parse({
-      kind: "message",
-      idempotency_key: `msg:${message.conversation_id}:${message.seq}:${userId}`,
-      request_id: requestId,
-      user_id: userId,
-      conversation_id: message.conversation_id,
-      seq: message.seq,
-      sender_id: message.sender_id,
-    }),
-  );
+  const jobs: PushJob[] = [];
+  for (let i = 0; i * PUSH_TARGETS_MAX < recipients.length; i++) {
+    const part = recipients.slice(i * PUSH_TARGETS_MAX, (i + 1) * PUSH_TARGETS_MAX);
+    jobs.push(
+      pushJobSchema.parse({
+        kind: "message",
+        idempotency_key: `msg:${message.conversation_id}:${message.seq}:${i}`,
+        request_id: requestId,
+        targets: part.map((userId) => ({ user_id: userId })),
+        conversation_id: message.conversation_id,
+        seq: message.seq,
+        sender_id: message.sender_id,
+      }),
+    );
+  }
+  return jobs;
+}
+
+/**
+ * Collapses wake-ups per recipient of this room (so per conversation and device): the first message
+ * after a quiet spell pushes at once, later ones within PUSH_COLLAPSE_MS push nothing (the device
+ * fetches everything when it wakes up, as a collapsed notification would show). Memory only: a room
+ * that restarts may push once more, never less.
+ */
+export class PushCollapse {
+  private readonly lastPushAt = new Map<string, number>();
+
+  admit(userIds: readonly string[], now: number): string[] {
+    if (this.lastPushAt.size > 4 * 1024) this.forgetBefore(now - PUSH_COLLAPSE_MS);
+    const admitted = userIds.filter((userId) => now - (this.lastPushAt.get(userId) ?? -Infinity) >= PUSH_COLLAPSE_MS);
+    for (const userId of admitted) this.lastPushAt.set(userId, now);
+    return admitted;
+  }
+
+  private forgetBefore(cutoff: number): void {
+    for (const [userId, at] of this.lastPushAt) if (at < cutoff) this.lastPushAt.delete(userId);
+  }
 }
 
 /**

@@ -11,8 +11,8 @@ const MAX_DISTINCT_REACTIONS = 50;
 
 /** What the room needs after a change; the DO wires these to the list sync and the push queue. */
 export interface RoomEffects {
-  edited(seq: number): void;
-  readAdvanced(): void;
+  edited(seq: number, change: "edit" | "delete" | "reaction"): void;
+  readAdvanced(userId: string, seq: number): void;
 }
 
 /**
@@ -72,7 +72,7 @@ export class RoomActions {
     const text = patch.ciphertext ?? patch.body ?? "";
     checkSize(text);
     this.store.edit(seq, { body: wantsCiphertext ? null : text, ciphertext: wantsCiphertext ? text : null }, new Date().toISOString());
-    return this.updated(seq);
+    return this.updated(seq, "edit");
   }
 
   remove(userId: string, seq: number): MessageView {
@@ -82,7 +82,7 @@ export class RoomActions {
     if (message.sender_id !== userId && !moderator) throw new AppError("FORBIDDEN", "Only the sender or a group admin can delete a message.");
     if (message.deleted) return message;
     this.store.tombstone(seq);
-    return this.updated(seq);
+    return this.updated(seq, "delete");
   }
 
   react(userId: string, seq: number, emoji: string, on: boolean): MessageView {
@@ -102,7 +102,7 @@ export class RoomActions {
       else delete reactions[emoji];
     }
     this.store.setReactions(seq, reactions);
-    return this.updated(seq);
+    return this.updated(seq, "reaction");
   }
 
   /** Read receipt: a watermark that only moves forward; frames only when it moved. */
@@ -111,7 +111,7 @@ export class RoomActions {
     if (seq > this.store.lastSeq) throw new AppError("VALIDATION_ERROR", "seq is past the newest message.", [{ field: "seq", message: "no such message" }]);
     if (this.members.advanceRead(userId, seq)) {
       this.sockets.broadcast({ type: "read", user_id: userId, seq });
-      this.effects.readAdvanced();
+      this.effects.readAdvanced(userId, seq);
     }
     return { last_read_seq: this.members.lastReadSeq(userId) };
   }
@@ -133,11 +133,11 @@ export class RoomActions {
     return message;
   }
 
-  private updated(seq: number): MessageView {
+  private updated(seq: number, change: "edit" | "delete" | "reaction"): MessageView {
     const message = this.store.get(seq);
     if (!message) throw new AppError("NOT_FOUND", "No such message.");
     this.sockets.broadcast({ type: "message_updated", message });
-    this.effects.edited(seq);
+    this.effects.edited(seq, change);
     return message;
   }
 }

@@ -1,0 +1,45 @@
+import type { MessageView } from "../../../../lib/contracts/chat";
+import type { CallEventFrame } from "../../../../lib/contracts/chat-frames";
+import { DEVICE_STREAM_LIMITS, type DeviceEvent, type MessagePreview } from "../../../../lib/contracts/device-stream";
+import { assertNever } from "../../../../lib/assert-never";
+
+export type ConversationChange = Extract<DeviceEvent, { kind: "conversation" }>["change"];
+export type MembershipChange = Extract<DeviceEvent, { kind: "membership" }>;
+export type CallDeviceEvent = Extract<DeviceEvent, { kind: "call" }>;
+
+/** What a list row and a notification need: body or ciphertext cut at previewChars, never attachments. */
+export function messagePreview(m: MessageView): MessagePreview {
+  const cut = (text: string | null) => (text === null ? null : text.slice(0, DEVICE_STREAM_LIMITS.previewChars));
+  const text = m.body ?? m.ciphertext;
+  return {
+    seq: m.seq,
+    sender_id: m.sender_id,
+    content_type: m.content_type,
+    body: cut(m.body),
+    ciphertext: cut(m.ciphertext),
+    truncated: text !== null && text.length > DEVICE_STREAM_LIMITS.previewChars,
+    deleted: m.deleted,
+    created_at: m.created_at,
+  };
+}
+
+/** When a flush holds several kinds of change, the one the list shows most prominently wins. */
+const CHANGE_RANK: Record<ConversationChange, number> = { message: 3, delete: 2, edit: 1, reaction: 0 };
+
+export function strongerChange(a: ConversationChange | null, b: ConversationChange): ConversationChange {
+  return a !== null && CHANGE_RANK[a] >= CHANGE_RANK[b] ? a : b;
+}
+
+/** The conversation socket's call frame as a device-stream event (`incoming` is `ringing` there). */
+export function callDeviceEvent(frame: CallEventFrame): CallDeviceEvent {
+  switch (frame.event) {
+    case "incoming":
+      return { kind: "call", event: "ringing", call: frame.call };
+    case "answered_elsewhere":
+    case "ended":
+    case "missed":
+      return { kind: "call", event: frame.event, call: frame.call };
+    default:
+      return assertNever(frame.event);
+  }
+}

@@ -1,0 +1,193 @@
+import type { MemberRole } from "../../../../lib/contracts/chat";
+import type { DeviceEvent } from "../../../../lib/contracts/device-stream";
+import { describeError, log } from "../../../../lib/log";
+import { mapBounded } from "../../../../lib/map-bounded";
+import { durableObjectByName } from "../../../../lib/rpc";
+import { onlineDevicesOf } from "../presence/presence-shards";
+import { messagePreview, strongerChange, type CallDeviceEvent, type ConversationChange } from "./device-events";
+import type { MessageStore } from "./message-store";
+import type { RoomMembers } from "./room-members";
+import type { StoredBatch } from "./send-batcher";
+
+/**
+ * How long the room trusts its members' online devices for conversation changes: a device that
+ * connected within this window after a flush hears of changes from the next flush after it.
+ * Calls always ask afresh.
+ */
+const ONLINE_CACHE_MS = 1_000;
+/** DeviceRoom.publish calls in flight per flush: a 1,000-member group with 500 online devices takes ~30 rounds, never 500 subrequests at once. */
+const PUBLISH_CONCURRENCY = 16;
+
+type Pending = {
+  change: ConversationChange | null;
+  messages: StoredBatch;
+  reads: Map<string, number>;
+  membership: { userId: string; change: "added" | "removed" | "role_changed"; role: MemberRole | null }[];
+  calls: { event: CallDeviceEvent; userIds: readonly string[] }[];
+};
+
+/** What the room does for members the flush could not reach live (no device stream, no socket here). */
+export interface FanoutHooks {
+  hasRoomSocket(userId: string): boolean;
+  pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void;
+}
+
+const empty = (): Pending => ({ change: null, messages: [], reads: new Map(), membership: [], calls: [] });
+
+/**
+ * Publishes the room's changes to its members' device streams (DeviceRoom per device). Changes are
+ * collected during a turn and flushed together: one presence lookup (cached ~1 s), then one
+ * `DeviceRoom.publish` per online device per flush with that device's events (one coalesced
+ * `conversation` event, the reader's `read`, membership and call events), in parallel with bounded
+ * concurrency, off the send path (ctx.waitUntil). Flushes run one after another, so a device sees a
+ * room's events in order, and a removed member's `removed` is the last thing it gets from here.
+ * Members with no online device and no socket here get push instead (FanoutHooks.pushOffline).
+ * Cost per flush: ≤ 1 presence RPC per shard involved (32 shards) per second, plus one publish per
+ * online device; offline devices cost nothing here.
+ */
+export class DeviceFanout {
+  private pending = empty();
+  private running = false;
+  private online: { at: number; devices: Map<string, string[]> } | null = null;
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: ChatEnv,
+    private readonly store: MessageStore,
+    private readonly members: RoomMembers,
+    private readonly hooks: FanoutHooks,
+  ) {}
+
+  stored(batch: StoredBatch): void {
+    this.pending.messages.push(...batch);
+    this.changed("message");
+  }
+
+  changed(change: ConversationChange): void {
+    this.pending.change = strongerChange(this.pending.change, change);
+    this.schedule();
+  }
+
+  read(userId: string, seq: number): void {
+    this.pending.reads.set(userId, Math.max(seq, this.pending.reads.get(userId) ?? 0));
+    this.schedule();
+  }
+
+  /** Compares the member lists before and after a sync; the affected users hear about it. */
+  membersChanged(before: ReadonlyMap<string, MemberRole>, after: ReadonlyMap<string, MemberRole>): void {
+    for (const [userId, role] of after) {
+      const was = before.get(userId);
+      if (was === undefined) this.pending.membership.push({ userId, change: "added", role });
+      else if (was !== role) this.pending.membership.push({ userId, change: "role_changed", role });
+    }
+    for (const userId of before.keys()) if (!after.has(userId)) this.pending.membership.push({ userId, change: "removed", role: null });
+    if (this.pending.membership.length === 0) return;
+    this.online = null;
+    this.schedule();
+  }
+
+  call(event: CallDeviceEvent, userIds: readonly string[]): void {
+    this.pending.calls.push({ event, userIds });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.running) return;
+    this.running = true;
+    this.ctx.waitUntil(this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      // Let the rest of this turn's changes join the flush.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      while (hasWork(this.pending)) {
+        const flush = this.pending;
+        this.pending = empty();
+        await this.flush(flush);
+      }
+    } catch (err) {
+      log({ event: "unhandled_error", where: "chat.device_fanout", error: describeError(err) }, "warn");
+    } finally {
+      this.running = false;
+      if (hasWork(this.pending)) this.schedule();
+    }
+  }
+
+  private async flush(p: Pending): Promise<void> {
+    const conversationId = this.members.known?.conversationId;
+    if (!conversationId) return;
+    const memberIds = [...this.members.all().keys()];
+    const removed = p.membership.filter((m) => m.change === "removed").map((m) => m.userId);
+    // A ring must reach a device that connected a moment ago: calls never use the cached answer.
+    const online = await this.onlineDevices([...memberIds, ...removed], p.calls.length > 0);
+    const events = new Map<string, DeviceEvent[]>();
+    const add = (userId: string, event: DeviceEvent) => {
+      const list = events.get(userId);
+      if (list) list.push(event);
+      else events.set(userId, [event]);
+    };
+    for (const m of p.membership) add(m.userId, { kind: "membership", conversation_id: conversationId, change: m.change, role: m.role });
+    if (p.change !== null) {
+      const lastSeq = this.store.lastSeq;
+      const newest = lastSeq > 0 ? this.store.get(lastSeq) : null;
+      const preview = newest ? messagePreview(newest) : null;
+      for (const userId of memberIds) {
+        // A sender has read their own newest message (the list sync records it later).
+        const lastRead = newest?.sender_id === userId ? lastSeq : Math.min(lastSeq, this.members.lastReadSeq(userId));
+        add(userId, {
+          kind: "conversation",
+          conversation_id: conversationId,
+          change: p.change,
+          last_seq: lastSeq,
+          last_message: preview,
+          last_read_seq: lastRead,
+        });
+      }
+    }
+    for (const [userId, seq] of p.reads) add(userId, { kind: "read", conversation_id: conversationId, seq });
+    for (const c of p.calls) for (const userId of c.userIds) if (this.members.roleOf(userId) !== null) add(userId, c.event);
+    const targets = [...events].flatMap(([userId, list]) => (online?.get(userId) ?? []).map((deviceId) => ({ userId, deviceId, list })));
+    await mapBounded(targets, PUBLISH_CONCURRENCY, (t) => this.publish(t.deviceId, t.userId, t.list));
+    if (p.messages.length > 0) {
+      const offline = memberIds.filter((userId) => !this.hooks.hasRoomSocket(userId) && (online?.get(userId)?.length ?? 0) === 0);
+      if (offline.length > 0) this.hooks.pushOffline(p.messages, new Set(offline));
+    }
+  }
+
+  private async publish(deviceId: string, userId: string, events: DeviceEvent[]): Promise<void> {
+    try {
+      await durableObjectByName(this.env.DEVICE_ROOM, deviceId).publish(userId, events);
+    } catch (err) {
+      // The device catches up on resume; a lost live update is not worth failing the flush.
+      log({ event: "unhandled_error", where: "chat.device_publish", error: `${deviceId}: ${describeError(err)}` }, "warn");
+    }
+  }
+
+  /** Which of these users have a device stream open now (for the calls worker's ring push). */
+  async onlineUserIds(userIds: readonly string[]): Promise<string[]> {
+    const online = await this.onlineDevices(userIds, true);
+    return online ? userIds.filter((u) => (online.get(u)?.length ?? 0) > 0) : [];
+  }
+
+  /** Online devices per user (null when presence could not answer: then nobody is reached live and everyone offline gets push). */
+  private async onlineDevices(userIds: readonly string[], fresh: boolean): Promise<Map<string, string[]> | null> {
+    const now = Date.now();
+    const cached = this.online;
+    if (!fresh && cached && now - cached.at < ONLINE_CACHE_MS && userIds.every((u) => cached.devices.has(u))) return cached.devices;
+    try {
+      const answer = await onlineDevicesOf(this.env, userIds);
+      const devices = new Map<string, string[]>(userIds.map((u) => [u, []]));
+      for (const entry of answer) devices.set(entry.user_id, entry.device_ids);
+      this.online = { at: now, devices };
+      return devices;
+    } catch (err) {
+      log({ event: "unhandled_error", where: "chat.online_devices", error: describeError(err) }, "warn");
+      return null;
+    }
+  }
+}
+
+function hasWork(p: Pending): boolean {
+  return p.change !== null || p.messages.length > 0 || p.reads.size > 0 || p.membership.length > 0 || p.calls.length > 0;
+}
