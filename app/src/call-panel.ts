@@ -1,15 +1,14 @@
-import type { CallSession, ChatEvents, SecureConnectClient } from "../../client/src/index";
-import { clear, errorText, h } from "./dom";
+import type { CallSession, SecureConnectClient } from "../../client/src/index";
+import { errorText, h } from "./dom";
 
 const STATS_EVERY_MS = 1_000;
 
 /**
- * The 1:1 video call of a conversation: a call button, the incoming-call banner (from the chat
- * socket's `call` frames) and the stage with both videos, the connection state and decoded frames.
+ * The 1:1 video call of a conversation: a call button and the stage with both videos, the connection
+ * state and decoded frames. Rings are shown app-wide by call-ringer.ts (the device stream), which
+ * hands an answered call to `accept`.
  */
 export function callPanel(client: SecureConnectClient, conversationId: string) {
-  const banner = h("div", { class: "banner", testid: "incoming-call" });
-  banner.hidden = true;
   const local = h("video", { testid: "local-video", attrs: { autoplay: "", playsinline: "" } });
   local.muted = true;
   const remote = h("video", { testid: "remote-video", attrs: { autoplay: "", playsinline: "" } });
@@ -34,7 +33,6 @@ export function callPanel(client: SecureConnectClient, conversationId: string) {
   /** Starts a call (callId null) or accepts a ringing one. */
   async function run(callId: string | null): Promise<void> {
     if (session) return;
-    banner.hidden = true;
     stage.hidden = false;
     error.textContent = "";
     state.textContent = callId ? "joining" : "ringing";
@@ -81,36 +79,11 @@ export function callPanel(client: SecureConnectClient, conversationId: string) {
     }, 800);
   }
 
-  function onCallFrame(frame: ChatEvents["call"]): void {
-    const { event, call } = frame;
-    if (event === "incoming" && call.initiator_id !== client.userId && !session) {
-      clear(
-        banner,
-        h("span", { text: `Incoming ${call.type} call` }),
-        h("button", { testid: "accept-call", text: "Accept", on: { click: () => void run(call.id) } }),
-        h("button", {
-          testid: "decline-call",
-          class: "danger",
-          text: "Decline",
-          on: {
-            click: () => {
-              banner.hidden = true;
-              void client.api.calls.decline(call.id).catch(() => undefined);
-            },
-          },
-        }),
-      );
-      banner.hidden = false;
-    } else if (event !== "incoming") {
-      banner.hidden = true;
-    }
-  }
-
   return {
     button,
-    banner,
     stage,
-    onCallFrame,
+    /** Answers a call that rang (the ringer's Answer button). */
+    accept: (callId: string) => void run(callId),
     close() {
       void session?.hangUp();
       release();

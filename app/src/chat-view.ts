@@ -6,6 +6,8 @@ import { messageItem, statusBadge } from "./message-item";
 export interface ChatView {
   conversationId: string;
   element: HTMLElement;
+  /** Answers a call of this conversation that rang. */
+  acceptCall(callId: string): void;
   close(): void;
 }
 
@@ -91,7 +93,6 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
       const others = ids.filter((id) => id !== client.userId);
       typing.textContent = others.length > 0 ? `${others.map(senderName).join(", ")} is typing…` : "";
     });
-    conn.on("call", (frame) => calls.onCallFrame(frame));
     conn.on("error", (frame) => (error.textContent = `${frame.code}: ${frame.message}`));
   }
 
@@ -152,7 +153,6 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     "div",
     { class: "chat", testid: "chat" },
     h("header", {}, h("h2", { testid: "chat-title", text: title }), state, calls.button),
-    calls.banner,
     calls.stage,
     older,
     list,
@@ -164,6 +164,7 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
   return {
     conversationId,
     element,
+    acceptCall: (callId) => calls.accept(callId),
     close() {
       closed = true;
       conn?.close();

@@ -1,4 +1,4 @@
-import { SecureConnectClient } from "../../client/src/index";
+import { indexedDbStores, SecureConnectClient } from "../../client/src/index";
 import { authView } from "./auth-view";
 import { clear } from "./dom";
 import { homeView } from "./home-view";
@@ -8,7 +8,15 @@ import { loadTokens, saveTokens } from "./session-store";
 const root = document.getElementById("root");
 if (!root) throw new Error("#root is missing");
 const tokens = loadTokens();
-const client = new SecureConnectClient({ baseUrl: location.origin, ...(tokens ? { tokens } : {}), onTokens: saveTokens });
+// Unsent messages and the device stream's position survive a reload (one database per browser profile).
+const stores = indexedDbStores({ name: "secureconnect-app" });
+const client = new SecureConnectClient({
+  baseUrl: location.origin,
+  ...(tokens ? { tokens } : {}),
+  onTokens: saveTokens,
+  outboxStore: stores.outbox,
+  positionStore: stores.position,
+});
 
 function show(): void {
   if (!root) return;

@@ -1,0 +1,34 @@
+import type { LiveConversation, SecureConnectClient } from "../../client/src/index";
+import { h } from "./dom";
+import { isMissedCall, messageText } from "./message-text";
+import type { People } from "./people";
+
+/** The other member of a direct conversation (null in a group or alone). */
+export function otherMember(client: SecureConnectClient, item: LiveConversation): string | null {
+  return item.members.find((m) => m.user_id !== client.userId)?.user_id ?? null;
+}
+
+/** A conversation's display title: its name, else the other member's display name. */
+export function conversationTitle(client: SecureConnectClient, people: People, item: LiveConversation): string {
+  const other = otherMember(client, item);
+  return item.name ?? (other ? (people.known(other) ?? "…") : "Conversation");
+}
+
+/** One list row: title, unread badge (none for the open conversation) and the last message's preview. */
+export function conversationRow(client: SecureConnectClient, people: People, item: LiveConversation, active: boolean, onSelect: () => void): HTMLLIElement {
+  const title = h("span", { class: "title", testid: "conversation-title", text: conversationTitle(client, people, item) });
+  const other = otherMember(client, item);
+  if (!item.name && other && !people.known(other)) void people.name(other).then((name) => (title.textContent = name));
+  const unread = active ? 0 : item.unread_count;
+  const last = item.last_message;
+  // The missed-call trace is sent in the caller's name: no "You:" before it.
+  const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
+  const preview = last ? `${mine ? "You: " : ""}${messageText(last)}` : "No messages yet";
+  return h(
+    "li",
+    { class: active ? "active" : "", testid: "conversation", attrs: { "data-id": item.id }, on: { click: onSelect } },
+    title,
+    unread > 0 ? h("span", { class: "badge", testid: "unread", text: String(unread) }) : null,
+    h("span", { class: `preview${unread > 0 ? " unread" : ""}`, testid: "preview", text: preview }),
+  );
+}
