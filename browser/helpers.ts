@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { inject } from "vitest";
@@ -21,8 +21,8 @@ const FLAGS = [
   "--disable-features=WebRtcHideLocalIpsWithMdns",
 ];
 
+/** Screenshots left over from an earlier run are removed once per run (clear-artifacts.ts), not per file. */
 export async function launch(): Promise<Browser> {
-  rmSync(ARTIFACTS, { recursive: true, force: true }); // no screenshots left over from an earlier run
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 }
@@ -41,8 +41,10 @@ function unique(prefix: string): string {
   return `${prefix}${Date.now().toString(36)}${n}${Math.random().toString(36).slice(2, 5)}`;
 }
 
-/** A separate browser profile that signs up through the app's own form. */
-export async function signUp(browser: Browser, displayName: string): Promise<Person> {
+const PASSWORD = "correct horse battery staple";
+
+/** A fresh browser profile (its own storage: another device) on the app's sign-in page. */
+async function profile(browser: Browser, username: string): Promise<Person> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1100, height: 760 }, permissions: ["camera", "microphone"] });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -50,15 +52,34 @@ export async function signUp(browser: Browser, displayName: string): Promise<Per
   page.on("console", (msg) => {
     if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
   });
-  const username = unique(displayName.toLowerCase()).slice(0, 30);
   await page.goto("/app/");
+  return { context, page, username, errors };
+}
+
+/** A separate browser profile that signs up through the app's own form. */
+export async function signUp(browser: Browser, displayName: string): Promise<Person> {
+  const username = unique(displayName.toLowerCase()).slice(0, 30);
+  const person = await profile(browser, username);
+  const { page } = person;
   await page.getByTestId("email").fill(`${username}@example.com`);
-  await page.getByTestId("password").fill("correct horse battery staple");
+  await page.getByTestId("password").fill(PASSWORD);
   await page.getByTestId("username").fill(username);
   await page.getByTestId("display_name").fill(displayName);
   await page.getByTestId("auth-submit").click();
   await page.getByTestId("me").filter({ hasText: displayName }).waitFor();
-  return { context, page, username, errors };
+  return person;
+}
+
+/** The same person on another device: a second browser profile that signs in through the app's form. */
+export async function signIn(browser: Browser, someone: Person, displayName: string): Promise<Person> {
+  const person = await profile(browser, someone.username);
+  const { page } = person;
+  await page.getByTestId("auth-toggle").click();
+  await page.getByTestId("email").fill(`${someone.username}@example.com`);
+  await page.getByTestId("password").fill(PASSWORD);
+  await page.getByTestId("auth-submit").click();
+  await page.getByTestId("me").filter({ hasText: displayName }).waitFor();
+  return person;
 }
 
 export function shot(page: Page, name: string): Promise<Buffer> {

@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["browser/**/*.browser.test.ts"],
-    globalSetup: ["./client/test/global-setup.ts"],
+    globalSetup: ["./browser/clear-artifacts.ts", "./client/test/global-setup.ts"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,
