@@ -5,6 +5,8 @@ import * as z from "zod";
 export const accessClaimsSchema = z.object({
   sub: z.string().min(1),
   sid: z.string().min(1),
+  /** The session's device. Tokens minted before devices lack it; they expire within 15 minutes. */
+  did: z.string().min(1).max(64).optional(),
   iss: z.string(),
   aud: z.union([z.string(), z.array(z.string())]),
   exp: z.number(),

@@ -14,6 +14,8 @@ export const rpcContextSchema = z.object({
   userId: z.string().min(1).max(64).optional(),
   /** The caller's session, when the call came with an access token. */
   sessionId: z.string().min(1).max(64).optional(),
+  /** The session's device (the token's `did`); absent only for tokens minted before devices. */
+  deviceId: z.string().min(1).max(64).optional(),
   /** Client IP (CF-Connecting-IP), for throttling. */
   ip: z.string().max(64).optional(),
   /** The origin the client called, for URLs the server hands back (dev presigned URLs). */

@@ -35,7 +35,8 @@ export type RevokedSession = z.infer<typeof revokedSessionSchema>;
 /** resetPassword: every session of the user ends; the gateway forgets them at once. */
 export const revokedSessionsSchema = z.object({ revoked_session_ids: z.array(z.string()) });
 export type RevokedSessions = z.infer<typeof revokedSessionsSchema>;
-export const ticketOwnerSchema = z.object({ userId: z.string() });
+/** Whose ticket it was, and the device of the session that asked (absent for tokens minted before devices). */
+export const ticketOwnerSchema = z.object({ userId: z.string(), deviceId: z.string().optional() });
 export type TicketOwner = z.infer<typeof ticketOwnerSchema>;
 export type SessionList = z.infer<typeof sessionListSchema>;
 export type UserEnvelope = z.infer<typeof userEnvelopeSchema>;

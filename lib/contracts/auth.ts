@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { displayNameSchema, userSchema, usernameSchema } from "./users";
+import { deviceIdSchema, deviceNameSchema, displayNameSchema, PlatformSchema, userSchema, usernameSchema } from "./users";
 
 /** What an emailed token is for (the `email_tokens.purpose` column). */
 // Tuples (not zod `.options`, which widens to string[]) so the tables' Drizzle enum columns keep literal types.
@@ -15,11 +15,24 @@ export const emailSchema = z.email().max(254);
 /** Opaque tokens we hand out (refresh, email, ticket) are 43 characters; anything far longer is junk. */
 export const opaqueTokenSchema = z.string().min(1).max(512);
 
+/**
+ * The device signing in (register, login): `device_id` re-signs-in on a device the user already has
+ * (another user's or an unknown id gets a new device, never an error); `platform` defaults to "web".
+ */
+const deviceSignInFields = {
+  device_id: deviceIdSchema.optional(),
+  platform: PlatformSchema.optional(),
+  device_name: deviceNameSchema.optional(),
+};
+export const deviceSignInSchema = z.object(deviceSignInFields);
+export type DeviceSignIn = z.infer<typeof deviceSignInSchema>;
+
 export const registerSchema = z.object({
   email: emailSchema,
   username: usernameSchema,
   password: passwordSchema,
   display_name: displayNameSchema.optional(),
+  ...deviceSignInFields,
 });
 export type RegisterInput = z.infer<typeof registerSchema>;
 
@@ -27,6 +40,7 @@ export type RegisterInput = z.infer<typeof registerSchema>;
 export const loginSchema = z.object({
   email: z.string().min(1).max(254),
   password: z.string().min(1).max(PASSWORD_MAX),
+  ...deviceSignInFields,
 });
 export type LoginInput = z.infer<typeof loginSchema>;
 
@@ -45,6 +59,11 @@ export const tokenPairSchema = z
     token_type: z.literal("Bearer"),
     /** Seconds until the access token expires. */
     expires_in: z.number().int(),
+    /**
+     * The device this session is bound to: send it as `device_id` on the next sign-in from this device.
+     * This server always sends it; optional so clients typed from this schema still accept older servers.
+     */
+    device_id: z.string().optional(),
   })
   .meta({ id: "TokenPair" });
 export type TokenPair = z.infer<typeof tokenPairSchema>;

@@ -81,15 +81,24 @@ export const registerDeviceSchema = z.object({
 export type RegisterDeviceInput = z.infer<typeof registerDeviceSchema>;
 
 export const deviceIdSchema = z.string().min(1).max(64);
+/** What the user calls a device ("Pixel 8"), shown in the device list. */
+export const deviceNameSchema = z.string().trim().min(1).max(64);
 export const deviceCreatedSchema = z.object({ device_id: z.string() });
 
-/** A device as its owner sees it; the push token itself is never echoed back. */
+/**
+ * A device as its owner sees it: every device a session signed in on, and every push registration.
+ * The push token itself is never echoed back.
+ */
 export const deviceSchema = z
   .object({
     device_id: z.string(),
     platform: PlatformSchema,
+    name: z.string().nullable(),
     created_at: z.string(),
     last_seen_at: z.string(),
+    has_push_token: z.boolean(),
+    /** True for the device of the access token that asked. */
+    current: z.boolean(),
   })
   .meta({ id: "Device" });
 export type DeviceView = z.infer<typeof deviceSchema>;

@@ -4,18 +4,18 @@ import { withDb } from "../../lib/db";
 import { sha256Hex } from "../../lib/ids";
 import { purgeExpiredCredentials } from "../../workers/auth/src/housekeeping";
 import { BASE, createUser } from "../helpers/auth";
-import { bearer, errorCode, post } from "./support";
+import { bearer, errorCode, jwtPayload, post } from "./support";
 
 const rpc = { requestId: "test-tickets-0001" };
 
 describe("WebSocket tickets", () => {
-  it("POST /v1/ws/ticket issues a 60 s ticket bound to the caller, usable once", async ({ expect }) => {
-    const { user, headers } = await createUser();
+  it("POST /v1/ws/ticket issues a 60 s ticket bound to the caller and its device, usable once", async ({ expect }) => {
+    const { user, headers, accessToken } = await createUser();
     const res = await post("/v1/ws/ticket", {}, headers);
     expect(res.status).toBe(201);
     const { ticket, expires_in } = await res.json<{ ticket: string; expires_in: number }>();
     expect(expires_in).toBe(60);
-    expect(await env.AUTH.consumeTicket(rpc, ticket)).toEqual({ ok: true, value: { userId: user.id } });
+    expect(await env.AUTH.consumeTicket(rpc, ticket)).toEqual({ ok: true, value: { userId: user.id, deviceId: jwtPayload(accessToken).did } });
     const replay = await env.AUTH.consumeTicket(rpc, ticket);
     expect(replay).toMatchObject({ ok: false, error: { code: "UNAUTHORIZED" } });
   });
@@ -49,7 +49,7 @@ describe("WebSocket tickets", () => {
 
 describe("hourly housekeeping", () => {
   it("removes expired tickets and keeps live ones", async ({ expect }) => {
-    const { user, headers } = await createUser();
+    const { user, headers, accessToken } = await createUser();
     const expired = `expired-${crypto.randomUUID()}`;
     const expiredHash = await sha256Hex(expired);
     await withDb(env, async (db) => {
@@ -61,6 +61,6 @@ describe("hourly housekeeping", () => {
 
     const row = await env.DB.prepare("select count(*) as n from ws_tickets where ticket_hash = ?").bind(expiredHash).first<{ n: number }>();
     expect(row?.n).toBe(0);
-    expect(await env.AUTH.consumeTicket(rpc, ticket)).toEqual({ ok: true, value: { userId: user.id } });
+    expect(await env.AUTH.consumeTicket(rpc, ticket)).toEqual({ ok: true, value: { userId: user.id, deviceId: jwtPayload(accessToken).did } });
   });
 });

@@ -37,7 +37,7 @@ export async function register(env: AuthEnv, rpc: RpcContext, input: RegisterInp
     }
     await sendVerification(env, repos, rpc, created.user);
     authMetric(env, "register", "success");
-    return openSession(env, repos, rpc, created.user, meta, "register");
+    return openSession(env, repos, rpc, created.user, meta, body, "register");
   });
 }
 
@@ -67,6 +67,6 @@ export async function login(env: AuthEnv, rpc: RpcContext, input: LoginInput, me
       log({ event: "auth_password_rehashed", user_id: user.id, iterations: PBKDF2_ITERATIONS, request_id: rpc.requestId });
     }
     authMetric(env, "login", "success");
-    return openSession(env, repos, rpc, user, meta, "login");
+    return openSession(env, repos, rpc, user, meta, body, "login");
   });
 }

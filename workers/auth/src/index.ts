@@ -131,8 +131,9 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
     return toResult(() => profiles.listDevices(this.env, rpc));
   }
 
-  async deleteDevice(rpc: AuthedContext, deviceId: DeviceId): R<null> {
-    return toResult(async () => (await profiles.deleteDevice(this.env, rpc, deviceId), null));
+  /** The device's sessions end with it: their ids come back for the gateway's cache. */
+  async deleteDevice(rpc: AuthedContext, deviceId: DeviceId): R<RevokedSessions> {
+    return toResult(() => profiles.deleteDevice(this.env, rpc, deviceId));
   }
 
   /** Development only (NOT_FOUND in production): the dev mailbox the EMAIL consumer fills. */

@@ -63,13 +63,15 @@ export function keyRing(secret: string | undefined): Promise<KeyRing> {
 export interface AccessTokenInput {
   userId: string;
   sessionId: string;
+  /** Every session has one; optional only so tests can mint the tokens older servers issued. */
+  deviceId?: string;
   issuer: string;
   audience: string;
 }
 
-/** An ES256 access token with `sub`, `sid`, `iss`, `aud`, `iat`, `exp` and the signer's `kid`. */
+/** An ES256 access token with `sub`, `sid`, `did` (the session's device), `iss`, `aud`, `iat`, `exp` and the signer's `kid`. */
 export async function signAccessToken(ring: KeyRing, input: AccessTokenInput, nowSeconds = Math.floor(Date.now() / 1000)): Promise<string> {
-  return new SignJWT({ sid: input.sessionId })
+  return new SignJWT(input.deviceId !== undefined ? { sid: input.sessionId, did: input.deviceId } : { sid: input.sessionId })
     .setProtectedHeader({ alg: "ES256", kid: ring.signingKid, typ: "JWT" })
     .setSubject(input.userId)
     .setIssuer(input.issuer)

@@ -10,8 +10,9 @@ import {
   type UserSearchInput,
   type UserSearchResult,
 } from "../../../lib/contracts/users";
-import type { DeviceCreated, DeviceId, DeviceList, PublicUserEnvelope, UserEnvelope, UserId } from "../../../lib/contracts/auth-rpc";
+import type { DeviceCreated, DeviceId, DeviceList, PublicUserEnvelope, RevokedSessions, UserEnvelope, UserId } from "../../../lib/contracts/auth-rpc";
 import { AppError } from "../../../lib/errors";
+import { log } from "../../../lib/log";
 import { parseInput, verifiedCaller, type RpcContext } from "../../../lib/rpc";
 import { withRepos, type AuthRepos } from "./repos";
 import { deviceView, publicUserView, userView } from "./views";
@@ -76,14 +77,23 @@ export async function registerDevice(env: AuthEnv, rpc: RpcContext, input: Regis
 
 export async function listDevices(env: AuthEnv, rpc: RpcContext): Promise<DeviceList> {
   const caller = verifiedCaller(rpc);
-  const rows = await withRepos(env, (repos) => repos.users.listDevices(caller.userId));
-  return { devices: rows.map(deviceView) };
+  const rows = await withRepos(env, (repos) => repos.users.listAllDevices(caller.userId));
+  return { devices: rows.map((d) => deviceView(d, caller.deviceId)) };
 }
 
-/** Another user's device is NOT_FOUND, exactly like an unknown id. */
-export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<void> {
+/**
+ * Another user's device is NOT_FOUND, exactly like an unknown id. The device's sessions end with it
+ * (ON DELETE CASCADE); their ids go back so the gateway stops accepting their tokens at once.
+ */
+export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<RevokedSessions> {
   const caller = verifiedCaller(rpc);
   const deviceId = parseInput(deviceIdSchema, deviceIdInput);
-  const deleted = await withRepos(env, (repos) => repos.users.deleteDevice(caller.userId, deviceId));
-  if (!deleted) throw new AppError("NOT_FOUND", "No such device.");
+  const revoked = await withRepos(env, async (repos) => {
+    const sessionIds = (await repos.users.findDevice(caller.userId, deviceId)) ? await repos.sessions.activeIdsForDevice(deviceId) : [];
+    return (await repos.users.deleteDevice(caller.userId, deviceId)) ? sessionIds : null;
+  });
+  if (!revoked) throw new AppError("NOT_FOUND", "No such device.");
+  for (const sessionId of revoked)
+    log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "device_deleted", request_id: rpc.requestId });
+  return { revoked_session_ids: revoked };
 }

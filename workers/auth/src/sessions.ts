@@ -2,7 +2,7 @@
  * Sessions and the credentials bound to them: access tokens (ES256 JWTs), refresh tokens (opaque,
  * stored as SHA-256, rotated on every use with reuse detection) and single-use WebSocket tickets.
  */
-import { refreshSchema, sessionIdSchema, type ClientMeta, type TokenPair } from "../../../lib/contracts/auth";
+import { refreshSchema, sessionIdSchema, type ClientMeta, type DeviceSignIn, type TokenPair } from "../../../lib/contracts/auth";
 import type { User } from "../../../lib/db/rows";
 import { AppError } from "../../../lib/errors";
 import { randomToken, sha256Hex } from "../../../lib/ids";
@@ -14,15 +14,23 @@ import { keyRing, signAccessToken } from "./keys";
 import { authMetric } from "./metrics";
 import { ACCESS_TOKEN_TTL_SECONDS, isoIn, REFRESH_TOKEN_TTL_MS, SESSION_MAX_AGE_MS } from "./lifetimes";
 import { withRepos, type AuthRepos } from "./repos";
+import { deviceOfSession, signInDevice } from "./session-devices";
 import { sessionView, userView } from "./views";
 
-async function accessToken(env: AuthEnv, userId: string, sessionId: string): Promise<string> {
+async function accessToken(env: AuthEnv, userId: string, sessionId: string, deviceId: string): Promise<string> {
   const ring = await keyRing(env.JWT_SIGNING_KEYS);
-  return signAccessToken(ring, { userId, sessionId, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+  return signAccessToken(ring, { userId, sessionId, deviceId, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
 }
 
-function pair(user: User, access: string, refresh: string): TokenPair {
-  return { user: userView(user), access_token: access, refresh_token: refresh, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECONDS };
+function pair(user: User, access: string, refresh: string, deviceId: string): TokenPair {
+  return {
+    user: userView(user),
+    access_token: access,
+    refresh_token: refresh,
+    token_type: "Bearer",
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    device_id: deviceId,
+  };
 }
 
 /** Opens a session for a user who just proved who they are (register, login). */
@@ -32,22 +40,31 @@ export async function openSession(
   rpc: RpcContext,
   user: User,
   meta: ClientMeta,
+  signIn: DeviceSignIn,
   via: "register" | "login",
 ): Promise<TokenPair> {
   // Signing first: a misconfigured key ring fails before any session row is written.
   const ring = await keyRing(env.JWT_SIGNING_KEYS);
   const refresh = randomToken();
+  const device = await signInDevice(repos, user.id, signIn);
   const session = await repos.sessions.create({
     userId: user.id,
+    deviceId: device.id,
     expiresAt: isoIn(SESSION_MAX_AGE_MS),
     userAgent: meta.user_agent ?? null,
     ip: rpc.ip ?? null,
     refreshTokenHash: await sha256Hex(refresh),
     refreshExpiresAt: isoIn(REFRESH_TOKEN_TTL_MS),
   });
-  const access = await signAccessToken(ring, { userId: user.id, sessionId: session.id, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
+  const access = await signAccessToken(ring, {
+    userId: user.id,
+    sessionId: session.id,
+    deviceId: device.id,
+    issuer: env.JWT_ISSUER,
+    audience: env.JWT_AUDIENCE,
+  });
   log({ event: "auth_session_created", user_id: user.id, session_id: session.id, via, request_id: rpc.requestId });
-  return pair(user, access, refresh);
+  return pair(user, access, refresh, device.id);
 }
 
 /**
@@ -82,7 +99,8 @@ export async function refresh(env: AuthEnv, rpc: RpcContext, input: RefreshInput
     const user = await repos.users.findById(result.session.userId);
     if (!user) throw new AppError("UNAUTHORIZED", "The refresh token is not valid.");
     authMetric(env, "refresh", "success");
-    return pair(user, await accessToken(env, user.id, result.session.id), next);
+    const deviceId = await deviceOfSession(repos, result.session);
+    return pair(user, await accessToken(env, user.id, result.session.id, deviceId), next, deviceId);
   });
 }
 

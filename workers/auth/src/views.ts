@@ -1,7 +1,7 @@
 /** Rows → the API's snake_case shapes. The only place the wire format of auth resources is built. */
 import type { SessionView } from "../../../lib/contracts/auth";
 import type { DeviceView, PublicUserView, UserView } from "../../../lib/contracts/users";
-import type { Device, Session, User } from "../../../lib/db/rows";
+import type { DeviceRow, Session, User } from "../../../lib/db/rows";
 
 export function userView(user: User): UserView {
   return {
@@ -36,6 +36,14 @@ export function sessionView(session: Session, currentSessionId: string | undefin
   };
 }
 
-export function deviceView(device: Device): DeviceView {
-  return { device_id: device.id, platform: device.platform, created_at: device.createdAt, last_seen_at: device.lastSeenAt };
+export function deviceView(device: DeviceRow, currentDeviceId: string | undefined): DeviceView {
+  return {
+    device_id: device.id,
+    platform: device.platform,
+    name: device.name,
+    created_at: device.createdAt,
+    last_seen_at: device.lastSeenAt,
+    has_push_token: device.pushToken !== null,
+    current: device.id === currentDeviceId,
+  };
 }

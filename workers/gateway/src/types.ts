@@ -5,8 +5,11 @@ import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 export type GatewayVars = BaseVars & {
   /** What every RPC call receives: request id, and the caller once authenticated. */
   rpc: RpcContext;
-  /** Set by `authenticate()`: the verified caller. */
-  auth?: AuthedContext & { sessionId: string };
+  /**
+   * Set by `authenticate()`: the verified caller, its session and (`deviceId`) the session's device,
+   * which every token minted since devices carries; tokens from before lack it until they expire.
+   */
+  auth?: AuthedContext & { sessionId: string; deviceId?: string };
   /** The route pattern, for logs and metrics. */
   routePattern?: string;
 };

@@ -66,7 +66,8 @@ export function authenticate(): MiddlewareHandler<GatewayBindings> {
       log({ event: "auth_failure", reason: token ? "invalid_token" : "missing_token", request_id: c.get("requestId") }, "warn");
       throw new AppError("UNAUTHORIZED", "A valid access token is required.");
     }
-    const rpc = { ...c.get("rpc"), userId: claims.sub, sessionId: claims.sid };
+    // `did` is absent only on tokens minted before sessions had devices (gone within 15 minutes).
+    const rpc = { ...c.get("rpc"), userId: claims.sub, sessionId: claims.sid, ...(claims.did !== undefined ? { deviceId: claims.did } : {}) };
     c.set("rpc", rpc);
     c.set("auth", rpc);
     await next();

@@ -11,6 +11,7 @@ import {
   userSearchSchema,
 } from "../../../../lib/contracts/users";
 import { unwrap } from "../../../../lib/result";
+import { forgetSession } from "../middleware/authenticate";
 import type { GatewayApp } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
@@ -47,7 +48,7 @@ const routes = {
     method: "get",
     path: "/v1/users/me/devices",
     tags,
-    summary: "The caller's push devices",
+    summary: "The caller's devices: every device a session signed in on, and every push registration",
     ...authed,
     responses: { 200: jsonResponse(deviceListSchema, "Devices, oldest first"), ...errorResponses(401, 429) },
   }),
@@ -64,7 +65,7 @@ const routes = {
     method: "delete",
     path: "/v1/users/me/devices/{device_id}",
     tags,
-    summary: "Unregister a push device",
+    summary: "Remove a device; the sessions signed in on it end (their tokens get 401)",
     ...authed,
     request: { params: deviceParamsSchema },
     responses: { 204: { description: "Removed" }, ...errorResponses(401, 404, 429) },
@@ -87,7 +88,8 @@ export function registerUsersRoutes(app: GatewayApp): void {
   app.openapi(routes.listDevices, async (c) => c.json(unwrap(await c.env.AUTH.listDevices(caller(c))), 200));
   app.openapi(routes.addDevice, async (c) => c.json(unwrap(await c.env.AUTH.registerDevice(caller(c), c.req.valid("json"))), 201));
   app.openapi(routes.deleteDevice, async (c) => {
-    unwrap(await c.env.AUTH.deleteDevice(caller(c), c.req.valid("param").device_id));
+    const { revoked_session_ids } = unwrap(await c.env.AUTH.deleteDevice(caller(c), c.req.valid("param").device_id));
+    for (const id of revoked_session_ids) forgetSession(id);
     return c.body(null, 204);
   });
   app.openapi(routes.search, async (c) => c.json(unwrap(await c.env.AUTH.searchUsers(caller(c), c.req.valid("query"))), 200));
