@@ -1,27 +1,19 @@
 import { DurableObject } from "cloudflare:workers";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
-import {
-  CLOSE_CODES,
-  MISSED_CALL_CONTENT_TYPE,
-  missedCallClientId,
-  PING_FRAME,
-  PONG_FRAME,
-  type CallEventFrame,
-  type MissedCallBody,
-} from "../../../../lib/contracts/chat-frames";
+import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
 import { attachmentCheck } from "./attachment-check";
 import { CONVERSATION_ROOM_MIGRATIONS } from "./conversation-room-migrations";
-import { callDeviceEvent } from "./device-events";
+import { callDeviceEvent, missedCallInput } from "./device-events";
 import { DeviceFanout } from "./device-fanout";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
-import { messagePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
+import { offlinePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
 import { RoomActions } from "./room-actions";
 import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
@@ -244,31 +236,15 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.devices.stored(batch);
   }
 
-  /**
-   * Wake-ups for members the fan-out found without a socket here or an online device: per
-   * recipient the newest message of the flush someone else sent, at most one per PUSH_COLLAPSE_MS.
-   */
+  /** Members the fan-out found without a socket here or an online device: at most one wake-up per PUSH_COLLAPSE_MS each. */
   private pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void {
-    const recipients = this.collapse.admit(
-      [...offline].filter((userId) => batch.some(({ message }) => message.sender_id !== userId)),
-      Date.now(),
-    );
-    const bySeq = new Map<number, { item: StoredBatch[number]; userIds: string[] }>();
-    for (const userId of recipients) {
-      const item = batch.findLast(({ message }) => message.sender_id !== userId);
-      if (!item) continue;
-      const group = bySeq.get(item.message.seq);
-      if (group) group.userIds.push(userId);
-      else bySeq.set(item.message.seq, { item, userIds: [userId] });
-    }
-    for (const { item, userIds } of bySeq.values()) this.pushes.add(messagePushJobs(item.message, userIds, item.requestId));
+    const recipients = [...offline].filter((userId) => batch.some(({ message }) => message.sender_id !== userId));
+    this.pushes.add(offlinePushJobs(batch, this.collapse.admit(recipients, Date.now())));
   }
 
   /** Stored once per call (a fixed client_id), in the caller's name; a caller who has left the conversation leaves no trace. */
   private recordMissedCall(frame: CallEventFrame, missedBy: string[]): void {
-    const body: MissedCallBody = { call_id: frame.call.id, call_type: frame.call.type, missed_by: missedBy };
-    const input = { client_id: missedCallClientId(frame.call.id), content_type: MISSED_CALL_CONTENT_TYPE, body: JSON.stringify(body) };
-    this.sends.send(frame.call.initiator_id, input, `call:${frame.call.id}`).catch((err: unknown) => {
+    this.sends.send(frame.call.initiator_id, missedCallInput(frame, missedBy), `call:${frame.call.id}`).catch((err: unknown) => {
       log({ event: "unhandled_error", where: "chat.missed_call", error: describeError(err) }, "warn");
     });
   }

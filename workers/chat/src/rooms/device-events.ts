@@ -1,5 +1,5 @@
-import type { MessageView } from "../../../../lib/contracts/chat";
-import type { CallEventFrame } from "../../../../lib/contracts/chat-frames";
+import type { MessageView, SendMessageInput } from "../../../../lib/contracts/chat";
+import { MISSED_CALL_CONTENT_TYPE, missedCallClientId, type CallEventFrame, type MissedCallBody } from "../../../../lib/contracts/chat-frames";
 import { DEVICE_STREAM_LIMITS, type DeviceEvent, type MessagePreview } from "../../../../lib/contracts/device-stream";
 import { assertNever } from "../../../../lib/assert-never";
 
@@ -42,4 +42,10 @@ export function callDeviceEvent(frame: CallEventFrame): CallDeviceEvent {
     default:
       return assertNever(frame.event);
   }
+}
+
+/** The message a missed call leaves in its conversation (once per call: the client_id is fixed). */
+export function missedCallInput(frame: CallEventFrame, missedBy: string[]): SendMessageInput {
+  const body: MissedCallBody = { call_id: frame.call.id, call_type: frame.call.type, missed_by: missedBy };
+  return { client_id: missedCallClientId(frame.call.id), content_type: MISSED_CALL_CONTENT_TYPE, body: JSON.stringify(body) };
 }

@@ -1,6 +1,7 @@
 import type { MessageView } from "../../../../lib/contracts/chat";
 import { PUSH_TARGETS_MAX, pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
 import { describeError, log } from "../../../../lib/log";
+import type { StoredBatch } from "./send-batcher";
 
 /** Queues take at most 100 messages per sendBatch. */
 const BATCH = 100;
@@ -31,6 +32,19 @@ export function messagePushJobs(message: MessageView, recipients: readonly strin
     );
   }
   return jobs;
+}
+
+/** Per recipient the newest message of the flush someone else sent; recipients of one message share its jobs. */
+export function offlinePushJobs(batch: StoredBatch, recipients: readonly string[]): PushJob[] {
+  const bySeq = new Map<number, { item: StoredBatch[number]; userIds: string[] }>();
+  for (const userId of recipients) {
+    const item = batch.findLast(({ message }) => message.sender_id !== userId);
+    if (!item) continue;
+    const group = bySeq.get(item.message.seq);
+    if (group) group.userIds.push(userId);
+    else bySeq.set(item.message.seq, { item, userIds: [userId] });
+  }
+  return [...bySeq.values()].flatMap(({ item, userIds }) => messagePushJobs(item.message, userIds, item.requestId));
 }
 
 /**
