@@ -5,6 +5,7 @@ import { exports } from "cloudflare:workers";
 import type { ConversationView, MessageView } from "../../lib/contracts/chat";
 import { serverFrameSchema, type ServerFrame } from "../../lib/contracts/chat-frames";
 import { BASE, type TestUser } from "../helpers/auth";
+import { FrameSocket } from "../helpers/frame-socket";
 
 export async function api(user: TestUser | null, method: string, path: string, body?: unknown): Promise<Response> {
   const headers: Record<string, string> = user ? { ...user.headers } : { "Content-Type": "application/json" };
@@ -38,58 +39,10 @@ export async function ticketFor(user: TestUser): Promise<string> {
   return (await json<{ ticket: string }>(res, 201)).ticket;
 }
 
-/** A live socket that buffers every frame; `next` consumes the first frame matching a predicate. */
-export class ChatSocket {
-  readonly frames: ServerFrame[] = [];
-  private waiters: { match: (f: ServerFrame) => boolean; resolve: (f: ServerFrame) => void }[] = [];
-  closeCode: number | null = null;
-  private closeWaiters: ((code: number) => void)[] = [];
-
-  constructor(readonly ws: WebSocket) {
-    ws.addEventListener("message", (event) => {
-      const frame = serverFrameSchema.parse(JSON.parse(String(event.data)));
-      const waiter = this.waiters.find((w) => w.match(frame));
-      if (waiter) {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(frame);
-      } else this.frames.push(frame);
-    });
-    ws.addEventListener("close", (event) => {
-      this.closeCode = event.code;
-      for (const w of this.closeWaiters) w(event.code);
-    });
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-  }
-
-  next<T extends ServerFrame["type"]>(
-    type: T,
-    match: (f: Extract<ServerFrame, { type: T }>) => boolean = () => true,
-  ): Promise<Extract<ServerFrame, { type: T }>> {
-    const test = (f: ServerFrame): f is Extract<ServerFrame, { type: T }> => f.type === type && match(f as Extract<ServerFrame, { type: T }>);
-    const index = this.frames.findIndex(test);
-    if (index >= 0) {
-      const [frame] = this.frames.splice(index, 1);
-      return Promise.resolve(frame as Extract<ServerFrame, { type: T }>);
-    }
-    return new Promise((resolve) => this.waiters.push({ match: test, resolve: (f) => resolve(f as Extract<ServerFrame, { type: T }>) }));
-  }
-
-  closed(): Promise<number> {
-    if (this.closeCode !== null) return Promise.resolve(this.closeCode);
-    return new Promise((resolve) => this.closeWaiters.push(resolve));
-  }
-
-  close(): void {
-    this.ws.close(1000, "done");
-  }
-
-  /** Closes and waits for the server's side of the handshake, so no work outlives the test. */
-  async end(): Promise<void> {
-    if (this.closeCode === null) this.close();
-    await this.closed();
+/** A live `/v1/ws/chat` socket (test/helpers/frame-socket.ts) checked against the chat frames. */
+export class ChatSocket extends FrameSocket<ServerFrame> {
+  constructor(ws: WebSocket) {
+    super(ws, (json) => serverFrameSchema.parse(json));
   }
 }
 

@@ -6,40 +6,13 @@ import { env, exports } from "cloudflare:workers";
 import { deviceServerFrameSchema, type DeviceEvent, type DeviceServerFrame } from "../../lib/contracts/device-stream";
 import { REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../lib/rpc";
 import { BASE } from "../helpers/auth";
+import { FrameSocket } from "../helpers/frame-socket";
 
 type Frame<T extends DeviceServerFrame["type"]> = Extract<DeviceServerFrame, { type: T }>;
 
-export class DeviceSocket {
-  readonly frames: DeviceServerFrame[] = [];
-  private waiters: { match: (f: DeviceServerFrame) => boolean; resolve: (f: DeviceServerFrame) => void }[] = [];
-  closeCode: number | null = null;
-  private closeWaiters: ((code: number) => void)[] = [];
-
-  constructor(readonly ws: WebSocket) {
-    ws.addEventListener("message", (event) => {
-      const frame = deviceServerFrameSchema.parse(JSON.parse(String(event.data)));
-      const waiter = this.waiters.find((w) => w.match(frame));
-      if (waiter) {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        waiter.resolve(frame);
-      } else this.frames.push(frame);
-    });
-    ws.addEventListener("close", (event) => {
-      this.closeCode = event.code;
-      for (const w of this.closeWaiters) w(event.code);
-    });
-  }
-
-  send(frame: unknown): void {
-    this.ws.send(typeof frame === "string" || frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
-  }
-
-  /** The first frame of this type (already received or the next one). */
-  next<T extends DeviceServerFrame["type"]>(type: T): Promise<Frame<T>> {
-    const test = (f: DeviceServerFrame): f is Frame<T> => f.type === type;
-    const index = this.frames.findIndex(test);
-    if (index >= 0) return Promise.resolve(this.frames.splice(index, 1)[0] as Frame<T>);
-    return new Promise((resolve) => this.waiters.push({ match: test, resolve: (f) => resolve(f as Frame<T>) }));
+export class DeviceSocket extends FrameSocket<DeviceServerFrame> {
+  constructor(ws: WebSocket) {
+    super(ws, (json) => deviceServerFrameSchema.parse(json));
   }
 
   /**
@@ -54,12 +27,6 @@ export class DeviceSocket {
   /** Types of the frames received and not consumed yet. */
   pending(): string[] {
     return this.frames.map((f) => f.type);
-  }
-
-  async end(): Promise<void> {
-    if (this.closeCode === null) this.ws.close(1000, "done");
-    if (this.closeCode !== null) return;
-    await new Promise<number>((resolve) => this.closeWaiters.push(resolve));
   }
 }
 
