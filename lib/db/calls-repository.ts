@@ -24,6 +24,8 @@ export interface CallsRepository {
    * `missed`, and joined ones without left_at leave at `now`. Null if already ended (idempotent).
    */
   end(callId: string, reason: string, now?: string): Promise<Call | null>;
+  /** A member added to the conversation while the call is open (a group call rings them on add): a `pending` row, once. */
+  addParticipant(callId: string, userId: string): Promise<void>;
   /** Updates one participant row; `onlyIf` guards the transition (e.g. decline only while pending). */
   updateParticipant(callId: string, userId: string, patch: ParticipantPatch, onlyIf?: readonly ParticipantOutcome[]): Promise<CallParticipant | null>;
   /** Newest first, with `missed` from the caller's own participant row. */
@@ -86,6 +88,9 @@ export function callsRepository({ db, t, atomic }: Dialect): CallsRepository {
           .where(and(eq(p.callId, callId), eq(p.outcome, "joined"), isNull(p.leftAt))),
       ]);
       return ended;
+    },
+    async addParticipant(callId, userId) {
+      await db.insert(p).values({ callId, userId, joinedAt: null, leftAt: null, outcome: "pending" }).onConflictDoNothing();
     },
     async updateParticipant(callId, userId, patch, onlyIf) {
       const [row] = await db

@@ -3,6 +3,7 @@ import { MISSED_CALL_CONTENT_TYPE, missedCallBodySchema } from "../../lib/contra
 import type { MessageView } from "../../lib/contracts/chat";
 import { installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
 import { api, conversationOf, initiate } from "../calls/helpers";
+import { createUser } from "../helpers/auth";
 import { nextEvent, openStream } from "./publish-client";
 
 let fakes: RealtimeFakes;
@@ -53,5 +54,28 @@ describe("calls on the device streams", () => {
     expect(traces).toHaveLength(1);
     expect(missedCallBodySchema.parse(JSON.parse(traces[0]?.body ?? "null"))).toEqual({ call_id: id, call_type: "video", missed_by: [bob.user.id] });
     await phone.socket.end();
+  });
+
+  it("a member added to a group during its call is rung on add and may join it", async ({ expect }) => {
+    const { users, conversationId } = await conversationOf(3);
+    const [alice, bob] = users;
+    if (!alice || !bob) throw new Error("users");
+    const dave = await createUser();
+    const daves = await openStream(dave);
+    const { id } = await initiate(alice, conversationId, { type: "audio" });
+    expect((await api(bob, "POST", `/v1/calls/${id}/join`)).status).toBe(200);
+
+    expect((await api(alice, "POST", `/v1/conversations/${conversationId}/members`, { user_ids: [dave.user.id] })).status).toBe(200);
+    expect(await nextEvent(daves, "call")).toMatchObject({ event: "ringing", call: { id, conversation_id: conversationId, initiator_id: alice.user.id } });
+    const joined = await api(dave, "POST", `/v1/calls/${id}/join`);
+    expect(joined.status).toBe(200);
+    expect(joined.body.call).toMatchObject({ id, status: "active" });
+
+    // Once it has ended, a member added later is not rung and cannot join.
+    expect((await api(alice, "POST", `/v1/calls/${id}/end`)).status).toBe(200);
+    const erin = await createUser();
+    expect((await api(alice, "POST", `/v1/conversations/${conversationId}/members`, { user_ids: [erin.user.id] })).status).toBe(200);
+    expect((await api(erin, "POST", `/v1/calls/${id}/join`)).status).toBe(404);
+    await daves.socket.end();
   });
 });

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { SIGNALING_PING, SIGNALING_PONG } from "../../../../lib/contracts/call-frames";
 import type { CallView } from "../../../../lib/contracts/calls";
+import { AppError } from "../../../../lib/errors";
 import { toResult, type Result } from "../../../../lib/result";
 import { durableObjectByName } from "../../../../lib/rpc";
 import { callView, nextTimer, type CallState, type TimerKind } from "./call-state";
@@ -74,7 +75,12 @@ export class CallRoom extends DurableObject<CallsEnv> {
   }
 
   join(userId: string, requestId: string): Promise<Result<CallView>> {
-    return this.transition(async () => joinCall(this.deps, await this.copyFor(userId, "join"), userId, requestId));
+    // Not invited is fine here: joinCall admits a current member of a group call as a late invitee.
+    return this.transition(async () => {
+      const state = await this.load();
+      if (!state) throw new AppError("NOT_FOUND", "No such call.");
+      return joinCall(this.deps, structuredClone(state), userId, requestId);
+    });
   }
 
   decline(userId: string, requestId: string): Promise<Result<CallView>> {

@@ -1,6 +1,7 @@
 import { SIGNALING_CLOSE } from "../../../../lib/contracts/call-frames";
 import type { CallView } from "../../../../lib/contracts/calls";
 import { AppError } from "../../../../lib/errors";
+import { withDb } from "../../../../lib/db";
 import { log } from "../../../../lib/log";
 import { durableObjectByName } from "../../../../lib/rpc";
 import type { CallType } from "../../../../lib/db/rows";
@@ -72,12 +73,11 @@ export async function startCall(deps: RoomDeps, input: StartCall): Promise<CallV
  */
 export async function joinCall(deps: RoomDeps, state: CallState, userId: string, requestId: string): Promise<CallView> {
   requireOpen(state);
-  const p = state.participants[userId];
-  if (!p) throw new AppError("NOT_FOUND", "No such call.");
   // Invited at initiate, but removed from the conversation since: the invitation is void.
   const membership = await deps.env.CHAT.isMember({ requestId, userId }, { conversationId: state.conversationId, userId });
   if (!membership.ok) throw AppError.from(membership.error);
-  if (!membership.value.member) throw new AppError("NOT_FOUND", "No such call.");
+  if (!membership.value.member || (!state.participants[userId] && isOneToOne(state))) throw new AppError("NOT_FOUND", "No such call.");
+  const p = state.participants[userId] ?? (await addLateInvitee(deps, state, userId));
   const earlierSockets = socketsOf(deps.ctx, userId);
   const now = new Date().toISOString();
   const wasPresent = p.outcome === "joined" && p.leftAt === null;
@@ -105,6 +105,14 @@ export async function joinCall(deps: RoomDeps, state: CallState, userId: string,
   // The user's other devices stop ringing.
   await notifyMembers(deps.env, { requestId, userId }, state, "answered_elsewhere", [userId]);
   return callView(state);
+}
+
+/** A member added to the group after the call started (rung on add by the chat worker) joins as an invitee. */
+async function addLateInvitee(deps: RoomDeps, state: CallState, userId: string): Promise<CallState["participants"][string]> {
+  await withDb(deps.env, (db) => db.calls.addParticipant(state.id, userId));
+  const p = { outcome: "pending" as const, joinedAt: null, leftAt: null, lastSeenMs: Date.now() };
+  state.participants[userId] = p;
+  return p;
 }
 
 /** 1:1: the callee's decline ends the call. Group: recorded; the call ends only if nobody is left to answer. */

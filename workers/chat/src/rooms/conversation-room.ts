@@ -13,7 +13,8 @@ import { DeviceFanout } from "./device-fanout";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
-import { offlinePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
+import { ActiveCall } from "./active-call";
+import { incomingCallPushJobs, offlinePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
 import { RoomActions } from "./room-actions";
 import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
@@ -39,12 +40,14 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly pushes: PushBatcher;
   private readonly collapse = new PushCollapse();
   private readonly devices: DeviceFanout;
+  private readonly activeCall: ActiveCall;
   private readonly presenceReports: RoomPresence;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
     migrate(ctx.storage, CONVERSATION_ROOM_MIGRATIONS);
     this.members = new RoomMembers(ctx.storage.sql);
+    this.activeCall = new ActiveCall(this.members);
     this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
     this.sockets = new RoomSockets(ctx);
     this.listSync = new ListSync(ctx, env, this.store, this.members);
@@ -135,6 +138,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       const before = new Map(this.members.all());
       const removed = this.members.replace(identity, members);
       this.devices.membersChanged(before, this.members.all());
+      this.ringAdded([...this.members.all().keys()].filter((userId) => !before.has(userId)));
       for (const userId of removed) {
         const hadSockets = this.sockets.socketsOf(userId).length > 0;
         this.sockets.closeUser(userId, CLOSE_CODES.removed, "removed from conversation");
@@ -189,6 +193,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
    */
   async deliver(frame: CallEventFrame, userIds?: string[]): Promise<number> {
     const targets = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
+    this.activeCall.track(frame);
     this.devices.call(callDeviceEvent(frame), targets);
     if (frame.event === "missed" && targets.length > 0) this.recordMissedCall(frame, targets);
     return this.sockets.sendToUsers(targets, frame);
@@ -240,6 +245,13 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void {
     const recipients = [...offline].filter((userId) => batch.some(({ message }) => message.sender_id !== userId));
     this.pushes.add(offlinePushJobs(batch, this.collapse.admit(recipients, Date.now())));
+  }
+
+  /** Members added to a group while its call is open are rung too (a push when they have no live connection). */
+  private ringAdded(added: string[]): void {
+    const call = this.members.known?.type === "group" && added.length > 0 ? this.activeCall.current() : null;
+    if (!call) return;
+    this.devices.call({ kind: "call", event: "ringing", call }, added, (offline) => this.pushes.add(incomingCallPushJobs(call, offline, `call:${call.id}`)));
   }
 
   /** Stored once per call (a fixed client_id), in the caller's name; a caller who has left the conversation leaves no trace. */

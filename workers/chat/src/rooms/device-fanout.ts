@@ -23,7 +23,7 @@ type Pending = {
   messages: StoredBatch;
   reads: Map<string, number>;
   membership: { userId: string; change: "added" | "removed" | "role_changed"; role: MemberRole | null }[];
-  calls: { event: CallDeviceEvent; userIds: readonly string[] }[];
+  calls: { event: CallDeviceEvent; userIds: readonly string[]; offline?: (userIds: string[]) => void }[];
 };
 
 /** What the room does for members the flush could not reach live (no device stream, no socket here). */
@@ -86,8 +86,9 @@ export class DeviceFanout {
     this.schedule();
   }
 
-  call(event: CallDeviceEvent, userIds: readonly string[]): void {
-    this.pending.calls.push({ event, userIds });
+  /** `offline` hears which of these users the flush could not reach live (e.g. to push a ring). */
+  call(event: CallDeviceEvent, userIds: readonly string[], offline?: (userIds: string[]) => void): void {
+    this.pending.calls.push({ event, userIds, ...(offline ? { offline } : {}) });
     this.schedule();
   }
 
@@ -149,9 +150,14 @@ export class DeviceFanout {
     for (const c of p.calls) for (const userId of c.userIds) if (this.members.roleOf(userId) !== null) add(userId, c.event);
     const targets = [...events].flatMap(([userId, list]) => (online?.get(userId) ?? []).map((deviceId) => ({ userId, deviceId, list })));
     await mapBounded(targets, PUBLISH_CONCURRENCY, (t) => this.publish(t.deviceId, t.userId, t.list));
+    const unreachable = (userId: string) => !this.hooks.hasRoomSocket(userId) && (online?.get(userId)?.length ?? 0) === 0;
     if (p.messages.length > 0) {
-      const offline = memberIds.filter((userId) => !this.hooks.hasRoomSocket(userId) && (online?.get(userId)?.length ?? 0) === 0);
+      const offline = memberIds.filter(unreachable);
       if (offline.length > 0) this.hooks.pushOffline(p.messages, new Set(offline));
+    }
+    for (const c of p.calls) {
+      const offline = c.userIds.filter(unreachable);
+      if (c.offline && offline.length > 0) c.offline(offline);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { MessageView } from "../../../../lib/contracts/chat";
+import type { CallSummary } from "../../../../lib/contracts/chat-frames";
 import { PUSH_TARGETS_MAX, pushJobSchema, type PushJob } from "../../../../lib/contracts/queues";
 import { describeError, log } from "../../../../lib/log";
 import type { StoredBatch } from "./send-batcher";
@@ -45,6 +46,22 @@ export function offlinePushJobs(batch: StoredBatch, recipients: readonly string[
     else bySeq.set(item.message.seq, { item, userIds: [userId] });
   }
   return [...bySeq.values()].flatMap(({ item, userIds }) => messagePushJobs(item.message, userIds, item.requestId));
+}
+
+/** A high-priority ring for members without a live connection (same idempotency key as the calls worker's, so one ring each). */
+export function incomingCallPushJobs(call: CallSummary, userIds: readonly string[], requestId: string): PushJob[] {
+  return userIds.map((userId) =>
+    pushJobSchema.parse({
+      kind: "incoming_call",
+      idempotency_key: `call:${call.id}:${userId}`,
+      request_id: requestId,
+      user_id: userId,
+      call_id: call.id,
+      conversation_id: call.conversation_id,
+      caller_id: call.initiator_id,
+      call_type: call.type,
+    }),
+  );
 }
 
 /**
