@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/worker-configuration.d.ts", "app/www/**", "test-results/**", "**/*.mjs", "**/*.js"] },
+  { ignores: ["**/node_modules/**", "**/.wrangler/**", "**/worker-configuration.d.ts", "app/www/**", "test-results/**", "**/*.mjs", "**/*.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
