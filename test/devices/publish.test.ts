@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { MessageView } from "../../lib/contracts/chat";
 import { DEVICE_STREAM_LIMITS } from "../../lib/contracts/device-stream";
@@ -105,5 +106,36 @@ describe("offline members get one collapsed push per conversation", () => {
     const both = await until(outbox, (m) => m.some((x) => x.data.conversation_id === other.id));
     expect(both.filter((m) => m.data.conversation_id === group.id)).toHaveLength(1);
     expect(both.filter((m) => m.data.conversation_id === other.id)).toHaveLength(1);
+  });
+
+  it("one queue message with many targets reaches each target's push devices (only the named device when a target names one)", async ({ expect }) => {
+    const users = await Promise.all([createUser(), createUser(), createUser()]);
+    const devices = await Promise.all(
+      users.map(async (u) => {
+        const res = await api(u, "POST", "/v1/users/me/devices", { platform: "android", push_token: `tok-${crypto.randomUUID()}` });
+        return (await json<{ device_id: string }>(res, 201)).device_id;
+      }),
+    );
+    const [first, second, third] = users;
+    if (!first || !second || !third) throw new Error("users");
+    const extra = await api(third, "POST", "/v1/users/me/devices", { platform: "ios", push_token: `tok-${crypto.randomUUID()}` });
+    expect(extra.status).toBe(201);
+    const conversationId = crypto.randomUUID();
+    await env.PUSH_QUEUE.send({
+      kind: "message",
+      idempotency_key: `msg:${conversationId}:1:0`,
+      request_id: "req-targets",
+      conversation_id: conversationId,
+      seq: 1,
+      sender_id: crypto.randomUUID(),
+      targets: [{ user_id: first.user.id }, { user_id: second.user.id }, { user_id: third.user.id, device_id: devices[2] ?? "" }],
+    });
+    for (const [i, user] of users.entries()) {
+      const box = await until(
+        async () => (await json<{ messages: { device_id: string }[] }>(await api(null, "GET", `/dev/push-outbox?user_id=${user.user.id}`), 200)).messages,
+        (m) => m.length > 0,
+      );
+      expect(box.map((m) => m.device_id)).toEqual([devices[i]]);
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import type { MessageView } from "../../lib/contracts/chat";
 import { emailJobSchema, PUSH_TARGETS_MAX, pushJobSchema, QUEUE_MESSAGE_MAX_BYTES } from "../../lib/contracts/queues";
 import auth from "../../workers/auth/src/index";
 import { messagePushJobs } from "../../workers/chat/src/rooms/push-jobs";
@@ -8,6 +9,26 @@ import { runBatch } from "./support";
 
 const bytes = (body: unknown) => new TextEncoder().encode(JSON.stringify(body)).length;
 const max = (n: number, c = "x") => c.repeat(n);
+
+/** A stored message as the room hands it to the push producer. */
+function storedMessage(body: string, seq: number): MessageView {
+  return {
+    id: crypto.randomUUID(),
+    conversation_id: crypto.randomUUID(),
+    seq,
+    sender_id: crypto.randomUUID(),
+    client_id: "c1",
+    content_type: "text/plain",
+    body,
+    ciphertext: null,
+    attachments: [],
+    reply_to_seq: null,
+    reactions: [],
+    created_at: new Date().toISOString(),
+    edited_at: null,
+    deleted: false,
+  };
+}
 
 describe("queue limits (128 KB per message, 100 per batch)", () => {
   it("the largest body every producer schema admits stays far below 128 KB", async ({ expect }) => {
@@ -46,29 +67,7 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
     expect(() => pushJobSchema.parse({ ...largest, targets: [...targets, targets[0]] })).toThrow();
 
     const recipients = Array.from({ length: 1000 }, () => crypto.randomUUID());
-    const message = {
-      id: crypto.randomUUID(),
-      conversation_id: crypto.randomUUID(),
-      seq: 1,
-      sender_id: crypto.randomUUID(),
-      client_id: "c",
-      content_type: "text/plain",
-    };
-    const jobs = messagePushJobs(
-      {
-        ...message,
-        body: "hi",
-        ciphertext: null,
-        attachments: [],
-        reply_to_seq: null,
-        reactions: [],
-        created_at: new Date().toISOString(),
-        edited_at: null,
-        deleted: false,
-      },
-      recipients,
-      "req",
-    );
+    const jobs = messagePushJobs(storedMessage("hi", 1), recipients, "req");
     expect(jobs).toHaveLength(1000 / PUSH_TARGETS_MAX);
     expect(jobs.flatMap((j) => (j.kind === "message" ? (j.targets ?? []).map((t) => t.user_id) : []))).toEqual(recipients);
     for (const job of jobs) expect(bytes(job)).toBeLessThan(QUEUE_MESSAGE_MAX_BYTES / 4);
@@ -76,26 +75,7 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
 
   it("the chat producer's message wake-ups carry ids only, never the message text", async ({ expect }) => {
     const secret = "the plaintext nobody outside the conversation may see";
-    const jobs = messagePushJobs(
-      {
-        id: crypto.randomUUID(),
-        conversation_id: crypto.randomUUID(),
-        seq: 9,
-        sender_id: crypto.randomUUID(),
-        client_id: "c1",
-        content_type: "text/plain",
-        body: secret,
-        ciphertext: null,
-        attachments: [],
-        reply_to_seq: null,
-        reactions: [],
-        created_at: new Date().toISOString(),
-        edited_at: null,
-        deleted: false,
-      },
-      [crypto.randomUUID()],
-      "req",
-    );
+    const jobs = messagePushJobs(storedMessage(secret, 9), [crypto.randomUUID()], "req");
     expect(jobs).toHaveLength(1);
     for (const job of jobs) {
       expect(JSON.stringify(job)).not.toContain(secret);
