@@ -29,6 +29,11 @@ export class AuthSession {
   private readonly listeners = new Set<(tokens: StoredTokens | null) => void>();
   /** How many refresh round-trips this session made (observable in tests). */
   refreshCount = 0;
+  /**
+   * This client's device, kept across sign-out: the next sign-in sends it as `device_id`, so this
+   * device stays one device (the server gives another user, or an unknown id, a new one).
+   */
+  lastDeviceId: string | undefined;
 
   constructor(
     private readonly refresher: Refresher,
@@ -47,6 +52,7 @@ export class AuthSession {
 
   set(tokens: StoredTokens | null): void {
     this.tokens = tokens;
+    if (tokens?.deviceId) this.lastDeviceId = tokens.deviceId;
     for (const listener of this.listeners) listener(tokens);
   }
 
@@ -57,9 +63,12 @@ export class AuthSession {
       expiresAt: this.now() + pair.expires_in * 1000,
       user: pair.user,
     };
-    // A refresh answer without the field keeps the device (same user only: a sign-in as someone else is another device).
-    const deviceId = deviceIdOf(pair) ?? (this.tokens?.user?.id === pair.user.id ? this.tokens.deviceId : undefined);
-    if (deviceId) tokens.deviceId = deviceId;
+    // An answer without the field (an older server) keeps the device, for the same user only.
+    const deviceId = pair.device_id ?? (this.tokens?.user?.id === pair.user.id ? this.tokens.deviceId : undefined);
+    if (deviceId) {
+      tokens.deviceId = deviceId;
+      this.lastDeviceId = deviceId;
+    }
     this.set(tokens);
     return tokens;
   }
@@ -101,9 +110,4 @@ export class AuthSession {
     this.refreshing = flight;
     return flight;
   }
-}
-
-/** `device_id` of a token answer; read defensively, as servers before device-bound sessions do not send it. */
-function deviceIdOf(pair: TokenPair): string | undefined {
-  return "device_id" in pair && typeof pair.device_id === "string" ? pair.device_id : undefined;
 }

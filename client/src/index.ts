@@ -39,6 +39,8 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** Resume a stored session (see `onTokens` to keep it up to date). */
   tokens?: StoredTokens;
+  /** This device's id from an earlier run (`sc.deviceId`), if you kept it past a sign-out: the next sign-in stays on it. */
+  deviceId?: string;
   /** Called after sign-in, every refresh (tokens rotate!) and sign-out (null): persist them here. */
   onTokens?: (tokens: StoredTokens | null) => void;
   /** Chat socket tuning (defaults: ping every 20 s, dead after 10 s of silence, backoff 0.5 s → 15 s). */
@@ -76,6 +78,7 @@ export class SecureConnectClient {
       this.http.request<TokenPair>("POST", "/v1/auth/refresh", { body: { refresh_token: refreshToken }, auth: false }),
     );
     this.http = new Http(options.baseUrl, this.session, this.fetchImpl);
+    this.session.lastDeviceId = options.deviceId;
     if (options.tokens) this.session.set(options.tokens);
     if (options.onTokens) this.session.onChange(options.onTokens);
     this.api = restApi(this.http, this.session);
@@ -88,9 +91,9 @@ export class SecureConnectClient {
     return this.session.current?.user?.id;
   }
 
-  /** The device this session is bound to, if the server named one. */
+  /** The device this session is bound to (after a sign-out: the one the next sign-in asks for). */
   get deviceId(): string | undefined {
-    return this.session.current?.deviceId;
+    return this.session.current?.deviceId ?? this.session.lastDeviceId;
   }
 
   /**

@@ -6,15 +6,19 @@ const e = encodeURIComponent;
 
 /** Every REST route of the contract (API.md), typed from lib/contracts. Grouped as the docs group them. */
 export function restApi(http: Http, session: AuthSession) {
+  const onThisDevice = <I extends { device_id?: string | undefined }>(input: I): I =>
+    input.device_id === undefined && session.lastDeviceId ? { ...input, device_id: session.lastDeviceId } : input;
+
   const auth = {
     /** Creates the account and signs this client in. */
     register: async (input: T.RegisterInput) => {
-      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/register", { body: input, auth: false });
+      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/register", { body: onThisDevice(input), auth: false });
       session.adopt(pair);
       return pair;
     },
+    /** Sends this client's last device id unless `device_id` is given: signing in again stays on the same device. */
     login: async (input: T.LoginInput) => {
-      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/login", { body: input, auth: false });
+      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/login", { body: onThisDevice(input), auth: false });
       session.adopt(pair);
       return pair;
     },
