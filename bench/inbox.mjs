@@ -8,7 +8,7 @@
 //
 //   node bench/inbox.mjs [--members=1000] [--devices=100] [--senders=10] [--messages=500] [--runs=3]
 //                        [--paced-seconds=5] [--conversations=500] [--per-conversation=2] [--repeats=5]
-//                        [--no-profile] [--smoke]
+//                        [--no-profile] [--smoke] (the smoke skips the isolate profiles unless --profile)
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createGroup, registerUsers, throttled } from "./lib/api.mjs";
@@ -31,7 +31,11 @@ const PACED_SECONDS = num("paced-seconds", 5, 1);
 const CONVERSATIONS = num("conversations", 500, 5);
 const PER_CONVERSATION = num("per-conversation", 2, 1);
 const REPEATS = num("repeats", 5, 1);
-const PROFILE = opts["no-profile"] !== "true";
+/** Off in --smoke: the devtools inspector sometimes does not answer, and the smoke only proves the benchmark runs. */
+const PROFILE = opts["no-profile"] !== "true" && (!SMOKE || opts.profile === "true");
+/** Every inspector step is bounded: a silent inspector skips the profile instead of hanging the benchmark. */
+const bounded = (promise, what) =>
+  Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in 15 s`)), 15_000).unref())]);
 /** Sustained frames per socket (workers/chat/src/rooms/frame-rate.ts): the paced rate stays under it. */
 const SOCKET_RATE = 100;
 
@@ -41,14 +45,20 @@ if (SENDERS + DEVICES > MEMBERS) throw new Error("senders + devices must not exc
 async function profileBurst(stack, group) {
   try {
     const ports = stack.workerdInspector();
-    const profilers = await Promise.all(["secureconnect-chat", "secureconnect-gateway"].map((w) => attachProfiler(ports, w)));
-    await Promise.all(profilers.map((p) => p.start()));
-    await burst(group, MESSAGES, stack.workerdPid());
+    const profilers = await bounded(Promise.all(["secureconnect-chat", "secureconnect-gateway"].map((w) => attachProfiler(ports, w))), "profiler attach");
     const mode = group.inbox ? "inbox" : "none";
-    const [chat, gateway] = await Promise.all(
-      profilers.map((p, i) => p.stop(path.join(root, "bench", "out", `inbox-${mode}-${i === 0 ? "chat" : "gateway"}.cpuprofile`))),
-    );
+    let summaries = [];
+    const around = {
+      start: () => bounded(Promise.all(profilers.map((p) => p.start())), "profiler start"),
+      stop: async () => {
+        const out = (i) => path.join(root, "bench", "out", `inbox-${mode}-${i === 0 ? "chat" : "gateway"}.cpuprofile`);
+        summaries = await bounded(Promise.all(profilers.map((p, i) => p.stop(out(i)))), "profiler stop");
+      },
+    };
+    await burst(group, MESSAGES, stack.workerdPid(), around);
     profilers.forEach((p) => p.close());
+    const [chat, gateway] = summaries;
+    if (process.env.BENCH_DEBUG) console.log(`[debug] ${mode} chat isolate: ${JSON.stringify(chat)}`);
     return {
       chat_busy_ms_per_message: round(chat.busy_ms / MESSAGES, 3),
       gateway_busy_ms_per_message: round(gateway.busy_ms / MESSAGES, 3),
@@ -71,7 +81,8 @@ async function groupBench(stack) {
   // Warm-up (JIT, Durable Objects, SQLite pages), both modes; not measured.
   for (const mode of ["inbox", "none"]) {
     await setMode(mode);
-    await burst(group, MESSAGES, stack.workerdPid());
+    const warm = await burst(group, MESSAGES, stack.workerdPid());
+    if (process.env.BENCH_DEBUG) console.log(`[debug] warm-up: ${JSON.stringify(warm)}`);
   }
   const runs = [];
   for (let r = 0; r < RUNS; r++) {

@@ -23,7 +23,10 @@ export class InboxGroup {
     this.devices = [];
     this.nextBase = 0;
     this.lastFrameAt = performance.now();
-    senders.forEach((ws, i) => ws.on("message", (data) => this.onSenderFrame(i, data)));
+    senders.forEach((ws, i) => {
+      ws.on("message", (data) => this.onSenderFrame(i, data));
+      ws.on("close", (code) => console.log(`[inbox] sender socket ${i} closed (${code})`));
+    });
     this.reset(0);
   }
 
@@ -155,7 +158,7 @@ export class InboxGroup {
       if (this.complete(1)) return;
     }
     throw new Error(
-      `group does not deliver (inbox: ${this.inbox}): acks ${this.acks}, streams up to date ${this.arrivals.filter((a) => a.seqs.length > 0).length}/${this.devices.length}`,
+      `group does not deliver (inbox: ${this.inbox}): acks ${this.acks}, sender sockets open ${this.senders.filter((ws) => ws.readyState === 1).length}, streams up to date ${this.arrivals.filter((a) => a.seqs.length > 0).length}/${this.devices.length}`,
     );
   }
 
@@ -202,17 +205,22 @@ export class InboxGroup {
 
 const ms = (values, p) => round(percentile(values, p), 2);
 
-/** Back-to-back sends from every sender; CPU = the stack's workerd process over the burst. */
-export async function burst(group, messages, workerdPid) {
+/**
+ * Back-to-back sends from every sender; CPU = the stack's workerd process over the burst.
+ * `around` (a profiler) is started right before the first send and stopped once everything arrived.
+ */
+export async function burst(group, messages, workerdPid, around = null) {
   await group.prime();
   await group.quiet();
   await sleep(2000); // every sender's frame bucket full again
   group.reset(messages);
+  await around?.start();
   const cpu0 = processCpuSeconds(workerdPid);
   const t0 = performance.now();
   for (let idx = 0; idx < messages; idx++) group.send(idx);
   const complete = await group.settle(messages);
   const cpu = processCpuSeconds(workerdPid) - cpu0;
+  await around?.stop();
   const out = { ...group.summary(messages, t0), workerd_cpu_ms_per_message: round((cpu * 1000) / messages, 3) };
   if (!complete) console.log(`[inbox] ${out.mode} burst incomplete: ${JSON.stringify(out)}`);
   return out;
