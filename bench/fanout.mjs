@@ -26,10 +26,15 @@ const PROFILE = opts.profile === "true";
 const BATCH = opts.batch !== "0";
 const PACED_SECONDS = Number(opts["paced-seconds"] ?? (SMOKE ? 1 : 5));
 const BODY = "x".repeat(100);
-/** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/room-sockets.ts FRAME_RATE). */
-const FRAME_RATE_SOURCE = readFileSync(path.join(sourceDir(), "workers/chat/src/rooms/room-sockets.ts"), "utf8");
-const SOCKET_BURST = Number(/burst:\s*(\d+)/.exec(FRAME_RATE_SOURCE)?.[1] ?? "100");
-const SOCKET_RATE = Number(/perSecond:\s*(\d+)/.exec(FRAME_RATE_SOURCE)?.[1] ?? "50");
+/** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/frame-rate.ts FRAME_RATE); a missing value is an error, not a default. */
+const FRAME_RATE_SOURCE = readFileSync(path.join(sourceDir(), "workers/chat/src/rooms/frame-rate.ts"), "utf8");
+const frameRateValue = (name) => {
+  const value = new RegExp(`${name}:\\s*(\\d+)`).exec(FRAME_RATE_SOURCE)?.[1];
+  if (value === undefined) throw new Error(`FRAME_RATE.${name} not found in workers/chat/src/rooms/frame-rate.ts`);
+  return Number(value);
+};
+const SOCKET_BURST = frameRateValue("burst");
+const SOCKET_RATE = frameRateValue("perSecond");
 /** Messages in one burst per size: a window of a few seconds on this machine, within every socket's bucket. */
 function burstPlan(n) {
   const messages = SMOKE ? n * 2 : n <= 10 ? n * Math.min(SOCKET_BURST, 150) : n <= 100 ? 600 : 100;
