@@ -27,6 +27,15 @@ export function callsContract(open: OpenDb): void {
       expect(await db.calls.get("missing")).toBeNull();
     });
 
+    it("adds a late participant as pending, once (a repeat changes nothing)", async () => {
+      const call = await db.calls.create({ conversationId, type: "audio", initiatorId: a.id, participantIds: [a.id, b.id] });
+      await db.calls.addParticipant(call.id, c.id);
+      await db.calls.updateParticipant(call.id, c.id, { outcome: "joined", joinedAt: new Date().toISOString() });
+      await db.calls.addParticipant(call.id, c.id);
+      const outcomes = Object.fromEntries((await db.calls.get(call.id))?.participants.map((p) => [p.userId, p.outcome]) ?? []);
+      expect(outcomes).toEqual({ [a.id]: "joined", [b.id]: "pending", [c.id]: "joined" });
+    });
+
     it("runs ringing → active → ended once, recording duration and missed participants", async () => {
       const t0 = Date.parse("2031-05-01T10:00:00.000Z");
       const at = (s: number) => new Date(t0 + s * 1000).toISOString();

@@ -192,6 +192,8 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
    * members if none given). A missed call also leaves a message in the conversation.
    */
   async deliver(frame: CallEventFrame, userIds?: string[]): Promise<number> {
+    // A room that was never loaded (no member list yet) learns its members first, or nobody would hear the call.
+    await this.ready(frame.call.conversation_id);
     const targets = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
     this.activeCall.track(frame);
     this.devices.call(callDeviceEvent(frame), targets);

@@ -133,7 +133,8 @@ export class DeviceFanout {
       const lastSeq = this.store.lastSeq;
       const newest = lastSeq > 0 ? this.store.get(lastSeq) : null;
       const preview = newest ? messagePreview(newest) : null;
-      for (const userId of memberIds) {
+      // Built only for members with a device online: a 1,000-member group with 50 online reads 50 watermarks, not 1,000.
+      for (const userId of memberIds.filter((u) => (online?.get(u)?.length ?? 0) > 0)) {
         // A sender has read their own newest message (the list sync records it later).
         const lastRead = newest?.sender_id === userId ? lastSeq : Math.min(lastSeq, this.members.lastReadSeq(userId));
         add(userId, {
