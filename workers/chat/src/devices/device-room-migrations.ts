@@ -31,4 +31,18 @@ CREATE INDEX stream_at ON stream (at);
 CREATE TABLE mailbox (id TEXT PRIMARY KEY, from_user_id TEXT NOT NULL, from_device_id TEXT NOT NULL, payload TEXT NOT NULL, created_at TEXT NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: "connection times for the catch-up",
+    // epoch ms. connected_at: the newest 0→1 connect; disconnected_at: the newest 1→0 close (a
+    // restart that lost its sockets records none: the catch-up then starts at connected_at);
+    // catch_up_since / catch_up_joined_after: the bounds of the repeat the alarm runs after a
+    // connect (conversation activity / joining), null when none is due.
+    up: `
+ALTER TABLE state ADD COLUMN connected_at INTEGER;
+ALTER TABLE state ADD COLUMN disconnected_at INTEGER;
+ALTER TABLE state ADD COLUMN catch_up_since INTEGER;
+ALTER TABLE state ADD COLUMN catch_up_joined_after INTEGER;
+`,
+  },
 ];

@@ -2,13 +2,21 @@ import { DurableObject } from "cloudflare:workers";
 import * as z from "zod";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../../../lib/contracts/chat-frames";
 import { postMailInputSchema, type MailboxPage, type MailboxPosted, type PostMailInput } from "../../../../lib/contracts/device-rpc";
-import { DEVICE_STREAM_LIMITS, deviceEventSchema, deviceStreamQuerySchema, mailboxAckSchema, type DeviceEvent } from "../../../../lib/contracts/device-stream";
+import {
+  DEVICE_STREAM_LIMITS,
+  deviceEventSchema,
+  deviceStreamQuerySchema,
+  mailboxAckSchema,
+  type DeviceEvent,
+  type DeviceServerFrame,
+} from "../../../../lib/contracts/device-stream";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
 import { parseInput, REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { envelope } from "../rooms/room-upgrade";
+import { DeviceCatchUp } from "./device-catch-up";
 import { DEVICE_ROOM_MIGRATIONS } from "./device-room-migrations";
 import { handleDeviceFrame } from "./device-frame-handler";
 import { entryFrames, sendAll, sendDeviceFrame } from "./device-frames";
@@ -24,15 +32,17 @@ const noSuchDevice = () => new AppError("NOT_FOUND", "No such device.");
 /**
  * One per device (named by its id): the device's event stream, its mailbox and its sockets
  * (lib/contracts/device-stream.ts). Rooms publish to it only while the device is online (presence
- * knows through the 0↔1 socket reports), so an offline device costs nothing until it resumes.
- * Hibernation API only: identity in the attachment, ping auto-response; no timers (pruning runs on
- * every write and before every resume).
+ * knows through the 0↔1 socket reports), so an offline device costs nothing until it resumes; then
+ * DeviceCatchUp reads what changed meanwhile from the database (and once more by alarm).
+ * Hibernation API only: identity in the attachment, ping auto-response; the only timer is that
+ * repeat (pruning runs on every write and before every resume).
  */
 export class DeviceRoom extends DurableObject<ChatEnv> {
   private readonly stream: StreamStore;
   private readonly mailbox: MailboxStore;
   private readonly sockets: DeviceSockets;
   private readonly owner: DeviceOwner;
+  private readonly catchUp: DeviceCatchUp;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
@@ -41,6 +51,11 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
     this.mailbox = new MailboxStore(ctx.storage.sql);
     this.sockets = new DeviceSockets(ctx);
     this.owner = new DeviceOwner(ctx, env);
+    this.catchUp = new DeviceCatchUp(ctx, env, this.stream, {
+      deliver: (events) => this.deliver(events),
+      reset: () => this.sockets.broadcast([JSON.stringify({ type: "reset", position: this.stream.position } satisfies DeviceServerFrame)]),
+      hasSockets: () => this.sockets.open().length > 0,
+    });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.owner.reconcile(this.sockets.open().length);
   }
@@ -64,13 +79,18 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
       const position = this.stream.position;
       sendDeviceFrame(server, { type: "hello", device_id: deviceId, position });
       const since = query.data.since === undefined ? undefined : Number(query.data.since);
+      const replayed = since === undefined || this.stream.canResume(since);
       if (since !== undefined) {
-        if (this.stream.canResume(since)) sendAll(server, entryFrames("events", this.stream.after(since)));
+        if (replayed) sendAll(server, entryFrames("events", this.stream.after(since)));
         else sendDeviceFrame(server, { type: "reset", position });
       }
       sendAll(server, entryFrames("mailbox", this.mailbox.texts()));
       log({ event: "socket_open", room: "device", room_id: deviceId, user_id: userId, request_id: requestId });
-      if (this.sockets.open().length === 1) this.owner.report(userId, deviceId, true);
+      if (this.sockets.open().length === 1) {
+        this.owner.report(userId, deviceId, true);
+        // What the rooms could not publish while the device was offline follows as an `events` frame.
+        await this.catchUp.connected(userId, replayed);
+      }
       return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
       if (err instanceof AppError) return envelope(err, requestId);
@@ -105,7 +125,15 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
     const identity = this.sockets.identity(ws);
     if (!identity) return;
     log({ event: "socket_close", room: "device", room_id: identity.deviceId, user_id: identity.userId, code });
-    if (this.sockets.open(ws).length === 0) this.owner.report(identity.userId, identity.deviceId, false);
+    if (this.sockets.open(ws).length === 0) {
+      this.owner.report(identity.userId, identity.deviceId, false);
+      this.catchUp.disconnected();
+    }
+  }
+
+  /** The catch-up's repeat a few seconds after a connect (DeviceCatchUp). */
+  override async alarm(): Promise<void> {
+    await this.catchUp.alarm();
   }
 
   /* ---------- RPC ---------- */
@@ -122,7 +150,12 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
       return;
     }
     if (parsed.data.length === 0) return;
-    this.sockets.broadcast([...entryFrames("events", this.stream.append(parsed.data))]);
+    this.deliver(parsed.data);
+  }
+
+  /** Appends (coalesced, pruned) and sends the new entries to the open socket(s): rooms' publishes and the catch-up alike. */
+  private deliver(events: readonly DeviceEvent[]): void {
+    this.sockets.broadcast([...entryFrames("events", this.stream.append(events))]);
   }
 
   /** Stores a payload from another device (the service checked the sender may) and sends it on at once if connected. */

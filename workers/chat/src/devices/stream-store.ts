@@ -58,6 +58,24 @@ export class StreamStore {
     return added.filter((row) => row.pos > pruned_through).map(entryText);
   }
 
+  /** The kept `conversation` entry of this conversation, if any (the catch-up skips what the stream already has). */
+  keptConversation(conversationId: string): { last_seq: number; last_read_seq: number } | null {
+    const rows = this.sql
+      .exec<{ last_seq: number; last_read_seq: number }>(
+        "SELECT json_extract(event, '$.last_seq') AS last_seq, json_extract(event, '$.last_read_seq') AS last_read_seq FROM stream WHERE coalesce_key = ?",
+        conversationKey(conversationId),
+      )
+      .toArray();
+    return rows[0] ?? null;
+  }
+
+  /** Whether a `membership` `added` entry of this conversation was appended at or after `sinceMs` (catch-up and live publish send it once). */
+  hasAdded(conversationId: string, sinceMs: number): boolean {
+    const query =
+      "SELECT 1 FROM stream WHERE at >= ? AND coalesce_key IS NULL AND json_extract(event, '$.kind') = 'membership' AND json_extract(event, '$.change') = 'added' AND json_extract(event, '$.conversation_id') = ? LIMIT 1";
+    return this.sql.exec(query, sinceMs, conversationId).toArray().length > 0;
+  }
+
   /** Drops what is past the retention limits (before a resume is judged). */
   prune(now = Date.now()): void {
     this.pruned(this.counters(), now);
@@ -85,11 +103,13 @@ export class StreamStore {
   }
 }
 
+const conversationKey = (conversationId: string) => `conversation:${conversationId}`;
+
 /** Conversation changes and reads coalesce per conversation; the other kinds are each kept. */
 function coalesceKey(event: DeviceEvent): string | null {
   switch (event.kind) {
     case "conversation":
-      return `conversation:${event.conversation_id}`;
+      return conversationKey(event.conversation_id);
     case "read":
       return `read:${event.conversation_id}`;
     case "membership":

@@ -8,7 +8,7 @@ export type MembershipChange = Extract<DeviceEvent, { kind: "membership" }>;
 export type CallDeviceEvent = Extract<DeviceEvent, { kind: "call" }>;
 
 /** What a list row and a notification need: body or ciphertext cut at previewChars, never attachments. */
-export function messagePreview(m: MessageView): MessagePreview {
+export function messagePreview(m: Pick<MessageView, "seq" | "sender_id" | "content_type" | "body" | "ciphertext" | "deleted" | "created_at">): MessagePreview {
   const cut = (text: string | null) => (text === null ? null : text.slice(0, DEVICE_STREAM_LIMITS.previewChars));
   const text = m.body ?? m.ciphertext;
   return {
