@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, ne, notExists, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { Dialect } from "./query-db";
@@ -31,7 +31,7 @@ export interface UsersRepository {
   updateProfile(id: string, patch: { displayName?: string; avatarFileId?: string | null }, now?: string): Promise<User | null>;
   setPasswordHash(id: string, passwordHash: string, now?: string): Promise<boolean>;
   markEmailVerified(id: string, now?: string): Promise<boolean>;
-  /** Registers a push token; a token already known (same phone, other account) moves to this user. */
+  /** Registers a push-only device (a session without a device); a token already known (same phone, other account) moves to this user. */
   upsertDevice(input: { userId: string; platform: Platform; pushToken: string }, now?: string): Promise<Device>;
   /** A device a session signs in on (no push token yet). */
   createDevice(input: { userId: string; platform: Platform; name?: string | null }, now?: string): Promise<DeviceRow>;
@@ -43,19 +43,39 @@ export interface UsersRepository {
   listDevices(userId: string): Promise<Device[]>;
   /** Every device of the user (signed-in ones and push-only ones), oldest first. */
   listAllDevices(userId: string): Promise<DeviceRow[]>;
+  /**
+   * Puts the push token on the user's own device (idempotent). The token leaves whichever other device
+   * held it, of this or another user: that device keeps its sessions, and a push-only one (no session
+   * was ever bound to it) goes, since it was nothing but the token. Null when the device is not the user's.
+   */
+  setPushToken(input: { userId: string; deviceId: string; platform: Platform; pushToken: string }, now?: string): Promise<Device | null>;
+  /** Drops only the push token (the device and its sessions stay); false when the device is not the user's. */
+  clearPushToken(userId: string, deviceId: string): Promise<boolean>;
   /** Its sessions go with it (ON DELETE CASCADE). */
   deleteDevice(userId: string, deviceId: string): Promise<boolean>;
-  /** For the push consumer when FCM says a token is unregistered. */
+  /**
+   * For the push consumer when FCM says a token is unregistered: the token goes; a push-only device
+   * goes with it, a device a session signed in on stays (a stale token must not sign anyone out).
+   */
   deleteDeviceByPushToken(pushToken: string): Promise<boolean>;
 }
 
 const lower = (s: string): string => s.trim().toLowerCase();
 const likePrefix = (s: string): string => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export function usersRepository({ db, t }: Dialect): UsersRepository {
+export function usersRepository({ db, t, atomic }: Dialect): UsersRepository {
   const u = t.users;
   const d = t.devices;
+  const noSession = notExists(db.select({ id: t.sessions.id }).from(t.sessions).where(eq(t.sessions.deviceId, d.id)));
   const one = async (where: ReturnType<typeof eq>): Promise<User | null> => (await db.select().from(u).where(where).limit(1))[0] ?? null;
+  const findDevice = async (userId: string, deviceId: string): Promise<DeviceRow | null> =>
+    (
+      await db
+        .select()
+        .from(d)
+        .where(and(eq(d.id, deviceId), eq(d.userId, userId)))
+        .limit(1)
+    )[0] ?? null;
 
   return {
     async create(input, now = nowIso()) {
@@ -146,14 +166,7 @@ export function usersRepository({ db, t }: Dialect): UsersRepository {
       await db.insert(d).values(device);
       return device;
     },
-    findDevice: async (userId, deviceId) =>
-      (
-        await db
-          .select()
-          .from(d)
-          .where(and(eq(d.id, deviceId), eq(d.userId, userId)))
-          .limit(1)
-      )[0] ?? null,
+    findDevice,
     async touchDevice(deviceId, patch = {}, now = nowIso()) {
       await db
         .update(d)
@@ -174,6 +187,26 @@ export function usersRepository({ db, t }: Dialect): UsersRepository {
         .orderBy(asc(d.createdAt), asc(d.id));
       return rows.flatMap((row) => (row.pushToken !== null ? [{ ...row, pushToken: row.pushToken }] : []));
     },
+    async setPushToken(input, now = nowIso()) {
+      const device = await findDevice(input.userId, input.deviceId);
+      if (!device) return null;
+      const elsewhere = and(eq(d.pushToken, input.pushToken), ne(d.id, device.id));
+      // One unit: the unique token index holds at every step (free it elsewhere first, then set it here).
+      await atomic((q) => [
+        q.delete(d).where(and(elsewhere, noSession)),
+        q.update(d).set({ pushToken: null }).where(elsewhere),
+        q.update(d).set({ pushToken: input.pushToken, platform: input.platform, lastSeenAt: now }).where(eq(d.id, device.id)),
+      ]);
+      return { ...device, pushToken: input.pushToken, platform: input.platform, lastSeenAt: now };
+    },
+    async clearPushToken(userId, deviceId) {
+      const rows = await db
+        .update(d)
+        .set({ pushToken: null })
+        .where(and(eq(d.id, deviceId), eq(d.userId, userId)))
+        .returning({ id: d.id });
+      return rows.length > 0;
+    },
     async deleteDevice(userId, deviceId) {
       const rows = await db
         .delete(d)
@@ -182,8 +215,12 @@ export function usersRepository({ db, t }: Dialect): UsersRepository {
       return rows.length > 0;
     },
     async deleteDeviceByPushToken(pushToken) {
-      const rows = await db.delete(d).where(eq(d.pushToken, pushToken)).returning({ id: d.id });
-      return rows.length > 0;
+      const deleted = await db
+        .delete(d)
+        .where(and(eq(d.pushToken, pushToken), noSession))
+        .returning({ id: d.id });
+      const cleared = await db.update(d).set({ pushToken: null }).where(eq(d.pushToken, pushToken)).returning({ id: d.id });
+      return deleted.length + cleared.length > 0;
     },
   };
 }

@@ -118,5 +118,43 @@ export function usersContract(open: OpenDb): void {
       expect(await db.sessions.get(legacy.id)).not.toBeNull();
       expect(await db.users.listAllDevices(a.id)).toEqual([phone]);
     });
+
+    it("sets a push token on a session's device: idempotent, moved from other devices (a push-only one goes), cleared alone", async () => {
+      const [a, b] = [await makeUser(db), await makeUser(db)];
+      const day = new Date(Date.now() + 86_400_000).toISOString();
+      const signedIn = async (userId: string) => {
+        const device = await db.users.createDevice({ userId, platform: "web" });
+        await db.sessions.create({ userId, deviceId: device.id, expiresAt: day, refreshTokenHash: `rt-${uniq()}`, refreshExpiresAt: day });
+        return device;
+      };
+      const [phone, laptop, other] = [await signedIn(a.id), await signedIn(a.id), await signedIn(b.id)];
+      const token = `tok-${uniq()}`;
+      const pushOnly = await db.users.upsertDevice({ userId: b.id, platform: "ios", pushToken: token });
+
+      expect(await db.users.setPushToken({ userId: a.id, deviceId: other.id, platform: "android", pushToken: token })).toBeNull();
+      const set = await db.users.setPushToken({ userId: a.id, deviceId: phone.id, platform: "android", pushToken: token });
+      expect(set).toMatchObject({ id: phone.id, userId: a.id, platform: "android", pushToken: token });
+      expect(await db.users.setPushToken({ userId: a.id, deviceId: phone.id, platform: "android", pushToken: token })).toMatchObject({ id: phone.id });
+      expect((await db.users.listDevices(a.id)).map((d) => d.id)).toEqual([phone.id]);
+      expect(await db.users.listAllDevices(b.id)).toEqual([expect.objectContaining({ id: other.id })]);
+      expect(pushOnly.id).not.toBe(phone.id);
+
+      await db.users.setPushToken({ userId: b.id, deviceId: other.id, platform: "ios", pushToken: token });
+      await db.users.setPushToken({ userId: a.id, deviceId: laptop.id, platform: "web", pushToken: token });
+      expect((await db.users.listDevices(a.id)).map((d) => d.id)).toEqual([laptop.id]);
+      expect(await db.users.findDevice(b.id, other.id)).toMatchObject({ pushToken: null });
+      expect(await db.users.findDevice(a.id, phone.id)).toMatchObject({ pushToken: null });
+
+      expect(await db.users.clearPushToken(b.id, laptop.id)).toBe(false);
+      expect(await db.users.clearPushToken(a.id, laptop.id)).toBe(true);
+      expect(await db.users.listDevices(a.id)).toEqual([]);
+      expect(await db.users.findDevice(a.id, laptop.id)).not.toBeNull();
+
+      // An unregistered token leaves a signed-in device in place, without push.
+      await db.users.setPushToken({ userId: a.id, deviceId: phone.id, platform: "android", pushToken: token });
+      expect(await db.users.deleteDeviceByPushToken(token)).toBe(true);
+      expect(await db.users.findDevice(a.id, phone.id)).toMatchObject({ pushToken: null });
+      expect(await db.users.deleteDeviceByPushToken(token)).toBe(false);
+    });
   });
 }
