@@ -2,8 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { deviceListSchema } from "../../lib/contracts/users";
 import { withDb } from "../../lib/db";
-import { BASE, createUser } from "../helpers/auth";
-import { bearer, del, errorCode, get, post } from "./support";
+import { BASE, createUser, signInAgain } from "../helpers/auth";
+import { bearer, del, errorCode, get, jwtPayload, post } from "./support";
 
 /** A file row as the storage flow leaves it (upload reserved, then completed unless told otherwise). */
 async function uploadedFile(ownerId: string, contentType: string, complete = true): Promise<string> {
@@ -124,22 +124,24 @@ describe("devices", () => {
   /** The push registrations in a device list (every session's own device is listed too). */
   const pushDevices = (body: unknown): unknown[] => deviceListSchema.parse(body).devices.filter((d) => d.has_push_token);
 
-  it("registers (201 {device_id}), lists and removes (204) a push device", async ({ expect }) => {
-    const { headers } = await createUser();
+  it("registers the push token on the session's own device (201 {device_id}), lists it; removing the device ends the session", async ({ expect }) => {
+    const user = await createUser();
+    const { headers } = user;
     const res = await post("/v1/users/me/devices", { platform: "android", push_token: pushToken() }, headers);
     expect(res.status).toBe(201);
     const { device_id } = await res.json<{ device_id: string }>();
-    expect(typeof device_id).toBe("string");
-
-    // Beside it: the device this session signed in on (issue 18), which removing the push device leaves alone.
+    // One session = one device (issue 18): the token went on the device this session signed in on.
+    expect(device_id).toBe(jwtPayload(user.accessToken).did);
     const list = await get("/v1/users/me/devices", headers);
-    expect((await list.json<{ devices: unknown[] }>()).devices).toContainEqual(
-      expect.objectContaining({ device_id, platform: "android", has_push_token: true }),
-    );
+    expect((await list.json<{ devices: unknown[] }>()).devices).toEqual([
+      expect.objectContaining({ device_id, platform: "android", has_push_token: true, current: true }),
+    ]);
 
-    expect((await del(`/v1/users/me/devices/${device_id}`, headers)).status).toBe(204);
-    expect(pushDevices(await (await get("/v1/users/me/devices", headers)).json())).toEqual([]);
-    expect((await del(`/v1/users/me/devices/${device_id}`, headers)).status).toBe(404);
+    const other = await signInAgain(user);
+    expect((await del(`/v1/users/me/devices/${device_id}`, other.headers)).status).toBe(204);
+    expect(pushDevices(await (await get("/v1/users/me/devices", other.headers)).json())).toEqual([]);
+    expect((await get("/v1/users/me", headers)).status).toBe(401);
+    expect((await del(`/v1/users/me/devices/${device_id}`, other.headers)).status).toBe(404);
   });
 
   it("re-registering the same push token updates the device instead of duplicating it", async ({ expect }) => {
@@ -153,7 +155,7 @@ describe("devices", () => {
     ]);
   });
 
-  it("a push token registered by another account moves to the new owner", async ({ expect }) => {
+  it("a push token registered by another account moves to the new owner's device", async ({ expect }) => {
     const first = await createUser();
     const second = await createUser();
     const token = pushToken();
@@ -161,6 +163,8 @@ describe("devices", () => {
     expect((await post("/v1/users/me/devices", { platform: "ios", push_token: token }, second.headers)).status).toBe(201);
     expect(pushDevices(await (await get("/v1/users/me/devices", first.headers)).json())).toEqual([]);
     expect(pushDevices(await (await get("/v1/users/me/devices", second.headers)).json())).toHaveLength(1);
+    // The first account keeps its device (and session), only without the token.
+    expect((await get("/v1/users/me", first.headers)).status).toBe(200);
   });
 
   it("another user's device is NOT_FOUND and survives the attempt", async ({ expect }) => {

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { MessageView } from "../../lib/contracts/chat";
 import { DEVICE_STREAM_LIMITS } from "../../lib/contracts/device-stream";
-import { createUser } from "../helpers/auth";
+import { createUser, signInAgain } from "../helpers/auth";
 import { api, createGroup, json, sendRest } from "../chat/chat-client";
 import { drained, nextEvent, openStream, until } from "./publish-client";
 
@@ -118,7 +118,8 @@ describe("offline members get one collapsed push per conversation", () => {
     );
     const [first, second, third] = users;
     if (!first || !second || !third) throw new Error("users");
-    const extra = await api(third, "POST", "/v1/users/me/devices", { platform: "ios", push_token: `tok-${crypto.randomUUID()}` });
+    // A second device needs a second sign-in (a session's push registrations all land on its one device).
+    const extra = await api(await signInAgain(third), "POST", "/v1/users/me/devices", { platform: "ios", push_token: `tok-${crypto.randomUUID()}` });
     expect(extra.status).toBe(201);
     const conversationId = crypto.randomUUID();
     await env.PUSH_QUEUE.send({

@@ -53,6 +53,18 @@ export function authHeaders(accessToken: string): TestUser["headers"] {
   return { Authorization: `Bearer ${accessToken}`, "Content-Type": "application/json" };
 }
 
+/** POSTs a sign-in (register or login) from a fresh client IP; throws (failing the test) unless `status`. */
+async function signIn(path: string, body: Record<string, unknown>, status: number, password: string): Promise<TestUser> {
+  const res = await exports.default.fetch(`${BASE}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "cf-connecting-ip": uniqueIp() },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== status) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+  const pair = await res.json<TokenPair>();
+  return { user: pair.user, accessToken: pair.access_token, refreshToken: pair.refresh_token, headers: authHeaders(pair.access_token), password };
+}
+
 /** Registers a unique user via `POST /v1/auth/register`; throws (failing the test) unless 201. */
 export async function createUser(overrides: RegisterOverrides = {}): Promise<TestUser> {
   const password = overrides.password ?? DEFAULT_PASSWORD;
@@ -62,18 +74,10 @@ export async function createUser(overrides: RegisterOverrides = {}): Promise<Tes
     password,
     ...(overrides.display_name !== undefined ? { display_name: overrides.display_name } : {}),
   };
-  const res = await exports.default.fetch(`${BASE}/v1/auth/register`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "cf-connecting-ip": uniqueIp() },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201) throw new Error(`createUser: register answered ${res.status}: ${await res.text()}`);
-  const pair = await res.json<TokenPair>();
-  return {
-    user: pair.user,
-    accessToken: pair.access_token,
-    refreshToken: pair.refresh_token,
-    headers: authHeaders(pair.access_token),
-    password,
-  };
+  return signIn("/v1/auth/register", body, 201, password);
+}
+
+/** The same user signed in again (`POST /v1/auth/login`): a new session on a new device (issue 18: one session, one device). */
+export async function signInAgain(user: TestUser): Promise<TestUser> {
+  return signIn("/v1/auth/login", { email: user.user.email, password: user.password }, 200, user.password);
 }

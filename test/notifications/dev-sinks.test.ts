@@ -5,7 +5,7 @@ import type { MailboxList, OutboxList } from "../../lib/contracts/dev";
 import { AuthService } from "../../workers/auth/src/index";
 import { ChatService } from "../../workers/chat/src/index";
 import gateway from "../../workers/gateway/src/index";
-import { BASE, createUser } from "../helpers/auth";
+import { BASE, createUser, signInAgain } from "../helpers/auth";
 import { pollDev, registerDevice, uniqueKey } from "./support";
 
 const mailbox = (to: string, ready: (m: MailboxList) => boolean) => pollDev<MailboxList>(`/dev/mailbox?to=${encodeURIComponent(to)}`, ready);
@@ -61,7 +61,7 @@ describe("dev push outbox through the real PUSH queue", () => {
     const user = await createUser();
     const [phone, tablet] = [`tok-${crypto.randomUUID()}`, `tok-${crypto.randomUUID()}`];
     const phoneId = await registerDevice(user, phone, "android");
-    const tabletId = await registerDevice(user, tablet, "ios");
+    const tabletId = await registerDevice(await signInAgain(user), tablet, "ios");
     const conversationId = crypto.randomUUID();
     await env.PUSH_QUEUE.send({
       kind: "message",

@@ -1,9 +1,9 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import chat from "../../workers/chat/src/index";
 import { FakeFcm } from "../fakes/fcm";
-import { createUser, type TestUser } from "../helpers/auth";
-import { listDeviceIds, registerDevice, runBatch, uniqueKey } from "./support";
+import { BASE, createUser, signInAgain, type TestUser } from "../helpers/auth";
+import { listPushDeviceIds, registerDevice, runBatch, uniqueKey } from "./support";
 
 const fake = new FakeFcm();
 let uninstall: () => void = () => undefined;
@@ -39,7 +39,7 @@ describe("PUSH consumer against FCM HTTP v1 (fake)", () => {
     const user = await createUser();
     const [a, b] = [token("android"), token("ios")];
     await registerDevice(user, a, "android");
-    await registerDevice(user, b, "ios");
+    await registerDevice(await signInAgain(user), b, "ios");
     const job = messageJob(user, { preview: "secret plaintext" });
     const run = await push(e, [job]);
     expect(run.explicitAcks).toEqual(run.ids);
@@ -102,34 +102,36 @@ describe("PUSH consumer against FCM HTTP v1 (fake)", () => {
     expect(fake.exchanges.get(account.client_email)).toBe(2);
   });
 
-  it("deletes the device when FCM says UNREGISTERED, and keeps delivering to the others", async ({ expect }) => {
+  it("drops the token when FCM says UNREGISTERED (the signed-in device stays, without push), and keeps delivering to the others", async ({ expect }) => {
     const e = await fcmEnv();
     const user = await createUser();
     const [dead, alive] = [token("dead"), token("alive")];
     const deadId = await registerDevice(user, dead);
-    const aliveId = await registerDevice(user, alive);
+    const aliveId = await registerDevice(await signInAgain(user), alive);
     fake.failNext(dead, "unregistered");
     const run = await push(e, [messageJob(user)]);
     expect(run.explicitAcks).toEqual(run.ids);
     expect(fake.sentTo(alive)).toHaveLength(1);
-    const remaining = await listDeviceIds(user);
+    const remaining = await listPushDeviceIds(user);
     expect(remaining).toContain(aliveId);
     expect(remaining).not.toContain(deadId);
+    // A stale token signs nobody out: the device's session goes on.
+    expect((await exports.default.fetch(`${BASE}/v1/users/me`, { headers: user.headers })).status).toBe(200);
   });
 
-  it("deletes the device on INVALID_ARGUMENT naming the token, but not on INVALID_ARGUMENT about the payload", async ({ expect }) => {
+  it("drops the token on INVALID_ARGUMENT naming the token, but not on INVALID_ARGUMENT about the payload", async ({ expect }) => {
     const e = await fcmEnv();
     const user = await createUser();
     const [badToken, badPayload] = [token("badtoken"), token("badpayload")];
     const badTokenId = await registerDevice(user, badToken);
-    const badPayloadId = await registerDevice(user, badPayload);
+    const badPayloadId = await registerDevice(await signInAgain(user), badPayload);
     fake.failNext(badToken, "invalid_token");
     fake.failNext(badPayload, "invalid_argument");
     const run = await push(e, [messageJob(user)]);
     // Neither is retried: a bad token is gone, a payload FCM refuses would be refused again.
     expect(run.explicitAcks).toEqual(run.ids);
     expect(run.retryMessages).toEqual([]);
-    const remaining = await listDeviceIds(user);
+    const remaining = await listPushDeviceIds(user);
     expect(remaining).not.toContain(badTokenId);
     expect(remaining).toContain(badPayloadId);
   });
@@ -150,7 +152,7 @@ describe("PUSH consumer against FCM HTTP v1 (fake)", () => {
     const user = await createUser();
     const [ok, flaky] = [token("ok"), token("flaky")];
     await registerDevice(user, ok);
-    await registerDevice(user, flaky);
+    await registerDevice(await signInAgain(user), flaky);
     fake.failNext(flaky, "unavailable");
     fake.failNext(flaky, "internal");
     const job = messageJob(user);
@@ -204,7 +206,7 @@ describe("PUSH consumer against FCM HTTP v1 (fake)", () => {
     const user = await createUser();
     const [mine, other] = [token("mine"), token("other")];
     const mineId = await registerDevice(user, mine);
-    await registerDevice(user, other);
+    await registerDevice(await signInAgain(user), other);
     const job = { kind: "prekeys_low", idempotency_key: uniqueKey("pk"), request_id: "req", user_id: user.user.id, device_id: mineId, remaining: 3 };
     await push(e, [job]);
     expect(fake.sentTo(mine)).toEqual([expect.objectContaining({ data: { kind: "prekeys_low", device_id: mineId, remaining: "3" } })]);

@@ -46,6 +46,7 @@ export async function runBatch<E>(queue: string, handler: QueueHandler<E>, env: 
   };
 }
 
+/** Sets the push token of the user's session device (one session = one device: a second device needs `signInAgain`). */
 export async function registerDevice(user: TestUser, pushToken: string, platform: "android" | "ios" | "web" = "android"): Promise<string> {
   const res = await exports.default.fetch(`${BASE}/v1/users/me/devices`, {
     method: "POST",
@@ -56,10 +57,11 @@ export async function registerDevice(user: TestUser, pushToken: string, platform
   return (await res.json<{ device_id: string }>()).device_id;
 }
 
-export async function listDeviceIds(user: TestUser): Promise<string[]> {
+/** The user's devices that push can reach (those with a push token). */
+export async function listPushDeviceIds(user: TestUser): Promise<string[]> {
   const res = await exports.default.fetch(`${BASE}/v1/users/me/devices`, { headers: user.headers });
-  const body = await res.json<{ devices: { device_id: string }[] }>();
-  return body.devices.map((d) => d.device_id);
+  const body = await res.json<{ devices: { device_id: string; has_push_token: boolean }[] }>();
+  return body.devices.filter((d) => d.has_push_token).map((d) => d.device_id);
 }
 
 /** Polls a /dev/* route until `ready` accepts its answer (or gives up after `timeoutMs`). */

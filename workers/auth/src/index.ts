@@ -127,6 +127,11 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
     return toResult(() => profiles.registerDevice(this.env, rpc, input));
   }
 
+  /** Push stops reaching the device; the device and its sessions stay. */
+  async removePushToken(rpc: AuthedContext, deviceId: DeviceId): R<null> {
+    return toResult(() => profiles.removePushToken(this.env, rpc, deviceId));
+  }
+
   async listDevices(rpc: AuthedContext): R<DeviceList> {
     return toResult(() => profiles.listDevices(this.env, rpc));
   }

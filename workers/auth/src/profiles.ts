@@ -1,4 +1,4 @@
-/** The caller's account, other users' public profiles, username search, and push devices. */
+/** The caller's account, other users' public profiles, username search, and devices (push tokens on them). */
 import {
   deviceIdSchema,
   registerDeviceSchema,
@@ -67,12 +67,32 @@ export async function searchUsers(env: AuthEnv, rpc: RpcContext, input: UserSear
   return { users: page.map(publicUserView), has_more: hasMore, ...(hasMore && last ? { next_after: last.username } : {}) };
 }
 
-/** A push token already registered (same phone, maybe another account) moves to the caller. */
+/**
+ * The push token goes on the session's own device (one session = one device); a token another device
+ * held (same phone, maybe another account) moves to it. A session from before devices has none: its
+ * token gets a push-only device, as before.
+ */
 export async function registerDevice(env: AuthEnv, rpc: RpcContext, input: RegisterDeviceInput): Promise<DeviceCreated> {
   const caller = verifiedCaller(rpc);
   const body = parseInput(registerDeviceSchema, input);
-  const device = await withRepos(env, (repos) => repos.users.upsertDevice({ userId: caller.userId, platform: body.platform, pushToken: body.push_token }));
+  const { deviceId } = caller;
+  const device = await withRepos(env, (repos) =>
+    deviceId !== undefined
+      ? repos.users.setPushToken({ userId: caller.userId, deviceId, platform: body.platform, pushToken: body.push_token })
+      : repos.users.upsertDevice({ userId: caller.userId, platform: body.platform, pushToken: body.push_token }),
+  );
+  // The session's device is gone only when it was deleted, which ended this session too.
+  if (!device) throw new AppError("UNAUTHORIZED", "This session has ended.");
   return { device_id: device.id };
+}
+
+/** Only the push token goes (push stops reaching the device); the device and its sessions stay. */
+export async function removePushToken(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<null> {
+  const caller = verifiedCaller(rpc);
+  const deviceId = parseInput(deviceIdSchema, deviceIdInput);
+  const found = await withRepos(env, (repos) => repos.users.clearPushToken(caller.userId, deviceId));
+  if (!found) throw new AppError("NOT_FOUND", "No such device.");
+  return null;
 }
 
 export async function listDevices(env: AuthEnv, rpc: RpcContext): Promise<DeviceList> {
@@ -83,14 +103,18 @@ export async function listDevices(env: AuthEnv, rpc: RpcContext): Promise<Device
 
 /**
  * Another user's device is NOT_FOUND, exactly like an unknown id. The device's sessions end with it
- * (ON DELETE CASCADE); their ids go back so the gateway stops accepting their tokens at once.
+ * (ON DELETE CASCADE); their ids go back so the gateway stops accepting their tokens at once. The key
+ * directory's rows of the same device id (same database) are deleted too.
  */
 export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<RevokedSessions> {
   const caller = verifiedCaller(rpc);
   const deviceId = parseInput(deviceIdSchema, deviceIdInput);
   const revoked = await withRepos(env, async (repos) => {
     const sessionIds = (await repos.users.findDevice(caller.userId, deviceId)) ? await repos.sessions.activeIdsForDevice(deviceId) : [];
-    return (await repos.users.deleteDevice(caller.userId, deviceId)) ? sessionIds : null;
+    if (!(await repos.users.deleteDevice(caller.userId, deviceId))) return null;
+    // Its E2EE keys (published under this device id, as keys/README.md asks) go too: nobody can claim them for it any more.
+    await repos.keys.deleteDevice(caller.userId, deviceId);
+    return sessionIds;
   });
   if (!revoked) throw new AppError("NOT_FOUND", "No such device.");
   for (const sessionId of revoked)

@@ -56,7 +56,7 @@ const routes = {
     method: "post",
     path: "/v1/users/me/devices",
     tags,
-    summary: "Register a push token (a known token moves to the caller)",
+    summary: "Set the push token of the session's device (a token another device held moves to it)",
     ...authed,
     request: { body: jsonBody(registerDeviceSchema) },
     responses: { 201: jsonResponse(deviceCreatedSchema, "Registered"), ...errorResponses(400, 401, 413, 429) },
@@ -69,6 +69,15 @@ const routes = {
     ...authed,
     request: { params: deviceParamsSchema },
     responses: { 204: { description: "Removed" }, ...errorResponses(401, 404, 429) },
+  }),
+  removePushToken: createRoute({
+    method: "delete",
+    path: "/v1/users/me/devices/{device_id}/push-token",
+    tags,
+    summary: "Stop push to a device: only its push token goes, the device and its sessions stay",
+    ...authed,
+    request: { params: deviceParamsSchema },
+    responses: { 204: { description: "Push token removed (also when it had none)" }, ...errorResponses(400, 401, 404, 429) },
   }),
   profile: createRoute({
     method: "get",
@@ -90,6 +99,10 @@ export function registerUsersRoutes(app: GatewayApp): void {
   app.openapi(routes.deleteDevice, async (c) => {
     const { revoked_session_ids } = unwrap(await c.env.AUTH.deleteDevice(caller(c), c.req.valid("param").device_id));
     for (const id of revoked_session_ids) forgetSession(id);
+    return c.body(null, 204);
+  });
+  app.openapi(routes.removePushToken, async (c) => {
+    unwrap(await c.env.AUTH.removePushToken(caller(c), c.req.valid("param").device_id));
     return c.body(null, 204);
   });
   app.openapi(routes.search, async (c) => c.json(unwrap(await c.env.AUTH.searchUsers(caller(c), c.req.valid("query"))), 200));
