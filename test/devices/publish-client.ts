@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import type { DeviceEvent } from "../../lib/contracts/device-stream";
 import { onlineDevicesOf } from "../../workers/chat/src/presence/presence-shards";
 import type { TestUser } from "../helpers/auth";
-import { accepted, newDeviceId, openRoomSocket, type DeviceSocket } from "./device-client";
+import { ticketFor } from "../chat/chat-client";
+import { accepted, newDeviceId, openRoomSocket, upgradeEvents, type DeviceSocket } from "./device-client";
 
 export type Stream = { deviceId: string; socket: DeviceSocket; events: DeviceEvent[] };
 
@@ -24,6 +25,16 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 /** A device stream of `user`, listed by presence as online (rooms publish to online devices only). */
 export async function openStream(user: TestUser, deviceId = newDeviceId()): Promise<Stream> {
   const { socket } = await accepted(await openRoomSocket(user.user.id, deviceId));
+  return whenOnline(user, deviceId, socket);
+}
+
+/** `GET /v1/ws/events` through the gateway with a ticket of this sign-in: the stream of its session's device. */
+export async function openGatewayStream(user: TestUser): Promise<Stream> {
+  const { socket, hello } = await accepted(await upgradeEvents({ ticket: await ticketFor(user) }));
+  return whenOnline(user, hello.device_id, socket);
+}
+
+async function whenOnline(user: TestUser, deviceId: string, socket: DeviceSocket): Promise<Stream> {
   const online = await until(
     () => onlineDevicesOf(env, [user.user.id]),
     (list) => list.some((o) => o.device_ids.includes(deviceId)),

@@ -4,7 +4,7 @@ import type { MessageView } from "../../lib/contracts/chat";
 import { DEVICE_STREAM_LIMITS } from "../../lib/contracts/device-stream";
 import { createUser, signInAgain } from "../helpers/auth";
 import { api, createGroup, json, sendRest } from "../chat/chat-client";
-import { drained, nextEvent, openStream, until } from "./publish-client";
+import { drained, nextEvent, openGatewayStream, openStream, until } from "./publish-client";
 
 /** Rooms publish to every online device of their members (issue 18): messages, reads, membership. */
 describe("conversation changes reach the members' device streams", () => {
@@ -84,6 +84,28 @@ describe("conversation changes reach the members' device streams", () => {
     expect(await nextEvent(bobs, "conversation", (e) => e.last_seq === after.seq)).toMatchObject({ conversation_id: group.id });
     expect(JSON.stringify(await drained(carols))).not.toContain(group.id);
     await Promise.all([bobs.socket.end(), carols.socket.end()]);
+  });
+});
+
+describe("through the gateway (GET /v1/ws/events, the device of each sign-in)", () => {
+  it("a message reaches the other user's stream, and reading on one sign-in sends `read` to the other", async ({ expect }) => {
+    const [alice, bob] = await Promise.all([createUser(), createUser()]);
+    const bobLaptop = await signInAgain(bob);
+    const [phone, laptop] = await Promise.all([openGatewayStream(bob), openGatewayStream(bobLaptop)]);
+    expect(phone.deviceId).not.toBe(laptop.deviceId);
+    const group = await createGroup(alice, [bob]);
+    await sendRest(alice, group.id, { client_id: "gw-1", body: "over the gateway" });
+    for (const device of [phone, laptop]) {
+      expect(await nextEvent(device, "conversation")).toMatchObject({
+        conversation_id: group.id,
+        last_seq: 1,
+        last_read_seq: 0,
+        last_message: { body: "over the gateway" },
+      });
+    }
+    expect((await api(bob, "POST", `/v1/conversations/${group.id}/read`, { seq: 1 })).status).toBe(200);
+    expect(await nextEvent(laptop, "read")).toEqual({ kind: "read", conversation_id: group.id, seq: 1 });
+    await Promise.all([phone.socket.end(), laptop.socket.end()]);
   });
 });
 
