@@ -8,8 +8,6 @@ export type FileStatus = z.infer<typeof FileStatusSchema>;
 
 /** Control characters (C0, DEL, C1) and bidi overrides, which let "gpj.exe" display as "exe.jpg". */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-// Control characters are exactly what this refuses.
-// eslint-disable-next-line no-control-regex
 const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
 /** A lone UTF-16 surrogate: not a character, and not encodable in a header or URL. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
