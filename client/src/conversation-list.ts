@@ -44,6 +44,8 @@ export class LiveConversationList extends Emitter<ConversationListEvents> {
     super();
     const { stream } = options;
     this.offs = [stream.on("entry", (entry) => this.onEntry(entry)), stream.on("reset", () => void this.reload())];
+    // A list made after the stream went live missed its replay: start from what the stream has handed over.
+    this.buffered = stream.listEntries();
     // Loading only once the stream is live: every change after the snapshot then reaches us as an entry.
     this.firstLoad = stream.whenLive().then(() => this.reload());
   }

@@ -58,6 +58,7 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
   private readonly socket: ManagedSocket;
   private readonly deliveries = new MailboxDeliveries();
   private readonly mailboxHandlers = new Set<MailboxHandler>();
+  private readonly latestListEntries = new Map<string, StreamEntry>();
   private readonly loaded: Promise<void>;
   private pos: StreamPosition | null = null;
   /** The device whose stream `pos` belongs to (from the store, then from `hello`). */
@@ -108,6 +109,15 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
   /** True once this connection's replay has been handed over (false while down or catching up). */
   get live(): boolean {
     return this.isLive;
+  }
+
+  /**
+   * The newest list-shaping entry (conversation, read, membership) per conversation and kind handed
+   * over so far, in position order: a list made after the stream went live (it missed the replay)
+   * starts from these. Bounded by the number of conversations.
+   */
+  listEntries(): StreamEntry[] {
+    return [...this.latestListEntries.values()].sort((a, b) => a.pos - b.pos);
   }
 
   /** Resolves when the stream is live (now, if it is). */
@@ -206,6 +216,9 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
 
   private dispatch(entry: StreamEntry): void {
     const { event } = entry;
+    if (event.kind === "conversation" || event.kind === "read" || event.kind === "membership") {
+      this.latestListEntries.set(`${event.kind}:${event.conversation_id}`, entry);
+    }
     switch (event.kind) {
       case "conversation":
         this.emit("conversation", { ...entry, event });
