@@ -8,6 +8,7 @@ import { messagePreview, strongerChange, type CallDeviceEvent, type Conversation
 import type { MessageStore } from "./message-store";
 import type { RoomMembers } from "./room-members";
 import type { StoredBatch } from "./send-batcher";
+import { UserDevices } from "./user-devices";
 
 /**
  * How long the room trusts its members' online devices for conversation changes: a device that
@@ -23,7 +24,7 @@ type Pending = {
   messages: StoredBatch;
   reads: Map<string, number>;
   membership: { userId: string; change: "added" | "removed" | "role_changed"; role: MemberRole | null }[];
-  calls: { event: CallDeviceEvent; userIds: readonly string[]; offline?: (userIds: string[]) => void }[];
+  calls: { event: CallDeviceEvent; userIds: readonly string[]; offline?: (userIds: string[]) => void; exceptDeviceId?: string }[];
 };
 
 /** What the room does for members the flush could not reach live (no device stream, no socket here). */
@@ -42,13 +43,16 @@ const empty = (): Pending => ({ change: null, messages: [], reads: new Map(), me
  * concurrency, off the send path (ctx.waitUntil). Flushes run one after another, so a device sees a
  * room's events in order, and a removed member's `removed` is the last thing it gets from here.
  * Members with no online device and no socket here get push instead (FanoutHooks.pushOffline).
+ * Membership changes and reads go to every device of the affected user (from the database, cached
+ * 10 s, at most 20 per user; UserDevices), online or not, so a resume replays them.
  * Cost per flush: ≤ 1 presence RPC per shard involved (32 shards) per second, plus one publish per
- * online device; offline devices cost nothing here.
+ * online device, plus one publish per offline device of a user whose membership changed or who read.
  */
 export class DeviceFanout {
   private pending = empty();
   private running = false;
   private online: { at: number; devices: Map<string, string[]> } | null = null;
+  private readonly allDevices: UserDevices;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -56,7 +60,9 @@ export class DeviceFanout {
     private readonly store: MessageStore,
     private readonly members: RoomMembers,
     private readonly hooks: FanoutHooks,
-  ) {}
+  ) {
+    this.allDevices = new UserDevices(env);
+  }
 
   stored(batch: StoredBatch): void {
     this.pending.messages.push(...batch);
@@ -86,9 +92,12 @@ export class DeviceFanout {
     this.schedule();
   }
 
-  /** `offline` hears which of these users the flush could not reach live (e.g. to push a ring). */
-  call(event: CallDeviceEvent, userIds: readonly string[], offline?: (userIds: string[]) => void): void {
-    this.pending.calls.push({ event, userIds, ...(offline ? { offline } : {}) });
+  /**
+   * `offline` hears which of these users the flush could not reach live (e.g. to push a ring);
+   * `exceptDeviceId` (the device that answered or declined) does not get this event.
+   */
+  call(event: CallDeviceEvent, userIds: readonly string[], offline?: (userIds: string[]) => void, exceptDeviceId?: string): void {
+    this.pending.calls.push({ event, userIds, ...(offline ? { offline } : {}), ...(exceptDeviceId === undefined ? {} : { exceptDeviceId }) });
     this.schedule();
   }
 
@@ -122,13 +131,15 @@ export class DeviceFanout {
     const removed = p.membership.filter((m) => m.change === "removed").map((m) => m.userId);
     // A ring must reach a device that connected a moment ago: calls never use the cached answer.
     const online = await this.onlineDevices([...memberIds, ...removed], p.calls.length > 0);
-    const events = new Map<string, DeviceEvent[]>();
-    const add = (userId: string, event: DeviceEvent) => {
+    // `everywhere`: membership and reads go to every device of the user, online or not, so a resume replays them.
+    const events = new Map<string, FanoutEvent[]>();
+    const add = (userId: string, event: DeviceEvent, everywhere = false, exceptDeviceId?: string) => {
+      const entry = { event, everywhere, exceptDeviceId };
       const list = events.get(userId);
-      if (list) list.push(event);
-      else events.set(userId, [event]);
+      if (list) list.push(entry);
+      else events.set(userId, [entry]);
     };
-    for (const m of p.membership) add(m.userId, { kind: "membership", conversation_id: conversationId, change: m.change, role: m.role });
+    for (const m of p.membership) add(m.userId, { kind: "membership", conversation_id: conversationId, change: m.change, role: m.role }, true);
     if (p.change !== null) {
       const lastSeq = this.store.lastSeq;
       const newest = lastSeq > 0 ? this.store.get(lastSeq) : null;
@@ -147,9 +158,11 @@ export class DeviceFanout {
         });
       }
     }
-    for (const [userId, seq] of p.reads) add(userId, { kind: "read", conversation_id: conversationId, seq });
-    for (const c of p.calls) for (const userId of c.userIds) if (this.members.roleOf(userId) !== null) add(userId, c.event);
-    const targets = [...events].flatMap(([userId, list]) => (online?.get(userId) ?? []).map((deviceId) => ({ userId, deviceId, list })));
+    for (const [userId, seq] of p.reads) add(userId, { kind: "read", conversation_id: conversationId, seq }, true);
+    for (const c of p.calls) for (const userId of c.userIds) if (this.members.roleOf(userId) !== null) add(userId, c.event, false, c.exceptDeviceId);
+    const everywhereUsers = [...events].filter(([, list]) => list.some((e) => e.everywhere)).map(([userId]) => userId);
+    const all = everywhereUsers.length > 0 ? await this.allDevices.of(everywhereUsers) : new Map<string, string[]>();
+    const targets = [...events].flatMap(([userId, list]) => deviceTargets(userId, list, online?.get(userId) ?? [], all.get(userId) ?? []));
     await mapBounded(targets, PUBLISH_CONCURRENCY, (t) => this.publish(t.deviceId, t.userId, t.list));
     const unreachable = (userId: string) => !this.hooks.hasRoomSocket(userId) && (online?.get(userId)?.length ?? 0) === 0;
     if (p.messages.length > 0) {
@@ -193,6 +206,18 @@ export class DeviceFanout {
       return null;
     }
   }
+}
+
+/** An event for one user: `everywhere` also reaches their offline devices; `exceptDeviceId` never gets it. */
+type FanoutEvent = { event: DeviceEvent; everywhere: boolean; exceptDeviceId: string | undefined };
+
+/** One publish per device: an online device gets all its events, an offline one only those meant for every device. */
+function deviceTargets(userId: string, list: readonly FanoutEvent[], online: readonly string[], all: readonly string[]) {
+  const isOnline = new Set(online);
+  return [...new Set([...online, ...all])].flatMap((deviceId) => {
+    const chosen = list.filter((e) => (e.everywhere || isOnline.has(deviceId)) && e.exceptDeviceId !== deviceId).map((e) => e.event);
+    return chosen.length > 0 ? [{ userId, deviceId, list: chosen }] : [];
+  });
 }
 
 function hasWork(p: Pending): boolean {
