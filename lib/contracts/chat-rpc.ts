@@ -81,7 +81,20 @@ export type PresenceUserIds = z.infer<typeof presenceUserIdsSchema>;
 /** For the calls and storage workers. */
 export const memberQuerySchema = z.object({ conversationId: idSchema, userId: idSchema });
 export type MemberQuery = z.infer<typeof memberQuerySchema>;
-export const deliverCallEventInputSchema = z.object({ conversationId: idSchema, userIds: z.array(idSchema).max(1000).optional(), frame: callEventFrameSchema });
+/**
+ * A call event from the calls worker: the conversation socket's call frame, or `declined`, which
+ * that socket has no frame for: it reaches device streams (ConversationRoom.deliver says what the
+ * sockets hear instead).
+ */
+export const callDeliverySchema = callEventFrameSchema.extend({ event: z.enum([...callEventFrameSchema.shape.event.options, "declined"]) });
+export type CallDelivery = z.infer<typeof callDeliverySchema>;
+export const deliverCallEventInputSchema = z.object({
+  conversationId: idSchema,
+  userIds: z.array(idSchema).max(1000).optional(),
+  frame: callDeliverySchema,
+  /** The device that acted (answered, declined): its stream does not get this event. */
+  exceptDeviceId: z.string().min(1).max(64).optional(),
+});
 export type DeliverCallEventInput = z.infer<typeof deliverCallEventInputSchema>;
 
 /* ---------- outputs ---------- */

@@ -41,11 +41,11 @@ export function connectedUsersRpc(env: ChatEnv, _rpc: RpcContext, conversationId
   });
 }
 
-/** Sends a call event frame to those members' sockets in the conversation's room (all members if no ids). */
+/** Sends a call event to those members (all members if no ids) through the conversation's room: its sockets and their device streams. */
 export function deliverCallEventRpc(env: ChatEnv, _rpc: RpcContext, input: DeliverCallEventInput): Promise<Result<Delivered>> {
   return toResult(async () => {
-    const { conversationId, userIds, frame } = parseInput(deliverCallEventInputSchema, input);
-    const delivered = await durableObjectByName(env.CONVERSATION_ROOM, conversationId).deliver(frame, userIds);
+    const { conversationId, userIds, frame, exceptDeviceId } = parseInput(deliverCallEventInputSchema, input);
+    const delivered = await durableObjectByName(env.CONVERSATION_ROOM, conversationId).deliver(frame, userIds, exceptDeviceId);
     return { delivered };
   });
 }

@@ -5,12 +5,12 @@ import { AppError } from "../../../../lib/errors";
 import { toResult, type Result } from "../../../../lib/result";
 import { durableObjectByName } from "../../../../lib/rpc";
 import { callView, nextTimer, type CallState, type TimerKind } from "./call-state";
-import { declineCall, departCall, endCallBy, joinCall, ringTimeout, startCall, sweepCall, type RoomDeps, type StartCall } from "./room-lifecycle";
+import { declineCall, departCall, endCallBy, joinCall, ringTimeout, startCall, sweepCall, type Actor, type RoomDeps, type StartCall } from "./room-lifecycle";
 import { requireInvitee, requireOpen, requirePresent } from "./room-rules";
 import { recordSfu, sfuCheck, type SfuCheck, type SfuRecord } from "./room-sfu";
 import { handleSignalingFrame, openSignalingSocket, touchParticipant } from "./room-signaling";
 
-export type { StartCall } from "./room-lifecycle";
+export type { Actor, StartCall } from "./room-lifecycle";
 
 /**
  * One per call (named by the call id): `ringing → active → ended` (room-lifecycle.ts), the
@@ -74,17 +74,17 @@ export class CallRoom extends DurableObject<CallsEnv> {
     });
   }
 
-  join(userId: string, requestId: string): Promise<Result<CallView>> {
+  join(actor: Actor, requestId: string): Promise<Result<CallView>> {
     // Not invited is fine here: joinCall admits a current member of a group call as a late invitee.
     return this.transition(async () => {
       const state = await this.load();
       if (!state) throw new AppError("NOT_FOUND", "No such call.");
-      return joinCall(this.deps, structuredClone(state), userId, requestId);
+      return joinCall(this.deps, structuredClone(state), actor, requestId);
     });
   }
 
-  decline(userId: string, requestId: string): Promise<Result<CallView>> {
-    return this.transition(async () => declineCall(this.deps, await this.copyFor(userId, "decline"), userId, requestId));
+  decline(actor: Actor, requestId: string): Promise<Result<CallView>> {
+    return this.transition(async () => declineCall(this.deps, await this.copyFor(actor.userId, "decline"), actor, requestId));
   }
 
   leave(userId: string, requestId: string): Promise<Result<CallView>> {

@@ -67,11 +67,17 @@ export async function startCall(deps: RoomDeps, input: StartCall): Promise<CallV
   return callView(state);
 }
 
+/** Who acted, from which device (the token's `did`; absent for tokens minted before devices). */
+export interface Actor {
+  userId: string;
+  deviceId?: string;
+}
+
 /**
  * Answer. A user already in the call answering again (another device) takes it over: their
  * earlier signaling sockets get `answered_elsewhere` and are closed.
  */
-export async function joinCall(deps: RoomDeps, state: CallState, userId: string, requestId: string): Promise<CallView> {
+export async function joinCall(deps: RoomDeps, state: CallState, { userId, deviceId }: Actor, requestId: string): Promise<CallView> {
   requireOpen(state);
   // Invited at initiate, but removed from the conversation since: the invitation is void.
   const membership = await deps.env.CHAT.isMember({ requestId, userId }, { conversationId: state.conversationId, userId });
@@ -102,8 +108,8 @@ export async function joinCall(deps: RoomDeps, state: CallState, userId: string,
     broadcast(deps.ctx, { type: "participant_joined", user_id: userId }, userId);
   }
   if (activates) announceState(deps, state, requestId);
-  // The user's other devices stop ringing.
-  await notifyMembers(deps.env, { requestId, userId }, state, "answered_elsewhere", [userId]);
+  // The user's other devices stop ringing (the answering one knows).
+  await notifyMembers(deps.env, { requestId, userId }, state, "answered_elsewhere", [userId], deviceId);
   return callView(state);
 }
 
@@ -115,8 +121,12 @@ async function addLateInvitee(deps: RoomDeps, state: CallState, userId: string):
   return p;
 }
 
-/** 1:1: the callee's decline ends the call. Group: recorded; the call ends only if nobody is left to answer. */
-export async function declineCall(deps: RoomDeps, state: CallState, userId: string, requestId: string): Promise<CallView> {
+/**
+ * 1:1: the callee's decline ends the call. Group: recorded; the call ends only if nobody is left to
+ * answer. Either way the caller and the decliner's other devices hear `declined` first.
+ */
+export async function declineCall(deps: RoomDeps, state: CallState, actor: Actor, requestId: string): Promise<CallView> {
+  const { userId } = actor;
   requireOpen(state);
   const p = state.participants[userId];
   if (!p || p.outcome !== "pending") throw new AppError("CONFLICT", "Only a ringing invitation can be declined.");
@@ -124,10 +134,14 @@ export async function declineCall(deps: RoomDeps, state: CallState, userId: stri
   await persistParticipant(deps.env, state, userId, { outcome: "declined" }, ["pending"]);
   log({ event: "call_participant", call_id: state.id, user_id: userId, action: "declined", request_id: requestId });
   const othersLeft = pendingUserIds(state).length > 0 || presentUserIds(state).some((id) => id !== state.initiatorId);
-  if (isOneToOne(state) || (state.status === "ringing" && !othersLeft)) return finishCall(deps, state, "declined", requestId);
+  if (isOneToOne(state) || (state.status === "ringing" && !othersLeft)) return finishCall(deps, state, "declined", requestId, actor);
   await deps.commit(state);
-  await notifyMembers(deps.env, { requestId, userId }, state, "answered_elsewhere", [userId]);
+  await notifyDeclined(deps, state, actor, requestId);
   return callView(state);
+}
+
+async function notifyDeclined(deps: RoomDeps, state: CallState, { userId, deviceId }: Actor, requestId: string): Promise<void> {
+  await notifyMembers(deps.env, { requestId, userId }, state, "declined", [state.initiatorId, userId], deviceId);
 }
 
 /** Hang up for everyone (idempotent once ended). */
@@ -183,7 +197,8 @@ export async function sweepCall(deps: RoomDeps, state: CallState, requestId: str
   if (stale.length === 0) await deps.commit(state);
 }
 
-async function finishCall(deps: RoomDeps, state: CallState, reason: EndReason, requestId: string): Promise<CallView> {
+/** `declinedBy`: the decline that ended it, told before `ended`. */
+async function finishCall(deps: RoomDeps, state: CallState, reason: EndReason, requestId: string, declinedBy?: Actor): Promise<CallView> {
   const now = new Date().toISOString();
   const sfuLeftovers = Object.entries(state.sfuSessions).map(([sessionId, s]) => ({ sessionId, mids: s.mids }));
   const missed = endCall(state, reason, now);
@@ -196,6 +211,7 @@ async function finishCall(deps: RoomDeps, state: CallState, reason: EndReason, r
   closeSockets(socketsOf(deps.ctx), SIGNALING_CLOSE.ended, "call ended");
   const line = durableObjectByName(deps.env.CALL_ROOM, `line:${state.conversationId}`);
   await line.releaseLine(state.id);
+  if (declinedBy) await notifyDeclined(deps, state, declinedBy, requestId);
   await notifyMembers(deps.env, { requestId }, state, "ended", Object.keys(state.participants));
   await notifyMembers(deps.env, { requestId }, state, "missed", missed);
   await closeLeftoverTracks(deps.env, sfuLeftovers, requestId);

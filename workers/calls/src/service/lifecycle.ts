@@ -86,7 +86,7 @@ export function join(env: Env, rpc: AuthedContext, input: CallTarget): Promise<R
     const callId = callIdOf(input);
     await requireCallAccess(env, rpc, callId, "join");
     const ice = await iceServersFor(iceMode(env), rpc.userId, rpc.requestId);
-    const joined = await durableObjectByName(env.CALL_ROOM, callId).join(rpc.userId, rpc.requestId);
+    const joined = await durableObjectByName(env.CALL_ROOM, callId).join({ userId: rpc.userId, deviceId: rpc.deviceId }, rpc.requestId);
     if (!joined.ok) return joined;
     return ok(await joinAnswer(env, rpc, joined.value, ice.ice_servers));
   });
@@ -105,7 +105,7 @@ export function transition(env: Env, rpc: AuthedContext, input: CallTarget, acti
     const room = durableObjectByName(env.CALL_ROOM, callId);
     const result =
       action === "decline"
-        ? await room.decline(rpc.userId, rpc.requestId)
+        ? await room.decline({ userId: rpc.userId, deviceId: rpc.deviceId }, rpc.requestId)
         : action === "leave"
           ? await room.leave(rpc.userId, rpc.requestId)
           : await room.end(rpc.userId, rpc.requestId);

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
-import type { EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
+import type { CallDelivery, EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
@@ -8,7 +8,7 @@ import { describeError, log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
 import { attachmentCheck } from "./attachment-check";
 import { CONVERSATION_ROOM_MIGRATIONS } from "./conversation-room-migrations";
-import { callDeviceEvent, missedCallInput } from "./device-events";
+import { callDeviceEvent, callSocketDelivery, missedCallInput } from "./device-events";
 import { DeviceFanout } from "./device-fanout";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
@@ -189,16 +189,19 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   /**
    * Call events from the calls worker, to the given members' sockets here and device streams (all
-   * members if none given). A missed call also leaves a message in the conversation.
+   * members if none given; never the stream of `exceptDeviceId`, the device that acted). A missed
+   * call also leaves a message in the conversation. Answers how many sockets here got a frame.
    */
-  async deliver(frame: CallEventFrame, userIds?: string[]): Promise<number> {
+  async deliver(frame: CallDelivery, userIds?: string[], exceptDeviceId?: string): Promise<number> {
     // A room that was never loaded (no member list yet) learns its members first, or nobody would hear the call.
     await this.ready(frame.call.conversation_id);
     const targets = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
-    this.activeCall.track(frame);
-    this.devices.call(callDeviceEvent(frame), targets);
-    if (frame.event === "missed" && targets.length > 0) this.recordMissedCall(frame, targets);
-    return this.sockets.sendToUsers(targets, frame);
+    this.devices.call(callDeviceEvent(frame), targets, undefined, exceptDeviceId);
+    const onSockets = callSocketDelivery(frame, targets);
+    if (!onSockets) return 0;
+    this.activeCall.track(onSockets.frame);
+    if (onSockets.frame.event === "missed" && targets.length > 0) this.recordMissedCall(onSockets.frame, targets);
+    return this.sockets.sendToUsers(onSockets.userIds, onSockets.frame);
   }
 
   /** A user's presence transition (debounced by the presence shard), for everyone else here. */

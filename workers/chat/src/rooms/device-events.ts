@@ -2,6 +2,7 @@ import type { MessageView, SendMessageInput } from "../../../../lib/contracts/ch
 import { MISSED_CALL_CONTENT_TYPE, missedCallClientId, type CallEventFrame, type MissedCallBody } from "../../../../lib/contracts/chat-frames";
 import { DEVICE_STREAM_LIMITS, type DeviceEvent, type MessagePreview } from "../../../../lib/contracts/device-stream";
 import { assertNever } from "../../../../lib/assert-never";
+import type { CallDelivery } from "../../../../lib/contracts/chat-rpc";
 
 export type ConversationChange = Extract<DeviceEvent, { kind: "conversation" }>["change"];
 export type MembershipChange = Extract<DeviceEvent, { kind: "membership" }>;
@@ -30,15 +31,37 @@ export function strongerChange(a: ConversationChange | null, b: ConversationChan
   return a !== null && CHANGE_RANK[a] >= CHANGE_RANK[b] ? a : b;
 }
 
-/** The conversation socket's call frame as a device-stream event (`incoming` is `ringing` there). */
-export function callDeviceEvent(frame: CallEventFrame): CallDeviceEvent {
+/** The calls worker's call event as a device-stream event (`incoming` is `ringing` there). */
+export function callDeviceEvent(frame: CallDelivery): CallDeviceEvent {
   switch (frame.event) {
     case "incoming":
       return { kind: "call", event: "ringing", call: frame.call };
     case "answered_elsewhere":
+    case "declined":
     case "ended":
     case "missed":
       return { kind: "call", event: frame.event, call: frame.call };
+    default:
+      return assertNever(frame.event);
+  }
+}
+
+/**
+ * What the conversation sockets of `targets` hear of a call event, if anything. `declined` has no
+ * frame there: while the call is open the decliner's sockets stop ringing with `answered_elsewhere`
+ * (as before the event existed) and the caller's hear nothing; once ended, the `ended` that follows
+ * says it all.
+ */
+export function callSocketDelivery(frame: CallDelivery, targets: readonly string[]): { frame: CallEventFrame; userIds: string[] } | null {
+  switch (frame.event) {
+    case "declined":
+      if (frame.call.status === "ended") return null;
+      return { frame: { ...frame, event: "answered_elsewhere" }, userIds: targets.filter((u) => u !== frame.call.initiator_id) };
+    case "incoming":
+    case "answered_elsewhere":
+    case "ended":
+    case "missed":
+      return { frame: { ...frame, event: frame.event }, userIds: [...targets] };
     default:
       return assertNever(frame.event);
   }
