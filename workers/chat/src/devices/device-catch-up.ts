@@ -21,8 +21,9 @@ export interface CatchUpTarget {
 }
 
 /**
- * What a device missed while offline. Rooms publish only to online devices, so nothing is stored
- * for an offline one (it costs nothing); on a 0→1 connect this reads the user's conversation list
+ * What a device missed while offline. Rooms publish conversation changes only to online devices
+ * (membership and read events reach every device), so an offline one costs nothing per message;
+ * on a 0→1 connect this reads the user's conversation list
  * from the database, newest activity first, back to the last disconnect (minus a margin), and
  * appends one coalesced entry per changed conversation. The list view lags the rooms by up to 5 s
  * and a room trusts its online list for 1 s, so the same catch-up runs once more by alarm a few
