@@ -7,8 +7,19 @@ export const FileStatusSchema = z.enum(FILE_STATUSES);
 export type FileStatus = z.infer<typeof FileStatusSchema>;
 
 /** Control characters (C0, DEL, C1) and bidi overrides, which let "gpj.exe" display as "exe.jpg". */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_NAME_CHARS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/u;
+const UNSAFE_NAME_RANGES: readonly (readonly [number, number])[] = [
+  [0x00, 0x1f],
+  [0x7f, 0x9f],
+  [0x202a, 0x202e],
+  [0x2066, 0x2069],
+];
+const hasUnsafeNameChar = (name: string): boolean => {
+  for (const char of name) {
+    const code = char.codePointAt(0) ?? 0;
+    if (UNSAFE_NAME_RANGES.some(([from, to]) => code >= from && code <= to)) return true;
+  }
+  return false;
+};
 /** A lone UTF-16 surrogate: not a character, and not encodable in a header or URL. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -30,7 +41,7 @@ export const fileNameSchema = z
   .string()
   .min(1)
   .max(255)
-  .refine((name) => !UNSAFE_NAME_CHARS.test(name), "must not contain control or bidi-override characters")
+  .refine((name) => !hasUnsafeNameChar(name), "must not contain control or bidi-override characters")
   .refine((name) => !LONE_SURROGATE.test(name), "must be valid Unicode")
   .refine((name) => name.trim().length > 0, "must not be blank");
 

@@ -28,9 +28,10 @@ export function pgDialect(pool: Pool): Dialect {
     t: sharedTables,
     async atomic(build) {
       await db.transaction(async (tx) => {
-        // drizzle's pg query builders run when awaited; they are typed here as the D1 batch items they replace.
-        // eslint-disable-next-line @typescript-eslint/await-thenable
-        for (const statement of build(tx as unknown as QueryDb)) await statement;
+        // Built on the pg transaction, the statements are drizzle pg query builders, which run when awaited;
+        // AtomicStatements types them as the D1 batch items they stand for on the other backend.
+        const statements: readonly PromiseLike<unknown>[] = build(tx as unknown as QueryDb) as unknown as PromiseLike<unknown>[];
+        for (const statement of statements) await statement;
       });
     },
     async claimOneTimePrekey(userId, deviceId): Promise<OneTimePrekey | null> {

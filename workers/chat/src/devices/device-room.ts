@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { completeClose } from "../../../../lib/socket-close";
 import * as z from "zod";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME } from "../../../../lib/contracts/chat-frames";
 import { postMailInputSchema, type MailboxPage, type MailboxPosted, type PostMailInput } from "../../../../lib/contracts/device-rpc";
@@ -109,12 +110,7 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.closed(ws, code);
-    try {
-      // Completes the close handshake (1005/1006 are not sendable codes).
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
+    completeClose(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { completeClose } from "../../../../lib/socket-close";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { CallDelivery, EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
@@ -108,12 +109,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     this.closed(ws, code);
-    try {
-      // Completes the close handshake (1005/1006 are not sendable codes).
-      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
-    } catch {
-      // Already closed.
-    }
+    completeClose(ws, code, reason);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {
