@@ -1,41 +1,11 @@
 import { describe, it } from "vitest";
-import { CallSession, ChatConnection, type CallJoinResponse, type WebSocketLike } from "../src/index";
+import { CallSession, ChatConnection, type CallJoinResponse } from "../src/index";
+import { FakeSocket } from "./helpers/fake-socket";
 import type { CallSessionOptions } from "../src/call-session";
-
-/** A socket the test drives by hand: opens on the next tick, `deliver` plays a server frame. */
-class FakeSocket implements WebSocketLike {
-  static last: FakeSocket | null = null;
-  readyState = 0;
-  readonly sent: string[] = [];
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-
-  constructor(readonly url: string) {
-    FakeSocket.last = this;
-    setTimeout(() => {
-      this.readyState = 1;
-      this.onopen?.({});
-    }, 0);
-  }
-
-  send(data: string): void {
-    this.sent.push(data);
-  }
-
-  close(): void {
-    this.readyState = 3;
-  }
-
-  deliver(frame: object): void {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-}
 
 async function openedSocket(): Promise<FakeSocket> {
   for (let i = 0; i < 100; i++) {
-    const socket = FakeSocket.last;
+    const socket = FakeSocket.opened.at(-1);
     if (socket?.readyState === 1) return socket;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -46,7 +16,7 @@ const timing = { heartbeatMs: 60_000, heartbeatTimeoutMs: 60_000, connectTimeout
 
 describe("frame types this SDK does not know (a newer server) are ignored", () => {
   it("ChatConnection: no error event, and the next frame is handled", async ({ expect }) => {
-    FakeSocket.last = null;
+    FakeSocket.opened.length = 0;
     const conn = new ChatConnection({
       conversationId: "c-1",
       selfId: () => "u-1",
@@ -58,9 +28,9 @@ describe("frame types this SDK does not know (a newer server) are ignored", () =
     const errors: unknown[] = [];
     conn.on("error", (frame) => errors.push(frame));
     const socket = await openedSocket();
-    socket.deliver({ type: "from_a_newer_server", x: 1 });
+    socket.deliverAny({ type: "from_a_newer_server", x: 1 });
     const ready = conn.once("ready");
-    socket.deliver({ type: "ready", last_seq: 3 });
+    socket.deliverAny({ type: "ready", last_seq: 3 });
     expect(await ready).toEqual({ type: "ready", last_seq: 3 });
     expect(errors).toEqual([]);
     expect(conn.state).toBe("open");
@@ -68,7 +38,7 @@ describe("frame types this SDK does not know (a newer server) are ignored", () =
   });
 
   it("CallSession: no error event, and the next frame is handled", async ({ expect }) => {
-    FakeSocket.last = null;
+    FakeSocket.opened.length = 0;
     const call = {
       id: "call-1",
       conversation_id: "c-1",
@@ -99,9 +69,9 @@ describe("frame types this SDK does not know (a newer server) are ignored", () =
     const errors: unknown[] = [];
     session.on("error", (e) => errors.push(e));
     const socket = await openedSocket();
-    socket.deliver({ type: "from_a_newer_server" });
+    socket.deliverAny({ type: "from_a_newer_server" });
     const ended = session.once("ended");
-    socket.deliver({ type: "call_state", status: "ended", call: { ...call, status: "ended" } });
+    socket.deliverAny({ type: "call_state", status: "ended", call: { ...call, status: "ended" } });
     expect(await ended).toMatchObject({ id: "call-1", status: "ended" });
     expect(errors).toEqual([]);
     expect(closed).toBe(true);

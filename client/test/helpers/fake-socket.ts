@@ -31,6 +31,11 @@ export class FakeSocket implements WebSocketLike {
   }
 
   deliver(frame: DeviceServerFrame): void {
+    this.deliverAny(frame);
+  }
+
+  /** Any frame: a chat or call frame, or one no contract knows (a newer server's). */
+  deliverAny(frame: object): void {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
 
