@@ -1,4 +1,5 @@
 import type { RouteConfig } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { errorEnvelopeSchema, type ErrorStatus } from "../errors";
 import { jsonBodyGuard } from "./json-body";
 import { wellFormedUrlGuard } from "./well-formed-url";
@@ -30,6 +31,8 @@ export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Record<
 export interface RouteContractOptions {
   /** Statuses the app's own layers (rate limits, dependencies) can answer on this route. */
   layerStatuses?: (route: RouteConfig) => ErrorStatus[];
+  /** Middleware the app runs before a route's own, chosen by the route's shape (e.g. a limit for routes without a credential). */
+  layerMiddleware?: (route: RouteConfig) => MiddlewareHandler[];
 }
 
 function hasJsonBody(route: RouteConfig): boolean {
@@ -59,5 +62,6 @@ export function withRouteContract<R extends RouteConfig>(route: R, options: Rout
   const own = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
   const guards = [...(route.request?.params || route.request?.query ? [wellFormedUrlGuard()] : []), ...(hasJsonBody(route) ? [jsonBodyGuard()] : [])];
   // Integer-like keys keep ascending order, so the document lists statuses in order.
-  return { ...route, responses: { ...errorResponses(...statuses), ...route.responses }, middleware: [...own, ...guards] };
+  const layers = options.layerMiddleware?.(route) ?? [];
+  return { ...route, responses: { ...errorResponses(...statuses), ...route.responses }, middleware: [...layers, ...own, ...guards] };
 }

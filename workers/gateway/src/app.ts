@@ -3,7 +3,7 @@ import { AppError } from "../../../lib/errors";
 import { createApp } from "../../../lib/http/app";
 import { corsFromAllowList } from "./middleware/cors";
 import { limitBody } from "./middleware/body-limit";
-import { byIp, rateLimit } from "./middleware/rate-limit";
+import { limitAnonymousPerIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
 import { registerAuthRoutes } from "./routes/auth";
@@ -18,7 +18,7 @@ import { registerKeysRoutes } from "./routes/keys";
 import { registerMessagesRoutes } from "./routes/messages";
 import { registerPresenceRoutes } from "./routes/presence";
 import { registerStorageRoutes } from "./routes/storage";
-import { gatewayLayerStatuses } from "./routes/shared";
+import { gatewayLayerMiddleware, gatewayLayerStatuses } from "./routes/shared";
 import { registerUsersRoutes } from "./routes/users";
 import { registerWebSocketRoutes } from "./routes/websockets";
 import type { GatewayBindings } from "./types";
@@ -30,11 +30,11 @@ export interface GatewayOptions {
 
 /** The public app: cross-cutting layers first, then every route (each one in /openapi.json). */
 export function buildGateway({ development }: GatewayOptions = { development: false }) {
-  const app = createApp<GatewayBindings>({ layerStatuses: gatewayLayerStatuses });
+  const app = createApp<GatewayBindings>({ layerStatuses: gatewayLayerStatuses, layerMiddleware: gatewayLayerMiddleware });
   app.use("*", requestContext());
   app.use("*", securityHeaders({ hsts: true }));
   app.use("*", corsFromAllowList());
-  app.use("/v1/*", rateLimit({ binding: (env) => env.RATE_LIMIT_IP, key: byIp, keyKind: "ip", scope: "ip" }));
+  app.use("/v1/*", limitAnonymousPerIp());
   app.use("*", limitBody());
 
   registerHealthRoutes(app);

@@ -5,6 +5,7 @@ import { tokenKid, verifyAccessToken, type AccessClaims, type SessionStatus } fr
 import { log } from "../../../../lib/log";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayBindings } from "../types";
+import { countFailedCredential } from "./rate-limit";
 
 /** Per-isolate caches: the JWKS (refetched on an unknown kid) and each session's revocation state. */
 const JWKS_TTL_MS = 5 * 60 * 1000;
@@ -64,6 +65,7 @@ export function authenticate(): MiddlewareHandler<GatewayBindings> {
     const claims = token ? await verifyBearer(c, token) : null;
     if (!claims) {
       log({ event: "auth_failure", reason: token ? "invalid_token" : "missing_token", request_id: c.get("requestId") }, "warn");
+      await countFailedCredential(c);
       throw new AppError("UNAUTHORIZED", "A valid access token is required.");
     }
     // `did` is absent only on tokens minted before sessions had devices (gone within 15 minutes).

@@ -30,6 +30,12 @@ export function registerDocsRoutes(app: GatewayApp): void {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "ticket", {
+    type: "apiKey",
+    in: "query",
+    name: "ticket",
+    description: "Single-use WebSocket ticket from POST /v1/ws/ticket (60 s)",
+  });
   app.get("/docs", (c) => c.html(docsPage()));
   app.get("/swagger", (c) => c.redirect("/docs", 302));
 }

@@ -5,7 +5,7 @@ import { AppError, type ErrorStatus } from "../../../../lib/errors";
 export { errorResponses } from "../../../../lib/http/route-contract";
 import type { AuthedContext } from "../../../../lib/rpc";
 import { authenticate } from "../middleware/authenticate";
-import { byUser, rateLimit } from "../middleware/rate-limit";
+import { limitIgnoredCredentialPerIp, limitPerUser } from "../middleware/rate-limit";
 import type { GatewayBindings } from "../types";
 
 /** A JSON request body for `createRoute`. */
@@ -21,7 +21,7 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
 /** Spread into `createRoute` for routes that need an access token: verification, then per-user limits. */
 export const authed: { security: { bearer: string[] }[]; middleware: MiddlewareHandler<GatewayBindings>[] } = {
   security: [{ bearer: [] }],
-  middleware: [authenticate(), rateLimit({ binding: (env) => env.RATE_LIMIT_USER, key: byUser, keyKind: "user", scope: "user" })],
+  middleware: [authenticate(), limitPerUser()],
 };
 
 /** The verified caller as an RPC context; only routes behind `authed` call this. */
@@ -33,9 +33,18 @@ export function caller(c: Context<GatewayBindings>): AuthedContext {
 
 /**
  * Statuses the gateway's own layers add to a route (createApp declares them in /openapi.json):
- * /v1 routes sit behind the per-IP limit and authenticated ones behind the per-user limit (429),
+ * /v1 routes without a credential sit behind the per-IP limit and authenticated ones behind the
+ * per-user limit (a failed credential counts per IP) (429),
  * and each of those reaches a worker that answers 503 when its database or secrets are missing.
  */
 export function gatewayLayerStatuses(route: RouteConfig): ErrorStatus[] {
-  return route.path.startsWith("/v1/") || (route.security?.length ?? 0) > 0 ? [429, 503] : [];
+  return route.path.startsWith("/v1/") || verifiesCredential(route) ? [429, 503] : [];
+}
+
+/** Routes that take a credential (bearer, or a socket ticket) are counted per user; the rest per IP (rate-limit.ts). */
+const verifiesCredential = (route: RouteConfig): boolean => (route.security?.length ?? 0) > 0;
+
+/** Route-level layers of the gateway (createApp runs them before each route's own middleware). */
+export function gatewayLayerMiddleware(route: RouteConfig): MiddlewareHandler<GatewayBindings>[] {
+  return route.path.startsWith("/v1/") && !verifiesCredential(route) ? [limitIgnoredCredentialPerIp()] : [];
 }

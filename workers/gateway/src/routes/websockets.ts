@@ -8,6 +8,7 @@ import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
 import { REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { bearerToken, verifyBearer } from "../middleware/authenticate";
+import { countFailedCredential, countUserRequest } from "../middleware/rate-limit";
 import type { GatewayApp, GatewayBindings } from "../types";
 
 const errors = {
@@ -25,11 +26,15 @@ const signalingErrors = {
   409: { description: "CONFLICT: the call has ended", content: { "application/json": { schema: errorEnvelopeSchema } } },
 };
 
+/** A single-use ticket in the query (browsers), or a bearer token (native clients). */
+const socketSecurity: Record<string, string[]>[] = [{ ticket: [] }, { bearer: [] }];
+
 const chatRoute = createRoute({
   method: "get",
   path: "/v1/ws/chat",
   tags: ["websockets"],
   summary: "Upgrade to a conversation's room (JSON text frames, see API.md)",
+  security: socketSecurity,
   request: { query: chatSocketQuerySchema },
   responses: { 101: { description: "Switching protocols" }, ...errors },
 });
@@ -39,6 +44,7 @@ const signalingRoute = createRoute({
   path: "/v1/ws/signaling",
   tags: ["websockets"],
   summary: "Upgrade to a call's signaling room",
+  security: socketSecurity,
   request: { query: signalingSocketQuerySchema },
   responses: { 101: { description: "Switching protocols" }, ...signalingErrors },
 });
@@ -52,6 +58,7 @@ const eventsRoute = createRoute({
     "One connection per device for everything outside the open conversation: conversation changes (coalesced), reads on the user's " +
     "other devices, membership, calls, key-directory signals and the device mailbox. The device is the one of the ticket or token, " +
     "never a query parameter. `since`: the last position seen; what came after it is replayed, or `reset` if it is no longer kept.",
+  security: socketSecurity,
   request: { query: deviceSocketQuerySchema },
   responses: {
     101: { description: "Switching protocols" },
@@ -78,6 +85,7 @@ async function socketIdentity(c: Context<GatewayBindings>, ticket: string | unde
   }
   const room = c.req.path.endsWith("chat") ? "chat" : c.req.path.endsWith("events") ? "device" : "call";
   log({ event: "socket_refused", room, reason: "unauthenticated", request_id: c.get("requestId") }, "warn");
+  await countFailedCredential(c);
   throw new AppError("UNAUTHORIZED", "A valid ticket or access token is required.");
 }
 
@@ -91,6 +99,7 @@ async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | unde
     throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
   }
   const { userId, deviceId } = await socketIdentity(c, ticket);
+  await countUserRequest(c, userId);
   if (opts.device && deviceId === undefined) throw new AppError("UNAUTHORIZED", "This session has no device; sign in again.");
   const headers = new Headers(c.req.raw.headers);
   headers.delete(VERIFIED_USER_HEADER);
