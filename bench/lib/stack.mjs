@@ -23,6 +23,7 @@ const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
  * runs the working tree instead.
  */
 let snapshotDir;
+let snapshotCommit;
 export function sourceDir() {
   if (process.env.BENCH_SOURCE === "live") return root;
   if (snapshotDir) return snapshotDir;
@@ -44,10 +45,13 @@ export function sourceDir() {
   }
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   snapshotDir = dir;
+  snapshotCommit = head;
   return dir;
 }
 
+/** The commit the stack runs: the snapshot's (HEAD may have moved since it was taken), or HEAD + working tree. */
 export function sourceCommit() {
+  if (snapshotCommit && process.env.BENCH_SOURCE !== "live") return snapshotCommit;
   const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
   return process.env.BENCH_SOURCE === "live" ? `${head} + working tree` : head;
 }

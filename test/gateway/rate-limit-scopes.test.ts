@@ -17,7 +17,7 @@ type GatewayRequest = Parameters<typeof gateway.fetch>[0];
 const strict = { ...env, RATE_LIMIT_IP: env.RATE_LIMIT_AUTH, RATE_LIMIT_USER: env.RATE_LIMIT_AUTH };
 const LIMIT = 20;
 
-function viaGateway(path: string, ip: string, init: RequestInit = {}): Promise<Response> {
+async function viaGateway(path: string, ip: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   headers.set("cf-connecting-ip", ip);
   return gateway.fetch(new Request(`${BASE}${path}`, { ...init, headers }) as GatewayRequest, strict, createExecutionContext());
