@@ -90,7 +90,7 @@ export const MESSAGE_BATCH = { queryValue: "1", maxFrameChars: 256 * 1024 } as c
 /** The `batch` query parameter of `/v1/ws/chat`: "1" asks for `messages` frames, "0" (the default) does not. */
 export const batchQuerySchema = z.enum(["0", MESSAGE_BATCH.queryValue]);
 
-/** The query of `GET /v1/ws/chat` at the gateway; the chat worker checks conversation_id, since_seq and batch again. */
+/** The query of `GET /v1/ws/chat` at the gateway; the room checks conversation_id, since_seq and batch again. */
 export const chatSocketQuerySchema = z.object({
   conversation_id: z.string().min(1).max(64),
   ticket: wsTicketParamSchema.optional(),

@@ -73,9 +73,9 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
     return fetchKeyBundleRpc(this.env, rpc, input, this.ctx);
   }
 
-  /** Forwarded `/v1/ws/chat` and `/v1/ws/events` upgrades (the gateway's CHAT binding targets this entrypoint). */
+  /** Forwarded `/v1/ws/events` upgrades (the gateway's CHAT binding targets this entrypoint); `/v1/ws/chat` goes straight to the room. */
   override fetch(request: Request): Promise<Response> {
-    return handleChatFetch(request, this.env, this.ctx);
+    return handleChatFetch(request, this.env);
   }
 
   // Conversations and members (./conversations): DB-backed, every change synced to the room.
@@ -150,7 +150,7 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
 }
 
 export default {
-  fetch: (request, env, ctx) => handleChatFetch(request, env, ctx),
+  fetch: (request, env) => handleChatFetch(request, env),
   queue: (batch, env, _ctx) => consumePushBatch(batch, env),
 } satisfies ExportedHandler<ChatEnv>;
 

@@ -22,7 +22,7 @@ import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members"
 import { RoomPresence } from "./room-presence";
 import { RoomSockets, sendFrame } from "./room-sockets";
 import { SendBatcher, type StoredBatch } from "./send-batcher";
-import { parseUpgrade, refuse } from "./room-upgrade";
+import { parseUpgrade, refuse, upgradeRequestId } from "./room-upgrade";
 import { chatMetric } from "./room-metrics";
 
 /**
@@ -76,9 +76,11 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   /* ---------- sockets ---------- */
 
+  /** `/v1/ws/chat` upgrades, forwarded by the gateway straight to this room (room-upgrade.ts). */
   override async fetch(request: Request): Promise<Response> {
-    const upgrade = parseUpgrade(request);
+    const requestId = upgradeRequestId(request);
     try {
+      const upgrade = parseUpgrade(request);
       await this.ready(upgrade.conversationId);
       this.actions.requireMember(upgrade.userId);
       const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
@@ -89,12 +91,12 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
         this.sockets.sendMessages(server, this.store.after(upgrade.sinceSeq));
       }
       sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
-      log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
+      log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: requestId });
       chatMetric(this.env, "socket_open", this.sockets.count());
       if (this.sockets.socketsOf(upgrade.userId).length === 1) this.presence(upgrade.userId, true);
       return new Response(null, { status: 101, webSocket: client });
     } catch (err) {
-      return refuse(err, upgrade.requestId);
+      return refuse(err, requestId);
     }
   }
 

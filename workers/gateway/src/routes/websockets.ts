@@ -6,7 +6,7 @@ import { deviceSocketQuerySchema } from "../../../../lib/contracts/device-rpc";
 import { errorEnvelopeSchema } from "../../../../lib/errors";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
-import { REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
+import { durableObjectByName, REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { bearerToken, verifyBearer } from "../middleware/authenticate";
 import { countFailedCredential, countUserRequest } from "../middleware/rate-limit";
 import type { GatewayApp, GatewayBindings } from "../types";
@@ -90,11 +90,16 @@ async function socketIdentity(c: Context<GatewayBindings>, ticket: string | unde
 }
 
 /**
- * Authenticates, then forwards the upgrade to the owning worker with the verified user id (and
- * the session's device) in headers the client cannot set (any client copy is dropped). The owner
- * checks membership. `device`: the stream of the token's device, so a session must have one.
+ * Authenticates, then forwards the upgrade to the owner (a worker, or the conversation's room) with
+ * the verified user id (and the session's device) in headers the client cannot set (any client copy
+ * is dropped). The owner checks membership. `device`: the stream of the token's device, so a session must have one.
  */
-async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | undefined, target: Fetcher, opts: { device?: boolean } = {}): Promise<Response> {
+async function forwardUpgrade(
+  c: Context<GatewayBindings>,
+  ticket: string | undefined,
+  target: Pick<Fetcher, "fetch">,
+  opts: { device?: boolean } = {},
+): Promise<Response> {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new AppError("BAD_REQUEST", "Expected a WebSocket upgrade request.");
   }
@@ -117,7 +122,12 @@ async function forwardUpgrade(c: Context<GatewayBindings>, ticket: string | unde
 }
 
 export function registerWebSocketRoutes(app: GatewayApp): void {
-  app.openapi(chatRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CHAT));
+  // Straight to the conversation's room (a Durable Object of the chat worker, bound by script_name): the room
+  // checks membership from its own member list, and each frame crosses one pipe fewer than through the chat worker.
+  app.openapi(chatRoute, (c) => {
+    const query = c.req.valid("query");
+    return forwardUpgrade(c, query.ticket, durableObjectByName(c.env.CONVERSATION_ROOM, query.conversation_id));
+  });
   app.openapi(signalingRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CALLS));
   app.openapi(eventsRoute, (c) => forwardUpgrade(c, c.req.valid("query").ticket, c.env.CHAT, { device: true }));
 }
