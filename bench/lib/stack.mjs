@@ -19,18 +19,20 @@ const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
 /**
  * What the benchmarks run: by default a snapshot of the committed HEAD (git archive into a temp dir,
  * node_modules and the local .dev.vars linked/copied in), because `wrangler dev` reloads on every
- * source change and closes every socket, and several people edit this tree at once. BENCH_SOURCE=live
- * runs the working tree instead.
+ * source change and closes every socket, and several people edit this tree at once. BENCH_REF=<commit>
+ * snapshots that commit instead (a before/after pair); BENCH_SOURCE=live runs the working tree.
  */
 let snapshotDir;
 let snapshotCommit;
 export function sourceDir() {
   if (process.env.BENCH_SOURCE === "live") return root;
   if (snapshotDir) return snapshotDir;
-  const head = spawnSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).stdout.trim();
+  const ref = process.env.BENCH_REF ?? "HEAD";
+  const head = spawnSync("git", ["rev-parse", "--short", "--verify", `${ref}^{commit}`], { cwd: root, encoding: "utf8" }).stdout.trim();
+  if (!head) throw new Error(`BENCH_REF ${ref} is not a commit`);
   const dir = path.join(tmpdir(), `sc-bench-src-${head}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
-  const archive = spawnSync("sh", ["-c", `git archive --format=tar HEAD | tar -x -C '${dir}'`], { cwd: root, encoding: "utf8" });
+  const archive = spawnSync("sh", ["-c", `git archive --format=tar ${head} | tar -x -C '${dir}'`], { cwd: root, encoding: "utf8" });
   if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`);
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
   ensureDevVars();
