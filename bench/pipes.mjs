@@ -4,7 +4,9 @@
 // workerd with `perf record -g` while a room of MEMBERS sockets receives paced messages, and count, per
 // sample, the `kj::(anonymous namespace)::WebSocketPipeImpl::send` frames chained on its stack: the mode
 // of that count is the pipe depth. It counts stack frames, not time, so it holds on a loaded machine.
-//   node bench/pipes.mjs [--members=20] [--seconds=6] [--rate=200] [--batch=0]
+//   node bench/pipes.mjs [--members=20] [--seconds=6] [--rate=200] [--batch=0] [--top=0]
+//   --top=N also prints each stack's N hottest leaf functions (self samples; JIT-compiled JS shows as "[unknown]")
+//   and the share of samples under a few named parts of the work (INCLUSIVE below)
 //   BENCH_REF=<commit> node bench/pipes.mjs     the stack of another commit (a before/after pair)
 // Needs `perf` (linux-perf) and permission to trace the workerd it starts (root, or perf_event_paranoid ≤ 1).
 import { spawn, spawnSync } from "node:child_process";
@@ -20,7 +22,17 @@ const MEMBERS = Number(opts.members ?? 20);
 const SECONDS = Number(opts.seconds ?? 6);
 const RATE = Number(opts.rate ?? 200);
 const BATCH = opts.batch === "1";
+const TOP = Number(opts.top ?? 0);
 const PIPE_FRAME = /WebSocketPipeImpl::send\b/;
+/** Parts of the work, by a frame anywhere on the sampled stack (inclusive; a sample can count in several). */
+const INCLUSIVE = {
+  "SQLite (any)": /sqlite3/,
+  "WAL fsync": /fsync/,
+  "JSON parse/stringify": /JsonParser|JsonStringifier/,
+  "WebSocket pipes": PIPE_FRAME,
+  "socket send to the client (kernel TCP)": /tcp_sendmsg/,
+  "V8 GC": /v8::internal::(Heap|Scavenger|MarkCompact|MinorMarkSweep)/,
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends RATE messages a second from rotating sockets for `ms`; `frame(i)` builds the i-th send frame. */
@@ -47,14 +59,23 @@ async function pipeDepths(pid, seconds, load) {
   rmSync(dir, { recursive: true, force: true });
   if (script.status !== 0) throw new Error(`perf script failed: ${script.stderr.slice(0, 300)}`);
   const depths = new Map();
+  const leaves = new Map();
+  const parts = new Map(Object.keys(INCLUSIVE).map((k) => [k, 0]));
   let samples = 0;
   for (const stack of script.stdout.split("\n\n")) {
-    if (!stack.trim()) continue;
+    const lines = stack.split("\n").filter((line) => line.trim());
+    if (lines.length === 0) continue;
     samples++;
-    const pipes = stack.split("\n").filter((line) => PIPE_FRAME.test(line)).length;
+    const pipes = lines.filter((line) => PIPE_FRAME.test(line)).length;
     if (pipes > 0) depths.set(pipes, (depths.get(pipes) ?? 0) + 1);
+    const leaf = lines[0]
+      .trim()
+      .replace(/^[0-9a-f]+\s+/, "")
+      .slice(0, 90);
+    leaves.set(leaf, (leaves.get(leaf) ?? 0) + 1);
+    for (const [part, pattern] of Object.entries(INCLUSIVE)) if (lines.some((line) => pattern.test(line))) parts.set(part, (parts.get(part) ?? 0) + 1);
   }
-  return { sent, samples, depths };
+  return { sent, samples, depths, leaves, parts };
 }
 
 function summary(kind, result) {
@@ -83,17 +104,28 @@ async function main() {
     await drive(ours, frame, 1000); // warm-up: JIT, the room's first load
     await drive(theirs, frame, 1000);
     const rows = [];
+    const hottest = [];
+    const byPart = [];
     for (const [kind, target, sockets] of [
       ["ours", stack, ours],
       ["baseline", baseline, theirs],
     ]) {
       const pid = target.workerdPid();
       if (!pid) throw new Error(`no workerd process for ${kind}`);
-      rows.push(summary(kind, await pipeDepths(pid, SECONDS, (ms) => drive(sockets, frame, ms))));
+      const result = await pipeDepths(pid, SECONDS, (ms) => drive(sockets, frame, ms));
+      rows.push(summary(kind, result));
+      const top = [...result.leaves.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP);
+      for (const [leaf, count] of top) hottest.push([kind, leaf, count, `${((100 * count) / result.samples).toFixed(1)} %`]);
+      for (const [part, count] of result.parts)
+        byPart.push([kind, part, count, `${((100 * count) / result.samples).toFixed(1)} %`, (count / result.sent).toFixed(3)]);
     }
     for (const ws of [...ours, ...theirs]) ws.terminate();
     console.log(`pipes per delivered frame: commit ${sourceCommit()}, ${MEMBERS} members, ${RATE} msg/s for ${SECONDS} s, our sockets batch=${BATCH ? 1 : 0}`);
     console.log(table(["stack", "messages sent", "perf samples", "samples in a pipe send", "pipes (mode)", "pipes: samples"], rows));
+    if (TOP > 0) {
+      console.log(table(["stack", "leaf function", "self samples", "share"], hottest));
+      console.log(table(["stack", "part (inclusive)", "samples", "share", "samples per message"], byPart));
+    }
   } finally {
     await stack.stop();
     await baseline.stop();
