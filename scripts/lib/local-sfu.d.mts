@@ -17,3 +17,4 @@ export declare function startLocalSfu(options: {
   hostAddresses?: string[];
   onLog?: (line: string) => void;
 }): Promise<LocalSfuProcess>;
+export declare function localSfuWanted(callsConfigText: string, env?: Record<string, string | undefined>): { run: true } | { run: false; reason: string };

@@ -84,3 +84,15 @@ export async function startLocalSfu(options) {
   const url = `http://127.0.0.1:${port}`;
   return { port, url, apiBase: `${url}/v1`, appId, pid: child.pid, stop };
 }
+
+/**
+ * Whether `npm run dev` runs the local SFU: not when LOCAL_SFU=0, and not when the calls worker's
+ * committed config already names a real Realtime app (REALTIME_APP_ID set) or uses RealtimeKit.
+ * @returns {{ run: true } | { run: false, reason: string }}
+ */
+export function localSfuWanted(callsConfigText, env = process.env) {
+  if (env.LOCAL_SFU === "0") return { run: false, reason: "LOCAL_SFU=0" };
+  if (/^REALTIME_APP_ID = "[^"]+"$/m.test(callsConfigText)) return { run: false, reason: "REALTIME_APP_ID is configured (real Cloudflare Realtime)" };
+  if (/^GROUP_CALL_PROVIDER = "realtimekit"$/m.test(callsConfigText)) return { run: false, reason: 'GROUP_CALL_PROVIDER = "realtimekit"' };
+  return { run: true };
+}

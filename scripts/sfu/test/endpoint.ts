@@ -2,18 +2,46 @@ import { MediaStreamTrack, type RTCPeerConnection, RtpHeader, RtpPacket, type RT
 import { newPeerConnection } from "../peer";
 import { localSfuAnswerSchema, type LocalSfuAnswer } from "../shapes";
 
-/** A client of the SFU's HTTP API (what our calls worker is to Cloudflare). */
+/** Where each operation lives: Cloudflare's paths on the SFU itself, or our gateway's proxy routes. */
+export interface SfuRoutes {
+  newSession: string;
+  tracks: (sessionId: string) => string;
+  renegotiate: (sessionId: string) => string;
+  close: (sessionId: string) => string;
+}
+
+export const CLOUDFLARE_ROUTES: SfuRoutes = {
+  newSession: "/sessions/new",
+  tracks: (sid) => `/sessions/${sid}/tracks/new`,
+  renegotiate: (sid) => `/sessions/${sid}/renegotiate`,
+  close: (sid) => `/sessions/${sid}/tracks/close`,
+};
+
+/** POST /v1/calls/{id}/sfu/sessions and its siblings (API.md), relative to `${base}/v1/calls/${id}/sfu`. */
+export const GATEWAY_ROUTES: SfuRoutes = {
+  newSession: "/sessions",
+  tracks: (sid) => `/sessions/${sid}/tracks`,
+  renegotiate: (sid) => `/sessions/${sid}/renegotiate`,
+  close: (sid) => `/sessions/${sid}/tracks/close`,
+};
+
+/** A client of an SFU HTTP API: the local SFU directly (what our calls worker is to Cloudflare), or our proxy. */
 export class SfuApi {
   constructor(
-    readonly apiBase: string,
-    readonly appId: string,
-    readonly secret: string,
+    readonly base: string,
+    readonly headers: Record<string, string>,
+    readonly routes: SfuRoutes = CLOUDFLARE_ROUTES,
   ) {}
 
-  async call(method: "GET" | "POST" | "PUT", path: string, body?: unknown, secret = this.secret): Promise<{ status: number; body: LocalSfuAnswer }> {
-    const res = await fetch(`${this.apiBase}/apps/${this.appId}${path}`, {
+  /** The local SFU's own API for app `appId`, with the app secret. */
+  static direct(apiBase: string, appId: string, secret: string): SfuApi {
+    return new SfuApi(`${apiBase}/apps/${appId}`, { authorization: `Bearer ${secret}` });
+  }
+
+  async call(method: "GET" | "POST" | "PUT", path: string, body?: unknown, headers = this.headers): Promise<{ status: number; body: LocalSfuAnswer }> {
+    const res = await fetch(`${this.base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      headers: { ...headers, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
     return { status: res.status, body: localSfuAnswerSchema.parse(await res.json()) };
@@ -37,7 +65,7 @@ export class Endpoint {
   }
 
   async open(): Promise<void> {
-    const created = await this.api.call("POST", "/sessions/new");
+    const created = await this.api.call("POST", this.api.routes.newSession, {});
     if (created.status !== 201 || !created.body.sessionId) throw new Error(`sessions/new answered ${created.status}`);
     this.sessionId = created.body.sessionId;
   }
@@ -50,7 +78,7 @@ export class Endpoint {
     const tv = this.pc.addTransceiver(video, { direction: "sendonly" });
     await this.pc.setLocalDescription(await this.pc.createOffer());
     const offer = this.pc.localDescription;
-    const res = await this.api.call("POST", `/sessions/${this.sessionId}/tracks/new`, {
+    const res = await this.api.call("POST", this.api.routes.tracks(this.sessionId), {
       sessionDescription: offer,
       tracks: [
         { location: "local", mid: midOf(ta), trackName: names.audio },
@@ -64,7 +92,7 @@ export class Endpoint {
 
   /** Pulls another session's tracks: the SFU offers, this endpoint answers through renegotiate. */
   async pull(tracks: { sessionId: string; trackName: string }[]): Promise<LocalSfuAnswer> {
-    const res = await this.api.call("POST", `/sessions/${this.sessionId}/tracks/new`, { tracks: tracks.map((t) => ({ location: "remote", ...t })) });
+    const res = await this.api.call("POST", this.api.routes.tracks(this.sessionId), { tracks: tracks.map((t) => ({ location: "remote", ...t })) });
     if (res.status !== 200) throw new Error(`pull answered ${res.status}: ${JSON.stringify(res.body)}`);
     if (res.body.requiresImmediateRenegotiation && res.body.sessionDescription) await this.answer(res.body.sessionDescription.sdp);
     return res.body;
@@ -73,7 +101,7 @@ export class Endpoint {
   async answer(offerSdp: string): Promise<void> {
     await this.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
     await this.pc.setLocalDescription(await this.pc.createAnswer());
-    const res = await this.api.call("PUT", `/sessions/${this.sessionId}/renegotiate`, { sessionDescription: this.pc.localDescription });
+    const res = await this.api.call("PUT", this.api.routes.renegotiate(this.sessionId), { sessionDescription: this.pc.localDescription });
     if (res.status !== 200) throw new Error(`renegotiate answered ${res.status}: ${JSON.stringify(res.body)}`);
   }
 

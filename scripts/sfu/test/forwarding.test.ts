@@ -10,7 +10,7 @@ const secret = randomBytes(12).toString("hex");
 
 beforeAll(async () => {
   sfu = await startLocalSfu({ appSecret: secret });
-  api = new SfuApi(sfu.apiBase, sfu.appId, secret);
+  api = SfuApi.direct(sfu.apiBase, sfu.appId, secret);
 });
 afterAll(() => sfu.stop());
 
