@@ -161,6 +161,9 @@ export class CallSession extends Emitter<CallEvents> {
       case "participant_left":
       case "answered_elsewhere":
       case "pong":
+      case "tracks": // group-call frames (GroupCall's): a 1:1 call publishes nothing through the SFU
+      case "tracks_closed":
+      case "mute":
         return;
       case "error":
         this.emit("error", { code: frame.code, message: frame.message });
