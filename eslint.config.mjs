@@ -29,7 +29,7 @@ export default tseslint.config(
   },
   {
     // Asymmetric matchers (expect.any, expect.stringMatching) are typed `any` by vitest.
-    files: ["test/**", "e2e/**", "client/test/**", "browser/**", "fuzz/**", "soak/**"],
+    files: ["test/**", "e2e/**", "client/test/**", "browser/**", "fuzz/**", "soak/**", "scripts/sfu/test/**"],
     // ws hands frames over as RawData (Buffer | ArrayBuffer | Buffer[]); with the default binaryType it is a Buffer, whose String() is its text.
     rules: { "@typescript-eslint/no-unsafe-assignment": "off", "@typescript-eslint/no-base-to-string": "off" },
   },

@@ -4,6 +4,8 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    /** The stack's local SFU (scripts/sfu/), or null when it runs none. */
+    sfuUrl: string | null;
   }
 }
 
@@ -11,5 +13,6 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const stack = await startDevStack({ statePrefix: "sc-e2e-", env: { E2E: "1" }, printLogsOnStop: Boolean(process.env.E2E_KEEP_LOGS) });
   project.provide("baseUrl", stack.baseUrl);
+  project.provide("sfuUrl", stack.sfuUrl);
   return stack.stop;
 }

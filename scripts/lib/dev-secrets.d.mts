@@ -7,3 +7,4 @@ export declare function devSecrets(): {
   storage: Record<string, string>;
 };
 export declare function writeDevVars(root: string): { file: string; keys: string[] }[];
+export declare function readDevVar(root: string, worker: "auth" | "chat" | "calls" | "storage", key: string): string | null;

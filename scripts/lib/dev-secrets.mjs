@@ -56,3 +56,11 @@ export function writeDevVars(root) {
   }
   return added;
 }
+
+/** One value of a worker's .dev.vars (as written by writeDevVars), or null. */
+export function readDevVar(root, worker, key) {
+  const file = path.join(root, DEV_VARS_DIRS[worker], ".dev.vars");
+  if (!existsSync(file)) return null;
+  const line = new RegExp(`^${key}='?([^'\\n]*)'?$`, "m").exec(readFileSync(file, "utf8"));
+  return line?.[1] ?? null;
+}

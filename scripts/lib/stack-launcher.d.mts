@@ -1,7 +1,7 @@
 export interface DevStackOptions {
   /** Prefix of the temp state directory (PERSIST_DIR). */
   statePrefix?: string;
-  /** Extra environment for scripts/dev.mjs (PORT, INSPECTOR_PORT, PERSIST_DIR and HOST are always set). */
+  /** Extra environment for scripts/dev.mjs (PORT, INSPECTOR_PORT, LOCAL_SFU_PORT, PERSIST_DIR and HOST are always set; LOCAL_SFU=0 turns the local SFU off). */
   env?: Record<string, string>;
   /** How long to wait for /health, ms (default 150,000). */
   timeoutMs?: number;
@@ -12,6 +12,8 @@ export interface DevStackOptions {
 }
 export interface DevStack {
   baseUrl: string;
+  /** The local SFU the stack runs (GET `${sfuUrl}/stats`), or null when it runs none. */
+  sfuUrl: string | null;
   /** Everything the stack printed so far. */
   output: string[];
   /** Kills the stack's process group and removes its state directory; safe to call twice. */

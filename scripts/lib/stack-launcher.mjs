@@ -46,16 +46,24 @@ async function waitForHealth(url, child, deadlineMs) {
 
 /**
  * @param {{ statePrefix?: string, env?: Record<string, string>, timeoutMs?: number, printLogsOnStop?: boolean, sourceDir?: string }} [options]
- * @returns {Promise<{ baseUrl: string, output: string[], stop: () => void }>}
+ * @returns {Promise<{ baseUrl: string, sfuUrl: string | null, output: string[], stop: () => void }>}
  */
 export async function startDevStack(options = {}) {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const [port, inspectorPort, sfuPort] = [await freePort(), await freePort(), await freePort()];
   const stateDir = mkdtempSync(path.join(tmpdir(), options.statePrefix ?? "sc-stack-"));
   const baseUrl = `http://127.0.0.1:${port}`;
   const output = [];
   const child = spawn(process.execPath, ["scripts/dev.mjs"], {
     cwd: options.sourceDir ?? root,
-    env: { ...process.env, ...options.env, PORT: String(port), INSPECTOR_PORT: String(inspectorPort), PERSIST_DIR: stateDir, HOST: "127.0.0.1" },
+    env: {
+      ...process.env,
+      ...options.env,
+      PORT: String(port),
+      INSPECTOR_PORT: String(inspectorPort),
+      LOCAL_SFU_PORT: String(sfuPort),
+      PERSIST_DIR: stateDir,
+      HOST: "127.0.0.1",
+    },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -82,5 +90,7 @@ export async function startDevStack(options = {}) {
     stop(); // never leave a stack running behind a failed start
     throw err;
   }
-  return { baseUrl, output, stop };
+  // scripts/dev.mjs says on its output whether it started the local SFU (on the port given above).
+  const sfuUrl = output.join("").includes(`[dev] local SFU at http://127.0.0.1:${sfuPort}`) ? `http://127.0.0.1:${sfuPort}` : null;
+  return { baseUrl, sfuUrl, output, stop };
 }

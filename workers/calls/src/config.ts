@@ -57,14 +57,39 @@ function ttlOf(env: CallsConfigEnv): number {
   return Number.isInteger(parsed) && parsed >= 60 && parsed <= 86_400 ? parsed : DEFAULT_TURN_TTL_SECONDS;
 }
 
+/**
+ * A Realtime API base production must not use: not https, not parseable, or on this machine. The
+ * local SFU of `npm run dev` (scripts/sfu/) lives at http://127.0.0.1:<port>/v1; a production
+ * deployment pointed there (a copied dev config) counts as unconfigured, never as a working SFU.
+ */
+export function isLocalOrPlainHttp(base: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    return true;
+  }
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  const local = host === "localhost" || host.endsWith(".localhost") || host === "::1" || host === "0.0.0.0" || /^127(\.\d{1,3}){3}$/.test(host);
+  return url.protocol !== "https:" || local;
+}
+
+/** REALTIME_API_BASE as this deployment may use it, or null when production is pointed at a local or plain-http host. */
+function realtimeApiBase(env: CallsConfigEnv): string | null {
+  const base = text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE;
+  return isProduction(env) && isLocalOrPlainHttp(base) ? null : base;
+}
+
 export function iceMode(env: CallsConfigEnv): IceMode {
   const stunUrls = list(env.STUN_URLS).length > 0 ? list(env.STUN_URLS) : DEFAULT_STUN_URLS;
   if (text(env.TURN_KEY_ID)) {
     const missing = missingConfig(env, ["TURN_KEY_API_TOKEN"]);
-    if (missing.length > 0) return { kind: "misconfigured", missing };
+    const apiBase = realtimeApiBase(env);
+    if (!apiBase) missing.push("REALTIME_API_BASE");
+    if (missing.length > 0 || !apiBase) return { kind: "misconfigured", missing };
     return {
       kind: "cloudflare",
-      apiBase: text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE,
+      apiBase,
       keyId: text(env.TURN_KEY_ID),
       apiToken: text(env.TURN_KEY_API_TOKEN),
       ttlSeconds: ttlOf(env),
@@ -91,10 +116,12 @@ export function groupProvider(env: CallsConfigEnv): GroupProvider {
     };
   }
   const missing = missingConfig(env, ["REALTIME_APP_ID", "REALTIME_APP_SECRET"]);
-  if (missing.length > 0) return { kind: "unconfigured", provider: "sfu", missing };
+  const apiBase = realtimeApiBase(env);
+  if (!apiBase) missing.push("REALTIME_API_BASE");
+  if (missing.length > 0 || !apiBase) return { kind: "unconfigured", provider: "sfu", missing };
   return {
     kind: "sfu",
-    apiBase: text(env.REALTIME_API_BASE) || DEFAULT_REALTIME_API_BASE,
+    apiBase,
     appId: text(env.REALTIME_APP_ID),
     appSecret: text(env.REALTIME_APP_SECRET),
   };

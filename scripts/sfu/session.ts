@@ -1,0 +1,124 @@
+import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpSender, type RTCRtpTransceiver, type RTCTrackEvent } from "werift";
+import type { SfuCounters } from "./counters";
+
+export type MediaKind = "audio" | "video";
+
+/** A track this session sends to the SFU (Cloudflare's `location: "local"`). */
+export interface PublishedTrack {
+  trackName: string;
+  mid: string;
+  kind: MediaKind;
+  transceiver: RTCRtpTransceiver;
+  subscribers: Set<PulledTrack>;
+  lastPliAt: number;
+}
+
+/** A track this session receives from another session's publication (`location: "remote"`). */
+export interface PulledTrack {
+  trackName: string;
+  mid: string;
+  kind: MediaKind;
+  publisherSessionId: string;
+  transceiver: RTCRtpTransceiver;
+  sender: RTCRtpSender;
+  /** null once the publisher closed the track or left: the subscriber's m-section stays until it closes it. */
+  source: PublishedTrack | null;
+}
+
+/** At most one picture loss request per publication in this window: a burst of subscribers asks once. */
+const PLI_INTERVAL_MS = 300;
+
+export function isMediaKind(kind: string): kind is MediaKind {
+  return kind === "audio" || kind === "video";
+}
+
+/**
+ * One SFU session: one peer connection with its published and pulled tracks, keyed by mid.
+ * Mutations run one after another (`serially`): werift, like a browser, cannot apply two
+ * descriptions at once, and Cloudflare's API asks clients to serialize per session anyway.
+ */
+export class SfuSession {
+  readonly published = new Map<string, PublishedTrack>();
+  readonly pulled = new Map<string, PulledTrack>();
+  connected = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly hooked = new WeakSet<RTCRtpTransceiver>();
+
+  constructor(
+    readonly id: string,
+    readonly pc: RTCPeerConnection,
+    private readonly counters: SfuCounters,
+  ) {
+    pc.ontrack = (event: RTCTrackEvent) => this.hook(event);
+  }
+
+  serially<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(operation, operation);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A transceiver's media is forwarded by its mid at the time each packet arrives, so a renegotiation that moves a mid moves the forwarding with it. */
+  private hook(event: RTCTrackEvent): void {
+    if (this.hooked.has(event.transceiver)) return;
+    this.hooked.add(event.transceiver);
+    const transceiver = event.transceiver;
+    event.track.onReceiveRtp.subscribe((rtp) => {
+      const publication = transceiver.mid === null ? undefined : this.published.get(transceiver.mid);
+      if (!publication) return;
+      this.counters.received(publication.kind);
+      for (const subscriber of publication.subscribers) {
+        forward(rtp, subscriber.sender);
+        this.counters.forwarded(subscriber.kind);
+      }
+    });
+  }
+
+  /**
+   * werift's addTransceiver (which it also calls for every new m-section of a remote offer) takes
+   * over the slot of an inactive transceiver that never sent, mid and m-line index included; a
+   * closed publication's slot is such a transceiver. Marking closed slots as used keeps every
+   * m-section where the other side has it.
+   */
+  pinInactiveTransceivers(): void {
+    for (const transceiver of this.pc.getTransceivers()) {
+      if (transceiver.currentDirection === "inactive" || transceiver.direction === "inactive") transceiver.usedForSender = true;
+    }
+  }
+
+  close(): void {
+    this.published.clear();
+    this.pulled.clear();
+    this.pc.close().catch(() => undefined);
+  }
+}
+
+/** Asks the publisher for a key frame (a new subscriber, or a subscriber that lost one), so video starts at once. */
+export function requestKeyFrame(publication: PublishedTrack, now = Date.now()): void {
+  if (publication.kind !== "video" || now - publication.lastPliAt < PLI_INTERVAL_MS) return;
+  const ssrc = publication.transceiver.receiver.track.ssrc;
+  if (ssrc === undefined) return; // nothing received yet: the first packets carry a key frame anyway
+  publication.lastPliAt = now;
+  publication.transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+}
+
+/**
+ * A fresh packet per subscriber: werift's sender rewrites the header it is given (ssrc, payload
+ * type, sequence offset) and appends its own extensions to the ones present, so a shared packet or
+ * the publisher's extensions (whose ids can collide with the subscriber's mid extension) would
+ * corrupt what the next subscriber gets.
+ */
+function forward(rtp: RtpPacket, sender: RTCRtpSender): void {
+  const { header } = rtp;
+  const fresh = new RtpHeader({
+    marker: header.marker,
+    payloadType: header.payloadType,
+    sequenceNumber: header.sequenceNumber,
+    timestamp: header.timestamp,
+    ssrc: header.ssrc,
+    csrc: [...header.csrc],
+    csrcLength: header.csrcLength,
+    extensions: [],
+  });
+  sender.sendRtp(new RtpPacket(fresh, rtp.payload)).catch(() => undefined);
+}

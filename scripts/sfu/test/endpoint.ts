@@ -1,0 +1,137 @@
+import { MediaStreamTrack, type RTCPeerConnection, RtpHeader, RtpPacket, type RTCRtpTransceiver } from "werift";
+import { newPeerConnection } from "../peer";
+import { localSfuAnswerSchema, type LocalSfuAnswer } from "../shapes";
+
+/** Where each operation lives: Cloudflare's paths on the SFU itself, or our gateway's proxy routes. */
+export interface SfuRoutes {
+  newSession: string;
+  tracks: (sessionId: string) => string;
+  renegotiate: (sessionId: string) => string;
+  close: (sessionId: string) => string;
+}
+
+export const CLOUDFLARE_ROUTES: SfuRoutes = {
+  newSession: "/sessions/new",
+  tracks: (sid) => `/sessions/${sid}/tracks/new`,
+  renegotiate: (sid) => `/sessions/${sid}/renegotiate`,
+  close: (sid) => `/sessions/${sid}/tracks/close`,
+};
+
+/** POST /v1/calls/{id}/sfu/sessions and its siblings (API.md), relative to `${base}/v1/calls/${id}/sfu`. */
+export const GATEWAY_ROUTES: SfuRoutes = {
+  newSession: "/sessions",
+  tracks: (sid) => `/sessions/${sid}/tracks`,
+  renegotiate: (sid) => `/sessions/${sid}/renegotiate`,
+  close: (sid) => `/sessions/${sid}/tracks/close`,
+};
+
+/** A client of an SFU HTTP API: the local SFU directly (what our calls worker is to Cloudflare), or our proxy. */
+export class SfuApi {
+  constructor(
+    readonly base: string,
+    readonly headers: Record<string, string>,
+    readonly routes: SfuRoutes = CLOUDFLARE_ROUTES,
+  ) {}
+
+  /** The local SFU's own API for app `appId`, with the app secret. */
+  static direct(apiBase: string, appId: string, secret: string): SfuApi {
+    return new SfuApi(`${apiBase}/apps/${appId}`, { authorization: `Bearer ${secret}` });
+  }
+
+  async call(method: "GET" | "POST" | "PUT", path: string, body?: unknown, headers = this.headers): Promise<{ status: number; body: LocalSfuAnswer }> {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { ...headers, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    return { status: res.status, body: localSfuAnswerSchema.parse(await res.json()) };
+  }
+}
+
+/** An endpoint (a werift peer standing in for a browser) with its SFU session. */
+export class Endpoint {
+  readonly pc: RTCPeerConnection = newPeerConnection(["127.0.0.1"]);
+  readonly received = { audio: 0, video: 0 };
+  readonly receivedMids = new Set<string>();
+  sessionId = "";
+
+  constructor(readonly api: SfuApi) {
+    this.pc.ontrack = ({ track, transceiver }) => {
+      track.onReceiveRtp.subscribe(() => {
+        if (track.kind === "audio" || track.kind === "video") this.received[track.kind] += 1;
+        if (transceiver.mid) this.receivedMids.add(transceiver.mid);
+      });
+    };
+  }
+
+  async open(): Promise<void> {
+    const created = await this.api.call("POST", this.api.routes.newSession, {});
+    if (created.status !== 201 || !created.body.sessionId) throw new Error(`sessions/new answered ${created.status}`);
+    this.sessionId = created.body.sessionId;
+  }
+
+  /** Publishes one synthetic track per kind; returns the senders' tracks (feed them with `pump`). */
+  async publish(names: { audio: string; video: string }): Promise<{ answer: LocalSfuAnswer; tracks: MediaStreamTrack[] }> {
+    const audio = new MediaStreamTrack({ kind: "audio" });
+    const video = new MediaStreamTrack({ kind: "video" });
+    const ta = this.pc.addTransceiver(audio, { direction: "sendonly" });
+    const tv = this.pc.addTransceiver(video, { direction: "sendonly" });
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    const offer = this.pc.localDescription;
+    const res = await this.api.call("POST", this.api.routes.tracks(this.sessionId), {
+      sessionDescription: offer,
+      tracks: [
+        { location: "local", mid: midOf(ta), trackName: names.audio },
+        { location: "local", mid: midOf(tv), trackName: names.video },
+      ],
+    });
+    if (res.status !== 200 || !res.body.sessionDescription) throw new Error(`publish answered ${res.status}: ${JSON.stringify(res.body)}`);
+    await this.pc.setRemoteDescription({ type: "answer", sdp: res.body.sessionDescription.sdp });
+    return { answer: res.body, tracks: [audio, video] };
+  }
+
+  /** Pulls another session's tracks: the SFU offers, this endpoint answers through renegotiate. */
+  async pull(tracks: { sessionId: string; trackName: string }[]): Promise<LocalSfuAnswer> {
+    const res = await this.api.call("POST", this.api.routes.tracks(this.sessionId), { tracks: tracks.map((t) => ({ location: "remote", ...t })) });
+    if (res.status !== 200) throw new Error(`pull answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.body.requiresImmediateRenegotiation && res.body.sessionDescription) await this.answer(res.body.sessionDescription.sdp);
+    return res.body;
+  }
+
+  async answer(offerSdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: "offer", sdp: offerSdp });
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const res = await this.api.call("PUT", this.api.routes.renegotiate(this.sessionId), { sessionDescription: this.pc.localDescription });
+    if (res.status !== 200) throw new Error(`renegotiate answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close();
+  }
+}
+
+function midOf(transceiver: RTCRtpTransceiver): string {
+  if (!transceiver.mid) throw new Error("transceiver has no mid after setLocalDescription");
+  return transceiver.mid;
+}
+
+/** Writes synthetic RTP into each track every 20 ms until stopped (the SFU forwards bytes, never decodes). */
+export function pump(tracks: MediaStreamTrack[]): () => void {
+  let seq = 1;
+  const timer = setInterval(() => {
+    seq = (seq + 1) & 0xffff;
+    for (const track of tracks) {
+      const header = new RtpHeader({ sequenceNumber: seq, timestamp: seq * 960, marker: true, payloadType: 96 });
+      track.writeRtp(new RtpPacket(header, Buffer.alloc(200, seq & 0xff)));
+    }
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+export async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
