@@ -14,9 +14,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "www", "app");
 // Files are overwritten in place, never the folder removed: a running `wrangler dev` watches it.
 mkdirSync(out, { recursive: true });
+// Split: what the app loads on demand (RealtimeKit's SDK, ~600 KB, only where a deployment runs group
+// calls on it) is a chunk of its own under chunks/, replaced on every build.
+rmSync(path.join(out, "chunks"), { recursive: true, force: true });
 await build({
   entryPoints: [path.join(here, "src", "main.ts")],
-  outfile: path.join(out, "app.js"),
+  outdir: out,
+  entryNames: "app",
+  chunkNames: "chunks/[name]-[hash]",
+  splitting: true,
   bundle: true,
   format: "esm",
   target: "es2022",
@@ -39,4 +45,4 @@ for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   writeFileSync(path.join(docs, file), text);
 }
 copyFileSync(path.join(here, "src", "docs-init.js"), path.join(docs, "docs-init.js"));
-console.log("[build:app] app/www/app/{index.html,app.js,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");
+console.log("[build:app] app/www/app/{index.html,app.js,chunks/,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");

@@ -43,9 +43,10 @@ function unique(prefix: string): string {
 
 const PASSWORD = "correct horse battery staple";
 
-/** A fresh browser profile (its own storage: another device) on the app's sign-in page. */
-async function profile(browser: Browser, username: string): Promise<Person> {
+/** A fresh browser profile (its own storage: another device) on the app's sign-in page; `initScript` runs before the app in every page. */
+async function profile(browser: Browser, username: string, initScript?: string): Promise<Person> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1100, height: 760 }, permissions: ["camera", "microphone"] });
+  if (initScript) await context.addInitScript({ content: initScript });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
@@ -57,9 +58,9 @@ async function profile(browser: Browser, username: string): Promise<Person> {
 }
 
 /** A separate browser profile that signs up through the app's own form. */
-export async function signUp(browser: Browser, displayName: string): Promise<Person> {
+export async function signUp(browser: Browser, displayName: string, initScript?: string): Promise<Person> {
   const username = unique(displayName.toLowerCase()).slice(0, 30);
-  const person = await profile(browser, username);
+  const person = await profile(browser, username, initScript);
   const { page } = person;
   await page.getByTestId("email").fill(`${username}@example.com`);
   await page.getByTestId("password").fill(PASSWORD);

@@ -1,5 +1,6 @@
 import { fromBlob, type ChatConnection, type Message, type SecureConnectClient } from "../../client/src/index";
 import { callPanel } from "./call-panel";
+import { groupCallGrid } from "./group-call-grid";
 import { clear, errorText, h } from "./dom";
 import { messageItem, statusBadge } from "./message-item";
 
@@ -14,7 +15,7 @@ export interface ChatView {
 const PAGE = 30;
 
 /** History (paged), live messages, typing, read receipts, attachments and calls of one conversation. */
-export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string): ChatView {
+export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string, group = false): ChatView {
   const list = h("ol", { class: "messages", testid: "messages" });
   const older = h("button", { class: "link", testid: "load-older", text: "Load older messages", on: { click: () => void loadOlder() } });
   const typing = h("p", { class: "typing", testid: "typing" });
@@ -22,7 +23,8 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
   const error = h("p", { class: "error", testid: "chat-error" });
   const text = h("input", { testid: "composer", attrs: { placeholder: "Message", autocomplete: "off" } });
   const file = h("input", { testid: "file-input", attrs: { type: "file" } });
-  const calls = callPanel(client, conversationId);
+  // A group's call goes through the SFU (a grid), a direct conversation's stays peer to peer.
+  const calls = group ? groupCallGrid(client, conversationId) : callPanel(client, conversationId);
   const rows = new Map<number, HTMLLIElement>();
   let oldestSeq: number | null = null;
   let theirReadSeq = 0;

@@ -34,7 +34,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     open?.close();
     const other = otherMember(client, item);
     const title = item.name ?? (other ? await people.name(other) : "Conversation");
-    const view = chatView(client, item.id, other, title);
+    const view = chatView(client, item.id, other, title, item.type === "group");
     open = view;
     clear(pane, view.element);
     render();

@@ -1,7 +1,8 @@
 import { assertNever } from "../../lib/assert-never";
 import { Emitter } from "./emitter";
-import { ManagedSocket, type SocketState, type WebSocketConstructor } from "./managed-socket";
+import type { ManagedSocket, SocketState, WebSocketConstructor } from "./managed-socket";
 import type { RestApi } from "./rest";
+import { signalingSocket } from "./signaling-socket";
 import type { CallJoinResponse, IceServer, SignalingClientFrame, SignalingServerFrame } from "./types";
 
 type CallView = CallJoinResponse["call"];
@@ -32,8 +33,6 @@ export interface CallSessionOptions {
   isFatal: (error: unknown) => boolean;
 }
 
-/** 4000 ended, 4001 answered on another device, 4002 left, 4401 unknown socket. */
-const FINAL_CLOSE_CODES = [4000, 4001, 4002, 4401] as const;
 const OFFER_RETRY_MS = 1_000;
 const OFFER_ATTEMPTS = 30;
 
@@ -79,27 +78,18 @@ export class CallSession extends Emitter<CallEvents> {
       this.emit("remoteStream", stream);
     };
     this.pc.onconnectionstatechange = () => this.emit("connection", this.pc.connectionState);
-    this.socket = new ManagedSocket({
-      url: () => options.socketUrl({ call_id: joined.call.id }),
+    this.socket = signalingSocket({
+      callId: joined.call.id,
+      socketUrl: options.socketUrl,
       WebSocket: options.WebSocket,
-      heartbeatMs: 20_000,
-      heartbeatTimeoutMs: 10_000,
-      connectTimeoutMs: 10_000,
-      backoff: { initialMs: 500, maxMs: 5_000 },
-      finalCloseCodes: FINAL_CLOSE_CODES,
       isFatal: options.isFatal,
-      onOpen: () => undefined,
-      onFrame: (frame) => {
-        this.handle(frame as SignalingServerFrame)?.catch((err: unknown) =>
-          this.emit("error", { code: "SIGNALING", message: err instanceof Error ? err.message : String(err) }),
-        );
-      },
-      onState: (state, detail) => {
+      onFrame: (frame) => this.handle(frame),
+      onError: (message) => this.emit("error", { code: "SIGNALING", message }),
+      onState: (state, finalCode) => {
         this.emit("signaling", state);
-        if (state === "closed" && detail.code !== undefined) this.finish(null);
+        if (state === "closed" && finalCode !== undefined) this.finish(null);
       },
     });
-    this.socket.start();
   }
 
   /** Rings the conversation's members; media starts once the other side accepts. */
@@ -161,6 +151,9 @@ export class CallSession extends Emitter<CallEvents> {
       case "participant_left":
       case "answered_elsewhere":
       case "pong":
+      case "tracks": // group-call frames (GroupCall's): a 1:1 call publishes nothing through the SFU
+      case "tracks_closed":
+      case "mute":
         return;
       case "error":
         this.emit("error", { code: frame.code, message: frame.message });

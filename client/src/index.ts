@@ -1,5 +1,6 @@
 import { AuthSession, type StoredTokens } from "./auth-session";
 import { CallSession } from "./call-session";
+import { GroupCall } from "./group-call";
 import { ChatConnection } from "./chat-connection";
 import { LiveConversationList } from "./conversation-list";
 import { DeviceStream } from "./device-stream";
@@ -17,6 +18,8 @@ export { ApiError } from "./errors";
 export { AuthSession, type StoredTokens } from "./auth-session";
 export { ChatConnection, type ChatEvents, type SendInput } from "./chat-connection";
 export { CallSession, type CallEvents } from "./call-session";
+export { GroupCall, type GroupCallEvents, type GroupParticipant } from "./group-call";
+export type { GroupConnectionState, ParticipantMediaStats } from "./group-media";
 export { ManagedSocket, type SocketState, type WebSocketConstructor, type WebSocketLike } from "./managed-socket";
 export { backoffDelay, type BackoffOptions } from "./timing";
 export { Outbox, SendRejected, newClientId, type Delivered, type OutboxPersistence } from "./outbox";
@@ -161,6 +164,16 @@ export class SecureConnectClient {
   /** Accepts a ringing call and connects media. */
   acceptCall(callId: string, options: CallOptions): Promise<CallSession> {
     return CallSession.accept(this.callOptions(options), callId);
+  }
+
+  /** Starts a group call (a group conversation's members are rung): media through the SFU, or RealtimeKit where the deployment runs it. */
+  startGroupCall(conversationId: string, options: CallOptions, type: "audio" | "video" = "video"): Promise<GroupCall> {
+    return GroupCall.start(this.callOptions(options), conversationId, type);
+  }
+
+  /** Joins a group call that rang (or is running in a group the user was added to since). */
+  joinGroupCall(callId: string, options: CallOptions): Promise<GroupCall> {
+    return GroupCall.join(this.callOptions(options), callId);
   }
 
   /** A socket URL with a fresh single-use ticket (tickets keep tokens out of URLs and logs). */

@@ -27,6 +27,13 @@ export const icePayloadSchema = z
   })
   .strict();
 
+/** A published track others can pull: by the publisher's SFU session id and this name. */
+export const publishedTrackSchema = z.object({ track_name: z.string().min(1).max(128), kind: z.enum(["audio", "video"]) }).strict();
+export type PublishedTrack = z.infer<typeof publishedTrackSchema>;
+
+/** Muted is what the participant says; a muted track may also be closed or paused at the SFU. */
+const muteFields = { audio_muted: z.boolean(), video_muted: z.boolean() };
+
 /* ---------- client → server ---------- */
 
 export const signalingClientFrameSchema = z.discriminatedUnion("type", [
@@ -34,6 +41,8 @@ export const signalingClientFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("answer"), to_user_id: userIdSchema, payload: sdpPayloadSchema }).strict(),
   z.object({ type: z.literal("ice_candidate"), to_user_id: userIdSchema, payload: icePayloadSchema }).strict(),
   z.object({ type: z.literal("ping") }).strict(),
+  /** The sender's microphone/camera mute state; the room tells the other participants. */
+  z.object({ type: z.literal("mute"), ...muteFields }).strict(),
 ]);
 export type SignalingClientFrame = z.infer<typeof signalingClientFrameSchema>;
 export type RelayFrame = Extract<SignalingClientFrame, { to_user_id: string }>;
@@ -54,6 +63,15 @@ export const signalingServerFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("call_state"), status: CallStatusSchema, call: callViewSchema }),
   /** The same user took the call on another device: this socket is closed right after. */
   z.object({ type: z.literal("answered_elsewhere"), call_id: z.string() }),
+  /**
+   * Group calls: tracks a participant published through the SFU proxy (also sent on connect, one
+   * frame per publishing session, so a late joiner learns every track already there).
+   */
+  z.object({ type: z.literal("tracks"), user_id: userIdSchema, session_id: z.string(), tracks: z.array(publishedTrackSchema) }),
+  /** Tracks closed by their publisher, or all of a participant's tracks when they leave. */
+  z.object({ type: z.literal("tracks_closed"), user_id: userIdSchema, session_id: z.string(), track_names: z.array(z.string()) }),
+  /** A participant's mute state (also sent on connect for everyone who set one). */
+  z.object({ type: z.literal("mute"), user_id: userIdSchema, ...muteFields }),
   z.object({ type: z.literal("pong") }),
   z.object({ type: z.literal("error"), code: errorCodeSchema, message: z.string() }),
 ]);

@@ -32,7 +32,7 @@ describe("SFU proxy", () => {
 
     const publish = await api(alice, "POST", `/v1/calls/${id}/sfu/sessions/${aliceSid}/tracks`, {
       sessionDescription: offer,
-      tracks: [{ location: "local", mid: "0", trackName: "alice-mic" }],
+      tracks: [{ location: "local", mid: "0", trackName: "alice-mic", kind: "audio" }],
     });
     expect(publish.status).toBe(200);
     expect(publish.body).toMatchObject({ requiresImmediateRenegotiation: false, tracks: [{ mid: "0", trackName: "alice-mic" }] });

@@ -8,7 +8,9 @@ import { callView, nextTimer, type CallState, type TimerKind } from "./call-stat
 import { declineCall, departCall, endCallBy, joinCall, ringTimeout, startCall, sweepCall, type Actor, type RoomDeps, type StartCall } from "./room-lifecycle";
 import { requireInvitee, requireOpen, requirePresent } from "./room-rules";
 import { recordSfu, sfuCheck, type SfuCheck, type SfuRecord } from "./room-sfu";
-import { handleSignalingFrame, openSignalingSocket, touchParticipant } from "./room-signaling";
+import { handleSignalingFrame, openSignalingSocket, touchParticipant, type MuteChange } from "./room-signaling";
+import { broadcast } from "./room-sockets";
+import { announceTracks, muteFrame } from "./room-tracks";
 
 export type { Actor, StartCall } from "./room-lifecycle";
 
@@ -109,8 +111,9 @@ export class CallRoom extends DurableObject<CallsEnv> {
       const state = await this.copyFor(userId, "sfu");
       requireOpen(state);
       requirePresent(state, userId, "sfu");
-      recordSfu(state, userId, record);
+      const { changes } = recordSfu(state, userId, record);
       await this.commit(state);
+      announceTracks(this.ctx, userId, changes);
       return null;
     });
   }
@@ -133,7 +136,8 @@ export class CallRoom extends DurableObject<CallsEnv> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    handleSignalingFrame(this.ctx, await this.load(), ws, message);
+    const mute = handleSignalingFrame(this.ctx, await this.load(), ws, message);
+    if (mute) await this.setMute(mute);
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
@@ -183,6 +187,21 @@ export class CallRoom extends DurableObject<CallsEnv> {
       const mine = copy.participants[userId];
       if (mine) mine.lastSeenMs = Date.now();
       await this.commit(copy);
+    });
+  }
+
+  /** Stores a participant's mute state and tells the others (unchanged state: nobody is told again). */
+  private async setMute({ userId, muted }: MuteChange): Promise<void> {
+    await this.serial(async () => {
+      const current = await this.load();
+      const p = current?.participants[userId];
+      if (!current || !p || current.status === "ended" || p.leftAt !== null) return;
+      if (p.muted?.audio === muted.audio && p.muted.video === muted.video) return;
+      const copy = structuredClone(current);
+      const mine = copy.participants[userId];
+      if (mine) mine.muted = muted;
+      await this.commit(copy);
+      broadcast(this.ctx, muteFrame(userId, muted), userId);
     });
   }
 

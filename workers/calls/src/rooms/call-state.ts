@@ -8,12 +8,23 @@ export interface ParticipantState {
   leftAt: string | null;
   /** Last sign of life (join, socket open/message/close), for the stale sweep. */
   lastSeenMs: number;
+  /** What the participant last said over signaling (`mute` frame); absent until they say. */
+  muted?: { audio: boolean; video: boolean };
+}
+
+/** A track a participant published on their SFU session: others pull it by session id and name. */
+export interface RoomTrack {
+  mid: string;
+  trackName: string;
+  kind: "audio" | "video";
 }
 
 /** One SFU session the proxy created, and the tracks (by mid, published or pulled) open on it. */
 export interface SfuSessionState {
   userId: string;
   mids: string[];
+  /** The published ones among them (absent in rooms stored before track discovery). */
+  published?: RoomTrack[];
 }
 
 /** The room's whole state, stored under one key (small: a call has at most a group's members). */

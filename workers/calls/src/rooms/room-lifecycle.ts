@@ -13,6 +13,7 @@ import { persistActive, persistCreated, persistEnded, persistParticipant } from 
 import { requireMayEnd, requireOpen, requirePresent } from "./room-rules";
 import { recordSfu, staleParticipants } from "./room-sfu";
 import { broadcast, closeSockets, send, socketsOf } from "./room-sockets";
+import { announceTracks } from "./room-tracks";
 
 /** What a transition needs from its room: bindings, the sockets, and the one way to store state. */
 export interface RoomDeps {
@@ -82,7 +83,9 @@ export async function joinCall(deps: RoomDeps, state: CallState, { userId, devic
   // Invited at initiate, but removed from the conversation since: the invitation is void.
   const membership = await deps.env.CHAT.isMember({ requestId, userId }, { conversationId: state.conversationId, userId });
   if (!membership.ok) throw AppError.from(membership.error);
-  if (!membership.value.member || (!state.participants[userId] && isOneToOne(state))) throw new AppError("NOT_FOUND", "No such call.");
+  // A current member who was not invited was added since: direct conversations never gain members,
+  // so this is a group (of two, maybe, when the call started) and they join as a late invitee.
+  if (!membership.value.member) throw new AppError("NOT_FOUND", "No such call.");
   const p = state.participants[userId] ?? (await addLateInvitee(deps, state, userId));
   const earlierSockets = socketsOf(deps.ctx, userId);
   const now = new Date().toISOString();
@@ -163,8 +166,10 @@ export async function departCall(deps: RoomDeps, state: CallState, userId: strin
   await persistParticipant(deps.env, state, userId, { leftAt: now });
   log({ event: "call_participant", call_id: state.id, user_id: userId, action: why, request_id: requestId });
   closeSockets(socketsOf(deps.ctx, userId), SIGNALING_CLOSE.left, why);
+  const { changes, leftovers } = recordSfu(state, userId, { kind: "forget_user" });
+  announceTracks(deps.ctx, userId, changes);
   broadcast(deps.ctx, { type: "participant_left", user_id: userId }, userId);
-  await closeLeftoverTracks(deps.env, recordSfu(state, userId, { kind: "forget_user" }), requestId);
+  await closeLeftoverTracks(deps.env, leftovers, requestId);
   if (isOneToOne(state) || presentUserIds(state).length === 0) return finishCall(deps, state, reasonOnLastLeave(state), requestId);
   await deps.commit(state);
   return callView(state);

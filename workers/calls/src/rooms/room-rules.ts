@@ -48,14 +48,19 @@ export function requireOwnSession(state: CallState, userId: string, sessionId: s
 
 /**
  * Pulling a remote track is allowed only from a session created through this call's proxy by a
- * participant who is still in the call: a session id from another call (or made up) is refused.
+ * participant who is still in the call (a session id from another call, or made up, is refused),
+ * and only a track that session published (rooms stored before discovery kept no names: any).
  */
-export function requirePullable(state: CallState, userId: string, remoteSessionIds: readonly string[]): void {
-  for (const remote of remoteSessionIds) {
-    const owner = state.sfuSessions[remote]?.userId;
-    if (owner === undefined || !isPresent(state, owner)) {
+export function requirePullable(state: CallState, userId: string, pulls: readonly { sessionId: string; trackName: string }[]): void {
+  for (const { sessionId, trackName } of pulls) {
+    const session = state.sfuSessions[sessionId];
+    if (session === undefined || !isPresent(state, session.userId)) {
       log({ event: "call_refused", call_id: state.id, user_id: userId, action: "sfu_pull", reason: "foreign_session" }, "warn");
       throw new AppError("FORBIDDEN", "Tracks can only be pulled from participants of this call.");
+    }
+    if (session.published && !session.published.some((t) => t.trackName === trackName)) {
+      log({ event: "call_refused", call_id: state.id, user_id: userId, action: "sfu_pull", reason: "unknown_track" }, "warn");
+      throw new AppError("NOT_FOUND", "That participant publishes no track of that name.");
     }
   }
 }

@@ -5,6 +5,7 @@ import { log } from "../../../../lib/log";
 import { REQUEST_ID_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { callView, isPresent, type CallState } from "./call-state";
 import { closeSockets, identityOf, parseFrame, send, sendError, socketsOf } from "./room-sockets";
+import { sendRoster } from "./room-tracks";
 
 type Touch = (state: CallState, userId: string) => Promise<void>;
 
@@ -35,43 +36,56 @@ export async function openSignalingSocket(ctx: DurableObjectState, state: CallSt
   ctx.acceptWebSocket(pair[1], [userId]);
   pair[1].serializeAttachment({ userId, connectedMs: nowMs, seenMs: nowMs });
   send(pair[1], { type: "call_state", status: state.status, call: callView(state) });
+  sendRoster(pair[1], state, userId);
   log({ event: "socket_open", room: "call", room_id: state.id, user_id: userId, request_id: requestId });
   await touch(state, userId);
   return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
+/** A mute frame from a participant in the call: the room stores it, then tells the others. */
+export interface MuteChange {
+  userId: string;
+  muted: { audio: boolean; video: boolean };
 }
 
 /**
  * One client frame. Never throws: anything wrong is an error frame and the socket stays open.
  * offer/answer/ice_candidate go only from a participant in the call to another participant in
  * the call, stamped with the sender's verified id (a client cannot choose `from_user_id`).
+ * A valid `mute` is returned for the room to store (it needs the room's serial commit).
  */
-export function handleSignalingFrame(ctx: DurableObjectState, state: CallState | null, ws: WebSocket, message: string | ArrayBuffer): void {
+export function handleSignalingFrame(ctx: DurableObjectState, state: CallState | null, ws: WebSocket, message: string | ArrayBuffer): MuteChange | null {
   const identity = identityOf(ws);
   if (!identity || !state) {
     closeSockets([ws], SIGNALING_CLOSE.unauthenticated, "unknown socket");
-    return;
+    return null;
   }
   const nowMs = Date.now();
   // Throttled so a chatty socket does not rewrite its attachment on every ICE candidate.
   if (nowMs - identity.seenMs > 10_000) ws.serializeAttachment({ ...identity, seenMs: nowMs });
   if (overBudget(ws, nowMs)) {
     sendError(ws, "RATE_LIMITED", `At most ${FRAME_BUDGET} frames per ${FRAME_WINDOW_MS / 1000} s; this one was dropped.`);
-    return;
+    return null;
   }
   const parsed = parseFrame(message);
   if (!parsed.ok) {
     sendError(ws, parsed.code, parsed.message);
-    return;
+    return null;
   }
   const frame = parsed.frame;
   switch (frame.type) {
     case "ping":
       send(ws, { type: "pong" });
-      return;
+      return null;
     case "offer":
     case "answer":
     case "ice_candidate":
-      return relay(ctx, state, ws, identity.userId, frame);
+      relay(ctx, state, ws, identity.userId, frame);
+      return null;
+    case "mute":
+      if (isPresent(state, identity.userId)) return { userId: identity.userId, muted: { audio: frame.audio_muted, video: frame.video_muted } };
+      sendError(ws, "FORBIDDEN", "You are not in this call.");
+      return null;
     default:
       // Unreachable: parseFrame let only signalingClientFrameSchema's types through.
       assertNever(frame);

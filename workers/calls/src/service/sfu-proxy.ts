@@ -4,16 +4,37 @@ import { log } from "../../../../lib/log";
 import { forwardResult, ok, type Result } from "../../../../lib/result";
 import { durableObjectByName, parseInput, type AuthedContext } from "../../../../lib/rpc";
 import { groupProvider, type CallsConfigEnv } from "../config";
+import type { RoomTrack } from "../rooms/call-state";
 import type { SfuCheck, SfuRecord } from "../rooms/room-sfu";
 import { callRealtime } from "../sfu/realtime-api";
+import { kindsByMid } from "../sfu/sdp-kinds";
 import { requireCallAccess } from "./call-access";
 
 const enc = encodeURIComponent;
 
 function checkOf(request: SfuRequest): SfuCheck {
   if (request.action === "new_session") return { kind: "new_session" };
-  const remoteSessionIds = request.action === "new_tracks" ? request.body.tracks.flatMap((t) => (t.sessionId ? [t.sessionId] : [])) : [];
-  return { kind: "session", sessionId: request.sessionId, remoteSessionIds };
+  const pulls =
+    request.action === "new_tracks" ? request.body.tracks.flatMap((t) => (t.sessionId ? [{ sessionId: t.sessionId, trackName: t.trackName }] : [])) : [];
+  return { kind: "session", sessionId: request.sessionId, pulls };
+}
+
+/**
+ * The tracks a tracks/new published, with their kind: as the request said, else the m-section of
+ * that mid in the offer (or in Cloudflare's answer). A track whose kind cannot be told is kept
+ * open (its mid) but not announced, so nobody can pull it.
+ */
+function publishedOf(request: Extract<SfuRequest, { action: "new_tracks" }>, answer: SfuAnswer): RoomTrack[] {
+  const offered = kindsByMid(request.body.sessionDescription?.sdp);
+  const answered = kindsByMid(answer.sessionDescription?.sdp);
+  return request.body.tracks.flatMap((t) => {
+    if (t.location !== "local") return [];
+    const accepted = (answer.tracks ?? []).find((a) => a.trackName === t.trackName && !a.sessionId);
+    const mid = accepted?.mid ?? t.mid;
+    if (!accepted || accepted.errorCode || !mid) return [];
+    const kind = t.kind ?? offered.get(mid) ?? answered.get(mid);
+    return kind ? [{ mid, trackName: t.trackName, kind }] : [];
+  });
 }
 
 function upstreamOf(request: SfuRequest): { method: "POST" | "PUT"; path: string; body: unknown; operation: string } {
@@ -35,7 +56,7 @@ function recordOf(request: SfuRequest, answer: SfuAnswer): SfuRecord | null {
     case "new_session":
       return answer.sessionId ? { kind: "session_created", sessionId: answer.sessionId } : null;
     case "new_tracks":
-      return { kind: "tracks_added", sessionId: request.sessionId, mids: okMids };
+      return { kind: "tracks_added", sessionId: request.sessionId, mids: okMids, published: publishedOf(request, answer) };
     case "close_tracks":
       return { kind: "tracks_closed", sessionId: request.sessionId, mids: request.body.tracks.map((t) => t.mid) };
     case "renegotiate":

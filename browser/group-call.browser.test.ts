@@ -1,0 +1,135 @@
+import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { sfuStatsSchema, type SfuStats } from "../scripts/sfu/shapes";
+import { apiFrom, colouredCamera, sampleTiles, selectedPair, whoAmI, type TileSample } from "./group-call-page";
+import { launch, shot, signUp, type Person } from "./helpers";
+
+const sfuUrl = inject("sfuUrl");
+
+/** Each person's camera colour. */
+const COLOURS = {
+  alice: [220, 40, 40],
+  bob: [40, 190, 60],
+  carol: [40, 80, 220],
+  dave: [230, 200, 40],
+} as const;
+type Name = keyof typeof COLOURS;
+
+function nearest(rgb: readonly number[]): Name {
+  const distance = (c: readonly number[]) => c.reduce((sum, v, i) => sum + (v - (rgb[i] ?? 0)) ** 2, 0);
+  return (Object.keys(COLOURS) as Name[]).reduce((best, name) => (distance(COLOURS[name]) < distance(COLOURS[best]) ? name : best));
+}
+
+async function sfuStats(): Promise<SfuStats> {
+  if (!sfuUrl) throw new Error("the stack runs no local SFU");
+  return sfuStatsSchema.parse(await (await fetch(`${sfuUrl}/stats`)).json());
+}
+
+/**
+ * Issue 20's proof: a group call in real Chromium through the local SFU. Each fake camera has its
+ * own colour; each page must show the others' colours (never its own), decode video that keeps
+ * coming, receive audio, and reach the SFU (not a peer). Then one joins late, one leaves, one mutes.
+ */
+describe("a group call in Chromium through the local SFU", () => {
+  let browser: Browser;
+  const people = {} as Record<Name, Person>;
+  const ids = {} as Record<Name, string>;
+  let aliceToken = "";
+  let conversationId = "";
+
+  beforeAll(async () => {
+    browser = await launch();
+    for (const name of Object.keys(COLOURS) as Name[]) {
+      people[name] = await signUp(browser, name[0]?.toUpperCase() + name.slice(1), colouredCamera(COLOURS[name]));
+      const me = await whoAmI(people[name].page);
+      ids[name] = me.id;
+      if (name === "alice") aliceToken = me.token;
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== "fail") return;
+    for (const [name, person] of Object.entries(people)) await shot(person.page, `failed-group-${name}`);
+  });
+
+  /** Until `who`'s page shows exactly `others` as tiles, each decoding video and receiving audio. */
+  async function flowing(who: Name, others: Name[], expect: { poll: (fn: () => Promise<boolean>, o: { timeout: number }) => { toBe: (v: boolean) => Promise<void> } }) {
+    const ok = (tiles: TileSample[]) =>
+      tiles.length === others.length &&
+      others.every((o) => tiles.some((t) => t.userId === ids[o] && t.framesDecoded > 5 && t.audioPackets > 5 && nearest(t.rgb) === o));
+    await expect.poll(async () => ok(await sampleTiles(people[who].page)), { timeout: 45_000 }).toBe(true);
+  }
+
+  it("three people: each sees and hears the two others (not itself), through the SFU", async ({ expect }) => {
+    const { page } = people.alice;
+    const created = await apiFrom(page, aliceToken, "POST", "/v1/conversations", { type: "group", name: "Colours", member_ids: [ids.bob, ids.carol] });
+    expect(created.status).toBe(201);
+    conversationId = (created.body as { conversation: { id: string } }).conversation.id;
+    await page.getByTestId("conversation").filter({ hasText: "Colours" }).click();
+    await page.getByTestId("start-call").filter({ hasText: "Group call" }).click();
+    for (const name of ["bob", "carol"] as const) await people[name].page.getByTestId("accept-call").click();
+
+    const trio: Name[] = ["alice", "bob", "carol"];
+    for (const who of trio) await flowing(who, trio.filter((o) => o !== who), expect);
+
+    // Video keeps decoding: a second sample a while later shows more frames for every tile.
+    const first = await Promise.all(trio.map((who) => sampleTiles(people[who].page)));
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const second = await Promise.all(trio.map((who) => sampleTiles(people[who].page)));
+    trio.forEach((who, i) => {
+      const before = first[i] ?? [];
+      const after = second[i] ?? [];
+      expect(after).toHaveLength(2);
+      for (const tile of after) {
+        expect(tile.framesDecoded).toBeGreaterThan(before.find((t) => t.userId === tile.userId)?.framesDecoded ?? Infinity);
+        expect(nearest(tile.rgb)).not.toBe(who);
+      }
+    });
+
+    // Through the SFU, not peer to peer: no page's remote end is another page's local end.
+    const pairs = await Promise.all(trio.map((who) => selectedPair(people[who].page)));
+    const locals = pairs.map((p) => p?.local);
+    for (const pair of pairs) {
+      expect(pair).not.toBeNull();
+      expect(locals).not.toContain(pair?.remote);
+    }
+    // And the SFU's own counters: three publishers, each of their videos forwarded to two others.
+    const stats = await sfuStats();
+    expect(stats.publishers).toBe(3);
+    expect(stats.forwarded_tracks.video).toBe(6);
+    expect(stats.forwarded_tracks.audio).toBe(6);
+    for (const who of trio) await shot(people[who].page, `group-3-${who}`);
+  });
+
+  it("a fourth member added during the call is rung, joins late and sees everyone; everyone sees them", async ({ expect }) => {
+    const added = await apiFrom(people.alice.page, aliceToken, "POST", `/v1/conversations/${conversationId}/members`, { user_ids: [ids.dave] });
+    expect(added.status).toBe(200);
+    await people.dave.page.getByTestId("accept-call").click();
+    const all: Name[] = ["alice", "bob", "carol", "dave"];
+    for (const who of all) await flowing(who, all.filter((o) => o !== who), expect);
+    const stats = await sfuStats();
+    expect(stats.publishers).toBe(4);
+    expect(stats.forwarded_tracks.video).toBe(12);
+    await shot(people.dave.page, "group-4-dave");
+  });
+
+  it("one leaves and the others' grids drop their tile; one mutes and the others see it", async ({ expect }) => {
+    await people.bob.page.getByTestId("hang-up").click();
+    const rest: Name[] = ["alice", "carol", "dave"];
+    for (const who of rest) await flowing(who, rest.filter((o) => o !== who), expect);
+    expect((await sfuStats()).forwarded_tracks.video).toBe(6);
+
+    await people.carol.page.getByTestId("mute-audio").click();
+    for (const who of ["alice", "dave"] as const) {
+      const tile = people[who].page.locator(`[data-testid=tile][data-user-id="${ids.carol}"]`);
+      await tile.locator("[data-testid=tile-muted]").filter({ hasText: "mic off" }).waitFor({ timeout: 15_000 });
+      expect(await tile.getAttribute("data-audio-muted")).toBe("true");
+    }
+    for (const who of rest) await shot(people[who].page, `group-after-${who}`);
+    for (const who of rest) expect(people[who].errors.filter((e) => !e.includes("favicon"))).toEqual([]);
+  });
+});
