@@ -14,17 +14,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "www", "app");
 // Files are overwritten in place, never the folder removed: a running `wrangler dev` watches it.
 mkdirSync(out, { recursive: true });
-await build({
-  entryPoints: [path.join(here, "src", "main.ts")],
-  outfile: path.join(out, "app.js"),
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  logLevel: "warning",
-});
+const bundle = { bundle: true, target: "es2022", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning" };
+await build({ ...bundle, entryPoints: [path.join(here, "src", "main.ts")], outfile: path.join(out, "app.js"), format: "esm" });
+// The service worker is a classic script (module service workers are not in every browser); at
+// /app/sw.js its scope is /app/.
+await build({ ...bundle, entryPoints: [path.join(here, "src", "sw", "service-worker.ts")], outfile: path.join(out, "sw.js"), format: "iife" });
 rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
@@ -39,4 +33,4 @@ for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   writeFileSync(path.join(docs, file), text);
 }
 copyFileSync(path.join(here, "src", "docs-init.js"), path.join(docs, "docs-init.js"));
-console.log("[build:app] app/www/app/{index.html,app.js,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");
+console.log("[build:app] app/www/app/{index.html,app.js,sw.js,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");
