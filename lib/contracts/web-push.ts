@@ -21,6 +21,22 @@ export const webPushSubscriptionSchema = z.object({
 });
 export type WebPushSubscription = z.infer<typeof webPushSubscriptionSchema>;
 
+/** A web device's `push_token` text as a subscription, or undefined when it is not one. */
+export function parseWebPushToken(pushToken: string): WebPushSubscription | undefined {
+  try {
+    const parsed = webPushSubscriptionSchema.safeParse(JSON.parse(pushToken));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one stored form of a subscription, so registering it again finds the same device. */
+export function canonicalWebPushToken(subscription: WebPushSubscription): string {
+  const { endpoint, keys } = subscription;
+  return JSON.stringify({ endpoint, keys: { p256dh: keys.p256dh, auth: keys.auth } });
+}
+
 /** What a web push decrypts to in the service worker: the same ids-only data as an FCM push. */
 export const webPushPayloadSchema = z.object({
   data: z.record(z.string(), z.string()),

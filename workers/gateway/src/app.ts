@@ -17,6 +17,7 @@ import { registerHealthRoutes } from "./routes/health";
 import { registerKeysRoutes } from "./routes/keys";
 import { registerMessagesRoutes } from "./routes/messages";
 import { registerPresenceRoutes } from "./routes/presence";
+import { registerPushRoutes } from "./routes/push";
 import { registerStorageRoutes } from "./routes/storage";
 import { gatewayLayerMiddleware, gatewayLayerStatuses } from "./routes/shared";
 import { registerUsersRoutes } from "./routes/users";
@@ -45,6 +46,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerMessagesRoutes(app);
   registerKeysRoutes(app);
   registerPresenceRoutes(app);
+  registerPushRoutes(app);
   registerDeviceMailboxRoutes(app);
   registerCallsRoutes(app);
   registerStorageRoutes(app);

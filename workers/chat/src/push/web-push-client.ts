@@ -6,7 +6,7 @@
  *   429, 5xx, network errors           → retried, honouring Retry-After;
  *   any other 4xx (400, 401/403 VAPID, 413) → our request is wrong: dropped and logged.
  */
-import { webPushSubscriptionSchema, type WebPushPayload, type WebPushSubscription } from "../../../../lib/contracts/web-push";
+import { parseWebPushToken, type WebPushPayload, type WebPushSubscription } from "../../../../lib/contracts/web-push";
 import { webPushEndpointAllowed } from "../../../../lib/web-push-endpoint";
 import { parseRetryAfter } from "../../../../lib/queue-delivery";
 import type { PushContent } from "./message";
@@ -20,15 +20,8 @@ export type WebPushResult =
 
 /** A stored `push_token` of a web device, or undefined when it is not a subscription we may send to. */
 export function parseSubscription(pushToken: string, production: boolean): WebPushSubscription | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(pushToken);
-  } catch {
-    return undefined;
-  }
-  const parsed = webPushSubscriptionSchema.safeParse(json);
-  if (!parsed.success || !webPushEndpointAllowed(parsed.data.endpoint, production)) return undefined;
-  return parsed.data;
+  const subscription = parseWebPushToken(pushToken);
+  return subscription !== undefined && webPushEndpointAllowed(subscription.endpoint, production) ? subscription : undefined;
 }
 
 /** What the service worker decrypts: the same ids-only data (and generic call alert) as FCM gets. */
