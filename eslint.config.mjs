@@ -10,8 +10,8 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        // Each file is checked with the tsconfig that builds it (workerd, Node, or browser globals).
-        project: ["./tsconfig.json", "./tsconfig.node.json", "./client/tsconfig.json", "./client/tsconfig.test.json"],
+        // Each file is checked with the tsconfig that builds it (workerd, Node, browser or service-worker globals).
+        project: ["./tsconfig.json", "./tsconfig.node.json", "./client/tsconfig.json", "./client/tsconfig.test.json", "./app/tsconfig.sw.json"],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -31,6 +31,19 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+// The service worker is a classic script (module service workers are not in every browser); at
+// /app/sw.js its scope is /app/.
+await build({
+  entryPoints: [path.join(here, "src", "sw", "service-worker.ts")],
+  outfile: path.join(out, "sw.js"),
+  format: "iife",
+  bundle: true,
+  target: "es2022",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  logLevel: "warning",
+});
 rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
@@ -45,4 +58,4 @@ for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   writeFileSync(path.join(docs, file), text);
 }
 copyFileSync(path.join(here, "src", "docs-init.js"), path.join(docs, "docs-init.js"));
-console.log("[build:app] app/www/app/{index.html,app.js,chunks/,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");
+console.log("[build:app] app/www/app/{index.html,app.js,chunks/,sw.js,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");

@@ -95,3 +95,28 @@ export const wsTicketSchema = z.object({ ticket: z.string(), expires_in: z.numbe
 export type WsTicketView = z.infer<typeof wsTicketSchema>;
 /** `?ticket=` of a socket upgrade, as the gateway accepts it (the auth worker then checks it). */
 export const wsTicketParamSchema = z.string().max(256);
+
+/**
+ * Cookie mode for browsers (`X-Session-Mode: cookie` on register, login, refresh and logout): the
+ * refresh token travels only in an HttpOnly cookie the gateway sets, so it never reaches script;
+ * the answer is the token pair without it, plus the CSRF token the next cookie-mode refresh and
+ * logout must send as `X-CSRF-Token` (it rotates with the cookie).
+ */
+export const SESSION_MODE_HEADER = "X-Session-Mode";
+export const CSRF_TOKEN_HEADER = "X-CSRF-Token";
+export const sessionModeHeadersSchema = z.object({
+  "x-session-mode": z.literal("cookie").optional().meta({ description: "cookie: the refresh token goes in an HttpOnly cookie (browsers), not in the body." }),
+  "x-csrf-token": z.string().max(128).optional().meta({ description: "Cookie mode, refresh and logout: the csrf_token of the last answer." }),
+});
+export const cookieSessionSchema = tokenPairSchema
+  .omit({ refresh_token: true })
+  .extend({
+    session_mode: z.literal("cookie"),
+    /** Send as X-CSRF-Token on the next cookie-mode refresh or logout. */
+    csrf_token: z.string(),
+  })
+  .meta({ id: "CookieSession" });
+export type CookieSession = z.infer<typeof cookieSessionSchema>;
+/** What register, login and refresh answer: the pair (bearer mode) or the cookie session. */
+export const signInAnswerSchema = z.union([tokenPairSchema, cookieSessionSchema]);
+export type SignInAnswer = z.infer<typeof signInAnswerSchema>;

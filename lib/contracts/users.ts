@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { decimalIntegerParam } from "./decimal-param";
+import { parseWebPushToken } from "./web-push";
 
 // Tuples (not zod `.options`, which widens to string[]) so the tables' Drizzle enum columns keep literal types.
 export const PLATFORMS = ["android", "ios", "web"] as const;
@@ -73,11 +74,30 @@ export const userSearchResultSchema = z.object({
 });
 export type UserSearchResult = z.infer<typeof userSearchResultSchema>;
 
-/** `POST /v1/users/me/devices`. Re-registering a known push token moves it to the caller. */
-export const registerDeviceSchema = z.object({
-  platform: PlatformSchema,
-  push_token: z.string().min(1).max(4096),
-});
+/**
+ * `POST /v1/users/me/devices`. Re-registering a known push token moves it to the caller. For
+ * `platform: "web"` the token is the JSON text of the browser's `PushSubscription.toJSON()`.
+ */
+export const registerDeviceSchema = z
+  .object({
+    platform: PlatformSchema,
+    push_token: z
+      .string()
+      .min(1)
+      .max(4096)
+      .meta({
+        description: 'An FCM registration token; for platform "web" the JSON text of PushSubscription.toJSON() (https endpoint, keys.p256dh, keys.auth).',
+      }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.platform === "web" && parseWebPushToken(body.push_token) === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["push_token"],
+        message: "For web: the JSON of a PushSubscription (an https endpoint, a 65-byte p256dh key and a 16-byte auth secret, base64url).",
+      });
+    }
+  });
 export type RegisterDeviceInput = z.infer<typeof registerDeviceSchema>;
 
 export const deviceIdSchema = z.string().min(1).max(64);

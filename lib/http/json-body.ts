@@ -24,14 +24,19 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /**
- * Put in front of every JSON body route (see route-contract.ts). Any other content type, or none,
- * is 415 UNSUPPORTED_MEDIA_TYPE (a `text/plain` POST needs no CORS preflight, so any web page can
+ * Put in front of every JSON body route (see route-contract.ts). Any other content type, or none
+ * (unless the route's body is optional and none was sent), is 415 UNSUPPORTED_MEDIA_TYPE (a `text/plain` POST needs no CORS preflight, so any web page can
  * send one). The body must be UTF-8 (400 BAD_REQUEST) and JSON (400 BAD_REQUEST) whose strings are
  * well-formed Unicode (400 VALIDATION_ERROR): what we acknowledge is then exactly what we store.
  * The parsed value is handed to the route's validator, which would otherwise parse the body again.
  */
-export function jsonBodyGuard(): MiddlewareHandler {
+export function jsonBodyGuard({ optional }: { optional: boolean } = { optional: false }): MiddlewareHandler {
   return async function jsonBodyGuardMiddleware(c, next) {
+    // An optional body may be left out entirely: no content type and nothing sent.
+    if (optional && c.req.header("content-type") === undefined && (await c.req.raw.clone().arrayBuffer()).byteLength === 0) {
+      await next();
+      return;
+    }
     if (!isJsonContentType(c.req.header("content-type"))) {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", "This route takes a JSON body: send Content-Type: application/json (UTF-8).");
     }

@@ -60,7 +60,10 @@ function shapeStatuses(route: RouteConfig): ErrorStatus[] {
 export function withRouteContract<R extends RouteConfig>(route: R, options: RouteContractOptions): R {
   const statuses = [...new Set([...shapeStatuses(route), ...(options.layerStatuses?.(route) ?? [])])];
   const own = route.middleware === undefined ? [] : Array.isArray(route.middleware) ? route.middleware : [route.middleware];
-  const guards = [...(route.request?.params || route.request?.query ? [wellFormedUrlGuard()] : []), ...(hasJsonBody(route) ? [jsonBodyGuard()] : [])];
+  const guards = [
+    ...(route.request?.params || route.request?.query ? [wellFormedUrlGuard()] : []),
+    ...(hasJsonBody(route) ? [jsonBodyGuard({ optional: route.request?.body?.required !== true })] : []),
+  ];
   // Integer-like keys keep ascending order, so the document lists statuses in order.
   const layers = options.layerMiddleware?.(route) ?? [];
   return { ...route, responses: { ...errorResponses(...statuses), ...route.responses }, middleware: [...layers, ...own, ...guards] };

@@ -9,6 +9,12 @@ export function newSigningKey() {
   return { ...privateKey.export({ format: "jwk" }), kid: randomUUID(), alg: "ES256", use: "sig" };
 }
 
+/** A private P-256 JWK for VAPID (RFC 8292); `x`/`y` are the public key browsers subscribe with. */
+export function newVapidKey() {
+  const { kty, crv, x, y, d } = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+  return { kty, crv, x, y, d };
+}
+
 /** Where wrangler reads each worker's .dev.vars: next to its config. The gateway has no secrets. */
 export const DEV_VARS_DIRS = { auth: "workers/auth", chat: "workers/chat", calls: "workers/calls", storage: "workers/storage" };
 
@@ -16,7 +22,8 @@ export const DEV_VARS_DIRS = { auth: "workers/auth", chat: "workers/chat", calls
 export function devSecrets() {
   return {
     auth: { JWT_SIGNING_KEYS: JSON.stringify([newSigningKey()]) },
-    chat: {},
+    // Web Push's VAPID key pair (a private P-256 JWK): browsers subscribe with its public half.
+    chat: { VAPID_PRIVATE_KEY: JSON.stringify(newVapidKey()) },
     calls: {
       TURN_SHARED_SECRET: randomBytes(24).toString("base64url"),
       TURN_KEY_API_TOKEN: `dev-${randomBytes(16).toString("hex")}`,

@@ -11,7 +11,10 @@ import {
   type UserSearchResult,
 } from "../../../lib/contracts/users";
 import type { DeviceCreated, DeviceId, DeviceList, PublicUserEnvelope, RevokedSessions, UserEnvelope, UserId } from "../../../lib/contracts/auth-rpc";
+import { canonicalWebPushToken, parseWebPushToken } from "../../../lib/contracts/web-push";
+import { isDevelopment } from "../../../lib/environment";
 import { AppError } from "../../../lib/errors";
+import { webPushEndpointAllowed } from "../../../lib/web-push-endpoint";
 import { log } from "../../../lib/log";
 import { parseInput, verifiedCaller, type RpcContext } from "../../../lib/rpc";
 import { withRepos, type AuthRepos } from "./repos";
@@ -74,7 +77,7 @@ export async function searchUsers(env: AuthEnv, rpc: RpcContext, input: UserSear
  */
 export async function registerDevice(env: AuthEnv, rpc: RpcContext, input: RegisterDeviceInput): Promise<DeviceCreated> {
   const caller = verifiedCaller(rpc);
-  const body = parseInput(registerDeviceSchema, input);
+  const body = webPushChecked(env, parseInput(registerDeviceSchema, input));
   const { deviceId } = caller;
   const device = await withRepos(env, (repos) =>
     deviceId !== undefined
@@ -84,6 +87,21 @@ export async function registerDevice(env: AuthEnv, rpc: RpcContext, input: Regis
   // The session's device is gone only when it was deleted, which ended this session too.
   if (!device) throw new AppError("UNAUTHORIZED", "This session has ended.");
   return { device_id: device.id };
+}
+
+/**
+ * A web subscription is stored in one canonical form, and in production its endpoint must be a
+ * public https host (the chat worker will POST to it: no loopback or private-network targets).
+ */
+function webPushChecked(env: AuthEnv, body: RegisterDeviceInput): RegisterDeviceInput {
+  if (body.platform !== "web") return body;
+  const subscription = parseWebPushToken(body.push_token);
+  if (subscription === undefined || !webPushEndpointAllowed(subscription.endpoint, !isDevelopment(env))) {
+    throw new AppError("VALIDATION_ERROR", "The request is not valid.", [
+      { field: "push_token", message: "The push endpoint must be a public https push service." },
+    ]);
+  }
+  return { ...body, push_token: canonicalWebPushToken(subscription) };
 }
 
 /** Only the push token goes (push stops reaching the device); the device and its sessions stay. */

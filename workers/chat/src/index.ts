@@ -43,8 +43,9 @@ import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rp
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
 import { consumePushBatch } from "./push/consumer";
-import { devPushOutbox, pushStatus, withPushHealth } from "./push/push-rpc";
+import { devPushOutbox, pushStatus, vapidPublicKey, withPushHealth } from "./push/push-rpc";
 import { handleChatFetch } from "./socket-upgrade";
+import type { VapidPublicKey } from "../../../lib/contracts/web-push";
 
 type R<T> = Promise<Result<T>>;
 
@@ -63,6 +64,9 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   async pushStatus(_rpc: RpcContext): R<PushStatus> {
     return ok(pushStatus(this.env));
+  }
+  async vapidPublicKey(_rpc: RpcContext): R<VapidPublicKey> {
+    return toResult(() => vapidPublicKey(this.env));
   }
 
   // E2EE key directory (./keys): upload, own prekey count, bundle fetch with an atomic claim.

@@ -18,6 +18,7 @@ import { registerKeysRoutes } from "./routes/keys";
 import { registerMessagesRoutes } from "./routes/messages";
 import { registerMlsRoutes } from "./routes/mls";
 import { registerPresenceRoutes } from "./routes/presence";
+import { registerPushRoutes } from "./routes/push";
 import { registerStorageRoutes } from "./routes/storage";
 import { gatewayLayerMiddleware, gatewayLayerStatuses } from "./routes/shared";
 import { registerUsersRoutes } from "./routes/users";
@@ -46,6 +47,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerMessagesRoutes(app);
   registerKeysRoutes(app);
   registerPresenceRoutes(app);
+  registerPushRoutes(app);
   registerDeviceMailboxRoutes(app);
   registerMlsRoutes(app);
   registerCallsRoutes(app);

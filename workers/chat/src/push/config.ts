@@ -1,11 +1,14 @@
 /**
- * Where push goes: FCM HTTP v1 (a service account is configured), the dev push outbox
- * (development/test without one), or nowhere (production without one: health names it and
- * producers answer 503). Production never falls back to the dev outbox.
+ * Where push goes. Android/iOS devices: FCM HTTP v1 (a service account is configured), the dev push
+ * outbox (development/test without one), or nowhere (production without one: health names it and
+ * producers answer 503). Web devices: Web Push with the VAPID key in production, the dev outbox in
+ * development (the dev launcher generates a VAPID key so browsers can subscribe, but nothing leaves
+ * the machine), nowhere in production without a key. Production never falls back to the dev outbox.
  */
 import * as z from "zod";
 import { missingConfig, type HealthCheck } from "../../../../lib/contracts/health";
 import { isDevelopment } from "../../../../lib/environment";
+import { parseVapidKey, type VapidSettings } from "./vapid";
 
 const DEFAULT_FCM_API_BASE = "https://fcm.googleapis.com";
 const DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token";
@@ -32,7 +35,9 @@ export interface FcmSettings {
 
 export type PushSink = { kind: "fcm"; fcm: FcmSettings } | { kind: "dev_outbox" } | { kind: "unconfigured"; missing: string[]; reason: string };
 
-export type PushEnv = Pick<ChatEnv, "ENVIRONMENT" | "FCM_SERVICE_ACCOUNT" | "FCM_API_BASE" | "GOOGLE_OAUTH_TOKEN_URL">;
+export type WebPushSink = { kind: "web_push"; vapid: VapidSettings } | { kind: "dev_outbox" } | { kind: "unconfigured"; missing: string[]; reason: string };
+
+export type PushEnv = Pick<ChatEnv, "ENVIRONMENT" | "FCM_SERVICE_ACCOUNT" | "FCM_API_BASE" | "GOOGLE_OAUTH_TOKEN_URL" | "VAPID_PRIVATE_KEY" | "VAPID_SUBJECT">;
 
 function httpsUrl(value: unknown, fallback: string, production: boolean): string | undefined {
   const raw = typeof value === "string" && value.length > 0 ? value : fallback;
@@ -70,17 +75,34 @@ export function pushSink(env: PushEnv): PushSink {
   return { kind: "fcm", fcm: { account, apiBase, tokenUrl } };
 }
 
+/** The VAPID key and contact, valid or not, whatever the environment (the public key is served in development too). */
+export function vapidSettings(env: PushEnv): { ok: true; vapid: VapidSettings } | { ok: false; missing: string[]; reason: string } {
+  const missing = missingConfig(env, ["VAPID_PRIVATE_KEY", "VAPID_SUBJECT"]);
+  if (missing.length > 0) return { ok: false, missing, reason: "web push (VAPID) is not configured" };
+  if (!/^(mailto:.+@.+|https:\/\/.+)$/.test(env.VAPID_SUBJECT))
+    return { ok: false, missing: ["VAPID_SUBJECT"], reason: "VAPID_SUBJECT must be a mailto: or https: contact" };
+  const vapid = parseVapidKey(env.VAPID_PRIVATE_KEY, env.VAPID_SUBJECT);
+  if (vapid === undefined) return { ok: false, missing: ["VAPID_PRIVATE_KEY"], reason: "VAPID_PRIVATE_KEY is not a private P-256 JWK" };
+  return { ok: true, vapid };
+}
+
+export function webPushSink(env: PushEnv): WebPushSink {
+  if (isDevelopment(env)) return { kind: "dev_outbox" };
+  const settings = vapidSettings(env);
+  return settings.ok ? { kind: "web_push", vapid: settings.vapid } : { kind: "unconfigured", missing: settings.missing, reason: settings.reason };
+}
+
 /**
  * For the chat/calls engineers: call before queueing a push; false means production without FCM,
  * where the producing endpoint answers 503 SERVICE_UNAVAILABLE.
  */
 export function pushConfigured(env: PushEnv): boolean {
-  return pushSink(env).kind !== "unconfigured";
+  return pushSink(env).kind !== "unconfigured" && webPushSink(env).kind !== "unconfigured";
 }
 
-/** The push part of the chat worker's health: names what is missing, never a value. */
+/** The push part of the chat worker's health: names what is missing (FCM, then VAPID), never a value. */
 export function pushHealth(env: PushEnv): HealthCheck {
-  const sink = pushSink(env);
-  if (sink.kind !== "unconfigured") return { status: "ok" };
-  return { status: "error", reason: sink.reason, missing: sink.missing };
+  const problems = [pushSink(env), webPushSink(env)].flatMap((sink) => (sink.kind === "unconfigured" ? [sink] : []));
+  if (problems.length === 0) return { status: "ok" };
+  return { status: "error", reason: problems.map((p) => p.reason).join("; "), missing: problems.flatMap((p) => p.missing) };
 }

@@ -1,7 +1,8 @@
 /**
  * The PUSH queue consumer. Per message: validate (poison → DLQ), find the user's devices, and
  * deliver to each device once (a per-device idempotency marker, so a retried message only goes
- * to the devices that did not get it). Dead tokens delete their device; 429/5xx retry the message
+ * to the devices that did not get it), through its provider (./provider-send.ts: FCM, Web Push or
+ * the dev outbox). Dead tokens and subscriptions delete their device; 429/5xx retry the message
  * after the longest Retry-After any device asked for.
  */
 import { pushJobSchema, type PushJob, type PushTarget } from "../../../../lib/contracts/queues";
@@ -9,18 +10,17 @@ import { getDb, type Device, type UsersRepository } from "../../../../lib/db";
 import { describeError, log } from "../../../../lib/log";
 import { mapBounded } from "../../../../lib/map-bounded";
 import { alreadySent, backoffSeconds, deadLetter, markSent, recordOutcome, type OutcomeRecord } from "../../../../lib/queue-delivery";
-import { pushSink, type PushEnv, type PushSink } from "./config";
-import { sendFcm } from "./fcm-client";
-import { fcmMessage, pushContent, type PushContent } from "./message";
-import { accessToken, forgetAccessToken, OAuthError } from "./oauth";
-import { storeInOutbox } from "./outbox";
+import { pushSink, webPushSink, type PushEnv } from "./config";
+import { pushContent, type PushContent } from "./message";
+import { sendToProvider, type Sinks } from "./provider-send";
 
 export type PushConsumerEnv = PushEnv & Pick<ChatEnv, "KV" | "PUSH_DLQ" | "METRICS" | "DB" | "HYPERDRIVE" | "DB_BACKEND">;
-type Deliverable = Exclude<PushSink, { kind: "unconfigured" }>;
 
 export async function consumePushBatch(batch: MessageBatch<unknown>, env: PushConsumerEnv): Promise<void> {
-  const sink = pushSink(env);
-  if (sink.kind === "unconfigured") log({ event: "config_missing", feature: "push", missing: sink.missing }, "error");
+  const sinks: Sinks = { fcm: pushSink(env), web: webPushSink(env) };
+  for (const sink of [sinks.fcm, sinks.web]) {
+    if (sink.kind === "unconfigured") log({ event: "config_missing", feature: "push", missing: sink.missing }, "error");
+  }
   let db;
   try {
     db = await getDb(env);
@@ -30,13 +30,13 @@ export async function consumePushBatch(batch: MessageBatch<unknown>, env: PushCo
     return;
   }
   try {
-    for (const message of batch.messages) await consumeOne(message, env, sink, db.users);
+    for (const message of batch.messages) await consumeOne(message, env, sinks, db.users);
   } finally {
     await db.close().catch(() => undefined);
   }
 }
 
-async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sink: PushSink, users: UsersRepository): Promise<void> {
+async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sinks: Sinks, users: UsersRepository): Promise<void> {
   const parsed = pushJobSchema.safeParse(message.body);
   if (!parsed.success) {
     await deadLetter(message, env.PUSH_DLQ, env.METRICS, "push", "validation");
@@ -44,7 +44,7 @@ async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sink:
   }
   const job = parsed.data;
   const base = { queue: "push" as const, kind: job.kind, requestId: job.request_id };
-  if (sink.kind === "unconfigured") {
+  if (sinks.fcm.kind === "unconfigured" && sinks.web.kind === "unconfigured") {
     message.retry({ delaySeconds: backoffSeconds(message.attempts) });
     recordOutcome(env.METRICS, { ...base, outcome: "retry", reason: "not_configured" });
     return;
@@ -65,7 +65,7 @@ async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sink:
   }
   const content = pushContent(job);
   const delays = await mapBounded(devices, DEVICE_CONCURRENCY, ({ userId, device }) =>
-    deliverToDevice({ job, userId, device, content, env, sink, users, attempts: message.attempts, base }),
+    deliverToDevice({ job, userId, device, content, env, sinks, users, attempts: message.attempts, base }),
   );
   const retries = delays.filter((d): d is number => d !== undefined);
   if (retries.length > 0) message.retry({ delaySeconds: Math.max(...retries) });
@@ -119,7 +119,7 @@ interface DeviceDelivery {
   device: Device;
   content: PushContent;
   env: PushConsumerEnv;
-  sink: Deliverable;
+  sinks: Sinks;
   users: UsersRepository;
   attempts: number;
   base: Omit<OutcomeRecord, "outcome">;
@@ -136,44 +136,27 @@ async function deliverToDevice(d: DeviceDelivery): Promise<number | undefined> {
       record("duplicate");
       return undefined;
     }
-    if (d.sink.kind === "dev_outbox") {
-      await storeInOutbox(env.KV, { userId, deviceId: device.id, pushToken: device.pushToken, content: d.content });
-      await markSent(env.KV, marker);
-      record("dev_sink");
-      return undefined;
+    const sent = await sendToProvider({ userId, device, content: d.content, env, sinks: d.sinks });
+    switch (sent.outcome) {
+      case "sent":
+      case "dev_sink":
+        await markSent(env.KV, marker).catch((err: unknown) =>
+          log({ event: "unhandled_error", where: "push.markSent", error: describeError(err), request_id: job.request_id }, "error"),
+        );
+        record(sent.outcome);
+        return undefined;
+      case "dropped":
+        if (sent.tokenDead) {
+          await d.users.deleteDeviceByPushToken(device.pushToken);
+          log({ event: "push_device_removed", user_id: userId, device_id: device.id, reason: sent.reason, request_id: job.request_id }, "warn");
+        }
+        record("dropped", sent.reason);
+        return undefined;
+      case "retry":
+        record("retry", sent.reason);
+        return backoffSeconds(d.attempts, sent.retryAfterSeconds);
     }
-    const settings = d.sink.fcm;
-    const message = fcmMessage(device.pushToken, d.content);
-    let result = await sendFcm(settings, await accessToken(settings), message);
-    if (!result.ok && result.kind === "unauthenticated") {
-      forgetAccessToken(settings);
-      result = await sendFcm(settings, await accessToken(settings), message);
-    }
-    if (result.ok) {
-      await markSent(env.KV, marker).catch((err: unknown) =>
-        log({ event: "unhandled_error", where: "push.markSent", error: describeError(err), request_id: job.request_id }, "error"),
-      );
-      record("sent");
-      return undefined;
-    }
-    const reason = `fcm_${result.status}_${result.errorCode.toLowerCase()}`;
-    if (result.kind === "token_invalid") {
-      await d.users.deleteDeviceByPushToken(device.pushToken);
-      log({ event: "push_device_removed", user_id: userId, device_id: device.id, reason: result.errorCode, request_id: job.request_id }, "warn");
-      record("dropped", reason);
-      return undefined;
-    }
-    if (result.kind === "permanent") {
-      record("dropped", reason);
-      return undefined;
-    }
-    record("retry", reason);
-    return backoffSeconds(d.attempts, result.kind === "retry" ? result.retryAfterSeconds : undefined);
   } catch (err) {
-    if (err instanceof OAuthError) {
-      record("retry", `oauth_${err.status ?? 0}`);
-      return backoffSeconds(d.attempts, err.retryAfterSeconds);
-    }
     log({ event: "unhandled_error", where: "push.deliver", error: describeError(err), request_id: job.request_id }, "error");
     record("retry", "unexpected");
     return backoffSeconds(d.attempts);

@@ -20,9 +20,12 @@ export function corsFromAllowList(): MiddlewareHandler<GatewayBindings> {
     origin: (origin, c: Context<GatewayBindings>) => (origin && isAllowedOrigin(origin, c.env) ? origin : null),
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     // If-None-Match: the presigned upload PUT signs it (create-only), and cross-origin PUTs preflight it.
-    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-None-Match"],
+    // X-Session-Mode / X-CSRF-Token: cookie-mode sessions (../cookie-session.ts).
+    allowHeaders: ["Authorization", "Content-Type", "X-Request-Id", "If-None-Match", "X-Session-Mode", "X-CSRF-Token"],
     exposeHeaders: ["X-Request-Id", "Retry-After"],
     maxAge: 600,
-    credentials: false,
+    // Allow-listed origins of the same site may send the SameSite=Strict refresh cookie (credentials:
+    // "include"); every other origin gets no Access-Control-Allow-Origin, so the browser blocks it.
+    credentials: true,
   });
 }

@@ -9,13 +9,17 @@ import {
   resetPasswordResultSchema,
   resetPasswordSchema,
   sessionListSchema,
-  tokenPairSchema,
+  sessionModeHeadersSchema,
+  signInAnswerSchema,
+  type TokenPair,
   verifyEmailResultSchema,
   verifyEmailSchema,
   wsTicketSchema,
 } from "../../../../lib/contracts/auth";
 import { jwksSchema, sessionParamsSchema } from "../../../../lib/contracts/auth-rpc";
+import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
+import { clearSessionCookie, cookieRefreshToken, cookieSession, requireSameSiteOrigin, wantsCookieMode } from "../cookie-session";
 import { forgetSession } from "../middleware/authenticate";
 import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middleware/credential-throttle";
 import type { GatewayApp, GatewayBindings } from "../types";
@@ -27,6 +31,14 @@ const clientMeta = (c: Context<GatewayBindings>) => {
 };
 
 const tags = ["auth"];
+
+const cookieModeNote =
+  " With `X-Session-Mode: cookie` (browsers) the refresh token is set as an HttpOnly, Secure, SameSite=Strict cookie on /v1/auth instead, and the answer is a CookieSession (no refresh_token; a csrf_token for the next refresh or logout).";
+
+/** The pair as the caller asked for it: in the body (bearer mode) or in the cookie (cookie mode). */
+function answer(c: Context<GatewayBindings>, pair: TokenPair) {
+  return wantsCookieMode(c) ? cookieSession(c, pair) : pair;
+}
 
 const routes = {
   jwks: createRoute({
@@ -41,32 +53,39 @@ const routes = {
     path: "/v1/auth/register",
     tags,
     summary: "Create an account; queues a verification email",
-    request: { body: jsonBody(registerSchema) },
-    responses: { 201: jsonResponse(tokenPairSchema, "Account created and signed in"), ...errorResponses(400, 409, 413, 429) },
+    description: `Answers the token pair.${cookieModeNote}`,
+    request: { body: jsonBody(registerSchema), headers: sessionModeHeadersSchema },
+    responses: { 201: jsonResponse(signInAnswerSchema, "Account created and signed in"), ...errorResponses(400, 403, 409, 413, 429) },
   }),
   login: createRoute({
     method: "post",
     path: "/v1/auth/login",
     tags,
     summary: "Sign in (unverified emails may sign in; see user.email_verified)",
-    request: { body: jsonBody(loginSchema) },
-    responses: { 200: jsonResponse(tokenPairSchema, "Signed in"), ...errorResponses(400, 401, 413, 429) },
+    description: `Answers the token pair.${cookieModeNote}`,
+    request: { body: jsonBody(loginSchema), headers: sessionModeHeadersSchema },
+    responses: { 200: jsonResponse(signInAnswerSchema, "Signed in"), ...errorResponses(400, 401, 403, 413, 429) },
   }),
   refresh: createRoute({
     method: "post",
     path: "/v1/auth/refresh",
     tags,
     summary: "Rotate a refresh token; reusing a spent one revokes the session",
-    request: { body: jsonBody(refreshSchema) },
-    responses: { 200: jsonResponse(tokenPairSchema, "A new token pair"), ...errorResponses(400, 401, 429) },
+    description:
+      "Bearer mode: the body carries refresh_token. Cookie mode (`X-Session-Mode: cookie`, no body): the refresh token comes from the HttpOnly cookie and is rotated in it; the request must come from the app's origin (Origin header) with `X-CSRF-Token` = the last answer's csrf_token, else 403 FORBIDDEN; no cookie, or a spent one, is 401 and clears the cookie.",
+    request: { body: { ...jsonBody(refreshSchema), required: false }, headers: sessionModeHeadersSchema },
+    responses: { 200: jsonResponse(signInAnswerSchema, "A new token pair (or cookie session)"), ...errorResponses(400, 401, 403, 429) },
   }),
   logout: createRoute({
     method: "post",
     path: "/v1/auth/logout",
     tags,
     summary: "Revoke the caller's session",
+    description:
+      "With `X-Session-Mode: cookie` it also clears the refresh cookie; the same Origin and X-CSRF-Token checks as a cookie-mode refresh apply (403).",
     ...authed,
-    responses: { 204: { description: "Signed out; the session's tokens stop working" }, ...errorResponses(401, 429) },
+    request: { headers: sessionModeHeadersSchema },
+    responses: { 204: { description: "Signed out; the session's tokens stop working" }, ...errorResponses(401, 403, 429) },
   }),
   verifyEmail: createRoute({
     method: "post",
@@ -127,6 +146,14 @@ const routes = {
   }),
 };
 
+/** The body is optional on the route (cookie mode has none); bearer mode still needs its refresh_token. */
+function bearerRefreshToken(body: unknown): string {
+  const parsed = refreshSchema.safeParse(body);
+  if (!parsed.success)
+    throw new AppError("VALIDATION_ERROR", "The request is not valid.", [{ field: "refresh_token", message: "Required (or use X-Session-Mode: cookie)." }]);
+  return parsed.data.refresh_token;
+}
+
 export function registerAuthRoutes(app: GatewayApp): void {
   app.openapi(routes.jwks, async (c) => {
     const jwks = unwrap(await c.env.AUTH.jwks(c.get("rpc")));
@@ -134,21 +161,32 @@ export function registerAuthRoutes(app: GatewayApp): void {
   });
   app.openapi(routes.register, async (c) => {
     const body = c.req.valid("json");
+    if (wantsCookieMode(c)) requireSameSiteOrigin(c);
     await throttleAttempt(c, "register", emailAccount(body.email));
-    return c.json(unwrap(await c.env.AUTH.register(c.get("rpc"), body, clientMeta(c))), 201);
+    return c.json(answer(c, unwrap(await c.env.AUTH.register(c.get("rpc"), body, clientMeta(c)))), 201);
   });
   app.openapi(routes.login, async (c) => {
     const body = c.req.valid("json");
+    if (wantsCookieMode(c)) requireSameSiteOrigin(c);
     await throttleAttempt(c, "login", emailAccount(body.email));
-    return c.json(unwrap(await c.env.AUTH.login(c.get("rpc"), body, clientMeta(c))), 200);
+    return c.json(answer(c, unwrap(await c.env.AUTH.login(c.get("rpc"), body, clientMeta(c)))), 200);
   });
   app.openapi(routes.refresh, async (c) => {
-    const body = c.req.valid("json");
-    await throttleAttempt(c, "refresh", await refreshTokenAccount(body.refresh_token));
-    return c.json(unwrap(await c.env.AUTH.refresh(c.get("rpc"), body)), 200);
+    const cookieMode = wantsCookieMode(c);
+    const refreshToken = cookieMode ? cookieRefreshToken(c) : bearerRefreshToken(c.req.valid("json"));
+    await throttleAttempt(c, "refresh", await refreshTokenAccount(refreshToken));
+    const refreshed = await c.env.AUTH.refresh(c.get("rpc"), { refresh_token: refreshToken });
+    // A spent or revoked cookie is of no use to anyone: drop it with the 401.
+    if (cookieMode && !refreshed.ok) clearSessionCookie(c);
+    return c.json(answer(c, unwrap(refreshed)), 200);
   });
   app.openapi(routes.logout, async (c) => {
-    const { session_id } = unwrap(await c.env.AUTH.logout(caller(c)));
+    const rpc = caller(c);
+    if (wantsCookieMode(c)) {
+      cookieRefreshToken(c);
+      clearSessionCookie(c);
+    }
+    const { session_id } = unwrap(await c.env.AUTH.logout(rpc));
     forgetSession(session_id);
     return c.body(null, 204);
   });
