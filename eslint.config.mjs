@@ -11,7 +11,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         // Each file is checked with the tsconfig that builds it (workerd, Node, or browser globals).
-        project: ["./tsconfig.json", "./tsconfig.node.json", "./client/tsconfig.json", "./client/tsconfig.test.json"],
+        project: ["./tsconfig.json", "./tsconfig.node.json", "./client/tsconfig.json", "./client/tsconfig.test.json", "./app/sw/tsconfig.json"],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -4,6 +4,7 @@
 // It also copies Swagger UI (the pinned swagger-ui-dist package) and the /docs init script into
 // app/www/app/docs/, so the docs page loads nothing from a CDN and the ~1.7 MB bundle stays out of
 // the gateway's own bundle. No source maps are emitted or copied (app/www/.assetsignore drops any).
+import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -29,6 +30,23 @@ rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that em
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
 
+// The offline shell's service worker (app/sw/sw.ts), its cache named after a hash of the shell it
+// caches: a build that changes the shell installs a new worker, which drops the old cache.
+const shellHash = createHash("sha256");
+for (const file of ["index.html", "app.js", "app.css"]) shellHash.update(readFileSync(path.join(out, file)));
+await build({
+  entryPoints: [path.join(here, "sw", "sw.ts")],
+  outfile: path.join(out, "sw.js"),
+  bundle: true,
+  format: "iife",
+  target: "es2022",
+  minify: true,
+  sourcemap: false,
+  legalComments: "none",
+  logLevel: "warning",
+  define: { SHELL_VERSION: JSON.stringify(shellHash.digest("hex").slice(0, 16)) },
+});
+
 // Served at /app/docs/ (DOCS_ASSETS_PATH in workers/gateway/src/routes/docs.ts).
 const docs = path.join(out, "docs");
 mkdirSync(docs, { recursive: true });
@@ -39,4 +57,4 @@ for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
   writeFileSync(path.join(docs, file), text);
 }
 copyFileSync(path.join(here, "src", "docs-init.js"), path.join(docs, "docs-init.js"));
-console.log("[build:app] app/www/app/{index.html,app.js,app.css}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");
+console.log("[build:app] app/www/app/{index.html,app.js,app.css,sw.js}, app/www/app/docs/{swagger-ui-bundle.js,swagger-ui.css,docs-init.js}");

@@ -93,7 +93,12 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     else list.append(row);
     if (!prepend) row.scrollIntoView({ block: "end" });
     // A reply that arrived before the message it quotes (paging) gets its quote now.
-    for (const [seq, other] of messages) if (other.reply_to_seq === message.seq && seq !== message.seq) update(other);
+    redrawRepliesTo(message.seq);
+  }
+
+  /** Replies show the quoted message as it is now (edited, deleted). */
+  function redrawRepliesTo(seq: number): void {
+    for (const other of messages.values()) if (other.reply_to_seq === seq && other.seq > seq) update(other);
   }
 
   /** A message_updated frame or an action's answer: the row is drawn again in place. */
@@ -106,6 +111,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     old.replaceWith(row);
     rows.set(message.seq, row);
     if (hadFocus) row.querySelector<HTMLElement>("[data-testid=react]")?.focus();
+    redrawRepliesTo(message.seq);
   }
 
   function markSeen(upTo: number): void {

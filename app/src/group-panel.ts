@@ -83,7 +83,7 @@ export function groupPanel(client: SecureConnectClient, people: People, conversa
       for (const button of controls) button.setAttribute("aria-label", `${button.textContent ?? ""}: ${who}`);
       name.setAttribute("aria-label", `Profile of ${who}`);
     };
-    if (userId === me) name.setAttribute("aria-label", "Your profile");
+    if (userId === me) name.setAttribute("aria-label", "You (your profile)");
     else {
       label(people.known(userId) ?? "member");
       void people.name(userId).then((n) => {

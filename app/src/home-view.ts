@@ -168,9 +168,10 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   const myName = client.session.current?.user;
   const meButton = h(
     "button",
-    { class: "me link", testid: "open-settings", attrs: { type: "button", "aria-label": "Settings and profile" }, on: { click: showSettings } },
+    { class: "me link", testid: "open-settings", attrs: { type: "button", title: "Settings and profile" }, on: { click: showSettings } },
     avatar(people, me),
     h("strong", { testid: "me", text: myName ? myName.display_name || myName.username : "" }),
+    h("span", { class: "sr-only", text: " (settings and profile)" }),
   );
   people.onUpdate((profile) => {
     if (profile.id !== me) return;

@@ -46,13 +46,32 @@ export function messageActions(handlers: MessageActionHandlers, seq: number, can
     if (!picker.hidden) picker.querySelector("button")?.focus();
   });
   reactButton.setAttribute("aria-haspopup", "true");
+  // Deleting asks once, in place: "Delete for everyone?" with the choice beside it.
+  const deleteButton = button("delete", "Delete message", "Delete", () => {
+    deleteButton.hidden = true;
+    confirm.hidden = false;
+    confirm.querySelector("button")?.focus();
+  });
+  const confirm = h(
+    "span",
+    { class: "confirm", testid: "delete-confirm", attrs: { role: "group", "aria-label": "Delete for everyone?" } },
+    h("span", { text: "Delete for everyone?" }),
+    button("confirm-delete", "Yes, delete for everyone", "Delete", () => handlers.remove(seq)),
+    button("cancel-delete", "Keep the message", "Keep", () => {
+      confirm.hidden = true;
+      deleteButton.hidden = false;
+      deleteButton.focus();
+    }),
+  );
+  confirm.hidden = true;
   return h(
     "div",
     { class: "actions", testid: "message-actions" },
     reactButton,
     button("reply", "Reply", "Reply", () => handlers.reply(seq)),
     can.canEdit ? button("edit", "Edit message", "Edit", () => handlers.edit(seq)) : null,
-    can.canDelete ? button("delete", "Delete message", "Delete", () => handlers.remove(seq)) : null,
+    can.canDelete ? deleteButton : null,
+    can.canDelete ? confirm : null,
     picker,
   );
 }

@@ -41,7 +41,7 @@ export function messageItem(ctx: RowContext, message: ShownMessage, status: Stat
     class: "sender link",
     testid: "message-sender",
     text: mine ? "You" : (people.known(message.sender_id) ?? "…"),
-    attrs: { type: "button", "aria-label": mine ? "Your profile" : "Sender's profile" },
+    attrs: { type: "button", "aria-label": mine ? "You (your profile)" : "Sender's profile" },
     on: { click: () => ctx.openProfile(message.sender_id) },
   });
   if (!mine && !people.known(message.sender_id)) {
