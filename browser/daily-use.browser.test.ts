@@ -6,6 +6,28 @@ import { devCode } from "./mail-and-media";
 
 const bodies = (page: Page) => page.getByTestId("messages").getByTestId("message-body");
 const row = (page: Page, text: string) => page.getByTestId("messages").getByTestId("message").filter({ has: page.getByTestId("message-body").filter({ hasText: text }) });
+/** A 96×96 PNG portrait (a gradient and a letter), drawn on a canvas. */
+const portrait = async (page: Page): Promise<Buffer> =>
+  Buffer.from(
+    await page.evaluate(() => {
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 96;
+      const ctx = canvas.getContext("2d");
+      if (!ctx) throw new Error("no 2d canvas");
+      const fill = ctx.createLinearGradient(0, 0, 96, 96);
+      fill.addColorStop(0, "#f2994a");
+      fill.addColorStop(1, "#9b51e0");
+      ctx.fillStyle = fill;
+      ctx.fillRect(0, 0, 96, 96);
+      ctx.fillStyle = "#fff";
+      ctx.font = "bold 56px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText("A", 48, 52);
+      return canvas.toDataURL("image/png").split(",")[1] ?? "";
+    }),
+    "base64",
+  );
 const open = (page: Page, title: string) => page.getByTestId("conversation").filter({ hasText: title }).first().click();
 
 /**
@@ -144,8 +166,8 @@ describe("the web app for daily use, in Chromium", () => {
     await alice.page.getByTestId("profile-display-name").fill("Alice Liddell");
     await alice.page.getByTestId("save-profile").click();
     await alice.page.getByTestId("profile-status").filter({ hasText: "Name saved." }).waitFor();
-    // A real PNG: a corner of her own screen.
-    const picture = await alice.page.screenshot({ clip: { x: 0, y: 0, width: 64, height: 64 } });
+    // A real PNG, drawn in the page.
+    const picture = await portrait(alice.page);
     await alice.page.getByTestId("avatar-input").setInputFiles({ name: "alice.png", mimeType: "image/png", buffer: picture });
     await alice.page.getByTestId("profile-status").filter({ hasText: "Picture updated." }).waitFor();
     await alice.page.getByTestId("me").filter({ hasText: "Alice Liddell" }).waitFor();
@@ -243,10 +265,13 @@ describe("the web app for daily use, in Chromium", () => {
     await bob.context.setOffline(true);
     await bob.page.reload();
     await bob.page.getByTestId("me").filter({ hasText: "Bob" }).waitFor();
+    await bob.page.getByTestId("offline").waitFor();
     await bob.page.getByTestId("new-chat").waitFor();
     await shot(bob.page, "offline-shell-bob");
     await bob.context.setOffline(false);
-    await bob.page.getByTestId("chat-title").filter({ hasText: "Carol" }).waitFor({ timeout: 30_000 });
+    // Back online, the stream connects and the conversation of the URL opens.
+    await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip" }).waitFor({ timeout: 30_000 });
+    expect(await bob.page.getByTestId("offline").isHidden()).toBe(true);
     await bob.page.getByTestId("connection").filter({ hasText: "online" }).waitFor({ timeout: 30_000 });
   });
 

@@ -136,6 +136,12 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   const flush = () => void client.flushOutbox().catch(() => undefined);
   const onPopState = () => void followRoute(currentRoute());
   window.addEventListener("popstate", onPopState);
+  // Opened by the offline shell, or the network dropped: say so; what was written goes out later.
+  const offline = h("p", { class: "banner offline", testid: "offline", attrs: { role: "status" }, text: "Offline: messages you write are sent when the network is back." });
+  const onNetwork = () => (offline.hidden = navigator.onLine);
+  onNetwork();
+  window.addEventListener("online", onNetwork);
+  window.addEventListener("offline", onNetwork);
   const offs = [
     live.on("change", render),
     stream.on("conversation", notifyMessage),
@@ -145,6 +151,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       if (!current) dispose();
     }),
     () => window.removeEventListener("popstate", onPopState),
+    () => window.removeEventListener("online", onNetwork),
+    () => window.removeEventListener("offline", onNetwork),
   ];
   let disposed = false;
   function dispose(): void {
@@ -194,6 +202,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       "nav",
       { class: "sidebar", attrs: { "aria-label": "Chats" } },
       h("header", {}, meButton, signOutButton),
+      offline,
       notificationsButton(),
       newConversation(client, people, async (id) => void (await selectById(id))),
       list,

@@ -26,7 +26,11 @@ export class People {
     if (!profile) {
       profile = this.client.api.users.get(userId).then(
         ({ user }) => user,
-        () => null,
+        () => {
+          // Not remembered: offline now is not "no such user" later.
+          this.profiles.delete(userId);
+          return null;
+        },
       );
       void profile.then((p) => p && this.resolved.set(userId, p));
       this.profiles.set(userId, profile);
@@ -52,7 +56,10 @@ export class People {
           const res = await fetch(download_url);
           return res.ok ? URL.createObjectURL(await res.blob()) : null;
         })
-        .catch(() => null);
+        .catch(() => {
+          this.avatarUrls.delete(fileId);
+          return null;
+        });
       this.avatarUrls.set(fileId, url);
     }
     return url;
