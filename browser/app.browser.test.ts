@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launch, numberIn, shot, signUp, startChat, type Person } from "./helpers";
 
-const messages = (page: Page) => page.getByTestId("messages").getByTestId("message-body");
+/** Message bodies; call entries (notices with a data-kind) are left out. */
+const messages = (page: Page) => page.getByTestId("messages").locator("[data-testid=message]:not([data-kind^=call-]) [data-testid=message-body]");
 const sendingCount = (page: Page) => page.getByTestId("status").filter({ hasText: "sending" }).count();
 
 /**

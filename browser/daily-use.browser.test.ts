@@ -5,7 +5,11 @@ import { baseUrl, launch, say, shot, signIn, signUp, startChat, type Person } fr
 import { devCode } from "./mail-and-media";
 
 const bodies = (page: Page) => page.getByTestId("messages").getByTestId("message-body");
-const row = (page: Page, text: string) => page.getByTestId("messages").getByTestId("message").filter({ has: page.getByTestId("message-body").filter({ hasText: text }) });
+const row = (page: Page, text: string) =>
+  page
+    .getByTestId("messages")
+    .getByTestId("message")
+    .filter({ has: page.getByTestId("message-body").filter({ hasText: text }) });
 /** A 96×96 PNG portrait (a gradient and a letter), drawn on a canvas. */
 const portrait = async (page: Page): Promise<Buffer> =>
   Buffer.from(
@@ -151,7 +155,10 @@ describe("the web app for daily use, in Chromium", () => {
     await bob.page.getByTestId("group-details").click();
     const bobPanel = bob.page.getByTestId("group-panel");
     await bobPanel.getByTestId("user-search").fill(carol.username.slice(0, -1));
-    await bobPanel.getByTestId("user-result").filter({ hasText: `@${carol.username}` }).click();
+    await bobPanel
+      .getByTestId("user-result")
+      .filter({ hasText: `@${carol.username}` })
+      .click();
     await bobPanel.getByTestId("add-members").click();
     await expect.poll(() => bobPanel.getByTestId("group-member").count()).toBe(3);
     await carol.page.getByTestId("conversation").filter({ hasText: "Weekend trip" }).waitFor();
@@ -285,7 +292,11 @@ describe("the web app for daily use, in Chromium", () => {
 
     await alice.page.getByTestId("start-call").click();
     await bob.page.getByTestId("accept-call").click();
-    for (const person of [alice, bob]) await person.page.getByTestId("call-state").filter({ hasText: /^connected$/ }).waitFor({ timeout: 30_000 });
+    for (const person of [alice, bob])
+      await person.page
+        .getByTestId("call-state")
+        .filter({ hasText: /^connected$/ })
+        .waitFor({ timeout: 30_000 });
     for (const person of [alice, bob]) {
       const list = await person.page.getByTestId("messages").boundingBox();
       const stage = await person.page.getByTestId("call-stage").boundingBox();
@@ -300,13 +311,34 @@ describe("the web app for daily use, in Chromium", () => {
     await shot(alice.page, "call-layout-alice");
     await accessible(alice.page, "call");
     await alice.page.getByTestId("hang-up").click();
-    for (const page of [alice.page, bob.page]) await page.locator('[data-kind="call-ended"]').filter({ hasText: /Video call · \d+:\d\d/ }).waitFor();
+    for (const page of [alice.page, bob.page])
+      await page
+        .locator('[data-kind="call-ended"]')
+        .filter({ hasText: /Video call · \d+:\d\d/ })
+        .waitFor();
 
     // Bob declines the next one: "declined" on Alice's side, "You declined" on his.
     await alice.page.getByTestId("start-call").click();
     await bob.page.getByTestId("decline-call").click();
     await alice.page.locator('[data-kind="call-declined"]').filter({ hasText: "declined" }).waitFor({ timeout: 30_000 });
     await bob.page.locator('[data-kind="call-declined"]').filter({ hasText: "You declined a video call" }).waitFor();
+
+    // Nobody answers the third (rung through the API with a 5 s timeout, the shortest allowed):
+    // "no answer" for Alice, the missed-call line for Bob.
+    const token = await alice.page.evaluate(
+      () => (JSON.parse(sessionStorage.getItem("secureconnect.tokens") ?? "{}") as { accessToken?: string }).accessToken ?? "",
+    );
+    const conversationId = new URL(alice.page.url()).hash.replace("#/c/", "");
+    const rung = await fetch(`${baseUrl}/v1/calls/initiate`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: conversationId, type: "video", ring_timeout_seconds: 5 }),
+    });
+    expect(rung.status).toBe(201);
+    await bob.page.getByTestId("incoming-call").waitFor();
+    await alice.page.locator('[data-kind="call-no-answer"]').filter({ hasText: "Video call · no answer" }).waitFor({ timeout: 30_000 });
+    await bodies(bob.page).filter({ hasText: "Missed video call" }).waitFor({ timeout: 30_000 });
     await shot(alice.page, "call-entries-alice");
+    await shot(bob.page, "call-entries-bob");
   });
 });

@@ -96,7 +96,10 @@ export async function startChat(page: Page, usernames: string[], groupName?: str
   const box = page.getByTestId("new-chat");
   for (const username of usernames) {
     await box.getByTestId("user-search").fill(username.slice(0, -1));
-    await box.getByTestId("user-result").filter({ hasText: `@${username}` }).click();
+    await box
+      .getByTestId("user-result")
+      .filter({ hasText: `@${username}` })
+      .click();
   }
   if (groupName) await box.getByTestId("group-name").fill(groupName);
   await box.getByTestId("new-chat-submit").click();

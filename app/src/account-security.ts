@@ -90,8 +90,7 @@ export function sessionsSection(client: SecureConnectClient): HTMLElement {
                   text: "Sign out",
                   attrs: { type: "button", "aria-label": `Sign out ${what}, signed in ${new Date(s.created_at).toLocaleString()}` },
                   on: {
-                    click: () =>
-                      void client.api.auth.revokeSession(s.id).then(load, (err: unknown) => (error.textContent = errorText(err))),
+                    click: () => void client.api.auth.revokeSession(s.id).then(load, (err: unknown) => (error.textContent = errorText(err))),
                   },
                 }),
           );
@@ -108,6 +107,16 @@ export function sessionsSection(client: SecureConnectClient): HTMLElement {
 /** "Chrome on Linux" from a user agent: enough to recognise a session, nothing more. */
 function browserName(ua: string): string {
   const browser = /Edg\//.test(ua) ? "Edge" : /Chrome\//.test(ua) ? "Chrome" : /Firefox\//.test(ua) ? "Firefox" : /Safari\//.test(ua) ? "Safari" : "A browser";
-  const os = /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Windows/.test(ua) ? "Windows" : /Mac OS X/.test(ua) ? "macOS" : /Linux/.test(ua) ? "Linux" : "";
+  const os = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Windows/.test(ua)
+        ? "Windows"
+        : /Mac OS X/.test(ua)
+          ? "macOS"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
   return os ? `${browser} on ${os}` : browser;
 }

@@ -32,7 +32,13 @@ export function authView(client: SecureConnectClient, done: () => void): HTMLEle
     text: "I already have an account",
     on: { click: () => setMode(mode === "register" ? "login" : mode === "login" ? "register" : "login") },
   });
-  const forgot = h("button", { testid: "forgot-password", class: "link", attrs: { type: "button" }, text: "Forgot your password?", on: { click: () => setMode("forgot") } });
+  const forgot = h("button", {
+    testid: "forgot-password",
+    class: "link",
+    attrs: { type: "button" },
+    text: "Forgot your password?",
+    on: { click: () => setMode("forgot") },
+  });
 
   function setMode(next: Mode, message = ""): void {
     mode = next;

@@ -1,10 +1,10 @@
 import { h } from "./dom";
 import type { People, Profile } from "./people";
 
-/** Two letters of the name on a colour picked from the user id: people tell each other apart at a glance. */
+/** The initials of the name ("Alice Liddell" → AL, "Bob" → B) on a colour picked from the user id: people tell each other apart at a glance. */
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
-  const letters = parts.length > 1 ? `${parts[0]?.[0] ?? ""}${parts[1]?.[0] ?? ""}` : name.slice(0, 2);
+  const letters = parts.length > 1 ? `${parts[0]?.[0] ?? ""}${parts[1]?.[0] ?? ""}` : (parts[0]?.[0] ?? "");
   return letters.toUpperCase() || "?";
 }
 

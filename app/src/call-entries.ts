@@ -33,9 +33,11 @@ export function callEntry(call: CallItem, me: string | undefined): CallEntry | n
   const mine = call.initiator_id === me;
   const others = call.participants.filter((p) => p.user_id !== call.initiator_id);
   const declined = others.length > 0 && others.every((p) => p.outcome === "declined");
-  if (!mine) return declined || call.end_reason === "declined" ? { id: call.id, text: `You declined a ${kind.toLowerCase()}`, at, kind: "call-declined" } : null;
+  if (!mine)
+    return declined || call.end_reason === "declined" ? { id: call.id, text: `You declined a ${kind.toLowerCase()}`, at, kind: "call-declined" } : null;
   if (declined || call.end_reason === "declined") return { id: call.id, text: `${kind} · declined`, at, kind: "call-declined" };
-  if (call.end_reason === "cancelled" || call.end_reason === "ended_by_initiator") return { id: call.id, text: `${kind} · cancelled`, at, kind: "call-no-answer" };
+  if (call.end_reason === "cancelled" || call.end_reason === "ended_by_initiator")
+    return { id: call.id, text: `${kind} · cancelled`, at, kind: "call-no-answer" };
   return { id: call.id, text: `${kind} · no answer`, at, kind: "call-no-answer" };
 }
 

@@ -16,7 +16,7 @@ export interface ChatView {
 }
 
 export interface ChatViewOptions {
-  openProfile(userId: string): void;
+  openProfile: (userId: string) => void;
   /** Group details (members, roles, leave); absent for direct conversations. */
   openDetails: (() => void) | null;
 }
@@ -39,6 +39,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
   const messages = new Map<number, Message>();
   const rows = new Map<number, HTMLLIElement>();
   const callRows = new Map<string, HTMLLIElement>();
+  const callsKnown = new Map<string, CallEntry>();
   let oldestSeq: number | null = null;
   let theirReadSeq = 0;
   let lastMarked = 0;
@@ -128,22 +129,32 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     if (!conn?.markRead(seq)) void client.api.messages.markRead(conversationId, seq).catch(() => undefined);
   }
 
-  /** Call entries sit among the messages by time; a ringing one is replaced when the call ends. */
-  function placeCall(entry: CallEntry): void {
-    const row = notice(entry.text, entry.at, entry.kind);
-    row.dataset.at = entry.at;
-    row.dataset.callId = entry.id;
-    const existing = callRows.get(entry.id);
-    callRows.set(entry.id, row);
-    if (existing) return existing.replaceWith(row);
-    const next = [...list.children].find((el) => el instanceof HTMLElement && (el.dataset.at ?? "") > entry.at);
-    list.insertBefore(row, next ?? null);
+  /**
+   * Call entries sit among the messages by time; a ringing one is replaced when the call ends. Only
+   * those within the loaded history are drawn (older ones come with "Load older messages").
+   */
+  function drawCalls(): void {
+    for (const row of callRows.values()) row.remove();
+    callRows.clear();
+    const oldest = oldestSeq === null ? undefined : messages.get(oldestSeq)?.created_at;
+    const moreHistory = !older.hidden;
+    for (const entry of [...callsKnown.values()].sort((a, b) => a.at.localeCompare(b.at))) {
+      if (moreHistory && oldest !== undefined && entry.at < oldest) continue;
+      const row = notice(entry.text, entry.at, entry.kind);
+      row.dataset.at = entry.at;
+      row.dataset.callId = entry.id;
+      callRows.set(entry.id, row);
+      const next = [...list.children].find((el) => el instanceof HTMLElement && el.dataset.at !== undefined && el.dataset.at > entry.at);
+      list.insertBefore(row, next ?? null);
+    }
   }
 
   async function refreshCalls(): Promise<void> {
     const entries = await callEntries(client, conversationId);
     if (closed) return;
-    for (const entry of entries) placeCall(entry);
+    callsKnown.clear();
+    for (const entry of entries) callsKnown.set(entry.id, entry);
+    drawCalls();
   }
 
   async function loadOlder(): Promise<void> {
@@ -152,6 +163,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     for (const message of page.messages) place(message, true);
     oldestSeq = Math.min(oldestSeq, ...page.messages.map((m) => m.seq));
     older.hidden = !page.has_more;
+    drawCalls();
   }
 
   async function start(): Promise<void> {

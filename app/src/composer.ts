@@ -25,7 +25,13 @@ export function composer(userId: string, conversationId: string, handlers: Compo
     "div",
     { class: "composer-bar", testid: "composer-bar" },
     barText,
-    h("button", { class: "link", testid: "composer-cancel", text: "Cancel", attrs: { type: "button", "aria-label": "Cancel reply or edit" }, on: { click: () => reset() } }),
+    h("button", {
+      class: "link",
+      testid: "composer-cancel",
+      text: "Cancel",
+      attrs: { type: "button", "aria-label": "Cancel reply or edit" },
+      on: { click: () => reset() },
+    }),
   );
   bar.hidden = true;
   let mode: Mode = { kind: "new" };

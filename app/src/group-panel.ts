@@ -12,7 +12,12 @@ type Role = Conversation["members"][number]["role"];
  * allows: owners and admins add people (admins remove plain members, owners anyone), the owner makes
  * admins, everyone may leave. The server decides; the buttons only follow its rules.
  */
-export function groupPanel(client: SecureConnectClient, people: People, conversationId: string, handlers: { close(): void; left(): void; openProfile(userId: string): void }) {
+export function groupPanel(
+  client: SecureConnectClient,
+  people: People,
+  conversationId: string,
+  handlers: { close: () => void; left: () => void; openProfile: (userId: string) => void },
+) {
   const me = client.userId ?? "";
   const members = h("ul", { class: "members", testid: "group-members", attrs: { "aria-label": "Members" } });
   const error = h("p", { class: "error", testid: "group-error", attrs: { role: "alert" } });
@@ -20,7 +25,13 @@ export function groupPanel(client: SecureConnectClient, people: People, conversa
   let current: Conversation | null = null;
   const picker = userPicker(client, people, { label: "Find people to add", exclude: () => current?.members.map((m) => m.user_id) ?? [] });
   const addButton = h("button", { testid: "add-members", text: "Add to group", attrs: { type: "submit" } });
-  const addForm = h("form", { class: "add-members", testid: "add-members-form", on: { submit: (e) => void add(e) } }, h("h3", { text: "Add people" }), picker.element, addButton);
+  const addForm = h(
+    "form",
+    { class: "add-members", testid: "add-members-form", on: { submit: (e) => void add(e) } },
+    h("h3", { text: "Add people" }),
+    picker.element,
+    addButton,
+  );
 
   async function run(action: () => Promise<Conversation | null>): Promise<void> {
     error.textContent = "";
@@ -51,7 +62,13 @@ export function groupPanel(client: SecureConnectClient, people: People, conversa
   }
 
   function memberRow(userId: string, role: Role, myRole: Role): HTMLLIElement {
-    const name = h("button", { class: "link name", testid: "member-name", text: userId === me ? "You" : (people.known(userId) ?? "…"), attrs: { type: "button" }, on: { click: () => handlers.openProfile(userId) } });
+    const name = h("button", {
+      class: "link name",
+      testid: "member-name",
+      text: userId === me ? "You" : (people.known(userId) ?? "…"),
+      attrs: { type: "button" },
+      on: { click: () => handlers.openProfile(userId) },
+    });
     const controls: HTMLElement[] = [];
     if (userId !== me && myRole === "owner" && role !== "owner") {
       const next = role === "admin" ? "member" : "admin";
@@ -61,8 +78,8 @@ export function groupPanel(client: SecureConnectClient, people: People, conversa
           testid: "toggle-admin",
           text: role === "admin" ? "Remove admin" : "Make admin",
           attrs: { type: "button" },
-          on: { click: () => void run(async () => (await client.api.conversations.setRole(conversationId, userId, { role: next })).conversation) } },
-        ),
+          on: { click: () => void run(async () => (await client.api.conversations.setRole(conversationId, userId, { role: next })).conversation) },
+        }),
       );
     }
     const canRemove = userId !== me && role !== "owner" && (myRole === "owner" || (myRole === "admin" && role === "member"));
@@ -77,7 +94,14 @@ export function groupPanel(client: SecureConnectClient, people: People, conversa
         }),
       );
     }
-    const row = h("li", { testid: "group-member", attrs: { "data-role": role } }, avatar(people, userId), name, h("span", { class: "role", testid: "member-role", text: role }), ...controls);
+    const row = h(
+      "li",
+      { testid: "group-member", attrs: { "data-role": role } },
+      avatar(people, userId),
+      name,
+      h("span", { class: "role", testid: "member-role", text: role }),
+      ...controls,
+    );
     // Each button names whom it acts on, once the name is known.
     const label = (who: string) => {
       for (const button of controls) button.setAttribute("aria-label", `${button.textContent ?? ""}: ${who}`);
@@ -108,15 +132,25 @@ export function groupPanel(client: SecureConnectClient, people: People, conversa
     text: "Leave group",
     attrs: { type: "button" },
     on: {
-      click: () =>
-        void client.api.conversations.removeMember(conversationId, me).then(handlers.left, (err: unknown) => (error.textContent = errorText(err))),
+      click: () => void client.api.conversations.removeMember(conversationId, me).then(handlers.left, (err: unknown) => (error.textContent = errorText(err))),
     },
   });
   void load();
   return h(
     "aside",
     { class: "group-panel card", testid: "group-panel", attrs: { "aria-labelledby": title.id } },
-    h("header", {}, title, h("button", { class: "link", testid: "close-group-panel", text: "Close", attrs: { type: "button", "aria-label": "Close group info" }, on: { click: handlers.close } })),
+    h(
+      "header",
+      {},
+      title,
+      h("button", {
+        class: "link",
+        testid: "close-group-panel",
+        text: "Close",
+        attrs: { type: "button", "aria-label": "Close group info" },
+        on: { click: handlers.close },
+      }),
+    ),
     members,
     addForm,
     error,

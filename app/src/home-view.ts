@@ -85,7 +85,10 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
 
   function showSettings(): void {
     closeOpen();
-    clear(pane, settingsView({ client, people, signOut: leave }, () => void followRoute({ kind: "home" })));
+    clear(
+      pane,
+      settingsView({ client, people, signOut: leave }, () => void followRoute({ kind: "home" })),
+    );
     go({ kind: "settings" });
     render();
   }
@@ -137,7 +140,12 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   const onPopState = () => void followRoute(currentRoute());
   window.addEventListener("popstate", onPopState);
   // Opened by the offline shell, or the network dropped: say so; what was written goes out later.
-  const offline = h("p", { class: "banner offline", testid: "offline", attrs: { role: "status" }, text: "Offline: messages you write are sent when the network is back." });
+  const offline = h("p", {
+    class: "banner offline",
+    testid: "offline",
+    attrs: { role: "status" },
+    text: "Offline: messages you write are sent when the network is back.",
+  });
   const onNetwork = () => (offline.hidden = navigator.onLine);
   onNetwork();
   window.addEventListener("online", onNetwork);
@@ -207,6 +215,11 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       newConversation(client, people, async (id) => void (await selectById(id))),
       list,
     ),
-    h("div", { class: "main" }, callRinger(client, calls, people, (call) => void answer(call)), pane),
+    h(
+      "div",
+      { class: "main" },
+      callRinger(client, calls, people, (call) => void answer(call)),
+      pane,
+    ),
   );
 }

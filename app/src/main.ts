@@ -28,7 +28,7 @@ function show(): void {
 // A refused refresh (session revoked elsewhere) signs this tab out.
 client.session.onChange((current) => {
   if (!current) show();
-registerServiceWorker();
+  registerServiceWorker();
 });
 show();
 registerServiceWorker();

@@ -16,12 +16,12 @@ export interface RowContext {
   client: SecureConnectClient;
   people: People;
   /** The message a reply quotes, if it is loaded. */
-  quoted(seq: number): Message | undefined;
+  quoted: (seq: number) => Message | undefined;
   /** Actions on stored messages; none for pending ones. */
   actions: MessageActionHandlers;
   /** Owners and admins of a group may delete others' messages. */
-  canModerate(): boolean;
-  openProfile(userId: string): void;
+  canModerate: () => boolean;
+  openProfile: (userId: string) => void;
 }
 
 /** One message row: avatar and name for others' messages, the quoted message, reactions, actions; `status` only for our own. */

@@ -47,7 +47,13 @@ export function profileEditor(client: SecureConnectClient, people: People): HTML
     status.textContent = "Saving…";
     try {
       const { user } = await client.api.users.updateMe(patch);
-      people.update({ id: user.id, username: user.username, display_name: user.display_name, avatar_file_id: user.avatar_file_id, created_at: user.created_at });
+      people.update({
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        avatar_file_id: user.avatar_file_id,
+        created_at: user.created_at,
+      });
       clear(preview, avatar(people, me, "large"));
       status.textContent = done;
     } catch (err) {
@@ -83,7 +89,13 @@ export function profileEditor(client: SecureConnectClient, people: People): HTML
     h(
       "div",
       { class: "row" },
-      h("button", { class: "link", testid: "remove-avatar", text: "Remove picture", attrs: { type: "button" }, on: { click: () => void save({ avatar_file_id: null }, "Picture removed.") } }),
+      h("button", {
+        class: "link",
+        testid: "remove-avatar",
+        text: "Remove picture",
+        attrs: { type: "button" },
+        on: { click: () => void save({ avatar_file_id: null }, "Picture removed.") },
+      }),
     ),
     h(
       "form",
