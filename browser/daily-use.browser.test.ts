@@ -132,6 +132,35 @@ describe("the web app for daily use, in Chromium", () => {
     await accessible(alice.page, "message-actions");
   });
 
+  it("works from the keyboard alone: Tab reaches the list, the message actions and the composer", async ({ expect }) => {
+    const page = carol.page;
+    await page.goto("/app/");
+    await page.getByTestId("conversation").first().waitFor();
+    /** Presses Tab until the focused element matches, as a keyboard user would (at most 80 presses). */
+    const tabTo = async (selector: string): Promise<void> => {
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press("Tab");
+        if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo("[data-testid=conversation] button");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("chat-title").filter({ hasText: "Weekend trip" }).waitFor();
+    await tabTo("[data-testid=message] [data-testid=react]");
+    // Focus inside a row shows its toolbar.
+    expect(await page.locator("[data-testid=message]:focus-within [data-testid=message-actions]").evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
+    await tabTo("[data-testid=message] [data-testid=reply]");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("composer-mode").filter({ hasText: "Replying to" }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("composer");
+    await page.keyboard.press("Escape");
+    await page.getByTestId("composer-bar").waitFor({ state: "hidden" });
+    await page.keyboard.type("typed without a mouse");
+    await page.keyboard.press("Enter");
+    await bodies(alice.page).filter({ hasText: "typed without a mouse" }).waitFor();
+  });
+
   it("runs the group: the owner makes an admin, people are added and removed, a member leaves", async ({ expect }) => {
     await alice.page.getByTestId("group-details").click();
     const panel = alice.page.getByTestId("group-panel");
