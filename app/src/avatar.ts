@@ -15,11 +15,11 @@ function hue(id: string): number {
 }
 
 /** A round avatar: the picture once it loads, the initials until then (and when there is none). Decorative: names sit beside it. */
-export function avatar(people: People, userId: string, size: "small" | "large" = "small"): HTMLSpanElement {
+export function avatar(people: People, userId: string, size: "small" | "large" = "small", fallbackName = "?"): HTMLSpanElement {
   const el = h("span", { class: `avatar ${size}`, testid: "avatar", attrs: { "aria-hidden": "true" } });
   el.style.setProperty("--hue", String(hue(userId)));
   const show = (profile: Profile | null): void => {
-    el.textContent = initials(profile ? profile.display_name || profile.username : "?");
+    el.textContent = initials(profile ? profile.display_name || profile.username : fallbackName);
     const fileId = profile?.avatar_file_id;
     if (!fileId) return;
     void people.avatarUrl(fileId).then((url) => {

@@ -182,18 +182,20 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   }
 
   const myName = client.session.current?.user;
+  const myDisplayName = myName ? myName.display_name || myName.username : "";
   const meButton = h(
     "button",
     { class: "me link", testid: "open-settings", attrs: { type: "button", title: "Settings and profile" }, on: { click: showSettings } },
-    avatar(people, me),
-    h("strong", { testid: "me", text: myName ? myName.display_name || myName.username : "" }),
+    // Our name is known from the session even offline (the profile request may fail then).
+    avatar(people, me, "small", myDisplayName),
+    h("strong", { testid: "me", text: myDisplayName }),
     h("span", { class: "sr-only", text: " (settings and profile)" }),
   );
   people.onUpdate((profile) => {
     if (profile.id !== me) return;
     const label = meButton.querySelector("[data-testid=me]");
     if (label) label.textContent = profile.display_name || profile.username;
-    meButton.querySelector("[data-testid=avatar]")?.replaceWith(avatar(people, me));
+    meButton.querySelector("[data-testid=avatar]")?.replaceWith(avatar(people, me, "small", profile.display_name || profile.username));
   });
   const signOutButton = h("button", {
     class: "link",

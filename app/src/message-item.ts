@@ -93,14 +93,10 @@ export function notice(text: string, at: string, kind: string): HTMLLIElement {
 
 function quote(ctx: RowContext, seq: number): HTMLElement {
   const original = ctx.quoted(seq);
-  const who = original ? (original.sender_id === ctx.client.userId ? "You" : (ctx.people.known(original.sender_id) ?? "…")) : "";
-  const el = h(
-    "blockquote",
-    { class: "quote", testid: "reply-quote" },
-    h("strong", { text: who }),
-    h("span", { text: original ? messageText(original) : "An earlier message" }),
-  );
-  return el;
+  const mine = original?.sender_id === ctx.client.userId;
+  const who = h("strong", { text: !original ? "" : mine ? "You" : (ctx.people.known(original.sender_id) ?? "…") });
+  if (original && !mine && !ctx.people.known(original.sender_id)) void ctx.people.name(original.sender_id).then((name) => (who.textContent = name));
+  return h("blockquote", { class: "quote", testid: "reply-quote" }, who, h("span", { text: original ? messageText(original) : "An earlier message" }));
 }
 
 function reactionChips(ctx: RowContext, message: ShownMessage): HTMLElement | null {
