@@ -4,6 +4,7 @@
 // It also copies Swagger UI (the pinned swagger-ui-dist package) and the /docs init script into
 // app/www/app/docs/, so the docs page loads nothing from a CDN and the ~1.7 MB bundle stays out of
 // the gateway's own bundle. No source maps are emitted or copied (app/www/.assetsignore drops any).
+import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -31,22 +32,28 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
-// The service worker is a classic script (module service workers are not in every browser); at
-// /app/sw.js its scope is /app/.
+rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
+copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
+copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
+
+// The service worker (app/src/sw/service-worker.ts: offline shell and Web Push) is a classic script
+// (module service workers are not in every browser); at /app/sw.js its scope is /app/. Its shell cache
+// is named after a hash of the shell: a build that changes the shell installs a new worker, which
+// drops the old cache.
+const shellHash = createHash("sha256");
+for (const file of ["index.html", "app.js", "app.css"]) shellHash.update(readFileSync(path.join(out, file)));
 await build({
   entryPoints: [path.join(here, "src", "sw", "service-worker.ts")],
   outfile: path.join(out, "sw.js"),
-  format: "iife",
   bundle: true,
+  format: "iife",
   target: "es2022",
   minify: true,
   sourcemap: false,
   legalComments: "none",
   logLevel: "warning",
+  define: { SHELL_VERSION: JSON.stringify(shellHash.digest("hex").slice(0, 16)) },
 });
-rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
-copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
-copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
 
 // Served at /app/docs/ (DOCS_ASSETS_PATH in workers/gateway/src/routes/docs.ts).
 const docs = path.join(out, "docs");

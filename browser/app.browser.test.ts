@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launch, numberIn, shot, signUp, type Person } from "./helpers";
+import { launch, numberIn, shot, signUp, startChat, type Person } from "./helpers";
 
-const messages = (page: Page) => page.getByTestId("messages").getByTestId("message-body");
+/** Message bodies; call entries (notices with a data-kind) are left out. */
+const messages = (page: Page) => page.getByTestId("messages").locator("[data-testid=message]:not([data-kind^=call-]) [data-testid=message-body]");
 const sendingCount = (page: Page) => page.getByTestId("status").filter({ hasText: "sending" }).count();
 
 /**
@@ -44,8 +45,7 @@ describe("the web app in Chromium, against the real stack", () => {
   });
 
   it("starts a conversation, exchanges messages with typing, unread counts and read receipts, and shares a file", async ({ expect }) => {
-    await alice.page.getByTestId("new-chat-username").fill(bob.username);
-    await alice.page.getByTestId("new-chat-submit").click();
+    await startChat(alice.page, [bob.username]);
     await alice.page.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
     await alice.page.getByTestId("connection").filter({ hasText: "online" }).waitFor();
     await alice.page.getByTestId("composer").fill("Hello Bob!");

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launch, shot, signIn, signUp, type Person } from "./helpers";
+import { launch, shot, signIn, signUp, startChat, type Person } from "./helpers";
 
 const SENDS = 20;
 const messages = (page: Page) => page.getByTestId("messages").getByTestId("message-body");
@@ -39,8 +39,7 @@ describe("the web app's live list, rings and outbox in Chromium", () => {
   beforeAll(async () => {
     browser = await launch();
     [alice, bob] = await Promise.all([signUp(browser, "Alice"), signUp(browser, "Bob")]);
-    await alice.page.getByTestId("new-chat-username").fill(bob.username);
-    await alice.page.getByTestId("new-chat-submit").click();
+    await startChat(alice.page, [bob.username]);
     await alice.page.getByTestId("connection").filter({ hasText: "online" }).waitFor();
   });
 
@@ -126,7 +125,7 @@ describe("the web app's live list, rings and outbox in Chromium", () => {
   it("two devices of one user: reading on one clears the badge on the other", async ({ expect }) => {
     const laptop = await signIn(browser, bob, "Bob");
     bobLaptop = laptop;
-    await bob.page.reload(); // back to the list on the phone, nothing open
+    await bob.page.goto("/app/"); // back to the list on the phone, nothing open (a reload would reopen the conversation)
     await bob.page.getByTestId("me").filter({ hasText: "Bob" }).waitFor();
     await row(laptop.page).waitFor();
     // A room learns which devices are online through a ~1 s cache (rooms/device-fanout.ts): a stream

@@ -91,3 +91,23 @@ export function shot(page: Page, name: string): Promise<Buffer> {
 export async function numberIn(page: Page, testId: string): Promise<number> {
   return Number(await page.getByTestId(testId).textContent());
 }
+
+/** Picks people in the "New chat" box by username (results appear as you type), then starts the chat: a group when two or more. */
+export async function startChat(page: Page, usernames: string[], groupName?: string): Promise<void> {
+  const box = page.getByTestId("new-chat");
+  for (const username of usernames) {
+    await box.getByTestId("user-search").fill(username.slice(0, -1));
+    await box
+      .getByTestId("user-result")
+      .filter({ hasText: `@${username}` })
+      .click();
+  }
+  if (groupName) await box.getByTestId("group-name").fill(groupName);
+  await box.getByTestId("new-chat-submit").click();
+}
+
+/** Typed into the composer and sent with Enter, as a person would. */
+export async function say(page: Page, text: string): Promise<void> {
+  await page.getByTestId("composer").fill(text);
+  await page.getByTestId("composer").press("Enter");
+}

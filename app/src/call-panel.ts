@@ -8,17 +8,17 @@ const STATS_EVERY_MS = 1_000;
  * state and decoded frames. Rings are shown app-wide by call-ringer.ts (the device stream), which
  * hands an answered call to `accept`.
  */
-export function callPanel(client: SecureConnectClient, conversationId: string) {
-  const local = h("video", { testid: "local-video", attrs: { autoplay: "", playsinline: "" } });
+export function callPanel(client: SecureConnectClient, conversationId: string, onActive: (active: boolean) => void) {
+  const local = h("video", { testid: "local-video", attrs: { autoplay: "", playsinline: "", "aria-label": "Your camera" } });
   local.muted = true;
-  const remote = h("video", { testid: "remote-video", attrs: { autoplay: "", playsinline: "" } });
+  const remote = h("video", { testid: "remote-video", attrs: { autoplay: "", playsinline: "", "aria-label": "The other person's video" } });
   const state = h("span", { testid: "call-state", text: "idle" });
   const frames = h("span", { testid: "frames-decoded", text: "0" });
   const error = h("p", { class: "error", testid: "call-error" });
   const hangUp = h("button", { testid: "hang-up", class: "danger", text: "Hang up", on: { click: () => void session?.hangUp() } });
   const stage = h(
-    "div",
-    { class: "stage", testid: "call-stage" },
+    "section",
+    { class: "stage", testid: "call-stage", attrs: { "aria-label": "Call" } },
     h("div", { class: "videos" }, remote, local),
     h("p", {}, "Call: ", state, " · frames decoded: ", frames),
     error,
@@ -34,6 +34,7 @@ export function callPanel(client: SecureConnectClient, conversationId: string) {
   async function run(callId: string | null): Promise<void> {
     if (session) return;
     stage.hidden = false;
+    onActive(true);
     error.textContent = "";
     state.textContent = callId ? "joining" : "ringing";
     try {
@@ -74,8 +75,10 @@ export function callPanel(client: SecureConnectClient, conversationId: string) {
     remote.srcObject = null;
     hangUp.hidden = true;
     setTimeout(() => {
-      if (!session) stage.hidden = true;
       hangUp.hidden = false;
+      if (session) return;
+      stage.hidden = true;
+      onActive(false);
     }, 800);
   }
 

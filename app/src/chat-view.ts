@@ -1,8 +1,12 @@
-import { fromBlob, type ChatConnection, type Message, type SecureConnectClient } from "../../client/src/index";
+import { fromBlob, type ChatConnection, type LiveConversation, type Message, type SecureConnectClient } from "../../client/src/index";
+import { callEntries, type CallEntry } from "./call-entries";
 import { callPanel } from "./call-panel";
 import { groupCallGrid } from "./group-call-grid";
+import { composer } from "./composer";
 import { clear, errorText, h } from "./dom";
-import { messageItem, statusBadge } from "./message-item";
+import { messageItem, notice, statusBadge, type RowContext, type ShownMessage } from "./message-item";
+import { messageText } from "./message-text";
+import type { People } from "./people";
 
 export interface ChatView {
   conversationId: string;
@@ -12,41 +16,106 @@ export interface ChatView {
   close(): void;
 }
 
+export interface ChatViewOptions {
+  openProfile: (userId: string) => void;
+  /** Group details (members, roles, leave); absent for direct conversations. */
+  openDetails: (() => void) | null;
+}
+
 const PAGE = 30;
 
-/** History (paged), live messages, typing, read receipts, attachments and calls of one conversation. */
-export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string, group = false): ChatView {
-  const list = h("ol", { class: "messages", testid: "messages" });
+/**
+ * History (paged), live messages and their edits, deletions and reactions, replies, typing, read
+ * receipts, attachments, call entries and the call stage of one conversation.
+ */
+export function chatView(client: SecureConnectClient, people: People, item: LiveConversation, title: string, options: ChatViewOptions): ChatView {
+  const conversationId = item.id;
+  const me = client.userId ?? "";
+  const list = h("ol", { class: "messages", testid: "messages", attrs: { "aria-label": "Messages", tabindex: "0" } });
   const older = h("button", { class: "link", testid: "load-older", text: "Load older messages", on: { click: () => void loadOlder() } });
-  const typing = h("p", { class: "typing", testid: "typing" });
+  const typing = h("p", { class: "typing", testid: "typing", attrs: { "aria-live": "polite" } });
   const state = h("span", { class: "state", testid: "connection", text: "connecting" });
-  const error = h("p", { class: "error", testid: "chat-error" });
-  const text = h("input", { testid: "composer", attrs: { placeholder: "Message", autocomplete: "off" } });
-  const file = h("input", { testid: "file-input", attrs: { type: "file" } });
+  const error = h("p", { class: "error", testid: "chat-error", attrs: { role: "alert" } });
+  const inCall = (active: boolean) => element.classList.toggle("in-call", active);
   // A group's call goes through the SFU (a grid), a direct conversation's stays peer to peer.
-  const calls = group ? groupCallGrid(client, conversationId) : callPanel(client, conversationId);
+  const calls = item.type === "group" ? groupCallGrid(client, conversationId) : callPanel(client, conversationId, inCall);
+  const messages = new Map<number, Message>();
   const rows = new Map<number, HTMLLIElement>();
+  const callRows = new Map<string, HTMLLIElement>();
+  const callsKnown = new Map<string, CallEntry>();
   let oldestSeq: number | null = null;
   let theirReadSeq = 0;
   let lastMarked = 0;
   let conn: ChatConnection | null = null;
   let closed = false;
 
-  function senderName(id: string): string {
-    return id === otherId ? title : "someone";
+  const ctx: RowContext = {
+    client,
+    people,
+    quoted: (seq) => messages.get(seq),
+    canModerate: () => item.type === "group" && (item.role === "owner" || item.role === "admin"),
+    openProfile: options.openProfile,
+    actions: {
+      reply: (seq) => box.reply(seq),
+      edit: (seq) => {
+        const body = messages.get(seq)?.body;
+        if (body) box.edit(seq, body);
+      },
+      remove: (seq) => void act(client.api.messages.delete(conversationId, seq)),
+      react: (seq, emoji, on) => void act(on ? client.api.messages.react(conversationId, seq, emoji) : client.api.messages.unreact(conversationId, seq, emoji)),
+    },
+  };
+
+  /** Edits, deletions and reactions answer with the message: shown at once, and again (idempotently) by the room's frame. */
+  async function act(request: Promise<{ message: Message }>): Promise<void> {
+    error.textContent = "";
+    try {
+      update((await request).message);
+    } catch (err) {
+      error.textContent = errorText(err);
+    }
+  }
+
+  function statusOf(message: Pick<Message, "sender_id" | "seq">) {
+    return message.sender_id === me ? (message.seq <= theirReadSeq ? "seen" : "sent") : null;
+  }
+
+  function render(message: Message): HTMLLIElement {
+    const row = messageItem(ctx, message, statusOf(message));
+    row.dataset.at = message.created_at;
+    return row;
   }
 
   function place(message: Message, prepend = false): void {
-    if (rows.has(message.seq)) return;
-    const mine = message.sender_id === client.userId;
-    const row = messageItem(client, message, senderName(message.sender_id), mine ? (message.seq <= theirReadSeq ? "seen" : "sent") : null);
-    row.dataset.seq = String(message.seq);
+    if (rows.has(message.seq)) return update(message);
+    messages.set(message.seq, message);
+    const row = render(message);
     rows.set(message.seq, row);
     const after = [...rows.keys()].filter((seq) => seq > message.seq).sort((a, b) => a - b)[0];
     const before = after === undefined ? null : (rows.get(after) ?? null);
     if (prepend || before) list.insertBefore(row, before);
     else list.append(row);
     if (!prepend) row.scrollIntoView({ block: "end" });
+    // A reply that arrived before the message it quotes (paging) gets its quote now.
+    redrawRepliesTo(message.seq);
+  }
+
+  /** Replies show the quoted message as it is now (edited, deleted). */
+  function redrawRepliesTo(seq: number): void {
+    for (const other of messages.values()) if (other.reply_to_seq === seq && other.seq > seq) update(other);
+  }
+
+  /** A message_updated frame or an action's answer: the row is drawn again in place. */
+  function update(message: Message): void {
+    const old = rows.get(message.seq);
+    if (!old) return;
+    messages.set(message.seq, message);
+    const row = render(message);
+    const hadFocus = old.contains(document.activeElement);
+    old.replaceWith(row);
+    rows.set(message.seq, row);
+    if (hadFocus) row.querySelector<HTMLElement>("[data-testid=react]")?.focus();
+    redrawRepliesTo(message.seq);
   }
 
   function markSeen(upTo: number): void {
@@ -63,12 +132,41 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     if (!conn?.markRead(seq)) void client.api.messages.markRead(conversationId, seq).catch(() => undefined);
   }
 
+  /**
+   * Call entries sit among the messages by time; a ringing one is replaced when the call ends. Only
+   * those within the loaded history are drawn (older ones come with "Load older messages").
+   */
+  function drawCalls(): void {
+    for (const row of callRows.values()) row.remove();
+    callRows.clear();
+    const oldest = oldestSeq === null ? undefined : messages.get(oldestSeq)?.created_at;
+    const moreHistory = !older.hidden;
+    for (const entry of [...callsKnown.values()].sort((a, b) => a.at.localeCompare(b.at))) {
+      if (moreHistory && oldest !== undefined && entry.at < oldest) continue;
+      const row = notice(entry.text, entry.at, entry.kind);
+      row.dataset.at = entry.at;
+      row.dataset.callId = entry.id;
+      callRows.set(entry.id, row);
+      const next = [...list.children].find((el) => el instanceof HTMLElement && el.dataset.at !== undefined && el.dataset.at > entry.at);
+      list.insertBefore(row, next ?? null);
+    }
+  }
+
+  async function refreshCalls(): Promise<void> {
+    const entries = await callEntries(client, conversationId);
+    if (closed) return;
+    callsKnown.clear();
+    for (const entry of entries) callsKnown.set(entry.id, entry);
+    drawCalls();
+  }
+
   async function loadOlder(): Promise<void> {
     if (oldestSeq === null || oldestSeq <= 1) return;
     const page = await client.api.messages.list(conversationId, { before_seq: oldestSeq, limit: PAGE });
     for (const message of page.messages) place(message, true);
     oldestSeq = Math.min(oldestSeq, ...page.messages.map((m) => m.seq));
     older.hidden = !page.has_more;
+    drawCalls();
   }
 
   async function start(): Promise<void> {
@@ -79,30 +177,34 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     older.hidden = !page.has_more;
     for (const message of [...page.messages].reverse()) place(message);
     readUpTo(newest);
+    void refreshCalls();
     // Resume right after the newest message shown: anything newer is replayed, nothing is missed.
     conn = client.chat(conversationId, { sinceSeq: newest });
     conn.on("state", (s) => (state.textContent = s));
     conn.on("ready", () => (state.textContent = "online"));
     conn.on("message", (message) => {
-      document.querySelector(`[data-client-id="${CSS.escape(message.client_id)}"]`)?.remove();
+      list.querySelector(`[data-client-id="${CSS.escape(message.client_id)}"]`)?.remove();
       place(message);
-      if (message.sender_id !== client.userId) readUpTo(message.seq);
+      if (message.sender_id !== me) readUpTo(message.seq);
     });
+    conn.on("message_updated", update);
     conn.on("read", (frame) => {
-      if (frame.user_id !== client.userId) markSeen(frame.seq);
+      if (frame.user_id !== me) markSeen(frame.seq);
     });
     conn.on("typing", (ids) => {
-      const others = ids.filter((id) => id !== client.userId);
-      typing.textContent = others.length > 0 ? `${others.map(senderName).join(", ")} is typing…` : "";
+      const others = ids.filter((id) => id !== me).map((id) => people.known(id) ?? "Someone");
+      typing.textContent = others.length > 0 ? `${others.join(", ")} ${others.length > 1 ? "are" : "is"} typing…` : "";
     });
+    conn.on("call", () => void refreshCalls());
     conn.on("error", (frame) => (error.textContent = `${frame.code}: ${frame.message}`));
   }
 
   /** Shows the message at once as "sending…"; the outbox delivers it, across reconnects if need be. */
-  function send(body: string, attachments: string[] = []): void {
+  function send(body: string, replyTo: number | null, attachments: string[] = []): void {
     if (!conn) return;
-    const pending = { client_id: crypto.randomUUID(), body, attachments };
-    const row = messageItem(client, { ...pending, sender_id: client.userId ?? "", created_at: new Date().toISOString() }, "", "sending");
+    const pending = { client_id: crypto.randomUUID(), body, attachments, ...(replyTo ? { reply_to_seq: replyTo } : {}) };
+    const shown: ShownMessage = { ...pending, sender_id: me, created_at: new Date().toISOString() };
+    const row = messageItem(ctx, shown, "sending");
     row.dataset.clientId = pending.client_id;
     list.append(row);
     row.scrollIntoView({ block: "end" });
@@ -112,55 +214,44 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     );
   }
 
-  async function attach(): Promise<void> {
-    const chosen = file.files?.[0];
-    if (!chosen) return;
+  async function attach(chosen: File, caption: string, replyTo: number | null): Promise<void> {
     error.textContent = "";
     try {
       const stored = await client.upload(fromBlob(chosen, chosen.name), { conversationId });
-      send(text.value.trim() || `Sent ${stored.file_name}`, [stored.id]);
-      text.value = "";
+      send(caption || `Sent ${stored.file_name}`, replyTo, [stored.id]);
     } catch (err) {
       error.textContent = errorText(err);
-    } finally {
-      file.value = "";
     }
   }
 
-  const composer = h(
-    "form",
-    {
-      class: "composer",
-      testid: "composer-form",
-      on: {
-        submit: (event) => {
-          event.preventDefault();
-          const body = text.value.trim();
-          if (!body) return;
-          send(body);
-          text.value = "";
-        },
-      },
+  const box = composer(me, conversationId, {
+    send: (body, replyTo) => send(body, replyTo),
+    edit: (seq, body) => void act(client.api.messages.edit(conversationId, seq, { body })),
+    attach: (file, caption, replyTo) => void attach(file, caption, replyTo),
+    typing: () => conn?.typing(),
+    describe: (seq) => {
+      const message = messages.get(seq);
+      if (!message) return "a message";
+      const who = message.sender_id === me ? "yourself" : (people.known(message.sender_id) ?? "someone");
+      return `${who}: ${messageText(message).slice(0, 80)}`;
     },
-    h("label", { class: "file", attrs: { title: "Attach a file" } }, "Attach", file),
-    text,
-    h("button", { testid: "send", text: "Send" }),
-  );
-  text.addEventListener("input", () => conn?.typing());
-  file.addEventListener("change", () => void attach());
+  });
   const onVisible = () => readUpTo(Math.max(0, ...rows.keys()));
   document.addEventListener("visibilitychange", onVisible);
 
+  const details = options.openDetails;
   const element = h(
     "div",
     { class: "chat", testid: "chat" },
-    h("header", {}, h("h2", { testid: "chat-title", text: title }), state, calls.button),
-    calls.stage,
-    older,
-    list,
-    typing,
-    error,
-    composer,
+    h(
+      "header",
+      {},
+      h("h2", { testid: "chat-title", text: title }),
+      state,
+      details ? h("button", { class: "link", testid: "group-details", text: "Group info", on: { click: details } }) : null,
+      calls.button,
+    ),
+    h("div", { class: "chat-body" }, h("div", { class: "conversation-column" }, older, list, typing, error, box.element), calls.stage),
   );
   start().catch((err: unknown) => (error.textContent = errorText(err)));
   return {

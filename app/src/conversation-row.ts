@@ -8,27 +8,34 @@ export function otherMember(client: SecureConnectClient, item: LiveConversation)
   return item.members.find((m) => m.user_id !== client.userId)?.user_id ?? null;
 }
 
-/** A conversation's display title: its name, else the other member's display name. */
+/** A conversation's display title: its name, else the other member's display name (a group's: its members'). */
 export function conversationTitle(client: SecureConnectClient, people: People, item: LiveConversation): string {
-  const other = otherMember(client, item);
-  return item.name ?? (other ? (people.known(other) ?? "…") : "Conversation");
+  if (item.name) return item.name;
+  const others = item.members.filter((m) => m.user_id !== client.userId).map((m) => people.known(m.user_id) ?? "…");
+  return others.join(", ") || "Conversation";
 }
 
 /** One list row: title, unread badge (none for the open conversation) and the last message's preview. */
 export function conversationRow(client: SecureConnectClient, people: People, item: LiveConversation, active: boolean, onSelect: () => void): HTMLLIElement {
   const title = h("span", { class: "title", testid: "conversation-title", text: conversationTitle(client, people, item) });
-  const other = otherMember(client, item);
-  if (!item.name && other && !people.known(other)) void people.name(other).then((name) => (title.textContent = name));
+  const unknown = item.members.filter((m) => m.user_id !== client.userId && !people.known(m.user_id));
+  if (!item.name && unknown.length > 0) {
+    void Promise.all(unknown.map((m) => people.profile(m.user_id))).then(() => (title.textContent = conversationTitle(client, people, item)));
+  }
   const unread = active ? 0 : item.unread_count;
   const last = item.last_message;
   // The missed-call trace is sent in the caller's name: no "You:" before it.
   const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
-  const preview = last ? `${mine ? "You: " : ""}${messageText(last)}` : "No messages yet";
-  return h(
-    "li",
-    { class: active ? "active" : "", testid: "conversation", attrs: { "data-id": item.id }, on: { click: onSelect } },
+  // In a group, whose message it is: "Bob: …".
+  const theirs = last && !mine && item.type === "group" && !isMissedCall(last) ? people.known(last.sender_id) : undefined;
+  const preview = last ? `${mine ? "You: " : theirs ? `${theirs}: ` : ""}${messageText(last)}` : "No messages yet";
+  // A button inside the row: reachable with Tab, opened with Enter or Space.
+  const button = h(
+    "button",
+    { class: "row", attrs: { type: "button", ...(active ? { "aria-current": "true" } : {}) }, on: { click: onSelect } },
     title,
-    unread > 0 ? h("span", { class: "badge", testid: "unread", text: String(unread) }) : null,
+    unread > 0 ? h("span", { class: "badge", testid: "unread", text: String(unread), attrs: { "aria-label": `${unread} unread` } }) : null,
     h("span", { class: `preview${unread > 0 ? " unread" : ""}`, testid: "preview", text: preview }),
   );
+  return h("li", { class: active ? "active" : "", testid: "conversation", attrs: { "data-id": item.id } }, button);
 }

@@ -1,27 +1,36 @@
 import type { CallSummary, EntryOf, LiveConversation, SecureConnectClient } from "../../client/src/index";
+import { avatar } from "./avatar";
 import { callRinger } from "./call-ringer";
 import { chatView, type ChatView } from "./chat-view";
 import { conversationRow, conversationTitle, otherMember } from "./conversation-row";
 import { notificationsButton, notifyIfHidden, showUnreadInTitle } from "./desktop-notify";
-import { clear, errorText, h, input } from "./dom";
+import { clear, h } from "./dom";
+import { clearDrafts } from "./drafts";
+import { groupPanel } from "./group-panel";
 import { messageText } from "./message-text";
+import { newConversation } from "./new-conversation";
 import { People } from "./people";
+import { showProfile } from "./profile-view";
+import { currentRoute, go, type Route } from "./route";
+import { settingsView } from "./settings-view";
 
 /**
- * Conversation list on the left, the open conversation on the right, the incoming-call banner above
- * both. Everything outside the open conversation comes over the device stream: the SDK's live list
- * (unread counts, last messages, reads on other devices) and its incoming calls.
+ * Conversation list on the left, the open conversation (or settings) on the right, the incoming-call
+ * banner above both. Everything outside the open conversation comes over the device stream: the
+ * SDK's live list (unread counts, last messages, reads on other devices) and its incoming calls.
+ * Where the user is lives in the URL hash (route.ts), so a reload returns there.
  */
 export function homeView(client: SecureConnectClient, signOut: () => void): HTMLElement {
   const people = new People(client);
   const stream = client.events();
   const live = client.conversationList();
   const calls = client.incomingCalls();
-  const list = h("ul", { class: "conversations", testid: "conversation-list" });
-  const pane = h("section", { class: "pane", testid: "pane" }, h("p", { class: "hint", text: "Pick a conversation, or start one by username." }));
-  const search = input("new-chat-username", "text", { placeholder: "username" });
-  const searchError = h("p", { class: "error", testid: "new-chat-error" });
+  const list = h("ul", { class: "conversations", testid: "conversation-list", attrs: { "aria-label": "Conversations" } });
+  const hint = () => h("p", { class: "hint", text: "Pick a conversation, or start one: search for people by username." });
+  const pane = h("section", { class: "pane", testid: "pane", attrs: { "aria-label": "Conversation" } }, hint());
+  const side = h("div", { class: "side-panel" });
   let open: ChatView | null = null;
+  const me = client.userId ?? "";
 
   function render(): void {
     const rows = live.conversations;
@@ -30,15 +39,58 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     showUnreadInTitle(rows.reduce((sum, item) => sum + (item.id === open?.conversationId ? 0 : item.unread_count), 0));
   }
 
-  async function select(item: LiveConversation): Promise<ChatView> {
+  function closeOpen(): void {
     open?.close();
+    open = null;
+    clear(side);
+  }
+
+  async function select(item: LiveConversation): Promise<ChatView> {
+    closeOpen();
     const other = otherMember(client, item);
-    const title = item.name ?? (other ? await people.name(other) : "Conversation");
-    const view = chatView(client, item.id, other, title, item.type === "group");
+    const title = item.name ?? (item.type === "direct" && other ? await people.name(other) : await groupTitle(item));
+    const view = chatView(client, people, item, title, {
+      openProfile: (userId) => showProfile(people, userId),
+      openDetails: item.type === "group" ? () => toggleDetails(item.id) : null,
+    });
     open = view;
-    clear(pane, view.element);
+    clear(pane, view.element, side);
+    go({ kind: "conversation", id: item.id });
     render();
     return view;
+  }
+
+  async function groupTitle(item: LiveConversation): Promise<string> {
+    const names = await Promise.all(item.members.filter((m) => m.user_id !== me).map((m) => people.name(m.user_id)));
+    return names.join(", ") || "Group";
+  }
+
+  function toggleDetails(conversationId: string): void {
+    if (side.firstChild) return clear(side);
+    clear(
+      side,
+      groupPanel(client, people, conversationId, {
+        close: () => clear(side),
+        openProfile: (userId) => showProfile(people, userId),
+        left: () => {
+          closeOpen();
+          clear(pane, hint());
+          go({ kind: "home" });
+          void live.reload();
+        },
+      }),
+    );
+    side.querySelector("button")?.focus();
+  }
+
+  function showSettings(): void {
+    closeOpen();
+    clear(
+      pane,
+      settingsView({ client, people, signOut: leave }, () => void followRoute({ kind: "home" })),
+    );
+    go({ kind: "settings" });
+    render();
   }
 
   /** A conversation by id, from the list (reloaded once if it is not there yet). */
@@ -47,6 +99,21 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     if (!live.get(conversationId)) await live.reload();
     const item = live.get(conversationId);
     return item ? select(item) : null;
+  }
+
+  async function followRoute(route: Route): Promise<void> {
+    switch (route.kind) {
+      case "conversation":
+        if (!(await selectById(route.id))) await followRoute({ kind: "home" });
+        return;
+      case "settings":
+        return showSettings();
+      case "home":
+        closeOpen();
+        clear(pane, hint());
+        go(route);
+        return render();
+    }
   }
 
   async function answer(call: CallSummary): Promise<void> {
@@ -68,24 +135,21 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     notifyIfHidden(`Incoming ${call.type} call`, `${from} is calling`, `call:${call.id}`, () => void selectById(call.conversation_id));
   }
 
-  async function startChat(event: SubmitEvent): Promise<void> {
-    event.preventDefault();
-    searchError.textContent = "";
-    try {
-      const wanted = search.value.trim().toLowerCase();
-      const { users } = await client.api.users.search({ q: wanted, limit: 5 });
-      const user = users.find((u) => u.username.toLowerCase() === wanted);
-      if (!user) throw new Error(`No user named ${wanted}.`);
-      const { conversation } = await client.api.conversations.create({ type: "direct", member_ids: [user.id] });
-      search.value = "";
-      await selectById(conversation.id);
-    } catch (err) {
-      searchError.textContent = errorText(err);
-    }
-  }
-
   /** Unsent messages persisted before a reload go out once the stream is up (the server keeps one per client_id). */
   const flush = () => void client.flushOutbox().catch(() => undefined);
+  const onPopState = () => void followRoute(currentRoute());
+  window.addEventListener("popstate", onPopState);
+  // Opened by the offline shell, or the network dropped: say so; what was written goes out later.
+  const offline = h("p", {
+    class: "banner offline",
+    testid: "offline",
+    attrs: { role: "status" },
+    text: "Offline: messages you write are sent when the network is back.",
+  });
+  const onNetwork = () => (offline.hidden = navigator.onLine);
+  onNetwork();
+  window.addEventListener("online", onNetwork);
+  window.addEventListener("offline", onNetwork);
   const offs = [
     live.on("change", render),
     stream.on("conversation", notifyMessage),
@@ -94,46 +158,63 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     client.session.onChange((current) => {
       if (!current) dispose();
     }),
+    () => window.removeEventListener("popstate", onPopState),
+    () => window.removeEventListener("online", onNetwork),
+    () => window.removeEventListener("offline", onNetwork),
   ];
   let disposed = false;
   function dispose(): void {
     if (disposed) return;
     disposed = true;
     for (const off of offs) off();
-    open?.close();
+    closeOpen();
     calls.close();
     live.close();
     stream.close();
     showUnreadInTitle(0);
   }
 
-  const me = client.session.current?.user;
+  function leave(): void {
+    dispose();
+    clearDrafts(me);
+    history.replaceState(null, "", location.pathname + location.search);
+    signOut();
+  }
+
+  const myName = client.session.current?.user;
+  const myDisplayName = myName ? myName.display_name || myName.username : "";
+  const meButton = h(
+    "button",
+    { class: "me link", testid: "open-settings", attrs: { type: "button", title: "Settings and profile" }, on: { click: showSettings } },
+    // Our name is known from the session even offline (the profile request may fail then).
+    avatar(people, me, "small", myDisplayName),
+    h("strong", { testid: "me", text: myDisplayName }),
+    h("span", { class: "sr-only", text: " (settings and profile)" }),
+  );
+  people.onUpdate((profile) => {
+    if (profile.id !== me) return;
+    const label = meButton.querySelector("[data-testid=me]");
+    if (label) label.textContent = profile.display_name || profile.username;
+    meButton.querySelector("[data-testid=avatar]")?.replaceWith(avatar(people, me, "small", profile.display_name || profile.username));
+  });
   const signOutButton = h("button", {
     class: "link",
     testid: "sign-out",
     text: "Sign out",
-    on: {
-      click: () => {
-        dispose();
-        void client.api.auth.logout().finally(signOut);
-      },
-    },
+    on: { click: () => void client.api.auth.logout().finally(leave) },
   });
+  // The route the page was loaded with (a reload keeps the open conversation).
+  void live.ready().then(() => followRoute(currentRoute()));
   return h(
     "div",
     { class: "home" },
     h(
-      "aside",
-      { class: "sidebar" },
-      h("header", {}, h("strong", { testid: "me", text: me ? me.display_name || me.username : "" }), signOutButton),
+      "nav",
+      { class: "sidebar", attrs: { "aria-label": "Chats" } },
+      h("header", {}, meButton, signOutButton),
+      offline,
       notificationsButton(),
-      h(
-        "form",
-        { class: "new-chat", testid: "new-chat", on: { submit: (e) => void startChat(e) } },
-        search,
-        h("button", { text: "Chat", testid: "new-chat-submit" }),
-      ),
-      searchError,
+      newConversation(client, people, async (id) => void (await selectById(id))),
       list,
     ),
     h(

@@ -2,6 +2,7 @@ import { indexedDbStores, SecureConnectClient } from "../../client/src/index";
 import { authView } from "./auth-view";
 import { clear } from "./dom";
 import { homeView } from "./home-view";
+import { registerServiceWorker } from "./service-worker";
 import { loadTokens, saveTokens } from "./session-store";
 
 /** The SecureConnect web app: everything it does goes through the client SDK. */
@@ -27,5 +28,7 @@ function show(): void {
 // A refused refresh (session revoked elsewhere) signs this tab out.
 client.session.onChange((current) => {
   if (!current) show();
+  registerServiceWorker();
 });
 show();
+registerServiceWorker();

@@ -3,12 +3,14 @@ import type { MISSED_CALL_CONTENT_TYPE, MissedCallBody } from "../../lib/contrac
 
 /** Tied to the contract at compile time; the app bundles no contract code. */
 const MISSED_CALL: typeof MISSED_CALL_CONTENT_TYPE = "call/missed";
+export const DELETED_TEXT = "This message was deleted";
 
 type Shown = Pick<MessagePreview, "content_type" | "body"> & Partial<Pick<MessagePreview, "deleted">> & { ciphertext?: string | null };
 
 /** What a message reads as, in its row and in the list's preview: the server's missed-call trace as "Missed call". */
 export function messageText(message: Shown): string {
-  if (message.deleted) return "Message deleted";
+  // A tombstone keeps no body or ciphertext: it reads as deleted, never as "(encrypted)".
+  if (message.deleted) return DELETED_TEXT;
   if (message.content_type === MISSED_CALL) return missedCallText(message.body);
   return message.body ?? "(encrypted)";
 }

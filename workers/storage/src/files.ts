@@ -8,7 +8,10 @@ import { presign } from "./presign";
 
 const notFound = () => new AppError("NOT_FOUND", "No such file.");
 
-/** The owner, and members of the conversation the file was shared in; everyone else sees nothing. */
+/**
+ * The owner, members of the conversation the file was shared in, and anyone signed in while the file
+ * is its owner's avatar (a public profile shows it); everyone else sees nothing.
+ */
 export async function downloadUrl(call: StorageCall, fileId: string): Promise<DownloadUrlResponse> {
   const { env, db, userId, origin, now } = call;
   const credentials = s3Credentials(env);
@@ -16,7 +19,7 @@ export async function downloadUrl(call: StorageCall, fileId: string): Promise<Do
   if (!file || file.status !== "completed") throw notFound();
   if (file.ownerId !== userId) {
     const shared = file.conversationId !== null && (await db.conversations.isMember(file.conversationId, userId));
-    if (!shared) throw notFound();
+    if (!shared && (await db.users.findById(file.ownerId))?.avatarFileId !== fileId) throw notFound();
   }
   const url = objectUrl(env, origin, file.objectKey);
   // Signed into the URL: the object downloads as an attachment under its name, never renders inline.

@@ -79,6 +79,14 @@ export class RoomMembers {
     return this.sql.exec<{ s: number }>("SELECT last_read_seq AS s FROM members WHERE user_id = ?", userId).toArray()[0]?.s ?? 0;
   }
 
+  /** Every member's read watermark above 0: sent to a socket as it opens, so "seen" survives a reload. */
+  readWatermarks(): { userId: string; seq: number }[] {
+    return this.sql
+      .exec<{ user_id: string; last_read_seq: number }>("SELECT user_id, last_read_seq FROM members WHERE last_read_seq > 0")
+      .toArray()
+      .map((r) => ({ userId: r.user_id, seq: r.last_read_seq }));
+  }
+
   /** Forward only: true when the watermark moved. */
   advanceRead(userId: string, seq: number): boolean {
     const rows = this.sql.exec("UPDATE members SET last_read_seq = ? WHERE user_id = ? AND last_read_seq < ? RETURNING user_id", seq, userId, seq).toArray();

@@ -1,0 +1,22 @@
+import type { SecureConnectClient } from "../../client/src/index";
+import { emailSection, sessionsSection } from "./account-security";
+import type { People } from "./people";
+import { profileEditor } from "./profile-view";
+
+/** What an account section gets: the client, shared profiles, and a way to leave the app (account deleted). */
+export interface AccountContext {
+  client: SecureConnectClient;
+  people: People;
+  signOut(): void;
+}
+
+/**
+ * The settings screen's sections, in order. The extension point for account screens: a new one
+ * (delete or export the account, blocked people, change email or password) is a function of its own
+ * file returning a `<section class="card settings-section">`, added to this list.
+ */
+export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
+  ({ client, people }) => profileEditor(client, people),
+  ({ client }) => emailSection(client),
+  ({ client }) => sessionsSection(client),
+];
