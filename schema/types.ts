@@ -27,3 +27,4 @@ export type CallParticipant = typeof sqlite.callParticipants.$inferSelect;
 export type FileRow = typeof sqlite.files.$inferSelect;
 export type NewFile = typeof sqlite.files.$inferInsert;
 export type Quota = typeof sqlite.quotas.$inferSelect;
+export type DataExport = typeof sqlite.dataExports.$inferSelect;

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, exists, inArray, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { ConversationEncryption } from "../contracts/mls";
@@ -46,6 +46,16 @@ export interface ConversationsRepository {
    * still the last one (edit/delete tombstone). Read watermarks only move forward.
    */
   syncListView(conversationId: string, change: ListViewChange): Promise<void>;
+  /** Ids of the user's conversations in id order, after `afterId`: a stable cursor for walking all of them (account erasure). */
+  listIdsForUserById(userId: string, limit: number, afterId?: string): Promise<string[]>;
+  /**
+   * A deleted account leaves the conversation. A group it owned passes to its longest-standing admin,
+   * else its longest-standing member; it stops being the creator of record (the heir, or the other
+   * member of a direct chat, takes that); a direct chat forgets its pair key; a conversation left
+   * with no member is deleted (its calls with it). Idempotent: a user who is not a member changes
+   * nothing. Answers the conversation as it is now, or null when it no longer exists.
+   */
+  departForErasure(conversationId: string, userId: string): Promise<ConversationWithMembers | null>;
 }
 
 export type ListViewChange = {
@@ -254,6 +264,46 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
           .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
           .returning()
       )[0] ?? null,
+    async listIdsForUserById(userId, limit, afterId) {
+      const rows = await db
+        .select({ id: m.conversationId })
+        .from(m)
+        .where(and(eq(m.userId, userId), afterId !== undefined ? gt(m.conversationId, afterId) : undefined))
+        .orderBy(asc(m.conversationId))
+        .limit(limit);
+      return rows.map((row) => row.id);
+    },
+    async departForErasure(conversationId, userId) {
+      const conversation = await get(conversationId);
+      if (!conversation) return null;
+      const leaving = conversation.members.find((x) => x.userId === userId);
+      const rest = conversation.members.filter((x) => x.userId !== userId);
+      if (!leaving && conversation.createdBy !== userId) return conversation;
+      if (rest.length === 0) {
+        // Members, calls and participants cascade.
+        await db.delete(c).where(eq(c.id, conversationId));
+        return null;
+      }
+      // rest is in joined order (membersOf), so the first admin / first member is the longest-standing.
+      const heir = leaving?.role === "owner" ? (rest.find((x) => x.role === "admin") ?? rest[0]) : undefined;
+      const creator = conversation.createdBy === userId ? (heir ?? rest.find((x) => x.role === "owner") ?? rest[0]) : undefined;
+      await atomic((q): AtomicStatements => [
+        q.delete(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))),
+        q
+          .update(c)
+          .set({ ...(creator ? { createdBy: creator.userId } : {}), ...(conversation.type === "direct" ? { directKey: null } : {}) })
+          .where(eq(c.id, conversationId)),
+        ...(heir
+          ? [
+              q
+                .update(m)
+                .set({ role: "owner" })
+                .where(and(eq(m.conversationId, conversationId), eq(m.userId, heir.userId))),
+            ]
+          : []),
+      ]);
+      return get(conversationId);
+    },
     async syncListView(conversationId, { lastMessage, reads }) {
       const summary = lastMessage ? [lastMessage] : [];
       const writes = [

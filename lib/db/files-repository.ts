@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, gte, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteUpdateSetSource } from "drizzle-orm/sqlite-core";
 import { newId } from "../ids";
-import { nowIso } from "./clock";
+import { chunk, nowIso } from "./clock";
 import type { Dialect, Tables } from "./query-db";
 import type { FileRow, FileStatus, Quota } from "./rows";
 
@@ -48,6 +48,12 @@ export interface FilesRepository {
    * when the file is not the owner's, not completed, or already shared in another conversation.
    */
   shareInConversation(fileId: string, ownerId: string, conversationId: string): Promise<FileRow | null>;
+  /** Up to `limit` of the owner's file rows in any status (deleted ones too: their names are the owner's), oldest first. */
+  listAnyStatusByOwner(ownerId: string, limit: number): Promise<FileRow[]>;
+  /** Account erasure: the rows themselves go (not a `deleted` status); their R2 objects must be gone first. */
+  eraseRows(ownerId: string, fileIds: readonly string[]): Promise<number>;
+  /** Account erasure, once no file is left: the quota row goes too. */
+  eraseQuota(userId: string): Promise<void>;
 }
 
 export function filesRepository({ db, t, transitionFile }: Dialect): FilesRepository {
@@ -174,6 +180,22 @@ export function filesRepository({ db, t, transitionFile }: Dialect): FilesReposi
         .from(f)
         .where(and(eq(f.ownerId, ownerId), eq(f.status, "completed")));
       return row?.n ?? 0;
+    },
+    listAnyStatusByOwner: (ownerId, limit) => db.select().from(f).where(eq(f.ownerId, ownerId)).orderBy(asc(f.createdAt), asc(f.id)).limit(limit),
+    async eraseRows(ownerId, fileIds) {
+      let erased = 0;
+      // One bound parameter is the owner.
+      for (const part of chunk([...new Set(fileIds)], 2)) {
+        const rows = await db
+          .delete(f)
+          .where(and(eq(f.ownerId, ownerId), inArray(f.id, part)))
+          .returning({ id: f.id });
+        erased += rows.length;
+      }
+      return erased;
+    },
+    async eraseQuota(userId) {
+      await db.delete(q).where(eq(q.userId, userId));
     },
   };
 }

@@ -1,6 +1,8 @@
+import { accountsRepository, type AccountsRepository } from "./accounts-repository";
 import { callsRepository, type CallsRepository } from "./calls-repository";
 import { conversationsRepository, type ConversationsRepository } from "./conversations-repository";
 import { d1Dialect } from "./dialect-d1";
+import { exportsRepository, type ExportsRepository } from "./exports-repository";
 import { filesRepository, type FilesRepository } from "./files-repository";
 import { keysRepository, type KeysRepository } from "./keys-repository";
 import type { WaitUntil } from "../rpc";
@@ -15,6 +17,9 @@ export type * from "./conversations-repository";
 export type * from "./keys-repository";
 export type * from "./calls-repository";
 export type * from "./files-repository";
+export type * from "./accounts-repository";
+export type * from "./exports-repository";
+export { DELETED_DISPLAY_NAME } from "./accounts-repository";
 export { directKey } from "./conversations-repository";
 export { nowIso } from "./clock";
 
@@ -34,6 +39,8 @@ export interface Database {
   readonly keys: KeysRepository;
   readonly calls: CallsRepository;
   readonly files: FilesRepository;
+  readonly accounts: AccountsRepository;
+  readonly exports: ExportsRepository;
   /** Closes the Postgres connection; harmless on D1. Call once, when the request is done. */
   close(): Promise<void>;
 }
@@ -51,6 +58,8 @@ export function repositories(dialect: Dialect): Database {
     keys: keysRepository(dialect),
     calls: callsRepository(dialect),
     files: filesRepository(dialect),
+    accounts: accountsRepository(dialect),
+    exports: exportsRepository(dialect),
     close: () => dialect.close(),
   };
 }

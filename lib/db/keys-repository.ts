@@ -31,6 +31,8 @@ export interface KeysRepository {
   claimBundles(userId: string): Promise<ClaimedBundle[]>;
   claimOneTimePrekey(userId: string, deviceId: string): Promise<OneTimePrekey | null>;
   deleteDevice(userId: string, deviceId: string): Promise<boolean>;
+  /** Account erasure: every device bundle and one-time prekey the user published. */
+  deleteAllForUser(userId: string): Promise<void>;
   /** The device's unclaimed one-time prekeys among `keyIds` (to tell a retried upload from a clash). */
   findOneTimePrekeys(userId: string, deviceId: string, keyIds: readonly number[]): Promise<OneTimePrekey[]>;
 }
@@ -97,6 +99,9 @@ export function keysRepository({ db, t, atomic, claimOneTimePrekey }: Dialect): 
         .where(and(eq(k.userId, userId), eq(k.deviceId, deviceId)));
       await atomic((q) => [q.delete(p).where(ofDevice(userId, deviceId)), q.delete(k).where(and(eq(k.userId, userId), eq(k.deviceId, deviceId)))]);
       return before.length > 0;
+    },
+    async deleteAllForUser(userId) {
+      await atomic((q) => [q.delete(p).where(eq(p.userId, userId)), q.delete(k).where(eq(k.userId, userId))]);
     },
     async findOneTimePrekeys(userId, deviceId, keyIds) {
       const out: OneTimePrekey[] = [];

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, ne, notExists, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, notExists, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { Dialect } from "./query-db";
@@ -22,10 +22,11 @@ export interface UsersRepository {
   findByEmail(email: string): Promise<User | null>;
   /** Case-insensitive. */
   findByUsername(username: string): Promise<User | null>;
+  /** Deleted accounts are left out: nobody can start a conversation with, or add, one. */
   findManyByIds(ids: readonly string[]): Promise<User[]>;
   /**
    * Case-insensitive username prefix search, ordered by username; `%`/`_` in the prefix are literal.
-   * `afterUsername` (the last username of the previous page) keyset-pages the results.
+   * `afterUsername` (the last username of the previous page) keyset-pages the results. Deleted accounts are left out.
    */
   searchByUsernamePrefix(prefix: string, limit: number, afterUsername?: string): Promise<User[]>;
   updateProfile(id: string, patch: { displayName?: string; avatarFileId?: string | null }, now?: string): Promise<User | null>;
@@ -106,7 +107,13 @@ export function usersRepository({ db, t, atomic }: Dialect): UsersRepository {
     findByUsername: (username) => one(eq(u.usernameLower, lower(username))),
     async findManyByIds(ids) {
       const out: User[] = [];
-      for (const part of chunk([...new Set(ids)], 1)) out.push(...(await db.select().from(u).where(inArray(u.id, part))));
+      for (const part of chunk([...new Set(ids)], 1))
+        out.push(
+          ...(await db
+            .select()
+            .from(u)
+            .where(and(inArray(u.id, part), isNull(u.deletedAt)))),
+        );
       return out;
     },
     searchByUsernamePrefix: (prefix, limit, afterUsername) =>
@@ -115,6 +122,7 @@ export function usersRepository({ db, t, atomic }: Dialect): UsersRepository {
         .from(u)
         .where(
           and(
+            isNull(u.deletedAt),
             sql`${u.usernameLower} like ${likePrefix(lower(prefix))} escape '\\'`,
             afterUsername !== undefined ? gt(u.usernameLower, lower(afterUsername)) : undefined,
           ),

@@ -19,6 +19,8 @@ export const users = pgTable("users", {
   avatarFileId: text("avatar_file_id"),
   createdAt: text("created_at").notNull(),
   updatedAt: text("updated_at").notNull(),
+  /** Set when the account was deleted: the row is then a contentless tombstone (see workers/auth/README.md, Deleting an account). */
+  deletedAt: text("deleted_at"),
 });
 
 export const sessions = pgTable(

@@ -1,0 +1,24 @@
+import { check, pgTable, text } from "drizzle-orm/pg-core";
+import { oneOf } from "../check-sql";
+import { EXPORT_STATUSES } from "../../lib/contracts/account";
+import { users } from "./users";
+
+/**
+ * Postgres mirror of ../sqlite/accounts.ts. The latest data export of each user (one row per user: the primary key makes "one export per
+ * day" a single guarded upsert in both dialects). The archive itself is an R2 object.
+ */
+export const dataExports = pgTable(
+  "data_exports",
+  {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    status: text("status", { enum: EXPORT_STATUSES }).notNull(),
+    requestedAt: text("requested_at").notNull(),
+    readyAt: text("ready_at"),
+    expiresAt: text("expires_at"),
+    objectKey: text("object_key"),
+  },
+  (t) => [check("data_exports_status_check", oneOf(t.status, EXPORT_STATUSES))],
+);
