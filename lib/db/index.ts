@@ -1,3 +1,4 @@
+import { accountControlsRepository, type AccountControlsRepository } from "./account-controls-repository";
 import { callsRepository, type CallsRepository } from "./calls-repository";
 import { conversationsRepository, type ConversationsRepository } from "./conversations-repository";
 import { d1Dialect } from "./dialect-d1";
@@ -15,6 +16,7 @@ export type * from "./conversations-repository";
 export type * from "./keys-repository";
 export type * from "./calls-repository";
 export type * from "./files-repository";
+export type * from "./account-controls-repository";
 export { directKey } from "./conversations-repository";
 export { nowIso } from "./clock";
 
@@ -34,6 +36,7 @@ export interface Database {
   readonly keys: KeysRepository;
   readonly calls: CallsRepository;
   readonly files: FilesRepository;
+  readonly accountControls: AccountControlsRepository;
   /** Closes the Postgres connection; harmless on D1. Call once, when the request is done. */
   close(): Promise<void>;
 }
@@ -51,6 +54,7 @@ export function repositories(dialect: Dialect): Database {
     keys: keysRepository(dialect),
     calls: callsRepository(dialect),
     files: filesRepository(dialect),
+    accountControls: accountControlsRepository(dialect),
     close: () => dialect.close(),
   };
 }

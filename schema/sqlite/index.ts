@@ -5,3 +5,4 @@ export * from "./conversations";
 export * from "./keys";
 export * from "./calls";
 export * from "./files";
+export * from "./account-controls";

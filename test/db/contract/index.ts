@@ -1,3 +1,4 @@
+import { accountControlsContract } from "./account-controls";
 import { callsContract } from "./calls";
 import { conversationsContract } from "./conversations";
 import type { OpenDb } from "./fixtures";
@@ -20,4 +21,5 @@ export function repositoryContract(open: OpenDb): void {
   keysContract(open);
   callsContract(open);
   filesContract(open);
+  accountControlsContract(open);
 }
