@@ -8,11 +8,13 @@ import path from "node:path";
 
 const PRODUCTION_LINE = /^ENVIRONMENT = "production"$/m;
 const D1_LINE = /^DB_BACKEND = "d1"$/m;
+// The auth worker's web-app origin for links in emails: empty in the committed config, the local stack in development.
+const APP_URL_LINE = /^APP_URL = ""$/m;
 
 /** A config's text in development mode (and on `backend`); throws if the config lost its ENVIRONMENT line. */
-export function developmentConfig(source, { backend = "d1", name = "config" } = {}) {
+export function developmentConfig(source, { backend = "d1", name = "config", port = process.env.PORT ?? "8787" } = {}) {
   if (!PRODUCTION_LINE.test(source)) throw new Error(`${name}: expected the line ENVIRONMENT = "production" in [vars]`);
-  const dev = source.replace(PRODUCTION_LINE, 'ENVIRONMENT = "development"');
+  const dev = source.replace(PRODUCTION_LINE, 'ENVIRONMENT = "development"').replace(APP_URL_LINE, `APP_URL = "http://localhost:${port}/app/"`);
   return backend === "d1" ? dev : dev.replace(D1_LINE, `DB_BACKEND = "${backend}"`);
 }
 

@@ -8,6 +8,7 @@ import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCallsRoutes } from "./routes/calls";
+import { registerCredentialsRoutes } from "./routes/credentials";
 import { registerConversationsRoutes } from "./routes/conversations";
 import { registerDeviceMailboxRoutes } from "./routes/device-mailbox";
 import { registerDevRoutes } from "./routes/dev";
@@ -40,6 +41,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerHealthRoutes(app);
   registerDocsRoutes(app);
   registerAuthRoutes(app);
+  registerCredentialsRoutes(app);
   registerUsersRoutes(app);
   registerConversationsRoutes(app);
   registerMessagesRoutes(app);
