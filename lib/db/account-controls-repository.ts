@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, inArray, isNull, ne, notExists, or } from "drizzle-orm";
 import { chunk, nowIso } from "./clock";
+import { directKey } from "./conversations-repository";
 import type { Dialect } from "./query-db";
 import type { EmailChange, User, UserBlock } from "./rows";
 
@@ -32,6 +33,8 @@ export interface AccountControlsRepository {
   blockersOf(senderId: string, userIds: readonly string[]): Promise<Set<string>>;
   /** Which of `userIds` block `viewerId`, or are blocked by it (presence is hidden both ways). */
   hiddenFrom(viewerId: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** The direct conversation between the two users, if one exists. */
+  directConversationId(a: string, b: string): Promise<string | null>;
   /** Upsert; `until` null mutes until unmuted. */
   mute(conversationId: string, userId: string, until: string | null, now?: string): Promise<void>;
   unmute(conversationId: string, userId: string): Promise<boolean>;
@@ -129,6 +132,15 @@ export function accountControlsRepository({ db, t }: Dialect): AccountControlsRe
         for (const row of rows) out.add(row.blockerId === viewerId ? row.blockedId : row.blockerId);
       }
       return out;
+    },
+    async directConversationId(a, other) {
+      const c = t.conversations;
+      const [row] = await db
+        .select({ id: c.id })
+        .from(c)
+        .where(eq(c.directKey, directKey(a, other)))
+        .limit(1);
+      return row?.id ?? null;
     },
     async mute(conversationId, userId, until, now = nowIso()) {
       await db

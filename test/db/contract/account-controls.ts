@@ -70,6 +70,13 @@ export function accountControlsContract(open: OpenDb): void {
       expect(await db.accountControls.unblock(a.id, c.id)).toBe(true);
     });
 
+    it("finds the direct conversation of a pair, whichever side asks", async () => {
+      const [x, y] = [await makeUser(db), await makeUser(db)];
+      expect(await db.accountControls.directConversationId(x.id, y.id)).toBeNull();
+      const { conversation } = await db.conversations.createDirect({ createdBy: x.id, otherUserId: y.id });
+      expect(await db.accountControls.directConversationId(y.id, x.id)).toBe(conversation.id);
+    });
+
     it("answers the blockers among more users than one statement can bind", async () => {
       const sender = await makeUser(db);
       const many = [...range(150).map((i) => `nobody-${i}`), a.id];

@@ -6,6 +6,7 @@ import { limitBody } from "./middleware/body-limit";
 import { limitAnonymousPerIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
+import { registerAccountControlsRoutes } from "./routes/account-controls";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCallsRoutes } from "./routes/calls";
 import { registerCredentialsRoutes } from "./routes/credentials";
@@ -43,6 +44,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerAuthRoutes(app);
   registerCredentialsRoutes(app);
   registerUsersRoutes(app);
+  registerAccountControlsRoutes(app);
   registerConversationsRoutes(app);
   registerMessagesRoutes(app);
   registerKeysRoutes(app);
