@@ -14,7 +14,7 @@ export interface ChatView {
 const PAGE = 30;
 
 /** History (paged), live messages, typing, read receipts, attachments and calls of one conversation. */
-export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string): ChatView {
+export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string, controls?: HTMLElement): ChatView {
   const list = h("ol", { class: "messages", testid: "messages" });
   const older = h("button", { class: "link", testid: "load-older", text: "Load older messages", on: { click: () => void loadOlder() } });
   const typing = h("p", { class: "typing", testid: "typing" });
@@ -153,6 +153,7 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     "div",
     { class: "chat", testid: "chat" },
     h("header", {}, h("h2", { testid: "chat-title", text: title }), state, calls.button),
+    controls,
     calls.stage,
     older,
     list,

@@ -1,6 +1,8 @@
 import type { CallSummary, EntryOf, LiveConversation, SecureConnectClient } from "../../client/src/index";
 import { callRinger } from "./call-ringer";
 import { chatView, type ChatView } from "./chat-view";
+import { accountView } from "./account-view";
+import { conversationControls } from "./conversation-controls";
 import { conversationRow, conversationTitle, otherMember } from "./conversation-row";
 import { notificationsButton, notifyIfHidden, showUnreadInTitle } from "./desktop-notify";
 import { clear, errorText, h, input } from "./dom";
@@ -34,7 +36,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     open?.close();
     const other = otherMember(client, item);
     const title = item.name ?? (other ? await people.name(other) : "Conversation");
-    const view = chatView(client, item.id, other, title);
+    const view = chatView(client, item.id, other, title, conversationControls(client, item, other));
     open = view;
     clear(pane, view.element);
     render();
@@ -107,6 +109,22 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     showUnreadInTitle(0);
   }
 
+  const accountButton = h("button", {
+    class: "link",
+    testid: "open-account",
+    text: "Account",
+    on: {
+      click: () => {
+        open?.close();
+        open = null;
+        clear(
+          pane,
+          accountView(client, people, () => clear(pane)),
+        );
+        render();
+      },
+    },
+  });
   const me = client.session.current?.user;
   const signOutButton = h("button", {
     class: "link",
@@ -125,7 +143,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     h(
       "aside",
       { class: "sidebar" },
-      h("header", {}, h("strong", { testid: "me", text: me ? me.display_name || me.username : "" }), signOutButton),
+      h("header", {}, h("strong", { testid: "me", text: me ? me.display_name || me.username : "" }), accountButton, signOutButton),
       notificationsButton(),
       h(
         "form",
