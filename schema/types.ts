@@ -28,3 +28,6 @@ export type FileRow = typeof sqlite.files.$inferSelect;
 export type NewFile = typeof sqlite.files.$inferInsert;
 export type Quota = typeof sqlite.quotas.$inferSelect;
 export type DataExport = typeof sqlite.dataExports.$inferSelect;
+export type EmailChange = typeof sqlite.emailChanges.$inferSelect;
+export type UserBlock = typeof sqlite.userBlocks.$inferSelect;
+export type ConversationMute = typeof sqlite.conversationMutes.$inferSelect;

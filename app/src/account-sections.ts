@@ -1,5 +1,6 @@
 import type { SecureConnectClient } from "../../client/src/index";
 import { emailSection, sessionsSection } from "./account-security";
+import { accountView } from "./account-view";
 import type { People } from "./people";
 import { profileEditor } from "./profile-view";
 
@@ -19,4 +20,5 @@ export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
   ({ client, people }) => profileEditor(client, people),
   ({ client }) => emailSection(client),
   ({ client }) => sessionsSection(client),
+  ({ client, people }) => accountView(client, people, () => undefined),
 ];

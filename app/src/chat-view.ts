@@ -20,6 +20,8 @@ export interface ChatViewOptions {
   openProfile: (userId: string) => void;
   /** Group details (members, roles, leave); absent for direct conversations. */
   openDetails: (() => void) | null;
+  /** Per-conversation controls (mute, block) shown above the messages. */
+  controls?: HTMLElement | null;
 }
 
 const PAGE = 30;
@@ -251,7 +253,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       details ? h("button", { class: "link", testid: "group-details", text: "Group info", on: { click: details } }) : null,
       calls.button,
     ),
-    h("div", { class: "chat-body" }, h("div", { class: "conversation-column" }, older, list, typing, error, box.element), calls.stage),
+    h("div", { class: "chat-body" }, h("div", { class: "conversation-column" }, options.controls ?? null, older, list, typing, error, box.element), calls.stage),
   );
   start().catch((err: unknown) => (error.textContent = errorText(err)));
   return {

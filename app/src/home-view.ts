@@ -2,6 +2,7 @@ import type { CallSummary, EntryOf, LiveConversation, SecureConnectClient } from
 import { avatar } from "./avatar";
 import { callRinger } from "./call-ringer";
 import { chatView, type ChatView } from "./chat-view";
+import { conversationControls } from "./conversation-controls";
 import { conversationRow, conversationTitle, otherMember } from "./conversation-row";
 import { notificationsButton, notifyIfHidden, showUnreadInTitle } from "./desktop-notify";
 import { clear, h } from "./dom";
@@ -52,6 +53,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     const view = chatView(client, people, item, title, {
       openProfile: (userId) => showProfile(people, userId),
       openDetails: item.type === "group" ? () => toggleDetails(item.id) : null,
+      controls: conversationControls(client, item, other),
     });
     open = view;
     clear(pane, view.element, side);

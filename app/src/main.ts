@@ -1,6 +1,8 @@
 import { indexedDbStores, SecureConnectClient } from "../../client/src/index";
 import { authView } from "./auth-view";
 import { clear } from "./dom";
+import { emailActionView } from "./email-action-view";
+import { takeEmailLink } from "./email-links";
 import { homeView } from "./home-view";
 import { registerServiceWorker } from "./service-worker";
 import { loadTokens, saveTokens } from "./session-store";
@@ -19,8 +21,17 @@ const client = new SecureConnectClient({
   positionStore: stores.position,
 });
 
+// Read (and cleared from the address bar) before anything else runs.
+let emailLink = takeEmailLink();
+
 function show(): void {
   if (!root) return;
+  if (emailLink) {
+    const link = emailLink;
+    emailLink = null;
+    clear(root, emailActionView(client, link, show));
+    return;
+  }
   if (client.session.current) clear(root, homeView(client, show));
   else clear(root, authView(client, show));
 }

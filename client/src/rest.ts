@@ -36,6 +36,11 @@ export function restApi(http: Http, session: AuthSession) {
     resendVerification: () => http.request<T.Accepted>("POST", "/v1/auth/resend-verification"),
     forgotPassword: (input: T.ForgotPasswordInput) => http.request<T.Accepted>("POST", "/v1/auth/forgot-password", { body: input, auth: false }),
     resetPassword: (input: T.ResetPasswordInput) => http.request<T.ResetPasswordResult>("POST", "/v1/auth/reset-password", { body: input, auth: false }),
+    /** Needs the current password; every OTHER session is signed out, this one stays. */
+    changePassword: (input: T.ChangePasswordInput) => http.request<T.ChangePasswordResult>("POST", "/v1/auth/change-password", { body: input }),
+    /** Mails a confirmation to the new address; nothing changes until `confirmEmailChange` gets its token. */
+    changeEmail: (input: T.ChangeEmailInput) => http.request<T.Accepted>("POST", "/v1/auth/change-email", { body: input }),
+    confirmEmailChange: (token: string) => http.request<T.VerifyEmailResult>("POST", "/v1/auth/confirm-email-change", { body: { token }, auth: false }),
     sessions: () => http.request<T.SessionList>("GET", "/v1/auth/sessions"),
     revokeSession: (sessionId: string) => http.request<void>("DELETE", `/v1/auth/sessions/${e(sessionId)}`),
   };
@@ -48,6 +53,10 @@ export function restApi(http: Http, session: AuthSession) {
     devices: () => http.request<T.DeviceList>("GET", "/v1/users/me/devices"),
     addDevice: (input: T.RegisterDeviceInput) => http.request<T.DeviceCreated>("POST", "/v1/users/me/devices", { body: input }),
     removeDevice: (deviceId: string) => http.request<void>("DELETE", `/v1/users/me/devices/${e(deviceId)}`),
+    /** The users this account blocks; hide their messages in shared groups by this list. */
+    blocks: () => http.request<T.BlockList>("GET", "/v1/users/me/blocks"),
+    block: (userId: string) => http.request<T.BlockEnvelope>("PUT", `/v1/users/me/blocks/${e(userId)}`),
+    unblock: (userId: string) => http.request<void>("DELETE", `/v1/users/me/blocks/${e(userId)}`),
   };
 
   const conversations = {
@@ -58,6 +67,9 @@ export function restApi(http: Http, session: AuthSession) {
     removeMember: (id: string, userId: string) => http.request<void>("DELETE", `/v1/conversations/${e(id)}/members/${e(userId)}`),
     setRole: (id: string, userId: string, input: T.SetRoleInput) =>
       http.request<T.ConversationEnvelope>("PATCH", `/v1/conversations/${e(id)}/members/${e(userId)}`, { body: input }),
+    /** No pushes for this conversation (messages still arrive) until `until`, or until `unmute` without one. */
+    mute: (id: string, input: T.MuteInput = {}) => http.request<T.MuteEnvelope>("PUT", `/v1/conversations/${e(id)}/mute`, { body: input }),
+    unmute: (id: string) => http.request<void>("DELETE", `/v1/conversations/${e(id)}/mute`),
   };
 
   const messages = {

@@ -16,6 +16,8 @@ import type {
   verifyEmailResultSchema,
   wsTicketSchema,
 } from "../../lib/contracts/auth";
+import type { blockEnvelopeSchema, blockListSchema, muteBodySchema, muteEnvelopeSchema } from "../../lib/contracts/account-controls";
+import type { changeEmailSchema, changePasswordResultSchema, changePasswordSchema } from "../../lib/contracts/credentials";
 import type { signalingClientFrameSchema, signalingServerFrameSchema } from "../../lib/contracts/call-frames";
 import type {
   callHistoryQuerySchema,
@@ -187,3 +189,12 @@ export type LiveHealth = z.infer<typeof liveHealthSchema>;
 export type ReadyHealth = z.infer<typeof readyHealthSchema>;
 export type DevMailbox = z.infer<typeof mailboxListSchema>;
 export type DevPushOutbox = z.infer<typeof outboxListSchema>;
+
+/* credentials, blocks and mutes (issue 21) */
+export type ChangePasswordInput = z.input<typeof changePasswordSchema>;
+export type ChangePasswordResult = z.infer<typeof changePasswordResultSchema>;
+export type ChangeEmailInput = z.input<typeof changeEmailSchema>;
+export type BlockList = z.infer<typeof blockListSchema>;
+export type BlockEnvelope = z.infer<typeof blockEnvelopeSchema>;
+export type MuteInput = z.input<typeof muteBodySchema>;
+export type MuteEnvelope = z.infer<typeof muteEnvelopeSchema>;

@@ -104,6 +104,12 @@ export const conversationListItemSchema = conversationViewSchema
     unread_count: z.number().int().nonnegative(),
     last_read_seq: z.number().int().nonnegative(),
     role: MemberRoleSchema,
+    /**
+     * The caller muted it (no pushes; messages still arrive); `muted_until` null while muted = until unmuted.
+     * This server always sends both; optional so clients typed from this schema still accept older servers.
+     */
+    muted: z.boolean().optional(),
+    muted_until: z.string().nullable().optional(),
   })
   .meta({ id: "ConversationListItem" });
 export type ConversationListItemView = z.infer<typeof conversationListItemSchema>;

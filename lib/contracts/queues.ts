@@ -14,6 +14,10 @@ const envelope = {
 export const emailJobSchema = z.discriminatedUnion("kind", [
   z.object({ ...envelope, kind: z.literal("verify_email"), to: z.email().max(254), username: z.string().max(64), token: z.string().max(256) }),
   z.object({ ...envelope, kind: z.literal("password_reset"), to: z.email().max(254), username: z.string().max(64), token: z.string().max(256) }),
+  /** To the NEW address of a requested email change: its token confirms the change. */
+  z.object({ ...envelope, kind: z.literal("email_change"), to: z.email().max(254), username: z.string().max(64), token: z.string().max(256) }),
+  /** To the OLD address once a change took effect: a notice with no token (`new_email` shown masked). */
+  z.object({ ...envelope, kind: z.literal("email_changed"), to: z.email().max(254), username: z.string().max(64), new_email: z.email().max(254) }),
 ]);
 export type EmailJob = z.infer<typeof emailJobSchema>;
 

@@ -1,4 +1,5 @@
 import { accountsRepository, type AccountsRepository } from "./accounts-repository";
+import { accountControlsRepository, type AccountControlsRepository } from "./account-controls-repository";
 import { callsRepository, type CallsRepository } from "./calls-repository";
 import { conversationsRepository, type ConversationsRepository } from "./conversations-repository";
 import { d1Dialect } from "./dialect-d1";
@@ -20,6 +21,7 @@ export type * from "./files-repository";
 export type * from "./accounts-repository";
 export type * from "./exports-repository";
 export { DELETED_DISPLAY_NAME } from "./accounts-repository";
+export type * from "./account-controls-repository";
 export { directKey } from "./conversations-repository";
 export { nowIso } from "./clock";
 
@@ -41,6 +43,7 @@ export interface Database {
   readonly files: FilesRepository;
   readonly accounts: AccountsRepository;
   readonly exports: ExportsRepository;
+  readonly accountControls: AccountControlsRepository;
   /** Closes the Postgres connection; harmless on D1. Call once, when the request is done. */
   close(): Promise<void>;
 }
@@ -60,6 +63,7 @@ export function repositories(dialect: Dialect): Database {
     files: filesRepository(dialect),
     accounts: accountsRepository(dialect),
     exports: exportsRepository(dialect),
+    accountControls: accountControlsRepository(dialect),
     close: () => dialect.close(),
   };
 }

@@ -6,3 +6,4 @@ export * from "./keys";
 export * from "./calls";
 export * from "./files";
 export * from "./accounts";
+export * from "./account-controls";

@@ -8,15 +8,18 @@ import path from "node:path";
 
 const PRODUCTION_LINE = /^ENVIRONMENT = "production"$/m;
 const D1_LINE = /^DB_BACKEND = "d1"$/m;
+// The auth worker's web-app origin for links in emails: empty in the committed config, the local stack in development.
+const APP_URL_LINE = /^APP_URL = ""$/m;
 
 /**
  * A config's text in development mode (and on `backend`), with `vars` replacing the values of
- * existing `KEY = "..."` lines (the local SFU's address for the calls worker); throws if the config
+ * existing `KEY = "..."` lines (the local SFU's address for the calls worker) and the auth worker's
+ * APP_URL pointing at the local stack on `port`; throws if the config
  * lost its ENVIRONMENT line or a var to replace.
  */
-export function developmentConfig(source, { backend = "d1", name = "config", vars = {} } = {}) {
+export function developmentConfig(source, { backend = "d1", name = "config", vars = {}, port = process.env.PORT ?? "8787" } = {}) {
   if (!PRODUCTION_LINE.test(source)) throw new Error(`${name}: expected the line ENVIRONMENT = "production" in [vars]`);
-  let dev = source.replace(PRODUCTION_LINE, 'ENVIRONMENT = "development"');
+  let dev = source.replace(PRODUCTION_LINE, 'ENVIRONMENT = "development"').replace(APP_URL_LINE, `APP_URL = "http://localhost:${port}/app/"`);
   if (backend !== "d1") dev = dev.replace(D1_LINE, `DB_BACKEND = "${backend}"`);
   for (const [key, value] of Object.entries(vars)) {
     const line = new RegExp(`^${key} = ".*"$`, "m");

@@ -4,32 +4,7 @@
  */
 import { describe, it } from "vitest";
 import { createUser, uniqueEmail } from "../helpers/auth";
-import { bearer, errorCode, get, post } from "./support";
-
-interface MailboxMessage {
-  kind: string;
-  to: string;
-  body: string;
-}
-
-/** Polls the dev mailbox until `count` messages of `kind` arrived (queue delivery is asynchronous). */
-async function mailFor(email: string, kind: string, count = 1): Promise<MailboxMessage[]> {
-  for (let attempt = 0; attempt < 150; attempt++) {
-    const res = await get(`/dev/mailbox?to=${encodeURIComponent(email)}`);
-    if (res.status !== 200) throw new Error(`mailbox answered ${res.status}`);
-    const { messages } = await res.json<{ messages: MailboxMessage[] }>();
-    const matching = messages.filter((m) => m.kind === kind);
-    if (matching.length >= count) return matching;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`no ${kind} email for ${email}`);
-}
-
-function codeOf(message: MailboxMessage | undefined): string {
-  const code = /^Code: (\S+)$/m.exec(message?.body ?? "")?.[1];
-  if (!code) throw new Error("no code in the email");
-  return code;
-}
+import { bearer, codeOf, errorCode, get, mailFor, post } from "./support";
 
 describe("email verification", () => {
   it("register queues a verification email whose token verifies the address, once", async ({ expect }) => {

@@ -1,4 +1,5 @@
 import { accountsContract } from "./accounts";
+import { accountControlsContract } from "./account-controls";
 import { callsContract } from "./calls";
 import { conversationsContract } from "./conversations";
 import type { OpenDb } from "./fixtures";
@@ -22,4 +23,5 @@ export function repositoryContract(open: OpenDb): void {
   callsContract(open);
   filesContract(open);
   accountsContract(open);
+  accountControlsContract(open);
 }

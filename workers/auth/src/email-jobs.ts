@@ -17,7 +17,7 @@ export function requireEmailDelivery(env: AuthEnv): void {
 }
 
 export interface EmailTokenJob {
-  kind: EmailJob["kind"];
+  kind: Extract<EmailJob, { token: string }>["kind"];
   to: string;
   username: string;
   token: string;
@@ -31,11 +31,7 @@ export interface EmailTokenJob {
  * works. Both are logged instead.
  */
 export async function enqueueEmail(env: AuthEnv, job: EmailTokenJob): Promise<void> {
-  if (!emailConfigured(env)) {
-    log({ event: "config_missing", feature: "email", missing: ["SMTP settings"], request_id: job.requestId }, "warn");
-    return;
-  }
-  const body = emailJobSchema.parse({
+  await queueEmailJob(env, {
     kind: job.kind,
     to: job.to,
     username: job.username,
@@ -43,10 +39,33 @@ export async function enqueueEmail(env: AuthEnv, job: EmailTokenJob): Promise<vo
     idempotency_key: `${job.kind}:${job.tokenHash}`,
     request_id: job.requestId,
   });
+}
+
+/** The notice to the old address after an email change; keyed by the change's token hash (one notice per change). */
+export async function enqueueEmailChangedNotice(
+  env: AuthEnv,
+  notice: { to: string; username: string; newEmail: string; changeTokenHash: string; requestId: string },
+): Promise<void> {
+  await queueEmailJob(env, {
+    kind: "email_changed",
+    to: notice.to,
+    username: notice.username,
+    new_email: notice.newEmail,
+    idempotency_key: `email_changed:${notice.changeTokenHash}`,
+    request_id: notice.requestId,
+  });
+}
+
+async function queueEmailJob(env: AuthEnv, job: EmailJob): Promise<void> {
+  if (!emailConfigured(env)) {
+    log({ event: "config_missing", feature: "email", missing: ["SMTP settings"], request_id: job.request_id }, "warn");
+    return;
+  }
+  const body = emailJobSchema.parse(job);
   try {
     await env.EMAIL_QUEUE.send(body, { contentType: "json" });
-    log({ event: "auth_email_queued", kind: job.kind, request_id: job.requestId });
+    log({ event: "auth_email_queued", kind: body.kind, request_id: body.request_id });
   } catch (err) {
-    log({ event: "unhandled_error", where: "auth.enqueueEmail", error: describeError(err), request_id: job.requestId }, "error");
+    log({ event: "unhandled_error", where: "auth.enqueueEmail", error: describeError(err), request_id: body.request_id }, "error");
   }
 }

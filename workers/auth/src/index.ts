@@ -18,6 +18,7 @@ import type {
   VerifyEmailInput,
   WsTicket,
 } from "../../../lib/contracts/auth-rpc";
+import type { ChangeEmailInput, ChangePasswordInput, ConfirmEmailChangeInput, PasswordChanged } from "../../../lib/contracts/credentials";
 import type { MailboxList, MailboxQuery } from "../../../lib/contracts/dev";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { RegisterDeviceInput, UpdateMeInput, UserSearchInput, UserSearchResult } from "../../../lib/contracts/users";
@@ -25,6 +26,7 @@ import type { SessionStatus } from "../../../lib/jwt";
 import { toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as accounts from "./accounts";
+import * as credentials from "./credentials";
 import * as emailFlows from "./email-flows";
 import { consumeEmailBatch } from "./email/consumer";
 import { devMailbox, withEmailHealth } from "./email/email-rpc";
@@ -105,6 +107,19 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
 
   async resetPassword(rpc: RpcContext, input: ResetPasswordInput): R<RevokedSessions> {
     return toResult(() => emailFlows.resetPassword(this.env, rpc, input));
+  }
+
+  /** Other sessions end; their ids come back for the gateway's cache. */
+  async changePassword(rpc: AuthedContext, input: ChangePasswordInput): R<PasswordChanged> {
+    return toResult(() => credentials.changePassword(this.env, rpc, input));
+  }
+
+  async requestEmailChange(rpc: AuthedContext, input: ChangeEmailInput): R<null> {
+    return toResult(async () => (await credentials.requestEmailChange(this.env, rpc, input), null));
+  }
+
+  async confirmEmailChange(rpc: RpcContext, input: ConfirmEmailChangeInput): R<UserEnvelope> {
+    return toResult(() => credentials.confirmEmailChange(this.env, rpc, input));
   }
 
   async getMe(rpc: AuthedContext): R<UserEnvelope> {

@@ -28,6 +28,7 @@ import type {
   SetRoleInput,
   UserIdList,
 } from "../../../lib/contracts/chat-rpc";
+import type { BlockEnvelope, BlockList, BlockTarget, MuteEnvelope, MuteInput } from "../../../lib/contracts/account-controls";
 import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
 import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
 import type { ServiceHealth } from "../../../lib/contracts/health";
@@ -37,6 +38,8 @@ import { ok, toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as calls from "./calls-bridge";
 import * as conversations from "./conversations/conversation-rpc";
+import { blockUserRpc, listBlocksRpc, unblockUserRpc } from "./controls/blocks";
+import { muteConversationRpc, unmuteConversationRpc } from "./controls/mutes";
 import { ackDeviceMailRpc, listDeviceMailRpc, postDeviceMailRpc } from "./devices/device-mail-rpc";
 import { claimKeyPackagesRpc, countKeyPackagesRpc, uploadKeyPackagesRpc } from "./devices/key-package-rpc";
 import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
@@ -114,6 +117,23 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   setMemberRole(rpc: AuthedContext, input: SetRoleInput): R<ConversationView> {
     return conversations.setMemberRoleRpc(this.env, rpc, input, this.ctx);
+  }
+
+  // Blocks and mutes (./controls): stored in the database, enforced by rooms, presence and the push consumer.
+  blockUser(rpc: AuthedContext, input: BlockTarget): R<BlockEnvelope> {
+    return blockUserRpc(this.env, rpc, input, this.ctx);
+  }
+  unblockUser(rpc: AuthedContext, input: BlockTarget): R<null> {
+    return unblockUserRpc(this.env, rpc, input, this.ctx);
+  }
+  listBlocks(rpc: AuthedContext): R<BlockList> {
+    return listBlocksRpc(this.env, rpc, this.ctx);
+  }
+  muteConversation(rpc: AuthedContext, input: MuteInput): R<MuteEnvelope> {
+    return muteConversationRpc(this.env, rpc, input, this.ctx);
+  }
+  unmuteConversation(rpc: AuthedContext, conversationId: ConversationId): R<null> {
+    return unmuteConversationRpc(this.env, rpc, conversationId, this.ctx);
   }
 
   // Messages (./messages → the ConversationRoom, same code path as socket frames).

@@ -14,7 +14,7 @@ import { buildMime } from "./mime";
 import { sendMail, SmtpError } from "./smtp-client";
 import { renderEmail } from "./templates";
 
-export type EmailConsumerEnv = EmailEnv & Pick<AuthEnv, "KV" | "EMAIL_DLQ" | "METRICS">;
+export type EmailConsumerEnv = EmailEnv & Pick<AuthEnv, "KV" | "EMAIL_DLQ" | "METRICS"> & Partial<Pick<AuthEnv, "APP_URL">>;
 
 export async function consumeEmailBatch(batch: MessageBatch<unknown>, env: EmailConsumerEnv): Promise<void> {
   const sink = emailSink(env);
@@ -68,7 +68,7 @@ async function consumeOne(message: Message<unknown>, env: EmailConsumerEnv, sink
 }
 
 async function deliver(job: EmailJob, env: EmailConsumerEnv, sink: Exclude<EmailSink, { kind: "unconfigured" }>): Promise<void> {
-  const email = renderEmail(job);
+  const email = renderEmail(job, env.APP_URL);
   if (sink.kind === "dev_mailbox") {
     await storeInMailbox(env.KV, { kind: job.kind, to: job.to, from: "SecureConnect (dev mailbox)", email });
     return;

@@ -7,6 +7,7 @@ import {
   type InitiateCallBody,
 } from "../../../../lib/contracts/calls";
 import type { CallResponse, CallTarget } from "../../../../lib/contracts/calls-rpc";
+import { withDb } from "../../../../lib/db";
 import { AppError } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
 import { forwardResult, mapOk, ok, unwrap, type Result } from "../../../../lib/result";
@@ -43,7 +44,11 @@ export function initiate(env: Env, rpc: AuthedContext, input: InitiateCallBody):
     const body = parseInput(initiateCallBodySchema, input);
     await requireMember(env, rpc, body.conversation_id);
     const { userIds } = unwrap(await env.CHAT.members(rpc, body.conversation_id));
-    if (!userIds.some((id) => id !== rpc.userId)) throw new AppError("CONFLICT", "There is nobody else in this conversation to call.");
+    const others = userIds.filter((id) => id !== rpc.userId);
+    if (others.length === 0) throw new AppError("CONFLICT", "There is nobody else in this conversation to call.");
+    // Blocks (issue 21): a call that could reach nobody but users blocked either way rings nobody; it is refused.
+    const hidden = await withDb(env, (db) => db.accountControls.hiddenFrom(rpc.userId, others));
+    if (others.every((id) => hidden.has(id))) throw new AppError("FORBIDDEN", "You cannot call this user.");
 
     // ICE first: a caller who cannot get media credentials should not set anybody's phone ringing.
     const ice = await iceServersFor(iceMode(env), rpc.userId, rpc.requestId);

@@ -57,6 +57,10 @@ export function createConversationRpc(
           const [other] = others;
           if (!other)
             throw new AppError("VALIDATION_ERROR", "A direct conversation needs another user.", [{ field: "member_ids", message: "must name one other user" }]);
+          // Either side's block refuses a new direct conversation (controls/blocks.ts); an existing one stays, read-only.
+          const existing = await db.accountControls.directConversationId(userId, other);
+          if (!existing && (await db.accountControls.blockedEitherWay(userId, other)))
+            throw new AppError("FORBIDDEN", "You cannot start a conversation with this user.");
           const { conversation, created } = await db.conversations.createDirect({ createdBy: userId, otherUserId: other, encryption: body.encryption });
           if (created) await syncRoom(env, conversation);
           return { conversation: conversationView(conversation), created };
@@ -86,11 +90,28 @@ export function listConversationsRpc(env: ChatEnv, rpc: RpcContext, query: ListC
     const q = parseInput(listConversationsQuerySchema, query);
     const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (before === null) throw new AppError("VALIDATION_ERROR", "The cursor is not valid.", [{ field: "cursor", message: "not a cursor from this API" }]);
-    const rows = await withDb(env, (db) => db.conversations.listForUser(userId, { limit: q.limit + 1, ...(before ? { before } : {}) }), executionCtx);
+    const { rows, mutes } = await withDb(
+      env,
+      async (db) => {
+        const found = await db.conversations.listForUser(userId, { limit: q.limit + 1, ...(before ? { before } : {}) });
+        return {
+          rows: found,
+          mutes: await db.accountControls.mutesOf(
+            userId,
+            found.map((c) => c.id),
+          ),
+        };
+      },
+      executionCtx,
+    );
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     const hasMore = rows.length > q.limit;
-    return { conversations: page.map(conversationListItemView), has_more: hasMore, next_cursor: hasMore && last ? encodeCursor(last) : null };
+    return {
+      conversations: page.map((c) => ({ ...conversationListItemView(c), muted: mutes.has(c.id), muted_until: mutes.get(c.id) ?? null })),
+      has_more: hasMore,
+      next_cursor: hasMore && last ? encodeCursor(last) : null,
+    };
   });
 }
 

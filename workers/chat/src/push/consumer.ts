@@ -6,13 +6,14 @@
  * after the longest Retry-After any device asked for.
  */
 import { pushJobSchema, type PushJob, type PushTarget } from "../../../../lib/contracts/queues";
-import { getDb, type Device, type UsersRepository } from "../../../../lib/db";
+import { getDb, type Database, type Device, type UsersRepository } from "../../../../lib/db";
 import { describeError, log } from "../../../../lib/log";
 import { mapBounded } from "../../../../lib/map-bounded";
 import { alreadySent, backoffSeconds, deadLetter, markSent, recordOutcome, type OutcomeRecord } from "../../../../lib/queue-delivery";
 import { pushSink, webPushSink, type PushEnv } from "./config";
 import { pushContent, type PushContent } from "./message";
 import { sendToProvider, type Sinks } from "./provider-send";
+import { unwantedRecipients } from "./unwanted";
 
 export type PushConsumerEnv = PushEnv & Pick<ChatEnv, "KV" | "PUSH_DLQ" | "METRICS" | "DB" | "HYPERDRIVE" | "DB_BACKEND">;
 
@@ -30,13 +31,14 @@ export async function consumePushBatch(batch: MessageBatch<unknown>, env: PushCo
     return;
   }
   try {
-    for (const message of batch.messages) await consumeOne(message, env, sinks, db.users);
+    for (const message of batch.messages) await consumeOne(message, env, sinks, db);
   } finally {
     await db.close().catch(() => undefined);
   }
 }
 
-async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sinks: Sinks, users: UsersRepository): Promise<void> {
+async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sinks: Sinks, db: Database): Promise<void> {
+  const users = db.users;
   const parsed = pushJobSchema.safeParse(message.body);
   if (!parsed.success) {
     await deadLetter(message, env.PUSH_DLQ, env.METRICS, "push", "validation");
@@ -51,7 +53,7 @@ async function consumeOne(message: Message<unknown>, env: PushConsumerEnv, sinks
   }
   let devices: UserDevice[];
   try {
-    devices = await targetDevices(job, users);
+    devices = await targetDevices(job, users, await unwantedRecipients(job, targetsOf(job), db.accountControls));
   } catch (err) {
     log({ event: "unhandled_error", where: "push.devices", error: describeError(err), request_id: job.request_id }, "error");
     message.retry({ delaySeconds: backoffSeconds(message.attempts) });
@@ -90,11 +92,12 @@ function targetsOf(job: PushJob): PushTarget[] {
 }
 
 /**
- * Each target's push devices (only the named one when a target names a device). prekeys_low
+ * Each target's push devices (only the named one when a target names a device), except the targets
+ * that muted the conversation or block the sender (unwanted.ts). prekeys_low
  * concerns one device (all of them if that id has no push registration).
  */
-async function targetDevices(job: PushJob, users: UsersRepository): Promise<UserDevice[]> {
-  const targets = targetsOf(job);
+async function targetDevices(job: PushJob, users: UsersRepository, unwanted: ReadonlySet<string>): Promise<UserDevice[]> {
+  const targets = targetsOf(job).filter((t) => !unwanted.has(t.user_id));
   const byUser = new Map<string, Set<string> | null>();
   for (const t of targets) {
     const known = byUser.get(t.user_id);

@@ -224,8 +224,16 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   /** A user's presence transition (debounced by the presence shard), for everyone else here. */
   async presenceChanged(userId: string, status: PresenceStatus): Promise<void> {
-    if (this.members.roleOf(userId) === null) return;
+    if (this.members.roleOf(userId) === null || this.members.blocked) return;
     this.sockets.broadcast({ type: "presence", user_id: userId, status }, { exceptUserId: userId });
+  }
+
+  /** A block between the members of this direct conversation was placed or lifted (controls/blocks.ts). */
+  async setBlocked(conversationId: string, blocked: boolean): Promise<Result<null>> {
+    return this.guard(conversationId, () => {
+      this.members.setBlocked(blocked);
+      return null;
+    });
   }
 
   override async alarm(): Promise<void> {
@@ -242,6 +250,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     }
     const loaded = await loadRoomIdentity(this.env, conversationId);
     this.members.replace(loaded.identity, loaded.members);
+    this.members.setBlocked(loaded.blocked);
   }
 
   private async guard<T>(conversationId: string, body: () => T): Promise<Result<T>> {

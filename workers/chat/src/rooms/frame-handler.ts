@@ -65,6 +65,7 @@ export class FrameHandler {
       }
       case "typing": {
         this.actions.requireMember(userId);
+        this.actions.requireUnblocked();
         const now = Date.now();
         if (now - (this.lastTyping.get(userId) ?? 0) < TYPING_THROTTLE_MS) return;
         this.lastTyping.set(userId, now);

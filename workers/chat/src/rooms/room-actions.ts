@@ -34,6 +34,10 @@ export class RoomActions {
     if (!this.members.roleOf(userId)) throw new AppError("NOT_FOUND", "No such conversation.");
   }
 
+  requireUnblocked(): void {
+    this.members.requireUnblocked();
+  }
+
   /**
    * One write (INSERT … ON CONFLICT DO NOTHING); the SendBatcher fans out what a turn stored, then
    * acks. A commit or proposal is checked against the room's epoch after the retry check (a stored
@@ -41,6 +45,7 @@ export class RoomActions {
    */
   send(userId: string, input: SendMessageInput, origin: SendOrigin = "client"): { message: MessageView; created: boolean } {
     this.requireMember(userId);
+    this.members.requireUnblocked();
     const plan = this.mls.plan(input, origin);
     checkSize(input.body ?? input.ciphertext ?? "", plan.maxBytes);
     if (input.reply_to_seq !== undefined && input.reply_to_seq > this.store.lastSeq) {
@@ -104,6 +109,7 @@ export class RoomActions {
   react(userId: string, seq: number, emoji: string, on: boolean): MessageView {
     const message = this.visible(userId, seq);
     this.mls.checkReaction();
+    this.members.requireUnblocked();
     if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot take reactions.");
     const reactions = this.store.reactionsOf(seq);
     const users = reactions[emoji] ?? [];
@@ -127,7 +133,8 @@ export class RoomActions {
     this.requireMember(userId);
     if (seq > this.store.lastSeq) throw new AppError("VALIDATION_ERROR", "seq is past the newest message.", [{ field: "seq", message: "no such message" }]);
     if (this.members.advanceRead(userId, seq)) {
-      this.sockets.broadcast({ type: "read", user_id: userId, seq });
+      // A blocked direct conversation keeps the reader's own watermark but tells the other member nothing.
+      if (!this.members.blocked) this.sockets.broadcast({ type: "read", user_id: userId, seq });
       this.effects.readAdvanced(userId, seq);
     }
     return { last_read_seq: this.members.lastReadSeq(userId) };

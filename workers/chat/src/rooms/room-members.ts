@@ -1,5 +1,6 @@
 import type { ConversationEncryption } from "../../../../lib/contracts/mls";
 import type { ConversationType, MemberRole } from "../../../../lib/db";
+import { AppError } from "../../../../lib/errors";
 
 /**
  * The room's copy of its conversation's identity and members. The database is the source of truth;
@@ -42,6 +43,20 @@ export class RoomMembers {
       if (conversationId && (type === "direct" || type === "group")) this.identity = { conversationId, type, encryption };
     }
     return this.identity ?? null;
+  }
+
+  /** A direct conversation one member of which blocks the other: read-only for both (controls/blocks.ts). */
+  get blocked(): boolean {
+    return this.getMeta("blocked") === "1";
+  }
+
+  setBlocked(blocked: boolean): void {
+    this.setMeta("blocked", blocked ? "1" : "0");
+  }
+
+  /** Refuses what would reach the other member of a blocked direct conversation. */
+  requireUnblocked(): void {
+    if (this.blocked) throw new AppError("FORBIDDEN", "This conversation is blocked.");
   }
 
   roleOf(userId: string): MemberRole | null {

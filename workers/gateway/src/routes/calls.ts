@@ -29,7 +29,7 @@ const initiateRoute = createRoute({
   description: "409 CONFLICT while another call rings or runs in the conversation. Group calls on RealtimeKit also return `realtimekit`.",
   ...authed,
   request: { body: jsonBody(initiateCallBodySchema) },
-  responses: { 201: jsonResponse(callJoinResponseSchema, "The ringing call"), ...errorResponses(400, 401, 404, 409, 413, 429, 503) },
+  responses: { 201: jsonResponse(callJoinResponseSchema, "The ringing call"), ...errorResponses(400, 401, 403, 404, 409, 413, 429, 503) },
 });
 
 const iceRoute = createRoute({

@@ -19,13 +19,14 @@ const createRouteDef = createRoute({
   summary: "Create a direct or group conversation",
   description:
     "A direct conversation between the same two users is returned (200) instead of created twice (one per `encryption`: an `mls` create never returns the pair's plaintext one). " +
-    "The creator owns a group. Every member id must exist. `encryption` (default none) is fixed at creation; an `mls` conversation takes only MLS ciphertext.",
+    "The creator owns a group. Every member id must exist. `encryption` (default none) is fixed at creation; an `mls` conversation takes only MLS ciphertext. " +
+    "A new direct conversation with a user who blocks the caller, or whom the caller blocks, is 403.",
   ...authed,
   request: { body: jsonBody(createConversationSchema) },
   responses: {
     201: jsonResponse(conversationEnvelopeSchema, "Created"),
     200: jsonResponse(conversationEnvelopeSchema, "The existing direct conversation"),
-    ...errorResponses(400, 401, 429),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 

@@ -23,10 +23,10 @@ import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared
 const sendResponses = {
   201: jsonResponse(messageEnvelopeSchema, "Stored (seq assigned); fanned out to the conversation's sockets"),
   200: jsonResponse(messageEnvelopeSchema, "Same client_id as an earlier message: the original, nothing stored"),
-  ...errorResponses(400, 401, 404, 409, 413, 429),
+  ...errorResponses(400, 401, 403, 404, 409, 413, 429),
 };
 const sendDescription =
-  "Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message. " +
+  "403 in a direct conversation one member of which blocks the other. Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message. " +
   "In an `mls` conversation: ciphertext only (body is 400); content_type mls/application (default), mls/commit or mls/proposal; a commit or proposal names its `epoch` " +
   "(409 with the room's epoch in details unless it is the room's current one; a stored commit advances it), may be 262144 bytes, and a commit may carry `group_info`. " +
   "A plaintext conversation refuses the mls/* content types, epoch and group_info.";
@@ -108,7 +108,7 @@ const reactionRoute = (method: "put" | "delete") =>
       "emoji: one URL-encoded emoji (with modifiers), at most 32 UTF-16 units. An `mls` conversation refuses these (400): its reactions travel as encrypted application messages.",
     ...authed,
     request: { params: reactionParamsSchema },
-    responses: { 200: jsonResponse(messageEnvelopeSchema, "The message with its reactions"), ...errorResponses(400, 401, 404, 409, 429) },
+    responses: { 200: jsonResponse(messageEnvelopeSchema, "The message with its reactions"), ...errorResponses(400, 401, 403, 404, 409, 429) },
   });
 
 const readRoute = createRoute({

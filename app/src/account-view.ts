@@ -1,0 +1,123 @@
+import type { SecureConnectClient } from "../../client/src/index";
+import { clear, errorText, field, h, input } from "./dom";
+import type { People } from "./people";
+
+/** A small form whose submit runs `action` and reports its outcome in a live region. */
+function actionForm(testid: string, title: string, fields: HTMLElement[], label: string, action: () => Promise<string>): HTMLElement {
+  const status = h("p", { testid: `${testid}-status`, attrs: { role: "status", "aria-live": "polite" } });
+  const submit = h("button", { testid: `${testid}-submit`, attrs: { type: "submit" }, text: label });
+  return h(
+    "form",
+    {
+      class: "account-form",
+      testid,
+      attrs: { "aria-label": title },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          submit.disabled = true;
+          status.classList.remove("error");
+          action().then(
+            (message) => (status.textContent = message),
+            (err: unknown) => {
+              status.textContent = errorText(err);
+              status.classList.add("error");
+            },
+          );
+          void Promise.resolve().then(() => (submit.disabled = false));
+        },
+      },
+    },
+    h("h3", { text: title }),
+    ...fields,
+    submit,
+    status,
+  );
+}
+
+/**
+ * The account screen: enter a verification code, change password, change email, and the blocked
+ * users (unblock). Every action goes through the SDK.
+ */
+export function accountView(client: SecureConnectClient, people: People, close: () => void): HTMLElement {
+  const me = client.session.current?.user;
+  const code = input("verify_code", "text", { required: "", autocomplete: "one-time-code" });
+  const verify = actionForm("verify-code", "Verify your email", [field("Code from the email", code)], "Verify", async () => {
+    await client.api.auth.verifyEmail(code.value.trim());
+    code.value = "";
+    return "Your email address is verified.";
+  });
+  const resend = h("button", {
+    class: "link",
+    testid: "resend-verification",
+    attrs: { type: "button" },
+    text: "Send a new code",
+    on: { click: () => void client.api.auth.resendVerification().catch(() => undefined) },
+  });
+
+  const current = input("current_password", "password", { required: "", autocomplete: "current-password" });
+  const next = input("new_password", "password", { required: "", minlength: "8", autocomplete: "new-password" });
+  const password = actionForm(
+    "change-password",
+    "Change password",
+    [field("Current password", current), field("New password", next)],
+    "Change password",
+    async () => {
+      const { revoked_sessions } = await client.api.auth.changePassword({ current_password: current.value, new_password: next.value });
+      current.value = next.value = "";
+      return `Password changed. ${revoked_sessions} other session${revoked_sessions === 1 ? "" : "s"} signed out.`;
+    },
+  );
+
+  const emailPassword = input("email_password", "password", { required: "", autocomplete: "current-password" });
+  const newEmail = input("new_email", "email", { required: "" });
+  const email = actionForm("change-email", "Change email", [field("New email", newEmail), field("Password", emailPassword)], "Send confirmation", async () => {
+    await client.api.auth.changeEmail({ password: emailPassword.value, new_email: newEmail.value.trim() });
+    emailPassword.value = "";
+    return `We sent a link to ${newEmail.value.trim()}. Your email changes when you open it.`;
+  });
+
+  const blocked = h("ul", { class: "blocked", testid: "blocked-users", attrs: { "aria-label": "Blocked users" } });
+  async function renderBlocks(): Promise<void> {
+    const { blocks } = await client.api.users.blocks();
+    const rows = await Promise.all(
+      blocks.map(async (b) =>
+        h(
+          "li",
+          {},
+          h("span", { text: await people.name(b.user_id) }),
+          h("button", {
+            testid: "unblock",
+            attrs: { type: "button" },
+            text: "Unblock",
+            on: { click: () => void client.api.users.unblock(b.user_id).then(renderBlocks) },
+          }),
+        ),
+      ),
+    );
+    clear(blocked, ...(rows.length > 0 ? rows : [h("li", { class: "hint", text: "You block nobody." })]));
+  }
+  void renderBlocks().catch(() => undefined);
+  // The code form shows only while the address is unverified (asked fresh: the session's copy may be old).
+  const verification = h("div", { testid: "verification" });
+  void client.api.users.me().then(({ user }) => {
+    if (!user.email_verified) clear(verification, verify, resend);
+  });
+
+  return h(
+    "section",
+    { class: "account", testid: "account", attrs: { "aria-label": "Account" } },
+    h(
+      "header",
+      {},
+      h("h2", { text: "Account" }),
+      h("button", { class: "link", testid: "account-close", attrs: { type: "button" }, text: "Close", on: { click: close } }),
+    ),
+    h("p", { text: `Signed in as ${me?.email ?? ""}` }),
+    verification,
+    password,
+    email,
+    h("h3", { text: "Blocked users" }),
+    blocked,
+  );
+}

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { launch, shot, signUp, type Person } from "./helpers";
+
+/** Issue 21 in the web app: a one-click email link, the account screen, and mute/block in the header. */
+describe("account controls in Chromium, against the real stack", () => {
+  let browser: Browser;
+  let alice: Person;
+  let bob: Person;
+
+  beforeAll(async () => {
+    browser = await launch();
+    [alice, bob] = await Promise.all([signUp(browser, "Alice"), signUp(browser, "Bob")]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("verifies the email from the emailed link, with the token gone from the address bar", async ({ expect }) => {
+    const email = `${alice.username}@example.com`;
+    let link = "";
+    for (let i = 0; i < 100 && !link; i++) {
+      const answer = await alice.context.request.get(`/dev/mailbox?to=${encodeURIComponent(email)}`);
+      const { messages } = (await answer.json()) as { messages: { kind: string; body: string }[] };
+      link = /^Link: (\S+)$/m.exec(messages.find((m) => m.kind === "verify_email")?.body ?? "")?.[1] ?? "";
+      if (!link) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(link).toContain("/app/#verify=");
+    const page = await alice.context.newPage();
+    // The link names the dev stack's origin; open it on this one (same path and fragment).
+    const url = new URL(link);
+    await page.goto(`/app/${url.hash}`);
+    await page.getByTestId("email-action-status").filter({ hasText: "verified" }).waitFor();
+    expect(new URL(page.url()).hash).toBe("");
+    await shot(page, "account-email-link-verified");
+    await page.getByTestId("email-action-done").click();
+    await page.getByTestId("me").filter({ hasText: "Alice" }).waitFor();
+    await page.close();
+  });
+
+  it("changes the password on the account screen and lists blocked users", async () => {
+    const { page } = alice;
+    await page.getByTestId("open-account").click();
+    await page.getByTestId("account").waitFor();
+    await page.getByTestId("current_password").fill("correct horse battery staple");
+    await page.getByTestId("new_password").fill("a brand new passphrase");
+    await page.getByTestId("change-password-submit").click();
+    await page.getByTestId("change-password-status").filter({ hasText: "Password changed" }).waitFor();
+    await page.getByTestId("blocked-users").filter({ hasText: "You block nobody." }).waitFor();
+    await shot(page, "account-screen");
+    await page.getByTestId("account-close").click();
+  });
+
+  it("mutes a conversation and blocks its other member from the header; the account screen lists the block", async () => {
+    const { page } = alice;
+    await page.getByTestId("new-chat-username").fill(bob.username);
+    await page.getByTestId("new-chat-submit").click();
+    await page.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
+    await page.getByTestId("mute-select").selectOption({ label: "Mute for 1 hour" });
+    await page.getByTestId("mute-state").filter({ hasText: "Muted until" }).waitFor();
+    await page.getByTestId("block-toggle").filter({ hasText: "Block" }).click();
+    await page.getByTestId("block-toggle").filter({ hasText: "Unblock" }).waitFor();
+    await shot(page, "account-conversation-muted-and-blocked");
+    // Bob's send in the now blocked direct conversation is refused.
+    await bob.page.getByTestId("conversation").first().click();
+    await bob.page.getByTestId("composer").fill("anyone there?");
+    await bob.page.getByTestId("send").click();
+    await bob.page.getByTestId("chat-error").filter({ hasText: "blocked" }).waitFor();
+    await shot(bob.page, "account-blocked-sender");
+    await page.getByTestId("open-account").click();
+    await page.getByTestId("blocked-users").filter({ hasText: "Bob" }).waitFor();
+    await page.getByTestId("unblock").click();
+    await page.getByTestId("blocked-users").filter({ hasText: "You block nobody." }).waitFor();
+  });
+});
