@@ -1,9 +1,12 @@
 /** Byte helpers of the E2EE layer: hex, base64url, UTF-8 and length-prefixed framing. */
 
 export const utf8 = {
-  encode: (text: string): Uint8Array => new TextEncoder().encode(text),
+  encode: (text: string): Uint8Array<ArrayBuffer> => new TextEncoder().encode(text),
   decode: (bytes: Uint8Array): string => new TextDecoder().decode(bytes),
 };
+
+/** A copy backed by a plain ArrayBuffer (what WebCrypto's BufferSource wants). */
+export const ownBytes = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
 
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -22,7 +25,7 @@ export function fromBase64Url(text: string): Uint8Array | null {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+export function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

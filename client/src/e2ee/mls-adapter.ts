@@ -57,7 +57,7 @@ function decodeMessage(bytes: Uint8Array): MLSMessage | null {
 }
 
 function encodePrivate(priv: PrivateKeyPackage): Uint8Array {
-  return concatBytes(frame(priv.initPrivateKey), frame(priv.hpkePrivateKey), frame(priv.signaturePrivateKey));
+  return concatBytes([frame(priv.initPrivateKey), frame(priv.hpkePrivateKey), frame(priv.signaturePrivateKey)]);
 }
 
 function decodePrivate(bytes: Uint8Array): PrivateKeyPackage | null {
