@@ -11,6 +11,7 @@ const item = (id: string, over: Partial<ConversationListItem> = {}): Conversatio
     { user_id: "me", role: "member" },
     { user_id: "bob", role: "owner" },
   ],
+  encryption: "none",
   created_at: "2026-01-01T00:00:00.000Z",
   last_activity_at: "2026-01-01T00:00:00.000Z",
   last_message_seq: 2,

@@ -4,6 +4,7 @@ import { wsTicketParamSchema } from "./auth";
 import { CallStatusSchema, CallTypeSchema } from "./calls";
 import { messageContentSchema, messageViewSchema, presenceStatusSchema, readReceiptSchema } from "./chat";
 import { seqParamSchema } from "./decimal-param";
+import { mlsEpochSchema } from "./mls";
 
 /**
  * WebSocket frames of `/v1/ws/chat` (JSON text). Client frames are parsed with `clientFrameSchema`;
@@ -61,7 +62,8 @@ export type MissedCallBody = z.infer<typeof missedCallBodySchema>;
 export const missedCallClientId = (callId: string): string => `call-missed:${callId}`;
 
 export const serverFrameSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("ready"), last_seq: z.number().int().nonnegative() }),
+  /** `epoch`: only in `mls` rooms, the room's current MLS epoch (the next commit must be made for it). */
+  z.object({ type: z.literal("ready"), last_seq: z.number().int().nonnegative(), epoch: mlsEpochSchema.optional() }),
   z.object({ type: z.literal("message"), message: messageViewSchema }),
   /**
    * Only on sockets opened with `batch=1`: messages stored in the same turn, in `seq` order, in one
@@ -75,7 +77,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("read"), user_id: z.string(), seq: z.number().int().nonnegative() }),
   z.object({ type: z.literal("presence"), user_id: z.string(), status: presenceStatusSchema }),
   z.object({ type: z.literal("pong") }),
-  z.object({ type: z.literal("error"), code: errorCodeSchema, message: z.string(), client_id: z.string().optional() }),
+  /** `epoch`: on a CONFLICT for a commit or proposal made for another epoch than the room's, the room's current epoch. */
+  z.object({ type: z.literal("error"), code: errorCodeSchema, message: z.string(), client_id: z.string().optional(), epoch: mlsEpochSchema.optional() }),
   callEventFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof serverFrameSchema>;

@@ -21,6 +21,7 @@ import {
 } from "./chat";
 import { callEventFrameSchema } from "./chat-frames";
 import { seqParamSchema } from "./decimal-param";
+import { mlsEpochSchema } from "./mls";
 
 /**
  * ChatService's RPC surface: one schema per method input and output. The gateway's routes build
@@ -38,8 +39,11 @@ export const reactionParamsSchema = messageParamsSchema.extend({ emoji: z.string
 /** `GET /v1/messages`, the seed-compatible alias: the conversation is named in the query. */
 export const historyAliasQuerySchema = historyQuerySchema.extend({ conversation_id: idSchema });
 
-/** `PATCH .../messages/{seq}`: `body` for a plaintext message, `ciphertext` for an E2EE one; exactly one (checked by the service). */
-export const editMessageBodySchema = editMessageSchema.partial().extend({ ciphertext: z.string().min(1).optional() });
+/**
+ * `PATCH .../messages/{seq}`: `body` for a plaintext message, `ciphertext` for an E2EE one; exactly one (checked by the service).
+ * In an `mls` room only `ciphertext` (a new MLS application message), with the `epoch` it was made in (optional; replaces the shown one).
+ */
+export const editMessageBodySchema = editMessageSchema.partial().extend({ ciphertext: z.string().min(1).optional(), epoch: mlsEpochSchema.optional() });
 export type EditMessageBody = z.infer<typeof editMessageBodySchema>;
 
 export const readWatermarkSchema = z.object({ last_read_seq: z.number().int() });

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { decimalIntegerParam, seqParamSchema } from "./decimal-param";
+import { conversationEncryptionSchema, mlsEpochSchema, mlsSendFieldsSchema } from "./mls";
 
 /**
  * Conversations, messages and presence: HTTP bodies, views and the chat worker's RPC inputs.
@@ -86,6 +87,8 @@ export const conversationViewSchema = z
     type: ConversationTypeSchema,
     name: z.string().nullable(),
     members: z.array(memberViewSchema),
+    /** Fixed at creation: `mls` rooms take only MLS ciphertext (lib/contracts/mls.ts). */
+    encryption: conversationEncryptionSchema,
     created_at: z.string(),
     last_activity_at: z.string(),
     last_message_seq: z.number().int(),
@@ -110,6 +113,11 @@ export const createConversationSchema = z
     type: ConversationTypeSchema,
     member_ids: z.array(idSchema).max(CHAT_LIMITS.maxUserIdsPerCall),
     name: z.string().trim().min(1).max(100).optional(),
+    /**
+     * Default `none` (API.md's body-based contract). A pair has at most one direct conversation per
+     * encryption: a direct `mls` create returns the pair's `mls` one, never their `none` one.
+     */
+    encryption: conversationEncryptionSchema.default("none"),
   })
   .refine((v) => v.type !== "direct" || v.member_ids.length === 1, { message: "a direct conversation has exactly one other member", path: ["member_ids"] });
 export type CreateConversationInput = z.infer<typeof createConversationSchema>;
@@ -141,6 +149,8 @@ export const messageViewSchema = z
     ciphertext: z.string().nullable(),
     attachments: z.array(z.string()),
     reply_to_seq: z.number().int().nullable(),
+    /** The MLS epoch the sender declared (handshake messages always; application messages when sent), else null. */
+    epoch: mlsEpochSchema.nullable(),
     reactions: z.array(reactionViewSchema),
     created_at: z.string(),
     edited_at: z.string().nullable(),
@@ -170,6 +180,7 @@ export const messageContentSchema = z.object({
     .meta({ description: `Opaque E2EE payload, at most ${CHAT_LIMITS.maxBodyBytes} bytes` }),
   attachments: attachmentsSchema.optional(),
   reply_to_seq: seqSchema.optional(),
+  ...mlsSendFieldsSchema.shape,
 });
 export const sendMessageSchema = messageContentSchema.refine((v) => (v.body === undefined) !== (v.ciphertext === undefined), {
   message: "exactly one of body and ciphertext",

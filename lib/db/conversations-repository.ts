@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, exists, inArray, lt, or, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
+import type { ConversationEncryption } from "../contracts/mls";
 import type { AtomicStatements, Dialect, QueryDb } from "./query-db";
 import type { Conversation, ConversationMember, LastMessage, MemberRole } from "./rows";
 
@@ -10,9 +11,16 @@ export type ConversationListItem = ConversationWithMembers & { role: MemberRole;
 /** Conversations and their members. Messages themselves live in the ConversationRoom DO. */
 export interface ConversationsRepository {
   /** Idempotent per pair: concurrent or repeated calls return the same conversation (`created` tells which call made it). */
-  createDirect(input: { createdBy: string; otherUserId: string }, now?: string): Promise<{ conversation: ConversationWithMembers; created: boolean }>;
+  /** One per pair and encryption (`encryption` defaults to "none"). */
+  createDirect(
+    input: { createdBy: string; otherUserId: string; encryption?: ConversationEncryption },
+    now?: string,
+  ): Promise<{ conversation: ConversationWithMembers; created: boolean }>;
   /** The creator becomes `owner`; `memberIds` (creator excluded or not) become `member`. */
-  createGroup(input: { createdBy: string; name: string | null; memberIds: readonly string[] }, now?: string): Promise<ConversationWithMembers>;
+  createGroup(
+    input: { createdBy: string; name: string | null; memberIds: readonly string[]; encryption?: ConversationEncryption },
+    now?: string,
+  ): Promise<ConversationWithMembers>;
   get(conversationId: string): Promise<ConversationWithMembers | null>;
   /** Newest activity first; page with `before` = the last item's (lastActivityAt, id). */
   listForUser(userId: string, opts: { limit: number; before?: { lastActivityAt: string; id: string } }): Promise<ConversationListItem[]>;
@@ -46,7 +54,9 @@ export type ListViewChange = {
 /** Statements per atomic round trip in syncListView (bounded so a 1,000-member room stays well inside batch limits). */
 const LIST_VIEW_BATCH = 100;
 
-export const directKey = (a: string, b: string): string => [a, b].sort().join(":");
+/** The pair's sorted ids; an `mls` direct conversation is a separate one ("mls:" prefix; ids never hold ":"). */
+export const directKey = (a: string, b: string, encryption: ConversationEncryption = "none"): string =>
+  `${encryption === "none" ? "" : `${encryption}:`}${[a, b].sort().join(":")}`;
 
 export function conversationsRepository({ db, t, atomic }: Dialect): ConversationsRepository {
   const c = t.conversations;
@@ -90,8 +100,8 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
   const memberInserts = (q: QueryDb, rows: ConversationMember[]) => chunk(rows, 5).map((part) => q.insert(m).values(part).onConflictDoNothing());
 
   return {
-    async createDirect({ createdBy, otherUserId }, now = nowIso()) {
-      const key = directKey(createdBy, otherUserId);
+    async createDirect({ createdBy, otherUserId, encryption = "none" }, now = nowIso()) {
+      const key = directKey(createdBy, otherUserId, encryption);
       const id = newId();
       const member =
         (userId: string) =>
@@ -112,7 +122,10 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
           );
       const userIds = [...new Set([createdBy, otherUserId])];
       await atomic((q) => [
-        q.insert(c).values({ id, type: "direct", name: null, createdBy, directKey: key, createdAt: now, lastActivityAt: now }).onConflictDoNothing(),
+        q
+          .insert(c)
+          .values({ id, type: "direct", name: null, encryption, createdBy, directKey: key, createdAt: now, lastActivityAt: now })
+          .onConflictDoNothing(),
         ...userIds.map((userId) => member(userId)(q)),
       ]);
       const [row] = await db.select().from(c).where(eq(c.directKey, key)).limit(1);
@@ -120,7 +133,7 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       if (!conversation) throw new Error("direct conversation vanished after upsert");
       return { conversation, created: conversation.id === id };
     },
-    async createGroup({ createdBy, name, memberIds }, now = nowIso()) {
+    async createGroup({ createdBy, name, memberIds, encryption = "none" }, now = nowIso()) {
       const id = newId();
       const rows: ConversationMember[] = [
         { conversationId: id, userId: createdBy, role: "owner", joinedAt: now, lastReadSeq: 0 },
@@ -129,7 +142,7 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
           .map((userId): ConversationMember => ({ conversationId: id, userId, role: "member", joinedAt: now, lastReadSeq: 0 })),
       ];
       await atomic((q): AtomicStatements => [
-        q.insert(c).values({ id, type: "group", name, createdBy, directKey: null, createdAt: now, lastActivityAt: now }),
+        q.insert(c).values({ id, type: "group", name, encryption, createdBy, directKey: null, createdAt: now, lastActivityAt: now }),
         ...memberInserts(q, rows),
       ]);
       const conversation = await get(id);

@@ -1,6 +1,7 @@
 import { check, index, integer, jsonb, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
 import { oneOf } from "../check-sql";
 import { CONVERSATION_TYPES, MEMBER_ROLES } from "../../lib/contracts/chat";
+import { CONVERSATION_ENCRYPTIONS } from "../../lib/contracts/mls";
 import type { LastMessage } from "../shapes";
 import { users } from "./users";
 
@@ -10,18 +11,23 @@ export const conversations = pgTable(
     id: text("id").primaryKey(),
     type: text("type", { enum: CONVERSATION_TYPES }).notNull(),
     name: text("name"),
+    // Fixed at creation (lib/contracts/mls.ts): "mls" rooms take only MLS ciphertext.
+    encryption: text("encryption", { enum: CONVERSATION_ENCRYPTIONS }).notNull().default("none"),
     createdBy: text("created_by")
       .notNull()
       .references(() => users.id),
-    // The two member ids sorted and joined: UNIQUE makes "one direct conversation per pair" a
-    // database fact, so two racing creates converge on one row.
+    // The two member ids sorted and joined (prefixed "mls:" for an mls one): UNIQUE makes "one
+    // direct conversation per pair and encryption" a database fact, so racing creates converge on one row.
     directKey: text("direct_key").unique(),
     createdAt: text("created_at").notNull(),
     lastActivityAt: text("last_activity_at").notNull(),
     lastMessageSeq: integer("last_message_seq").notNull().default(0),
     lastMessage: jsonb("last_message").$type<LastMessage>(),
   },
-  (t) => [check("conversations_type_check", oneOf(t.type, CONVERSATION_TYPES))],
+  (t) => [
+    check("conversations_type_check", oneOf(t.type, CONVERSATION_TYPES)),
+    check("conversations_encryption_check", oneOf(t.encryption, CONVERSATION_ENCRYPTIONS)),
+  ],
 );
 
 export const conversationMembers = pgTable(

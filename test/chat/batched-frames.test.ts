@@ -102,6 +102,7 @@ describe("messageFrames", () => {
     ciphertext: null,
     attachments: [],
     reply_to_seq: null,
+    epoch: null,
     reactions: [],
     created_at: "2026-11-23T00:00:00.000Z",
     edited_at: null,

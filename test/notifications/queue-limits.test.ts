@@ -23,6 +23,7 @@ function storedMessage(body: string, seq: number): MessageView {
     ciphertext: null,
     attachments: [],
     reply_to_seq: null,
+    epoch: null,
     reactions: [],
     created_at: new Date().toISOString(),
     edited_at: null,

@@ -57,13 +57,13 @@ export function createConversationRpc(
           const [other] = others;
           if (!other)
             throw new AppError("VALIDATION_ERROR", "A direct conversation needs another user.", [{ field: "member_ids", message: "must name one other user" }]);
-          const { conversation, created } = await db.conversations.createDirect({ createdBy: userId, otherUserId: other });
+          const { conversation, created } = await db.conversations.createDirect({ createdBy: userId, otherUserId: other, encryption: body.encryption });
           if (created) await syncRoom(env, conversation);
           return { conversation: conversationView(conversation), created };
         }
         if (others.length + 1 > CHAT_LIMITS.maxGroupMembers)
           throw new AppError("VALIDATION_ERROR", "Too many members.", [{ field: "member_ids", message: `at most ${CHAT_LIMITS.maxGroupMembers} members` }]);
-        const conversation = await db.conversations.createGroup({ createdBy: userId, name: body.name ?? null, memberIds: others });
+        const conversation = await db.conversations.createGroup({ createdBy: userId, name: body.name ?? null, memberIds: others, encryption: body.encryption });
         await syncRoom(env, conversation);
         return { conversation: conversationView(conversation), created: true };
       },

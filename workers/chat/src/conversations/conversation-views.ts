@@ -7,6 +7,7 @@ export function conversationView(c: ConversationWithMembers): ConversationView {
     type: c.type,
     name: c.name,
     members: c.members.map((m) => ({ user_id: m.userId, role: m.role })),
+    encryption: c.encryption,
     created_at: c.createdAt,
     last_activity_at: c.lastActivityAt,
     last_message_seq: c.lastMessageSeq,

@@ -55,4 +55,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id,
       sql.exec("CREATE INDEX IF NOT EXISTS messages_touched ON messages (touched_at_seq) WHERE touched_at_seq IS NOT NULL");
     },
   },
+  {
+    version: 4,
+    name: "MLS epoch per message",
+    // The epoch an MLS message was made in, as its sender declared it (lib/contracts/mls.ts); null
+    // for plaintext rooms. The room's own current epoch is meta `mls_epoch`.
+    up: "ALTER TABLE messages ADD COLUMN epoch INTEGER",
+  },
 ];

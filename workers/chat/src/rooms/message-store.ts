@@ -17,6 +17,7 @@ type MessageRow = {
   ciphertext: string | null;
   attachments: string | null;
   reply_to_seq: number | null;
+  epoch: number | null;
   reactions: string | null;
   created_at: string;
   edited_at: string | null;
@@ -50,8 +51,8 @@ export class MessageStore {
     const seq = this.lastSeq + 1;
     const inserted = this.sql
       .exec<{ seq: number }>(
-        `INSERT INTO messages (seq, id, sender_id, client_id, content_type, body, ciphertext, attachments, reply_to_seq, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING seq`,
+        `INSERT INTO messages (seq, id, sender_id, client_id, content_type, body, ciphertext, attachments, reply_to_seq, epoch, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING seq`,
         seq,
         message.id,
         message.sender_id,
@@ -61,6 +62,7 @@ export class MessageStore {
         message.ciphertext,
         message.attachments.length > 0 ? JSON.stringify(message.attachments) : null,
         message.reply_to_seq,
+        message.epoch,
         message.created_at,
       )
       .toArray();
@@ -119,11 +121,13 @@ export class MessageStore {
       .map((r) => this.view(r));
   }
 
-  edit(seq: number, patch: { body: string | null; ciphertext: string | null }, at: string): void {
+  /** `epoch` undefined keeps the stored one. */
+  edit(seq: number, patch: { body: string | null; ciphertext: string | null; epoch?: number }, at: string): void {
     this.sql.exec(
-      "UPDATE messages SET body = ?, ciphertext = ?, edited_at = ?, touched_at_seq = ? WHERE seq = ?",
+      "UPDATE messages SET body = ?, ciphertext = ?, epoch = COALESCE(?, epoch), edited_at = ?, touched_at_seq = ? WHERE seq = ?",
       patch.body,
       patch.ciphertext,
+      patch.epoch ?? null,
       at,
       this.lastSeq,
       seq,
@@ -164,6 +168,7 @@ export class MessageStore {
       ciphertext: row.ciphertext,
       attachments: row.attachments ? (JSON.parse(row.attachments) as string[]) : [],
       reply_to_seq: row.reply_to_seq,
+      epoch: row.epoch,
       reactions: Object.entries(parseReactions(row.reactions)).map(([emoji, user_ids]) => ({ emoji, user_ids })),
       created_at: row.created_at,
       edited_at: row.edited_at,

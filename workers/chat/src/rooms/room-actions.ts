@@ -48,6 +48,7 @@ export class RoomActions {
       ciphertext: input.ciphertext ?? null,
       attachments: input.attachments ?? [],
       reply_to_seq: input.reply_to_seq ?? null,
+      epoch: input.epoch ?? null,
       created_at: new Date().toISOString(),
     });
     if (!message) {
