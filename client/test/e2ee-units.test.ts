@@ -111,6 +111,9 @@ describe("E2EE without a network", () => {
     expect(a.group.epoch).toBe(b.group.epoch); // both made for the same epoch: only one may be stored
     const won = log.append("alice", MLS_COMMIT, fromAlice.commit, a.group.epoch);
     await a.adoptCommit(fromAlice.next, won.seq);
+    // Both would lead to the same epoch number with different keys: a fork, which the room's gate prevents.
+    expect(fromBob.next.epoch).toBe(fromAlice.next.epoch);
+    await expect(a.group.processCommit(fromBob.commit)).rejects.toThrow();
     // Bob's was refused (409): he drops it, catches up, and makes his change again at the new epoch.
     await b.ingest(log.messages, bob.userId, noCommitHook);
     expect(b.group.epoch).toBe(a.group.epoch);
