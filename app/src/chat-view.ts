@@ -1,7 +1,9 @@
-import { fromBlob, type ChatConnection, type Message, type SecureConnectClient } from "../../client/src/index";
+import { fromBlob, type ChatConnection, type EncryptedChat, type Message, type SecureConnectClient } from "../../client/src/index";
 import { callPanel } from "./call-panel";
 import { clear, errorText, h } from "./dom";
+import { EncryptedTimeline, sendEncrypted } from "./encrypted-timeline";
 import { messageItem, statusBadge } from "./message-item";
+import { securityPanel } from "./security-panel";
 
 export interface ChatView {
   conversationId: string;
@@ -13,8 +15,12 @@ export interface ChatView {
 
 const PAGE = 30;
 
-/** History (paged), live messages, typing, read receipts, attachments and calls of one conversation. */
-export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string): ChatView {
+/**
+ * History (paged), live messages, typing, read receipts, attachments and calls of one conversation.
+ * An `mls` conversation is end-to-end encrypted: its messages and files are encrypted on this device
+ * and shown as this device decrypted them (encrypted-timeline.ts).
+ */
+export function chatView(client: SecureConnectClient, conversationId: string, otherId: string | null, title: string, encrypted = false): ChatView {
   const list = h("ol", { class: "messages", testid: "messages" });
   const older = h("button", { class: "link", testid: "load-older", text: "Load older messages", on: { click: () => void loadOlder() } });
   const typing = h("p", { class: "typing", testid: "typing" });
@@ -28,6 +34,17 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
   let theirReadSeq = 0;
   let lastMarked = 0;
   let conn: ChatConnection | null = null;
+  let echat: EncryptedChat | null = null;
+  const pendingList = h("ol", { class: "messages pending", testid: "pending-messages" });
+  const timeline = encrypted
+    ? new EncryptedTimeline(
+        client,
+        list,
+        (id) => senderName(id),
+        () => theirReadSeq,
+      )
+    : null;
+  const security = encrypted ? securityPanel(client, conversationId, otherId, title) : null;
   let closed = false;
 
   function senderName(id: string): string {
@@ -49,6 +66,7 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
 
   function markSeen(upTo: number): void {
     theirReadSeq = Math.max(theirReadSeq, upTo);
+    timeline?.render();
     for (const [seq, row] of rows) {
       const badge = row.querySelector("[data-testid=status]");
       if (badge && seq <= theirReadSeq && badge.getAttribute("data-status") !== "seen") badge.replaceWith(statusBadge("seen"));
@@ -69,7 +87,29 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     older.hidden = !page.has_more;
   }
 
+  /** An encrypted conversation: history decrypted (or read from this device's records), then the live chat. */
+  async function startEncrypted(view: EncryptedTimeline): Promise<ChatConnection> {
+    older.hidden = true; // history before this device joined is not readable here (MLS forward secrecy)
+    await client.e2ee.catchUp(conversationId);
+    const chat = client.encryptedChat(conversationId, {});
+    echat = chat;
+    chat.on("message", (message) => {
+      view.add([message]);
+      if (message.sender_id !== client.userId) readUpTo(message.seq);
+    });
+    chat.on("deleted", ({ seq }) => view.deleted(seq));
+    view.add(await chat.history(PAGE));
+    readUpTo(view.newestSeq());
+    return chat.connection;
+  }
+
   async function start(): Promise<void> {
+    if (timeline) {
+      conn = await startEncrypted(timeline);
+      if (closed) conn.close();
+      wire(conn);
+      return;
+    }
     const page = await client.api.messages.list(conversationId, { limit: PAGE });
     if (closed) return;
     const newest = page.messages.reduce((max, m) => Math.max(max, m.seq), 0);
@@ -79,13 +119,18 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     readUpTo(newest);
     // Resume right after the newest message shown: anything newer is replayed, nothing is missed.
     conn = client.chat(conversationId, { sinceSeq: newest });
-    conn.on("state", (s) => (state.textContent = s));
-    conn.on("ready", () => (state.textContent = "online"));
     conn.on("message", (message) => {
       document.querySelector(`[data-client-id="${CSS.escape(message.client_id)}"]`)?.remove();
       place(message);
       if (message.sender_id !== client.userId) readUpTo(message.seq);
     });
+    wire(conn);
+  }
+
+  /** State, read receipts, typing and errors: the same for both kinds of conversation. */
+  function wire(conn: ChatConnection): void {
+    conn.on("state", (s) => (state.textContent = s));
+    conn.on("ready", () => (state.textContent = "online"));
     conn.on("read", (frame) => {
       if (frame.user_id !== client.userId) markSeen(frame.seq);
     });
@@ -98,6 +143,7 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
 
   /** Shows the message at once as "sending…"; the outbox delivers it, across reconnects if need be. */
   function send(body: string, attachments: string[] = []): void {
+    if (echat) return sendEncrypted(echat, pendingList, body, [], (err) => (error.textContent = errorText(err)));
     if (!conn) return;
     const pending = { client_id: crypto.randomUUID(), body, attachments };
     const row = messageItem(client, { ...pending, sender_id: client.userId ?? "", created_at: new Date().toISOString() }, "", "sending");
@@ -115,6 +161,13 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     if (!chosen) return;
     error.textContent = "";
     try {
+      if (echat) {
+        // Encrypted on this device first: the server stores ciphertext under a neutral name.
+        const sealed = await client.uploadEncrypted(fromBlob(chosen, chosen.name), conversationId);
+        sendEncrypted(echat, pendingList, text.value.trim() || `Sent ${chosen.name}`, [sealed], (err) => (error.textContent = errorText(err)));
+        text.value = "";
+        return;
+      }
       const stored = await client.upload(fromBlob(chosen, chosen.name), { conversationId });
       send(text.value.trim() || `Sent ${stored.file_name}`, [stored.id]);
       text.value = "";
@@ -152,10 +205,20 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
   const element = h(
     "div",
     { class: "chat", testid: "chat" },
-    h("header", {}, h("h2", { testid: "chat-title", text: title }), state, calls.button),
+    h(
+      "header",
+      {},
+      h("h2", { testid: "chat-title", text: title }),
+      encrypted ? h("span", { class: "e2ee", testid: "e2ee-badge", text: "🔒 end-to-end encrypted" }) : null,
+      state,
+      security?.button,
+      calls.button,
+    ),
+    security?.panel,
     calls.stage,
     older,
     list,
+    pendingList,
     typing,
     error,
     composer,
@@ -167,7 +230,9 @@ export function chatView(client: SecureConnectClient, conversationId: string, ot
     acceptCall: (callId) => calls.accept(callId),
     close() {
       closed = true;
-      conn?.close();
+      if (echat) echat.close();
+      else conn?.close();
+      security?.close();
       calls.close();
       document.removeEventListener("visibilitychange", onVisible);
       clear(element);

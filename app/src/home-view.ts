@@ -6,6 +6,7 @@ import { notificationsButton, notifyIfHidden, showUnreadInTitle } from "./deskto
 import { clear, errorText, h, input } from "./dom";
 import { messageText } from "./message-text";
 import { People } from "./people";
+import { keyChangeBanner } from "./security-panel";
 
 /**
  * Conversation list on the left, the open conversation on the right, the incoming-call banner above
@@ -34,7 +35,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     open?.close();
     const other = otherMember(client, item);
     const title = item.name ?? (other ? await people.name(other) : "Conversation");
-    const view = chatView(client, item.id, other, title);
+    const view = chatView(client, item.id, other, title, item.encryption === "mls");
     open = view;
     clear(pane, view.element);
     render();
@@ -76,7 +77,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       const { users } = await client.api.users.search({ q: wanted, limit: 5 });
       const user = users.find((u) => u.username.toLowerCase() === wanted);
       if (!user) throw new Error(`No user named ${wanted}.`);
-      const { conversation } = await client.api.conversations.create({ type: "direct", member_ids: [user.id] });
+      // End-to-end encrypted by default: the SDK makes the MLS group with every device of both users.
+      const conversation = await client.e2ee.createConversation({ type: "direct", member_ids: [user.id] });
       search.value = "";
       await selectById(conversation.id);
     } catch (err) {
@@ -86,7 +88,16 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
 
   /** Unsent messages persisted before a reload go out once the stream is up (the server keeps one per client_id). */
   const flush = () => void client.flushOutbox().catch(() => undefined);
+  // E2EE: this device's KeyPackages stocked (again when the directory runs low), Welcomes from the mailbox joined.
+  const publish = () => void client.e2ee.publishKeyPackages().catch((err: unknown) => console.error("[app] key packages", err));
+  publish();
+  const keyChanges = keyChangeBanner(client, (id) => people.name(id));
   const offs = [
+    stream.autoAck((entries) => client.e2ee.handleMailbox(entries)),
+    stream.on("keys", ({ event }) => {
+      if (event.signal === "key_packages_low") publish();
+    }),
+    keyChanges.close,
     live.on("change", render),
     stream.on("conversation", notifyMessage),
     stream.on("live", flush),
@@ -139,6 +150,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     h(
       "div",
       { class: "main" },
+      keyChanges.element,
       callRinger(client, calls, people, (call) => void answer(call)),
       pane,
     ),

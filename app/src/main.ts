@@ -16,6 +16,8 @@ const client = new SecureConnectClient({
   onTokens: saveTokens,
   outboxStore: stores.outbox,
   positionStore: stores.position,
+  // E2EE keys, group states and decrypted messages, sealed with a non-extractable key kept in the same database.
+  secretStore: stores.secrets,
 });
 
 function show(): void {

@@ -10,7 +10,8 @@ type Shown = Pick<MessagePreview, "content_type" | "body"> & Partial<Pick<Messag
 export function messageText(message: Shown): string {
   if (message.deleted) return "Message deleted";
   if (message.content_type === MISSED_CALL) return missedCallText(message.body);
-  return message.body ?? "(encrypted)";
+  // An encrypted message's text is only on the devices; the list shows that it is one, not its ciphertext.
+  return message.body ?? (message.ciphertext ? "🔒 Encrypted message" : "");
 }
 
 export function isMissedCall(message: Pick<MessagePreview, "content_type">): boolean {

@@ -3,7 +3,7 @@ import { ApiError } from "../errors";
 import { newClientId } from "../outbox";
 import type { RestApi } from "../rest";
 import type { ConversationEnvelope, CreateConversationInput, MailboxEntry, Message } from "../types";
-import { fromBase64Url, toBase64Url } from "./bytes";
+import { fromBase64Url, fromHex, toBase64Url } from "./bytes";
 import { ConversationGroup, MLS_COMMIT, type DecryptedMessage } from "./conversation-group";
 import { DeviceKeys } from "./device-keys";
 import { tsMlsEngine } from "./mls-adapter";
@@ -154,6 +154,11 @@ export class E2ee extends Emitter<E2eeEvents> {
     const theirs = keysOf(userId);
     if (theirs.length === 0) return null;
     return safetyNumber({ userId: this.me().userId, keys: keysOf(this.me().userId) }, { userId, keys: theirs });
+  }
+
+  /** The user compared safety numbers and accepts a changed key: it becomes the pinned one. */
+  acceptKeyChange(change: KeyChange): Promise<void> {
+    return this.trust.accept(change.user_id, change.device_id, fromHex(change.presented));
   }
 
   /** Whether this device holds the conversation's group (false: not joined yet, or never will be). */
