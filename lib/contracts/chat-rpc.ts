@@ -78,6 +78,9 @@ export const reactInputSchema = messageTargetSchema.extend({ emoji: emojiSchema,
 export type ReactInput = z.infer<typeof reactInputSchema>;
 export const markReadInputSchema = conversationTargetSchema.extend(readReceiptSchema.shape);
 export type MarkReadInput = z.infer<typeof markReadInputSchema>;
+/** getMlsGroup: the conversation whose MLS epoch and GroupInfo the caller asks for. */
+export const mlsGroupInputSchema = conversationTargetSchema;
+export type MlsGroupInput = z.infer<typeof mlsGroupInputSchema>;
 
 export const presenceUserIdsSchema = z.array(idSchema).min(1).max(CHAT_LIMITS.maxUserIdsPerCall);
 export type PresenceUserIds = z.infer<typeof presenceUserIdsSchema>;

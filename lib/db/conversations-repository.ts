@@ -33,6 +33,8 @@ export interface ConversationsRepository {
    * or one of a user who shares a conversation with the viewer. Null otherwise, unknown devices too.
    */
   deviceOwnerVisibleTo(deviceId: string, viewerId: string): Promise<string | null>;
+  /** Which of `userIds` share at least one conversation with `viewerId` (the viewer itself only if it is in a conversation). */
+  usersSharingAConversation(viewerId: string, userIds: readonly string[]): Promise<string[]>;
   /** Returns the members actually added (existing members are left unchanged). */
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
   removeMember(conversationId: string, userId: string): Promise<boolean>;
@@ -198,6 +200,21 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
         .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
         .limit(1);
       return rows.length > 0;
+    },
+    async usersSharingAConversation(viewerId, userIds) {
+      const viewersConversations = db.select({ id: m.conversationId }).from(m).where(eq(m.userId, viewerId));
+      const found: string[] = [];
+      const unique = [...new Set(userIds)];
+      // D1 binds at most 100 parameters per statement (the viewer's id is one of them).
+      for (let i = 0; i < unique.length; i += 90) {
+        const part = unique.slice(i, i + 90);
+        const rows = await db
+          .selectDistinct({ userId: m.userId })
+          .from(m)
+          .where(and(inArray(m.userId, part), inArray(m.conversationId, viewersConversations)));
+        found.push(...rows.map((row) => row.userId));
+      }
+      return found;
     },
     async deviceOwnerVisibleTo(deviceId, viewerId) {
       const d = t.devices;

@@ -17,6 +17,7 @@ import type {
   MemberTarget,
   MessagePage,
   MessageTarget,
+  MlsGroupInput,
   PresenceList,
   PresenceUserIds,
   PushStatus,
@@ -31,11 +32,13 @@ import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
 import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { KeyBundle, KeyBundleRequest, KeyDeviceId, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
+import type { KeyPackageClaim, KeyPackageClaimResult, KeyPackageCount, KeyPackageUpload, MlsGroupView } from "../../../lib/contracts/mls";
 import { ok, toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as calls from "./calls-bridge";
 import * as conversations from "./conversations/conversation-rpc";
 import { ackDeviceMailRpc, listDeviceMailRpc, postDeviceMailRpc } from "./devices/device-mail-rpc";
+import { claimKeyPackagesRpc, countKeyPackagesRpc, uploadKeyPackagesRpc } from "./devices/key-package-rpc";
 import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
@@ -71,6 +74,17 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   fetchKeyBundle(rpc: AuthedContext, input: KeyBundleRequest): R<KeyBundle> {
     return fetchKeyBundleRpc(this.env, rpc, input, this.ctx);
+  }
+
+  // MLS KeyPackage directory (./devices, one DeviceRoom per device): own upload and count, claim for others.
+  uploadKeyPackages(rpc: AuthedContext, input: KeyPackageUpload): R<KeyPackageCount> {
+    return uploadKeyPackagesRpc(this.env, rpc, input);
+  }
+  countKeyPackages(rpc: AuthedContext): R<KeyPackageCount> {
+    return countKeyPackagesRpc(this.env, rpc);
+  }
+  claimKeyPackages(rpc: AuthedContext, input: KeyPackageClaim): R<KeyPackageClaimResult> {
+    return claimKeyPackagesRpc(this.env, rpc, input, this.ctx);
   }
 
   /** Forwarded `/v1/ws/chat` and `/v1/ws/events` upgrades (the gateway's CHAT binding targets this entrypoint). */
@@ -116,6 +130,9 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   markRead(rpc: AuthedContext, input: MarkReadInput): R<ReadWatermark> {
     return messages.markReadRpc(this.env, rpc, input);
+  }
+  mlsGroup(rpc: AuthedContext, input: MlsGroupInput): R<MlsGroupView> {
+    return messages.mlsGroupRpc(this.env, rpc, input);
   }
 
   // Device mailboxes (./devices): post to a device; the HTTP fallback of the device stream.

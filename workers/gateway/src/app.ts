@@ -16,6 +16,7 @@ import { registerDocsRoutes } from "./routes/docs";
 import { registerHealthRoutes } from "./routes/health";
 import { registerKeysRoutes } from "./routes/keys";
 import { registerMessagesRoutes } from "./routes/messages";
+import { registerMlsRoutes } from "./routes/mls";
 import { registerPresenceRoutes } from "./routes/presence";
 import { registerStorageRoutes } from "./routes/storage";
 import { gatewayLayerMiddleware, gatewayLayerStatuses } from "./routes/shared";
@@ -46,6 +47,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerKeysRoutes(app);
   registerPresenceRoutes(app);
   registerDeviceMailboxRoutes(app);
+  registerMlsRoutes(app);
   registerCallsRoutes(app);
   registerStorageRoutes(app);
   registerWebSocketRoutes(app);

@@ -9,7 +9,7 @@ import { durableObjectByName } from "../../../../lib/rpc";
  */
 export async function syncRoom(env: ChatEnv, conversation: ConversationWithMembers): Promise<void> {
   const result = await durableObjectByName(env.CONVERSATION_ROOM, conversation.id).syncMembers(
-    { conversationId: conversation.id, type: conversation.type },
+    { conversationId: conversation.id, type: conversation.type, encryption: conversation.encryption },
     conversation.members.map((m) => ({ userId: m.userId, role: m.role })),
   );
   if (!result.ok) throw AppError.from(result.error);

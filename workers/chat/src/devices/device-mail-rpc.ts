@@ -18,7 +18,7 @@ import { durableObjectByName, parseInput, verifiedCaller, type AuthedContext, ty
  */
 
 /** The verified caller with the device of its token: sessions from before devices cannot use these. */
-function callerWithDevice(rpc: RpcContext): AuthedContext & { deviceId: string } {
+export function callerWithDevice(rpc: RpcContext): AuthedContext & { deviceId: string } {
   const caller = verifiedCaller(rpc);
   if (caller.deviceId === undefined) throw new AppError("UNAUTHORIZED", "This session has no device; sign in again.");
   return { ...caller, deviceId: caller.deviceId };

@@ -45,4 +45,22 @@ ALTER TABLE state ADD COLUMN catch_up_since INTEGER;
 ALTER TABLE state ADD COLUMN catch_up_joined_after INTEGER;
 `,
   },
+  {
+    version: 3,
+    name: "MLS KeyPackages",
+    // key_packages: the device's unclaimed KeyPackages (last_resort = 0), claimed oldest first (id),
+    // and at most one last-resort package (last_resort = 1, the partial unique index), which a claim
+    // hands out but keeps. hash: SHA-256 hex of the package text, so a retried upload stores nothing
+    // twice. created_at: epoch ms.
+    up: `
+CREATE TABLE key_packages (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  package TEXT NOT NULL,
+  last_resort INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX key_packages_one_last_resort ON key_packages (last_resort) WHERE last_resort = 1;
+`,
+  },
 ];

@@ -11,6 +11,7 @@ import {
   type DeviceEvent,
   type DeviceServerFrame,
 } from "../../../../lib/contracts/device-stream";
+import { MLS_LIMITS, storeKeyPackagesInputSchema, type DeviceClaim, type KeyPackageCount, type StoreKeyPackagesInput } from "../../../../lib/contracts/mls";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
@@ -23,6 +24,7 @@ import { handleDeviceFrame } from "./device-frame-handler";
 import { entryFrames, sendAll, sendDeviceFrame } from "./device-frames";
 import { DeviceOwner } from "./device-owner";
 import { DeviceSockets } from "./device-sockets";
+import { KeyPackageStore } from "./key-package-store";
 import { MailboxStore } from "./mailbox-store";
 import { StreamStore } from "./stream-store";
 
@@ -41,6 +43,7 @@ const noSuchDevice = () => new AppError("NOT_FOUND", "No such device.");
 export class DeviceRoom extends DurableObject<ChatEnv> {
   private readonly stream: StreamStore;
   private readonly mailbox: MailboxStore;
+  private readonly keyPackages: KeyPackageStore;
   private readonly sockets: DeviceSockets;
   private readonly owner: DeviceOwner;
   private readonly catchUp: DeviceCatchUp;
@@ -50,6 +53,7 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
     migrate(ctx.storage, DEVICE_ROOM_MIGRATIONS);
     this.stream = new StreamStore(ctx.storage.sql);
     this.mailbox = new MailboxStore(ctx.storage.sql);
+    this.keyPackages = new KeyPackageStore(ctx.storage);
     this.sockets = new DeviceSockets(ctx);
     this.owner = new DeviceOwner(ctx, env);
     this.catchUp = new DeviceCatchUp(ctx, env, this.stream, {
@@ -180,6 +184,39 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
       if (!this.owner.claim(userId)) throw noSuchDevice();
       this.mailbox.ack(parseInput(mailboxAckSchema, { ids }).ids);
       return null;
+    });
+  }
+
+  /* ---------- MLS KeyPackages (lib/contracts/mls.ts) ---------- */
+
+  /** The owner's upload for this device (the service took the device from the caller's token). */
+  async storeKeyPackages(input: StoreKeyPackagesInput): Promise<Result<KeyPackageCount>> {
+    return toResult(async () => {
+      const { userId, deviceId, upload } = parseInput(storeKeyPackagesInputSchema, input);
+      if (!this.owner.claim(userId, deviceId)) throw noSuchDevice();
+      return this.keyPackages.store(upload);
+    });
+  }
+
+  async countKeyPackages(userId: string): Promise<Result<KeyPackageCount>> {
+    return toResult(async () => {
+      if (!this.owner.claim(userId)) throw noSuchDevice();
+      return this.keyPackages.count();
+    });
+  }
+
+  /**
+   * One package for someone adding this device to a group (the service checked who may ask and
+   * that `ownerId` owns the device); null when it holds none. A claim that leaves fewer than the
+   * low-water mark tells the device on its own stream (kept for its next resume if it is away).
+   */
+  async claimKeyPackage(ownerId: string): Promise<Result<DeviceClaim>> {
+    return toResult(async () => {
+      if (!this.owner.claim(ownerId)) return null;
+      const claimed = this.keyPackages.claim();
+      const remaining = this.keyPackages.count().key_packages;
+      if (claimed && remaining < MLS_LIMITS.lowWatermark) this.deliver([{ kind: "keys", signal: "key_packages_low", remaining }]);
+      return claimed;
     });
   }
 }

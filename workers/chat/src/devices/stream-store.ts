@@ -105,16 +105,17 @@ export class StreamStore {
 
 const conversationKey = (conversationId: string) => `conversation:${conversationId}`;
 
-/** Conversation changes and reads coalesce per conversation; the other kinds are each kept. */
+/** Conversation changes and reads coalesce per conversation, key_packages_low to its newest count; the other kinds are each kept. */
 function coalesceKey(event: DeviceEvent): string | null {
   switch (event.kind) {
     case "conversation":
       return conversationKey(event.conversation_id);
     case "read":
       return `read:${event.conversation_id}`;
+    case "keys":
+      return event.signal === "key_packages_low" ? "keys:key_packages_low" : null;
     case "membership":
     case "call":
-    case "keys":
       return null;
     default:
       return assertNever(event);

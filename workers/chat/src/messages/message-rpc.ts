@@ -5,6 +5,7 @@ import {
   listMessagesInputSchema,
   markReadInputSchema,
   messageTargetSchema,
+  mlsGroupInputSchema,
   reactInputSchema,
   sendMessageInputSchema,
   type EditMessageInput,
@@ -12,11 +13,13 @@ import {
   type MarkReadInput,
   type MessagePage,
   type MessageTarget,
+  type MlsGroupInput,
   type ReactInput,
   type ReadWatermark,
   type SendMessageRpcInput,
   type SentMessage,
 } from "../../../../lib/contracts/chat-rpc";
+import type { MlsGroupView } from "../../../../lib/contracts/mls";
 import { AppError } from "../../../../lib/errors";
 import { forwardResult, type Result } from "../../../../lib/result";
 import { durableObjectByName, parseInput, verifiedCaller, type AuthedContext, type RpcContext } from "../../../../lib/rpc";
@@ -72,4 +75,8 @@ export function reactRpc(env: ChatEnv, rpc: RpcContext, input: ReactInput): Prom
 
 export function markReadRpc(env: ChatEnv, rpc: RpcContext, input: MarkReadInput): Promise<Result<ReadWatermark>> {
   return inRoom(env, rpc, markReadInputSchema, input, (room, { conversationId, seq }, { userId }) => room.markRead(conversationId, userId, seq));
+}
+
+export function mlsGroupRpc(env: ChatEnv, rpc: RpcContext, input: MlsGroupInput): Promise<Result<MlsGroupView>> {
+  return inRoom(env, rpc, mlsGroupInputSchema, input, (room, { conversationId }, { userId }) => room.mlsGroup(conversationId, userId));
 }

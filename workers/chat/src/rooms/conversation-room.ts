@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { completeClose } from "../../../../lib/socket-close";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { CallDelivery, EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
+import type { MlsGroupView } from "../../../../lib/contracts/mls";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
@@ -14,6 +15,7 @@ import { DeviceFanout } from "./device-fanout";
 import { FrameHandler } from "./frame-handler";
 import { ListSync } from "./list-sync";
 import { MessageStore } from "./message-store";
+import { MlsRules } from "./mls-rules";
 import { ActiveCall } from "./active-call";
 import { incomingCallPushJobs, offlinePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
 import { RoomActions } from "./room-actions";
@@ -43,11 +45,13 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly devices: DeviceFanout;
   private readonly activeCall: ActiveCall;
   private readonly presenceReports: RoomPresence;
+  private readonly mls: MlsRules;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
     migrate(ctx.storage, CONVERSATION_ROOM_MIGRATIONS);
     this.members = new RoomMembers(ctx.storage.sql);
+    this.mls = new MlsRules(this.members);
     this.activeCall = new ActiveCall(this.members);
     this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
     this.sockets = new RoomSockets(ctx);
@@ -56,16 +60,22 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       hasRoomSocket: (userId) => this.sockets.isConnected(userId),
       pushOffline: (batch, offline) => this.pushOffline(batch, offline),
     });
-    this.actions = new RoomActions(this.store, this.members, this.sockets, {
-      edited: (seq, change) => {
-        this.listSync.markEdited(seq);
-        this.devices.changed(change);
+    this.actions = new RoomActions(
+      this.store,
+      this.members,
+      this.sockets,
+      {
+        edited: (seq, change) => {
+          this.listSync.markEdited(seq);
+          this.devices.changed(change);
+        },
+        readAdvanced: (userId, seq) => {
+          this.listSync.schedule();
+          this.devices.read(userId, seq);
+        },
       },
-      readAdvanced: (userId, seq) => {
-        this.listSync.schedule();
-        this.devices.read(userId, seq);
-      },
-    });
+      this.mls,
+    );
     this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
     this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
@@ -88,7 +98,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
         for (const message of this.store.touchedSince(upgrade.sinceSeq)) sendFrame(server, { type: "message_updated", message });
         this.sockets.sendMessages(server, this.store.after(upgrade.sinceSeq));
       }
-      sendFrame(server, { type: "ready", last_seq: this.store.lastSeq });
+      sendFrame(server, { type: "ready", last_seq: this.store.lastSeq, ...(this.mls.encrypted ? { epoch: this.mls.epoch } : {}) });
       log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: upgrade.requestId });
       chatMetric(this.env, "socket_open", this.sockets.count());
       if (this.sockets.socketsOf(upgrade.userId).length === 1) this.presence(upgrade.userId, true);
@@ -176,6 +186,14 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     return this.guard(conversationId, () => this.actions.history(userId, query));
   }
 
+  /** The MLS group's epoch and kept GroupInfo, for a member of an `mls` room (404 otherwise). */
+  async mlsGroup(conversationId: string, userId: string): Promise<Result<MlsGroupView>> {
+    return this.guard(conversationId, () => {
+      this.actions.requireMember(userId);
+      return this.mls.view();
+    });
+  }
+
   /** Members reachable live: a socket here or an open device stream (the calls worker pushes a ring to the others). */
   async connectedUsers(): Promise<string[]> {
     const live = new Set(this.sockets.connectedUserIds());
@@ -257,7 +275,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   /** Stored once per call (a fixed client_id), in the caller's name; a caller who has left the conversation leaves no trace. */
   private recordMissedCall(frame: CallEventFrame, missedBy: string[]): void {
-    this.sends.send(frame.call.initiator_id, missedCallInput(frame, missedBy), `call:${frame.call.id}`).catch((err: unknown) => {
+    this.sends.send(frame.call.initiator_id, missedCallInput(frame, missedBy), `call:${frame.call.id}`, "server").catch((err: unknown) => {
       log({ event: "unhandled_error", where: "chat.missed_call", error: describeError(err) }, "warn");
     });
   }

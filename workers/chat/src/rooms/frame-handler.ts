@@ -1,6 +1,7 @@
 import { assertNever } from "../../../../lib/assert-never";
 import { CHAT_LIMITS } from "../../../../lib/contracts/chat";
 import { clientFrameSchema, type ClientFrame } from "../../../../lib/contracts/chat-frames";
+import { epochFromConflict, MLS_LIMITS } from "../../../../lib/contracts/mls";
 import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import { parseWellFormedJson } from "../../../../lib/well-formed-text";
@@ -8,8 +9,8 @@ import type { RoomActions } from "./room-actions";
 import { sendFrame, type RoomSockets } from "./room-sockets";
 import type { SendBatcher } from "./send-batcher";
 
-/** A frame is a send plus JSON framing: anything larger than this cannot be valid. */
-const MAX_FRAME_CHARS = CHAT_LIMITS.maxBodyBytes + 16 * 1024;
+/** A frame is a send plus JSON framing (a commit with its GroupInfo the largest): anything larger than this cannot be valid. */
+const MAX_FRAME_CHARS = Math.max(CHAT_LIMITS.maxBodyBytes, MLS_LIMITS.maxHandshakeBytes + MLS_LIMITS.maxGroupInfoChars) + 16 * 1024;
 /** Typing indicators are never stored; clients drop one after this long without a repeat. */
 export const TYPING_TTL_SECONDS = 5;
 /** At most one typing broadcast per user per this interval. */
@@ -43,7 +44,8 @@ export class FrameHandler {
   private reportError(ws: WebSocket, err: unknown, clientId: string | undefined, requestId: string): void {
     const withId = clientId ? { client_id: clientId } : {};
     if (err instanceof AppError) {
-      sendFrame(ws, { type: "error", code: err.code, message: err.message, ...withId });
+      const epoch = err.code === "CONFLICT" ? epochFromConflict(err.details) : null;
+      sendFrame(ws, { type: "error", code: err.code, message: err.message, ...withId, ...(epoch === null ? {} : { epoch }) });
       return;
     }
     log({ event: "unhandled_error", where: "chat.frame", error: describeError(err), request_id: requestId }, "error");

@@ -3,6 +3,7 @@ import type { EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } f
 import { AppError } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
 import type { MessageStore } from "./message-store";
+import type { MlsRules, SendOrigin } from "./mls-rules";
 import type { RoomMembers } from "./room-members";
 import type { RoomSockets } from "./room-sockets";
 
@@ -26,24 +27,35 @@ export class RoomActions {
     private readonly members: RoomMembers,
     private readonly sockets: RoomSockets,
     private readonly effects: RoomEffects,
+    private readonly mls: MlsRules,
   ) {}
 
   requireMember(userId: string): void {
     if (!this.members.roleOf(userId)) throw new AppError("NOT_FOUND", "No such conversation.");
   }
 
-  /** One write (INSERT … ON CONFLICT DO NOTHING); the SendBatcher fans out what a turn stored, then acks. */
-  send(userId: string, input: SendMessageInput): { message: MessageView; created: boolean } {
+  /**
+   * One write (INSERT … ON CONFLICT DO NOTHING); the SendBatcher fans out what a turn stored, then
+   * acks. A commit or proposal is checked against the room's epoch after the retry check (a stored
+   * commit sent again is answered with the original, not a 409) and advances it in the same turn.
+   */
+  send(userId: string, input: SendMessageInput, origin: SendOrigin = "client"): { message: MessageView; created: boolean } {
     this.requireMember(userId);
-    checkSize(input.body ?? input.ciphertext ?? "");
+    const plan = this.mls.plan(input, origin);
+    checkSize(input.body ?? input.ciphertext ?? "", plan.maxBytes);
     if (input.reply_to_seq !== undefined && input.reply_to_seq > this.store.lastSeq) {
       throw new AppError("VALIDATION_ERROR", "reply_to_seq does not exist.", [{ field: "reply_to_seq", message: "no such message" }]);
+    }
+    if (plan.gated) {
+      const original = this.store.byClientId(userId, input.client_id);
+      if (original) return { message: original, created: false };
+      this.mls.requireEpoch(input.epoch);
     }
     const message = this.store.insert({
       id: newId(),
       sender_id: userId,
       client_id: input.client_id,
-      content_type: input.content_type ?? "text/plain",
+      content_type: plan.contentType,
       body: input.body ?? null,
       ciphertext: input.ciphertext ?? null,
       attachments: input.attachments ?? [],
@@ -57,6 +69,7 @@ export class RoomActions {
       if (!original) throw new AppError("CONFLICT", "The message could not be stored.");
       return { message: original, created: false };
     }
+    if (plan.gated) this.mls.stored(plan.contentType, input.group_info, message.created_at);
     return { message, created: true };
   }
 
@@ -64,6 +77,7 @@ export class RoomActions {
     const message = this.visible(userId, seq);
     if (message.sender_id !== userId) throw new AppError("FORBIDDEN", "Only the sender can edit a message.");
     if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot be edited.");
+    const maxBytes = this.mls.checkEdit(message, patch);
     const wantsCiphertext = patch.ciphertext !== undefined;
     if (wantsCiphertext !== (message.ciphertext !== null)) {
       throw new AppError("VALIDATION_ERROR", "An edit keeps the message's kind (body or ciphertext).", [
@@ -71,8 +85,9 @@ export class RoomActions {
       ]);
     }
     const text = patch.ciphertext ?? patch.body ?? "";
-    checkSize(text);
-    this.store.edit(seq, { body: wantsCiphertext ? null : text, ciphertext: wantsCiphertext ? text : null }, new Date().toISOString());
+    checkSize(text, maxBytes);
+    const content = { body: wantsCiphertext ? null : text, ciphertext: wantsCiphertext ? text : null };
+    this.store.edit(seq, patch.epoch === undefined ? content : { ...content, epoch: patch.epoch }, new Date().toISOString());
     return this.updated(seq, "edit");
   }
 
@@ -88,6 +103,7 @@ export class RoomActions {
 
   react(userId: string, seq: number, emoji: string, on: boolean): MessageView {
     const message = this.visible(userId, seq);
+    this.mls.checkReaction();
     if (message.deleted) throw new AppError("CONFLICT", "A deleted message cannot take reactions.");
     const reactions = this.store.reactionsOf(seq);
     const users = reactions[emoji] ?? [];
@@ -143,10 +159,10 @@ export class RoomActions {
   }
 }
 
-function checkSize(text: string): void {
+function checkSize(text: string, maxBytes: number): void {
   // Cheap bound first: a string of n UTF-16 units is at most 3n UTF-8 bytes.
-  if (text.length * 3 <= CHAT_LIMITS.maxBodyBytes) return;
-  if (text.length > CHAT_LIMITS.maxBodyBytes || utf8Bytes(text) > CHAT_LIMITS.maxBodyBytes) {
-    throw new AppError("PAYLOAD_TOO_LARGE", `A message body is at most ${CHAT_LIMITS.maxBodyBytes} bytes.`);
+  if (text.length * 3 <= maxBytes) return;
+  if (text.length > maxBytes || utf8Bytes(text) > maxBytes) {
+    throw new AppError("PAYLOAD_TOO_LARGE", `This message's body or ciphertext is at most ${maxBytes} bytes.`);
   }
 }

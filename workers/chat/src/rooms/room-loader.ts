@@ -7,7 +7,7 @@ export async function loadRoomIdentity(env: ChatEnv, conversationId: string): Pr
   const conversation = await withDb(env, (db) => db.conversations.get(conversationId));
   if (!conversation) throw new AppError("NOT_FOUND", "No such conversation.");
   return {
-    identity: { conversationId: conversation.id, type: conversation.type },
+    identity: { conversationId: conversation.id, type: conversation.type, encryption: conversation.encryption },
     members: conversation.members.map((m) => ({ userId: m.userId, role: m.role })),
   };
 }

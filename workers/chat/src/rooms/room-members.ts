@@ -1,3 +1,4 @@
+import type { ConversationEncryption } from "../../../../lib/contracts/mls";
 import type { ConversationType, MemberRole } from "../../../../lib/db";
 
 /**
@@ -11,7 +12,7 @@ import type { ConversationType, MemberRole } from "../../../../lib/db";
  * The tables are created by CONVERSATION_ROOM_MIGRATIONS (conversation-room-migrations.ts).
  */
 export type RoomMember = { userId: string; role: MemberRole };
-export type RoomIdentity = { conversationId: string; type: ConversationType };
+export type RoomIdentity = { conversationId: string; type: ConversationType; encryption: ConversationEncryption };
 
 export class RoomMembers {
   private cache: Map<string, MemberRole> | undefined;
@@ -27,12 +28,18 @@ export class RoomMembers {
     this.sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
   }
 
+  deleteMeta(key: string): void {
+    this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+  }
+
   /** Who this room is, once known (set by the first `replace`). */
   get known(): RoomIdentity | null {
     if (!this.identity) {
       const conversationId = this.getMeta("conversation_id");
       const type = this.getMeta("type");
-      if (conversationId && (type === "direct" || type === "group")) this.identity = { conversationId, type };
+      // Rooms from before encryption existed are plaintext (their database rows say "none").
+      const encryption = this.getMeta("encryption") === "mls" ? "mls" : "none";
+      if (conversationId && (type === "direct" || type === "group")) this.identity = { conversationId, type, encryption };
     }
     return this.identity ?? null;
   }
@@ -54,9 +61,10 @@ export class RoomMembers {
     const next = new Map(members.map((m) => [m.userId, m.role]));
     const removed = [...this.all().keys()].filter((userId) => !next.has(userId));
     this.sql.exec(
-      "INSERT INTO meta (key, value) VALUES ('conversation_id', ?), ('type', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      "INSERT INTO meta (key, value) VALUES ('conversation_id', ?), ('type', ?), ('encryption', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       identity.conversationId,
       identity.type,
+      identity.encryption,
     );
     for (const userId of removed) this.sql.exec("DELETE FROM members WHERE user_id = ?", userId);
     for (const [userId, role] of next) {

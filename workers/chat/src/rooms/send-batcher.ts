@@ -1,5 +1,6 @@
 import type { MessageView, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { AdmitSend } from "./attachment-check";
+import type { SendOrigin } from "./mls-rules";
 import type { RoomActions } from "./room-actions";
 
 /** Messages one flush stored (retries answered with an original are not in it), with their request ids. */
@@ -9,6 +10,7 @@ type Pending = {
   userId: string;
   input: SendMessageInput;
   requestId: string;
+  origin: SendOrigin;
   resolve: (value: { message: MessageView; created: boolean }) => void;
   reject: (err: unknown) => void;
 };
@@ -40,13 +42,13 @@ export class SendBatcher {
    * from the same sender that arrives meanwhile waits behind it, so one sender's messages keep the
    * order they were sent in. Sends without attachments and without a check ahead go straight in.
    */
-  send(userId: string, input: SendMessageInput, requestId: string): Promise<{ message: MessageView; created: boolean }> {
+  send(userId: string, input: SendMessageInput, requestId: string, origin: SendOrigin = "client"): Promise<{ message: MessageView; created: boolean }> {
     const tail = this.tails.get(userId);
     const needsCheck = (input.attachments?.length ?? 0) > 0;
-    if (!needsCheck && !tail) return this.enqueue(userId, input, requestId);
+    if (!needsCheck && !tail) return this.enqueue(userId, input, requestId, origin);
     const result = (tail ?? Promise.resolve())
       .then(() => (needsCheck ? this.admit(userId, input, requestId) : undefined))
-      .then(() => this.enqueue(userId, input, requestId));
+      .then(() => this.enqueue(userId, input, requestId, origin));
     const settled = result.then(
       () => undefined,
       () => undefined,
@@ -58,9 +60,9 @@ export class SendBatcher {
     return result;
   }
 
-  private enqueue(userId: string, input: SendMessageInput, requestId: string): Promise<{ message: MessageView; created: boolean }> {
+  private enqueue(userId: string, input: SendMessageInput, requestId: string, origin: SendOrigin): Promise<{ message: MessageView; created: boolean }> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ userId, input, requestId, resolve, reject });
+      this.pending.push({ userId, input, requestId, origin, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
       setTimeout(() => this.flush(), 0);
@@ -74,7 +76,7 @@ export class SendBatcher {
     const created: StoredBatch = [];
     for (const item of batch) {
       try {
-        const result = this.actions.send(item.userId, item.input);
+        const result = this.actions.send(item.userId, item.input, item.origin);
         if (result.created) created.push({ message: result.message, requestId: item.requestId });
         item.resolve(result);
       } catch (err) {

@@ -18,7 +18,8 @@ const createRouteDef = createRoute({
   tags: ["conversations"],
   summary: "Create a direct or group conversation",
   description:
-    "A direct conversation between the same two users is returned (200) instead of created twice. The creator owns a group. Every member id must exist.",
+    "A direct conversation between the same two users is returned (200) instead of created twice (one per `encryption`: an `mls` create never returns the pair's plaintext one). " +
+    "The creator owns a group. Every member id must exist. `encryption` (default none) is fixed at creation; an `mls` conversation takes only MLS ciphertext.",
   ...authed,
   request: { body: jsonBody(createConversationSchema) },
   responses: {

@@ -23,10 +23,13 @@ import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared
 const sendResponses = {
   201: jsonResponse(messageEnvelopeSchema, "Stored (seq assigned); fanned out to the conversation's sockets"),
   200: jsonResponse(messageEnvelopeSchema, "Same client_id as an earlier message: the original, nothing stored"),
-  ...errorResponses(400, 401, 404, 413, 429),
+  ...errorResponses(400, 401, 404, 409, 413, 429),
 };
 const sendDescription =
-  "Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message.";
+  "Exactly one of body and ciphertext (opaque E2EE payload, never inspected), each at most 65536 bytes (413 beyond). attachments: up to 10 storage file ids. reply_to_seq must name an existing message. " +
+  "In an `mls` conversation: ciphertext only (body is 400); content_type mls/application (default), mls/commit or mls/proposal; a commit or proposal names its `epoch` " +
+  "(409 with the room's epoch in details unless it is the room's current one; a stored commit advances it), may be 262144 bytes, and a commit may carry `group_info`. " +
+  "A plaintext conversation refuses the mls/* content types, epoch and group_info.";
 
 const sendRoute = createRoute({
   method: "post",
@@ -78,7 +81,8 @@ const editRoute = createRoute({
   path: "/v1/conversations/{id}/messages/{seq}",
   tags: ["messages"],
   summary: "Edit a message (sender only)",
-  description: "`body` for plaintext messages; an E2EE message is edited with `ciphertext` instead.",
+  description:
+    "`body` for plaintext messages; an E2EE message is edited with `ciphertext` instead. In an `mls` conversation only `ciphertext` (with its `epoch`, optional), and only of an mls/application message (409 for a commit or proposal).",
   ...authed,
   request: { params: messageParamsSchema, body: jsonBody(editMessageBodySchema) },
   responses: { 200: jsonResponse(messageEnvelopeSchema, "The edited message"), ...errorResponses(400, 401, 403, 404, 409, 413, 429) },
@@ -100,7 +104,8 @@ const reactionRoute = (method: "put" | "delete") =>
     path: "/v1/conversations/{id}/messages/{seq}/reactions/{emoji}",
     tags: ["messages"],
     summary: method === "put" ? "Add your reaction (idempotent)" : "Remove your reaction (idempotent)",
-    description: "emoji: one URL-encoded emoji (with modifiers), at most 32 UTF-16 units.",
+    description:
+      "emoji: one URL-encoded emoji (with modifiers), at most 32 UTF-16 units. An `mls` conversation refuses these (400): its reactions travel as encrypted application messages.",
     ...authed,
     request: { params: reactionParamsSchema },
     responses: { 200: jsonResponse(messageEnvelopeSchema, "The message with its reactions"), ...errorResponses(400, 401, 404, 409, 429) },
