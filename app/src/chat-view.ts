@@ -1,12 +1,14 @@
-import { fromBlob, type ChatConnection, type LiveConversation, type Message, type SecureConnectClient } from "../../client/src/index";
+import { fromBlob, type ChatConnection, type EncryptedChat, type LiveConversation, type Message, type SecureConnectClient } from "../../client/src/index";
 import { callEntries, type CallEntry } from "./call-entries";
 import { callPanel } from "./call-panel";
 import { groupCallGrid } from "./group-call-grid";
 import { composer } from "./composer";
 import { clear, errorText, h } from "./dom";
+import { EncryptedTimeline, sendEncrypted } from "./encrypted-timeline";
 import { messageItem, notice, statusBadge, type RowContext, type ShownMessage } from "./message-item";
 import { messageText } from "./message-text";
 import type { People } from "./people";
+import { securityPanel } from "./security-panel";
 
 export interface ChatView {
   conversationId: string;
@@ -28,11 +30,15 @@ const PAGE = 30;
 
 /**
  * History (paged), live messages and their edits, deletions and reactions, replies, typing, read
- * receipts, attachments, call entries and the call stage of one conversation.
+ * receipts, attachments, call entries and the call stage of one conversation. An `mls` conversation
+ * is end-to-end encrypted: its messages and files are encrypted on this device and shown as this
+ * device decrypted them (encrypted-timeline.ts).
  */
 export function chatView(client: SecureConnectClient, people: People, item: LiveConversation, title: string, options: ChatViewOptions): ChatView {
   const conversationId = item.id;
   const me = client.userId ?? "";
+  const encrypted = item.encryption === "mls";
+  const otherId = item.type === "direct" ? (item.members.find((m) => m.user_id !== me)?.user_id ?? null) : null;
   const list = h("ol", { class: "messages", testid: "messages", attrs: { "aria-label": "Messages", tabindex: "0" } });
   const older = h("button", { class: "link", testid: "load-older", text: "Load older messages", on: { click: () => void loadOlder() } });
   const typing = h("p", { class: "typing", testid: "typing", attrs: { "aria-live": "polite" } });
@@ -49,6 +55,17 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
   let theirReadSeq = 0;
   let lastMarked = 0;
   let conn: ChatConnection | null = null;
+  let echat: EncryptedChat | null = null;
+  const pendingList = h("ol", { class: "messages pending", testid: "pending-messages" });
+  const timeline = encrypted
+    ? new EncryptedTimeline(
+        client,
+        list,
+        (id) => senderName(id),
+        () => theirReadSeq,
+      )
+    : null;
+  const security = encrypted ? securityPanel(client, conversationId, otherId, title) : null;
   let closed = false;
 
   const ctx: RowContext = {
@@ -122,6 +139,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   function markSeen(upTo: number): void {
     theirReadSeq = Math.max(theirReadSeq, upTo);
+    timeline?.render();
     for (const [seq, row] of rows) {
       const badge = row.querySelector("[data-testid=status]");
       if (badge && seq <= theirReadSeq && badge.getAttribute("data-status") !== "seen") badge.replaceWith(statusBadge("seen"));
@@ -171,7 +189,29 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     drawCalls();
   }
 
+  /** An encrypted conversation: history decrypted (or read from this device's records), then the live chat. */
+  async function startEncrypted(view: EncryptedTimeline): Promise<ChatConnection> {
+    older.hidden = true; // history before this device joined is not readable here (MLS forward secrecy)
+    await client.e2ee.catchUp(conversationId);
+    const chat = client.encryptedChat(conversationId, {});
+    echat = chat;
+    chat.on("message", (message) => {
+      view.add([message]);
+      if (message.sender_id !== client.userId) readUpTo(message.seq);
+    });
+    chat.on("deleted", ({ seq }) => view.deleted(seq));
+    view.add(await chat.history(PAGE));
+    readUpTo(view.newestSeq());
+    return chat.connection;
+  }
+
   async function start(): Promise<void> {
+    if (timeline) {
+      conn = await startEncrypted(timeline);
+      if (closed) conn.close();
+      wire(conn);
+      return;
+    }
     const page = await client.api.messages.list(conversationId, { limit: PAGE });
     if (closed) return;
     const newest = page.messages.reduce((max, m) => Math.max(max, m.seq), 0);
@@ -182,14 +222,19 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     void refreshCalls();
     // Resume right after the newest message shown: anything newer is replayed, nothing is missed.
     conn = client.chat(conversationId, { sinceSeq: newest });
-    conn.on("state", (s) => (state.textContent = s));
-    conn.on("ready", () => (state.textContent = "online"));
     conn.on("message", (message) => {
       list.querySelector(`[data-client-id="${CSS.escape(message.client_id)}"]`)?.remove();
       place(message);
       if (message.sender_id !== me) readUpTo(message.seq);
     });
     conn.on("message_updated", update);
+    wire(conn);
+  }
+
+  /** State, read receipts, typing, calls and errors: the same for both kinds of conversation. */
+  function wire(conn: ChatConnection): void {
+    conn.on("state", (s) => (state.textContent = s));
+    conn.on("ready", () => (state.textContent = "online"));
     conn.on("read", (frame) => {
       if (frame.user_id !== me) markSeen(frame.seq);
     });
@@ -203,6 +248,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   /** Shows the message at once as "sending…"; the outbox delivers it, across reconnects if need be. */
   function send(body: string, replyTo: number | null, attachments: string[] = []): void {
+    if (echat) return sendEncrypted(echat, pendingList, body, [], (err) => (error.textContent = errorText(err)));
     if (!conn) return;
     const pending = { client_id: crypto.randomUUID(), body, attachments, ...(replyTo ? { reply_to_seq: replyTo } : {}) };
     const shown: ShownMessage = { ...pending, sender_id: me, created_at: new Date().toISOString() };
@@ -219,6 +265,12 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
   async function attach(chosen: File, caption: string, replyTo: number | null): Promise<void> {
     error.textContent = "";
     try {
+      if (echat) {
+        // Encrypted on this device first: the server stores ciphertext under a neutral name.
+        const sealed = await client.uploadEncrypted(fromBlob(chosen, chosen.name), conversationId);
+        sendEncrypted(echat, pendingList, caption || `Sent ${chosen.name}`, [sealed], (err) => (error.textContent = errorText(err)));
+        return;
+      }
       const stored = await client.upload(fromBlob(chosen, chosen.name), { conversationId });
       send(caption || `Sent ${stored.file_name}`, replyTo, [stored.id]);
     } catch (err) {
@@ -249,11 +301,13 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       "header",
       {},
       h("h2", { testid: "chat-title", text: title }),
+      encrypted ? h("span", { class: "e2ee", testid: "e2ee-badge", text: "🔒 end-to-end encrypted" }) : null,
       state,
+      security?.button,
       details ? h("button", { class: "link", testid: "group-details", text: "Group info", on: { click: details } }) : null,
       calls.button,
     ),
-    h("div", { class: "chat-body" }, h("div", { class: "conversation-column" }, options.controls ?? null, older, list, typing, error, box.element), calls.stage),
+    h("div", { class: "chat-body" }, h("div", { class: "conversation-column" }, options.controls ?? null, security?.panel ?? null, older, list, pendingList, typing, error, box.element), calls.stage),
   );
   start().catch((err: unknown) => (error.textContent = errorText(err)));
   return {
@@ -262,7 +316,9 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     acceptCall: (callId) => calls.accept(callId),
     close() {
       closed = true;
-      conn?.close();
+      if (echat) echat.close();
+      else conn?.close();
+      security?.close();
       calls.close();
       document.removeEventListener("visibilitychange", onVisible);
       clear(element);

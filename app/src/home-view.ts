@@ -14,6 +14,7 @@ import { People } from "./people";
 import { showProfile } from "./profile-view";
 import { currentRoute, go, type Route } from "./route";
 import { settingsView } from "./settings-view";
+import { keyChangeBanner } from "./security-panel";
 
 /**
  * Conversation list on the left, the open conversation (or settings) on the right, the incoming-call
@@ -152,7 +153,16 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   onNetwork();
   window.addEventListener("online", onNetwork);
   window.addEventListener("offline", onNetwork);
+  // E2EE: this device's KeyPackages stocked (again when the directory runs low), Welcomes from the mailbox joined.
+  const publish = () => void client.e2ee.publishKeyPackages().catch((err: unknown) => console.error("[app] key packages", err));
+  publish();
+  const keyChanges = keyChangeBanner(client, (id) => people.name(id));
   const offs = [
+    stream.autoAck((entries) => client.e2ee.handleMailbox(entries)),
+    stream.on("keys", ({ event }) => {
+      if (event.signal === "key_packages_low") publish();
+    }),
+    keyChanges.close,
     live.on("change", render),
     stream.on("conversation", notifyMessage),
     stream.on("live", flush),
@@ -222,6 +232,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     h(
       "div",
       { class: "main" },
+      keyChanges.element,
       callRinger(client, calls, people, (call) => void answer(call)),
       pane,
     ),

@@ -19,6 +19,8 @@ const client = new SecureConnectClient({
   onTokens: saveTokens,
   outboxStore: stores.outbox,
   positionStore: stores.position,
+  // E2EE keys, group states and decrypted messages, sealed with a non-extractable key kept in the same database.
+  secretStore: stores.secrets,
 });
 
 // Read (and cleared from the address bar) before anything else runs.

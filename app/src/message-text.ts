@@ -12,7 +12,8 @@ export function messageText(message: Shown): string {
   // A tombstone keeps no body or ciphertext: it reads as deleted, never as "(encrypted)".
   if (message.deleted) return DELETED_TEXT;
   if (message.content_type === MISSED_CALL) return missedCallText(message.body);
-  return message.body ?? "(encrypted)";
+  // An encrypted message's text is only on the devices; the list shows that it is one, not its ciphertext.
+  return message.body ?? (message.ciphertext ? "🔒 Encrypted message" : "");
 }
 
 export function isMissedCall(message: Pick<MessagePreview, "content_type">): boolean {

@@ -32,10 +32,10 @@ export function newConversation(client: SecureConnectClient, people: People, ope
     submit.disabled = true;
     try {
       const groupName = name.value.trim();
-      const { conversation } =
+      const conversation =
         chosen.length === 1
-          ? await client.api.conversations.create({ type: "direct", member_ids: chosen.map((u) => u.id) })
-          : await client.api.conversations.create({ type: "group", member_ids: chosen.map((u) => u.id), ...(groupName ? { name: groupName } : {}) });
+          ? await client.e2ee.createConversation({ type: "direct", member_ids: chosen.map((u) => u.id) })
+          : await client.e2ee.createConversation({ type: "group", member_ids: chosen.map((u) => u.id), ...(groupName ? { name: groupName } : {}) });
       picker.reset();
       name.value = "";
       await opened(conversation.id);

@@ -13,6 +13,11 @@ import { restApi, type RestApi } from "./rest";
 import { MemoryOutboxStore, MemoryPositionStore, type OutboxStore, type StreamPositionStore } from "./stores";
 import type { IceServer, TokenPair } from "./types";
 import { uploadFile, type UploadOptions, type UploadSource } from "./uploads";
+import { downloadDecrypted, uploadEncrypted } from "./e2ee/attachments";
+import { E2ee } from "./e2ee/e2ee";
+import { EncryptedChat } from "./e2ee/encrypted-chat";
+import type { EncryptedFile } from "./e2ee/payload";
+import { MemorySecretStore, type SecretStore } from "./e2ee/secret-store";
 
 export { ApiError } from "./errors";
 export { AuthSession, type StoredTokens } from "./auth-session";
@@ -31,6 +36,13 @@ export { IncomingCalls, type IncomingCallsEvents, type RingStopped } from "./inc
 export { MemoryOutboxStore, MemoryPositionStore, type OutboxStore, type PersistedSend, type StoredPosition, type StreamPositionStore } from "./stores";
 export { indexedDbStores, type IndexedDbStoreOptions } from "./indexeddb-stores";
 export { fromBlob, type UploadSource, type UploadOptions } from "./uploads";
+export { E2ee, type E2eeEvents } from "./e2ee/e2ee";
+export { EncryptedChat, type EncryptedChatEvents } from "./e2ee/encrypted-chat";
+export { MemorySecretStore, sealedStore, newWrappingKey, type SecretStore } from "./e2ee/secret-store";
+export type { DecryptedMessage } from "./e2ee/conversation-group";
+export type { EncryptedFile, MessageContent } from "./e2ee/payload";
+export { foldTimeline, type TimelineItem } from "./e2ee/timeline";
+export { formatSafetyNumber, safetyNumber, type KeyChange } from "./e2ee/trust";
 export type * from "./types";
 
 export interface ClientOptions {
@@ -55,6 +67,8 @@ export interface ClientOptions {
   outboxStore?: OutboxStore;
   /** Keeps the device stream's position across reloads (default: in memory; browsers: `indexedDbStores().position`). */
   positionStore?: StreamPositionStore;
+  /** Keeps E2EE keys, group states and decrypted messages (default: in memory, lost on reload; browsers: `indexedDbStores().secrets`). */
+  secretStore?: SecretStore;
 }
 
 export interface CallOptions {
@@ -73,6 +87,7 @@ export class SecureConnectClient {
   private readonly outboxStore: OutboxStore;
   private readonly positionStore: StreamPositionStore;
   private stream: DeviceStream | null = null;
+  private e2eeValue: E2ee | null = null;
 
   constructor(private readonly options: ClientOptions) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -135,6 +150,38 @@ export class SecureConnectClient {
     const userId = this.userId;
     if (!userId) return Promise.reject(new ApiError(401, "UNAUTHORIZED", "Sign in before sending."));
     return flushOutbox(this.api, this.outboxStore, userId);
+  }
+
+  /**
+   * End-to-end encryption (MLS): the device's keys, one group per conversation, trust and safety
+   * numbers. Created on first use over `secretStore`.
+   */
+  get e2ee(): E2ee {
+    this.e2eeValue ??= new E2ee({
+      api: this.api,
+      store: this.options.secretStore ?? new MemorySecretStore(),
+      self: () => {
+        const userId = this.userId;
+        const deviceId = this.deviceId;
+        return userId && deviceId ? { userId, deviceId } : null;
+      },
+    });
+    return this.e2eeValue;
+  }
+
+  /** An encrypted conversation's live connection: messages encrypted before they are queued, decrypted in seq order. */
+  encryptedChat(conversationId: string, options: { sinceSeq?: number } = {}): EncryptedChat {
+    return new EncryptedChat(this.e2ee, this.chat(conversationId, options));
+  }
+
+  /** Encrypts a file on this device and uploads the ciphertext; send the result in `files` of an encrypted message. */
+  uploadEncrypted(source: UploadSource, conversationId: string): Promise<EncryptedFile> {
+    return uploadEncrypted(this.api, this.fetchImpl, source, conversationId);
+  }
+
+  /** Downloads and decrypts an attachment of an encrypted message (null: altered or not decryptable). */
+  downloadDecrypted(file: EncryptedFile): Promise<Uint8Array | null> {
+    return downloadDecrypted(this.api, this.fetchImpl, file);
   }
 
   /** Opens a conversation's live connection (resuming after `sinceSeq` if given). */

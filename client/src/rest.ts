@@ -155,7 +155,15 @@ export function restApi(http: Http, session: AuthSession) {
     pushOutbox: (userId: string) => http.request<T.DevPushOutbox>("GET", "/dev/push-outbox", { query: { user_id: userId }, auth: false }),
   };
 
-  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, devices, health, dev };
+  /** MLS: this device's KeyPackages, claims of other devices' packages, a conversation's epoch and GroupInfo. */
+  const mls = {
+    uploadKeyPackages: (input: T.KeyPackageUploadInput) => http.request<T.KeyPackageCount>("POST", "/v1/devices/me/key-packages", { body: input }),
+    keyPackageCount: () => http.request<T.KeyPackageCount>("GET", "/v1/devices/me/key-packages/count"),
+    claimKeyPackages: (input: T.KeyPackageClaimInput) => http.request<T.KeyPackageClaimResult>("POST", "/v1/mls/key-packages/claim", { body: input }),
+    group: (conversationId: string) => http.request<T.MlsGroupEnvelope>("GET", `/v1/conversations/${e(conversationId)}/mls`),
+  };
+
+  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, devices, mls, health, dev };
 }
 
 export type RestApi = ReturnType<typeof restApi>;

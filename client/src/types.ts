@@ -66,6 +66,13 @@ import type {
   streamPositionSchema,
 } from "../../lib/contracts/device-stream";
 import type { liveHealthSchema, readyHealthSchema } from "../../lib/contracts/health";
+import type {
+  keyPackageClaimResultSchema,
+  keyPackageClaimSchema,
+  keyPackageCountSchema,
+  keyPackageUploadSchema,
+  mlsGroupEnvelopeSchema,
+} from "../../lib/contracts/mls";
 import type { keyBundleSchema, keyUploadSchema, prekeyCountSchema } from "../../lib/contracts/keys";
 import type {
   downloadUrlResponseSchema,
@@ -183,6 +190,13 @@ export type Quota = z.infer<typeof quotaResponseSchema>;
 export type KeyUpload = z.input<typeof keyUploadSchema>;
 export type PrekeyCount = z.infer<typeof prekeyCountSchema>;
 export type KeyBundle = z.infer<typeof keyBundleSchema>;
+
+/* MLS: the KeyPackage directory and a conversation's group (lib/contracts/mls.ts) */
+export type KeyPackageUploadInput = z.input<typeof keyPackageUploadSchema>;
+export type KeyPackageCount = z.infer<typeof keyPackageCountSchema>;
+export type KeyPackageClaimInput = z.input<typeof keyPackageClaimSchema>;
+export type KeyPackageClaimResult = z.infer<typeof keyPackageClaimResultSchema>;
+export type MlsGroupEnvelope = z.infer<typeof mlsGroupEnvelopeSchema>;
 
 /* health and development sinks */
 export type LiveHealth = z.infer<typeof liveHealthSchema>;

@@ -1,0 +1,81 @@
+// The MLS figures of bench/mls.mjs, one workload for Node and Chromium alike: it drives the SDK's
+// real adapter (client/src/e2ee/mls-adapter.ts, ts-mls) and times what a device does.
+import { tsMlsEngine as engine } from "../../client/src/e2ee/mls-adapter";
+import type { LeafMember, MlsGroup } from "../../client/src/e2ee/mls-engine";
+
+export interface MlsWorkloadOptions {
+  sizes: number[];
+  messages: number;
+  bodyBytes: number;
+}
+
+const now = (): number => performance.now();
+
+async function member(userId: string, deviceId: string) {
+  const who: LeafMember = { userId, deviceId };
+  const identity = await engine.generateIdentity();
+  return { who, identity, keyPackage: () => engine.createKeyPackage(identity, who) };
+}
+
+/** Alice and Bob in one group (epoch 1), each with their own state. */
+async function twoMembers(): Promise<{ alice: MlsGroup; bob: MlsGroup }> {
+  const [a, b] = [await member("alice", "a1"), await member("bob", "b1")];
+  const group = await engine.createGroup("bench", await a.keyPackage());
+  const bobKp = await b.keyPackage();
+  const added = await group.commit({ add: [bobKp.publicBytes], removeLeaves: [] });
+  if (!added.welcome) throw new Error("no Welcome");
+  return { alice: added.next, bob: await engine.joinFromWelcome(added.welcome, bobKp) };
+}
+
+export async function runMlsWorkload(options: MlsWorkloadOptions) {
+  let { alice, bob } = await twoMembers();
+  const body = new TextEncoder().encode(JSON.stringify({ v: 1, device_id: "a1", content: { kind: "text", body: "x".repeat(options.bodyBytes) } }));
+  let encryptMs = 0;
+  let decryptMs = 0;
+  let ciphertextBytes = 0;
+  for (let i = 0; i < options.messages; i++) {
+    const t0 = now();
+    const sealed = await alice.encrypt(body);
+    const t1 = now();
+    const opened = await bob.decrypt(sealed.ciphertext);
+    const t2 = now();
+    if (!opened) throw new Error("a message did not decrypt");
+    alice = sealed.next;
+    bob = opened.next;
+    encryptMs += t1 - t0;
+    decryptMs += t2 - t1;
+    ciphertextBytes = sealed.ciphertext.length;
+  }
+  const commits = [];
+  for (const size of options.sizes) {
+    const pair = await twoMembers();
+    const joiners = await Promise.all(Array.from({ length: size }, (_, i) => member(`user${i}`, `d${i}`)));
+    const packages = await Promise.all(joiners.map((j) => j.keyPackage()));
+    const t0 = now();
+    const made = await pair.alice.commit({ add: packages.map((p) => p.publicBytes), removeLeaves: [] });
+    const t1 = now();
+    await pair.bob.processCommit(made.commit);
+    const t2 = now();
+    const first = packages[0];
+    if (!made.welcome || !first) throw new Error("no Welcome");
+    await engine.joinFromWelcome(made.welcome, first);
+    const t3 = now();
+    commits.push({
+      devices_added: size,
+      commit_ms: t1 - t0,
+      commit_bytes: made.commit.length,
+      welcome_bytes: made.welcome.length,
+      apply_at_member_ms: t2 - t1,
+      join_from_welcome_ms: t3 - t2,
+      group_state_bytes: made.next.export().length,
+    });
+  }
+  return {
+    messages: options.messages,
+    plaintext_bytes: body.length,
+    ciphertext_bytes: ciphertextBytes,
+    encrypt_ms: encryptMs / options.messages,
+    decrypt_ms: decryptMs / options.messages,
+    commits,
+  };
+}

@@ -1,0 +1,314 @@
+import { Emitter } from "../emitter";
+import { ApiError } from "../errors";
+import { newClientId } from "../outbox";
+import type { RestApi } from "../rest";
+import type { ConversationEnvelope, CreateConversationInput, MailboxEntry, Message } from "../types";
+import { fromBase64Url, fromHex, toBase64Url } from "./bytes";
+import { ConversationGroup, MLS_COMMIT, type DecryptedMessage } from "./conversation-group";
+import { DeviceKeys } from "./device-keys";
+import { tsMlsEngine } from "./mls-adapter";
+import type { LeafMember, MlsEngine, MlsGroup } from "./mls-engine";
+import type { MessageContent } from "./payload";
+import type { SecretStore } from "./secret-store";
+import { safetyNumber, TrustStore, type KeyChange } from "./trust";
+
+export interface E2eeEvents {
+  /** A contact's device presented another key than the pinned one (a substituted KeyPackage, a reinstall): warn. */
+  key_changed: KeyChange;
+  /** Messages this device handled, in seq order, from any source (live socket, history, catch-up before a commit). */
+  decrypted: { conversation_id: string; messages: DecryptedMessage[] };
+  /** This device joined a conversation's group from a Welcome: what came after the join is now readable. */
+  joined: { conversation_id: string; seq: number };
+}
+
+export interface E2eeOptions {
+  api: RestApi;
+  store: SecretStore;
+  /** The signed-in user and this device (the token's device_id). */
+  self: () => LeafMember | null;
+  engine?: MlsEngine;
+}
+
+/** Attempts at a commit when other devices keep winning the epoch (409) before giving up. */
+const COMMIT_ATTEMPTS = 6;
+
+interface ClaimedDevice extends LeafMember {
+  keyPackage: Uint8Array;
+}
+
+/**
+ * End-to-end encryption of conversations with MLS: one group per conversation, every device of
+ * every member a leaf (our own other devices too). Commits are sent before they are applied: the
+ * room stores one per epoch, a device adopts its own only after the room accepted it, and a 409
+ * means "apply the winner, then try again". New devices get their Welcome through their mailbox.
+ */
+export class E2ee extends Emitter<E2eeEvents> {
+  readonly trust: TrustStore;
+  readonly keys: DeviceKeys;
+  private readonly engine: MlsEngine;
+  private readonly groups = new Map<string, Promise<ConversationGroup | null>>();
+
+  constructor(private readonly options: E2eeOptions) {
+    super();
+    this.engine = options.engine ?? tsMlsEngine;
+    this.trust = new TrustStore(options.store);
+    this.keys = new DeviceKeys(this.engine, options.store, () => this.me());
+  }
+
+  get api(): RestApi {
+    return this.options.api;
+  }
+
+  /** Makes the device's keys if needed and keeps the KeyPackage directory stocked. Call after sign-in and on `key_packages_low`. */
+  publishKeyPackages() {
+    return this.keys.publish({
+      uploadKeyPackages: (input) => this.options.api.mls.uploadKeyPackages(input),
+      keyPackageCount: () => this.options.api.mls.keyPackageCount(),
+    });
+  }
+
+  /** Creates an encrypted conversation and its group with every device of every member (our other devices included). */
+  async createConversation(input: Omit<CreateConversationInput, "encryption">): Promise<ConversationEnvelope["conversation"]> {
+    const me = this.me();
+    const { conversation } = await this.options.api.conversations.create({ ...input, encryption: "mls" });
+    if (!(await this.group(conversation.id))) {
+      const group = await this.engine.createGroup(conversation.id, await this.keys.ownLeafPackage());
+      this.groups.set(conversation.id, ConversationGroup.adopt(conversation.id, this.engine, this.options.store, group, 0));
+    }
+    await this.addDevices(conversation.id, [me.userId, ...conversation.members.map((m) => m.user_id).filter((id) => id !== me.userId)]);
+    return conversation;
+  }
+
+  /** Adds users to the conversation, then every device of theirs to its group. */
+  async addMembers(conversationId: string, userIds: string[]): Promise<ConversationEnvelope["conversation"]> {
+    const { conversation } = await this.options.api.conversations.addMembers(conversationId, { user_ids: userIds });
+    await this.addDevices(conversationId, userIds);
+    return conversation;
+  }
+
+  /** Removes a user's every leaf first (from then on they cannot read), then the membership. */
+  async removeMember(conversationId: string, userId: string): Promise<void> {
+    await this.commit(conversationId, (group) => ({
+      add: [],
+      removeLeaves: group
+        .members()
+        .filter((m) => m.userId === userId)
+        .map((m) => m.leaf),
+    }));
+    await this.options.api.conversations.removeMember(conversationId, userId);
+  }
+
+  /** Claims a KeyPackage for each device of these users not yet in the group, commits them, sends each its Welcome. */
+  async addDevices(conversationId: string, userIds: string[]): Promise<void> {
+    const claimed = await this.claim(userIds);
+    const result = await this.commit(conversationId, (group) => {
+      const present = new Set(group.members().map((m) => `${m.userId}:${m.deviceId}`));
+      const fresh = claimed.filter((device) => !present.has(`${device.userId}:${device.deviceId}`));
+      return { add: fresh.map((d) => d.keyPackage), removeLeaves: [], devices: fresh };
+    });
+    if (!result?.welcome) return;
+    // The Welcome MLSMessage as is (workers/chat/README.md): its group_id names the conversation.
+    const mail = toBase64Url(result.welcome);
+    for (const device of result.devices ?? []) await this.options.api.devices.postMail(device.deviceId, { payload: mail });
+  }
+
+  /** Encrypts one message's content; the state is persisted before the ciphertext is handed out. */
+  async encrypt(conversationId: string, content: MessageContent, clientId: string = newClientId()) {
+    const group = await this.requireGroup(conversationId);
+    const sealed = await group.serial(() => group.encrypt(clientId, { v: 1, device_id: this.me().deviceId, content }));
+    return { client_id: clientId, ...sealed };
+  }
+
+  /** Handles messages of a conversation in seq order (commits applied, the rest decrypted); `decrypted` sees the outcome. */
+  async ingest(conversationId: string, messages: Message[]): Promise<DecryptedMessage[]> {
+    const group = await this.group(conversationId);
+    if (!group) return messages.filter((m) => m.content_type !== MLS_COMMIT).map(undecryptable);
+    return group.serial(async () => {
+      const first = Math.min(...messages.map((m) => m.seq));
+      // A gap (messages we never saw, e.g. while offline): fetch it first, the state depends on every commit.
+      if (first > group.processedSeq + 1) await this.catchUpLocked(group, first - 1);
+      return this.ingestLocked(group, messages);
+    });
+  }
+
+  /** Fetches and handles everything the room stored after what this device handled. */
+  async catchUp(conversationId: string): Promise<void> {
+    const group = await this.group(conversationId);
+    if (group) await group.serial(() => this.catchUpLocked(group, Number.MAX_SAFE_INTEGER));
+  }
+
+  /** Mailbox entries: Welcomes join their groups. Resolve = processed (acknowledge them); payloads that are not ours are skipped. */
+  async handleMailbox(entries: MailboxEntry[]): Promise<void> {
+    for (const entry of entries) {
+      const welcome = fromBase64Url(entry.payload);
+      if (welcome) await this.join(welcome, entry.from_user_id);
+    }
+  }
+
+  /** The safety number of the signed-in user and a contact over the device keys of this conversation's group. */
+  async safetyNumber(conversationId: string, userId: string): Promise<string | null> {
+    const group = await this.group(conversationId);
+    if (!group) return null;
+    const members = group.group.members();
+    const keysOf = (id: string) => members.filter((m) => m.userId === id).map((m) => m.signatureKey);
+    const theirs = keysOf(userId);
+    if (theirs.length === 0) return null;
+    return safetyNumber({ userId: this.me().userId, keys: keysOf(this.me().userId) }, { userId, keys: theirs });
+  }
+
+  /** The user compared safety numbers and accepts a changed key: it becomes the pinned one. */
+  acceptKeyChange(change: KeyChange): Promise<void> {
+    return this.trust.accept(change.user_id, change.device_id, fromHex(change.presented));
+  }
+
+  /** Whether this device holds the conversation's group (false: not joined yet, or never will be). */
+  async hasGroup(conversationId: string): Promise<boolean> {
+    return (await this.group(conversationId)) !== null;
+  }
+
+  /** The epoch this device is at (null without a group). */
+  async epoch(conversationId: string): Promise<number | null> {
+    return (await this.group(conversationId))?.group.epoch ?? null;
+  }
+
+  private async join(welcome: Uint8Array, fromUserId: string): Promise<void> {
+    for (const ref of this.engine.welcomeRefs(welcome)) {
+      const bundle = await this.keys.bundle(ref);
+      if (!bundle) continue;
+      const group = await this.engine.joinFromWelcome(welcome, bundle).catch(() => null);
+      // The Welcome's sender must be in the group it welcomes us to (a stranger's Welcome is dropped).
+      if (!group?.members().some((m) => m.userId === fromUserId)) return;
+      const cid = group.groupId;
+      const seq = await this.commitSeq(cid, group.epoch - 1);
+      const existing = await this.group(cid);
+      if (seq === null || (existing && existing.epochSeq >= seq)) return;
+      const adopted = ConversationGroup.adopt(cid, this.engine, this.options.store, group, seq);
+      this.groups.set(cid, adopted);
+      await adopted;
+      await this.keys.consumed(ref);
+      await this.checkKeys(group);
+      this.emit("joined", { conversation_id: cid, seq });
+      return;
+    }
+  }
+
+  /** The seq of the commit made at `epoch` (the one our Welcome belongs to), newest first; null when the room has none (or we may not read it). */
+  private async commitSeq(cid: string, epoch: number): Promise<number | null> {
+    let before: number | undefined;
+    for (let page = 0; page < 20; page++) {
+      const found = await this.options.api.messages.list(cid, { limit: 100, ...(before ? { before_seq: before } : {}) }).catch(() => null);
+      if (!found) return null;
+      const commit = found.messages.find((m) => m.content_type === MLS_COMMIT && m.epoch === epoch);
+      if (commit) return commit.seq;
+      if (!found.has_more || found.messages.length === 0) return null;
+      before = Math.min(...found.messages.map((m) => m.seq));
+    }
+    return null;
+  }
+
+  private async commit<T extends { add: Uint8Array[]; removeLeaves: number[]; devices?: ClaimedDevice[] }>(
+    conversationId: string,
+    plan: (group: MlsGroup) => T,
+  ): Promise<(T & { seq: number; welcome: Uint8Array | null }) | null> {
+    const group = await this.requireGroup(conversationId);
+    for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
+      const outcome = await group.serial(async () => {
+        await this.catchUpLocked(group, Number.MAX_SAFE_INTEGER);
+        const change = plan(group.group);
+        if (change.add.length === 0 && change.removeLeaves.length === 0) return { kind: "done" as const, value: null };
+        const made = await group.group.commit(change);
+        try {
+          const { message } = await this.options.api.messages.send(conversationId, {
+            client_id: newClientId(),
+            content_type: MLS_COMMIT,
+            ciphertext: toBase64Url(made.commit),
+            epoch: group.group.epoch,
+          });
+          await group.adoptCommit(made.next, message.seq);
+          return { kind: "done" as const, value: { ...change, seq: message.seq, welcome: made.welcome } };
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 409) return { kind: "retry" as const };
+          throw error;
+        }
+      });
+      if (outcome.kind === "done") return outcome.value;
+    }
+    throw new ApiError(409, "CONFLICT", "Other devices kept changing the group; try again.");
+  }
+
+  private async claim(userIds: string[]): Promise<ClaimedDevice[]> {
+    const me = this.me();
+    const { key_packages } = await this.options.api.mls.claimKeyPackages({ user_ids: [...new Set(userIds)] });
+    const out: ClaimedDevice[] = [];
+    for (const claimed of key_packages) {
+      if (claimed.user_id === me.userId && claimed.device_id === me.deviceId) continue;
+      const bytes = fromBase64Url(claimed.key_package);
+      const inspected = bytes ? await this.engine.inspectKeyPackage(bytes) : null;
+      // A package must name the device the directory handed it out for: another user's package is never added.
+      if (!bytes || !inspected || inspected.userId !== claimed.user_id || inspected.deviceId !== claimed.device_id) continue;
+      const pin = await this.trust.check(inspected.userId, inspected.deviceId, inspected.signatureKey);
+      if (pin.change) this.emit("key_changed", pin.change);
+      out.push({ userId: inspected.userId, deviceId: inspected.deviceId, keyPackage: bytes });
+    }
+    return out;
+  }
+
+  private async checkKeys(group: MlsGroup): Promise<void> {
+    const me = this.me();
+    for (const member of group.members()) {
+      if (member.userId === me.userId && member.deviceId === me.deviceId) continue;
+      const pin = await this.trust.check(member.userId, member.deviceId, member.signatureKey);
+      if (pin.change) this.emit("key_changed", pin.change);
+    }
+  }
+
+  private async ingestLocked(group: ConversationGroup, messages: Message[]): Promise<DecryptedMessage[]> {
+    const decrypted = await group.ingest(messages, this.me().userId, (next) => this.checkKeys(next));
+    if (decrypted.length > 0) this.emit("decrypted", { conversation_id: group.conversationId, messages: decrypted });
+    return decrypted;
+  }
+
+  private async catchUpLocked(group: ConversationGroup, untilSeq: number): Promise<void> {
+    for (;;) {
+      const page = await this.options.api.messages.list(group.conversationId, { after_seq: group.processedSeq, limit: 100 });
+      const wanted = page.messages.filter((m) => m.seq <= untilSeq);
+      if (wanted.length > 0) await this.ingestLocked(group, wanted);
+      if (!page.has_more || wanted.length < page.messages.length || page.messages.length === 0) return;
+    }
+  }
+
+  private group(conversationId: string): Promise<ConversationGroup | null> {
+    let loaded = this.groups.get(conversationId);
+    if (!loaded) {
+      loaded = ConversationGroup.load(conversationId, this.engine, this.options.store).catch(() => null);
+      this.groups.set(conversationId, loaded);
+    }
+    return loaded;
+  }
+
+  private async requireGroup(conversationId: string): Promise<ConversationGroup> {
+    const group = await this.group(conversationId);
+    if (!group) throw new ApiError(409, "CONFLICT", "This device has not joined the conversation's encryption group yet.");
+    return group;
+  }
+
+  private me(): LeafMember {
+    const self = this.options.self();
+    if (!self) throw new ApiError(401, "UNAUTHORIZED", "Sign in before using end-to-end encryption.");
+    return self;
+  }
+}
+
+function undecryptable(message: Message): DecryptedMessage {
+  return {
+    seq: message.seq,
+    id: message.id,
+    client_id: message.client_id,
+    sender_id: message.sender_id,
+    sender_device_id: null,
+    created_at: message.created_at,
+    attachments: message.attachments,
+    status: message.deleted ? "deleted" : "undecryptable",
+    content: null,
+  };
+}
