@@ -61,7 +61,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     ? new EncryptedTimeline(
         client,
         list,
-        (id) => senderName(id),
+        (id) => (id === me ? "You" : (people.known(id) ?? "Someone")),
         () => theirReadSeq,
       )
     : null;
@@ -307,7 +307,12 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       details ? h("button", { class: "link", testid: "group-details", text: "Group info", on: { click: details } }) : null,
       calls.button,
     ),
-    h("div", { class: "chat-body" }, h("div", { class: "conversation-column" }, options.controls ?? null, security?.panel ?? null, older, list, pendingList, typing, error, box.element), calls.stage),
+    h(
+      "div",
+      { class: "chat-body" },
+      h("div", { class: "conversation-column" }, options.controls ?? null, security?.panel ?? null, older, list, pendingList, typing, error, box.element),
+      calls.stage,
+    ),
   );
   start().catch((err: unknown) => (error.textContent = errorText(err)));
   return {
