@@ -149,7 +149,14 @@ describe("the web app for daily use, in Chromium", () => {
     await page.getByTestId("chat-title").filter({ hasText: "Weekend trip" }).waitFor();
     await tabTo("[data-testid=message] [data-testid=react]");
     // Focus inside a row shows its toolbar.
-    expect(await page.locator("[data-testid=message]:focus-within [data-testid=message-actions]").evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const toolbar = document.activeElement?.closest("[data-testid=message-actions]");
+          return toolbar ? getComputedStyle(toolbar).opacity : "no toolbar focused";
+        }),
+      )
+      .toBe("1");
     await tabTo("[data-testid=message] [data-testid=reply]");
     await page.keyboard.press("Enter");
     await page.getByTestId("composer-mode").filter({ hasText: "Replying to" }).waitFor();
@@ -365,8 +372,11 @@ describe("the web app for daily use, in Chromium", () => {
     });
     expect(rung.status).toBe(201);
     await bob.page.getByTestId("incoming-call").waitFor();
-    await alice.page.locator('[data-kind="call-no-answer"]').filter({ hasText: "Video call · no answer" }).waitFor({ timeout: 30_000 });
+    await alice.page.locator('[data-kind="missed"]').filter({ hasText: "Video call · no answer" }).waitFor({ timeout: 30_000 });
     await bodies(bob.page).filter({ hasText: "Missed video call" }).waitFor({ timeout: 30_000 });
+    // One line per call on each side: no "no answer" entry beside the missed-call message.
+    expect(await alice.page.getByTestId("messages").getByText("no answer").count()).toBe(1);
+    expect(await alice.page.getByTestId("conversation").first().getByTestId("preview").textContent()).toBe("Video call · no answer");
     await shot(alice.page, "call-entries-alice");
     await shot(bob.page, "call-entries-bob");
   });
