@@ -15,17 +15,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "www", "app");
 // Files are overwritten in place, never the folder removed: a running `wrangler dev` watches it.
 mkdirSync(out, { recursive: true });
-await build({
-  entryPoints: [path.join(here, "src", "main.ts")],
-  outfile: path.join(out, "app.js"),
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  logLevel: "warning",
-});
+/** The app and its service worker are bundled alike. */
+const bundled = { bundle: true, target: "es2022", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning" };
+await build({ ...bundled, entryPoints: [path.join(here, "src", "main.ts")], outfile: path.join(out, "app.js"), format: "esm" });
 rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
@@ -35,15 +27,10 @@ copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
 const shellHash = createHash("sha256");
 for (const file of ["index.html", "app.js", "app.css"]) shellHash.update(readFileSync(path.join(out, file)));
 await build({
+  ...bundled,
   entryPoints: [path.join(here, "sw", "sw.ts")],
   outfile: path.join(out, "sw.js"),
-  bundle: true,
   format: "iife",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  logLevel: "warning",
   define: { SHELL_VERSION: JSON.stringify(shellHash.digest("hex").slice(0, 16)) },
 });
 
