@@ -175,6 +175,11 @@ describe("the web app for daily use, in Chromium", () => {
     expect(await panel.getByTestId("member-role").allTextContents()).toEqual(["owner", "member", "member"]);
     await panel.getByTestId("group-member").filter({ hasText: "Bob" }).getByTestId("toggle-admin").click();
     await panel.getByTestId("group-member").filter({ hasText: "Bob" }).getByTestId("member-role").filter({ hasText: "admin" }).waitFor();
+    // The owner renames it: her title and list at once.
+    await panel.getByTestId("group-rename").fill("Weekend trip (Sat)");
+    await panel.getByTestId("rename-submit").click();
+    await alice.page.getByTestId("chat-title").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
+    await alice.page.getByTestId("conversation").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
     await shot(alice.page, "group-info-alice");
     await accessible(alice.page, "group-info");
 
@@ -219,7 +224,8 @@ describe("the web app for daily use, in Chromium", () => {
 
     // Bob reloads: the same conversation opens, and Alice's rows carry her new name and picture.
     await bob.page.reload();
-    await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip" }).waitFor();
+    // The rename reached him with the reload.
+    await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
     const aliceRow = row(bob.page, "Saturday");
     await aliceRow.getByTestId("message-sender").filter({ hasText: "Alice Liddell" }).waitFor();
     await aliceRow.getByTestId("avatar").locator("img").waitFor();

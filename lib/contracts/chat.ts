@@ -105,11 +105,16 @@ export const conversationListItemSchema = conversationViewSchema
   .meta({ id: "ConversationListItem" });
 export type ConversationListItemView = z.infer<typeof conversationListItemSchema>;
 
+/** A group's name: the same rule at creation and rename. */
+export const conversationNameSchema = z.string().trim().min(1).max(100);
+/** `PATCH /v1/conversations/{id}`: rename a group (owner or admin). */
+export const renameConversationSchema = z.object({ name: conversationNameSchema });
+
 export const createConversationSchema = z
   .object({
     type: ConversationTypeSchema,
     member_ids: z.array(idSchema).max(CHAT_LIMITS.maxUserIdsPerCall),
-    name: z.string().trim().min(1).max(100).optional(),
+    name: conversationNameSchema.optional(),
   })
   .refine((v) => v.type !== "direct" || v.member_ids.length === 1, { message: "a direct conversation has exactly one other member", path: ["member_ids"] });
 export type CreateConversationInput = z.infer<typeof createConversationSchema>;
