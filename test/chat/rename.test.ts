@@ -5,7 +5,7 @@ import { api, createGroup, json } from "./chat-client";
 
 type Envelope = { conversation: ConversationView };
 const rename = (user: Parameters<typeof api>[0], id: string, body: unknown) => api(user, "PATCH", `/v1/conversations/${id}`, body);
-const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code;
+const codeOf = async (res: Response) => (await res.json<{ error: { code: string } }>()).error.code;
 
 describe("renaming a group", () => {
   it("the owner and admins rename a group; every member then reads the new name, trimmed", async ({ expect }) => {
