@@ -15,22 +15,19 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, "www", "app");
 // Files are overwritten in place, never the folder removed: a running `wrangler dev` watches it.
 mkdirSync(out, { recursive: true });
+/** The app and its service worker are bundled alike. */
+const bundled = { bundle: true, target: "es2022", minify: true, sourcemap: false, legalComments: "none", logLevel: "warning" };
 // Split: what the app loads on demand (RealtimeKit's SDK, ~600 KB, only where a deployment runs group
 // calls on it) is a chunk of its own under chunks/, replaced on every build.
 rmSync(path.join(out, "chunks"), { recursive: true, force: true });
 await build({
+  ...bundled,
   entryPoints: [path.join(here, "src", "main.ts")],
   outdir: out,
   entryNames: "app",
   chunkNames: "chunks/[name]-[hash]",
   splitting: true,
-  bundle: true,
   format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  logLevel: "warning",
 });
 rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
@@ -43,15 +40,10 @@ copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
 const shellHash = createHash("sha256");
 for (const file of ["index.html", "app.js", "app.css"]) shellHash.update(readFileSync(path.join(out, file)));
 await build({
+  ...bundled,
   entryPoints: [path.join(here, "src", "sw", "service-worker.ts")],
   outfile: path.join(out, "sw.js"),
-  bundle: true,
   format: "iife",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  legalComments: "none",
-  logLevel: "warning",
   define: { SHELL_VERSION: JSON.stringify(shellHash.digest("hex").slice(0, 16)) },
 });
 

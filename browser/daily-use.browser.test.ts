@@ -149,7 +149,14 @@ describe("the web app for daily use, in Chromium", () => {
     await page.getByTestId("chat-title").filter({ hasText: "Weekend trip" }).waitFor();
     await tabTo("[data-testid=message] [data-testid=react]");
     // Focus inside a row shows its toolbar.
-    expect(await page.locator("[data-testid=message]:focus-within [data-testid=message-actions]").evaluate((el) => getComputedStyle(el).opacity)).toBe("1");
+    await expect
+      .poll(() =>
+        page.evaluate(() => {
+          const toolbar = document.activeElement?.closest("[data-testid=message-actions]");
+          return toolbar ? getComputedStyle(toolbar).opacity : "no toolbar focused";
+        }),
+      )
+      .toBe("1");
     await tabTo("[data-testid=message] [data-testid=reply]");
     await page.keyboard.press("Enter");
     await page.getByTestId("composer-mode").filter({ hasText: "Replying to" }).waitFor();
@@ -168,6 +175,11 @@ describe("the web app for daily use, in Chromium", () => {
     expect(await panel.getByTestId("member-role").allTextContents()).toEqual(["owner", "member", "member"]);
     await panel.getByTestId("group-member").filter({ hasText: "Bob" }).getByTestId("toggle-admin").click();
     await panel.getByTestId("group-member").filter({ hasText: "Bob" }).getByTestId("member-role").filter({ hasText: "admin" }).waitFor();
+    // The owner renames it: her title and list at once.
+    await panel.getByTestId("group-rename").fill("Weekend trip (Sat)");
+    await panel.getByTestId("rename-submit").click();
+    await alice.page.getByTestId("chat-title").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
+    await alice.page.getByTestId("conversation").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
     await shot(alice.page, "group-info-alice");
     await accessible(alice.page, "group-info");
 
@@ -212,7 +224,8 @@ describe("the web app for daily use, in Chromium", () => {
 
     // Bob reloads: the same conversation opens, and Alice's rows carry her new name and picture.
     await bob.page.reload();
-    await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip" }).waitFor();
+    // The rename reached him with the reload.
+    await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
     const aliceRow = row(bob.page, "Saturday");
     await aliceRow.getByTestId("message-sender").filter({ hasText: "Alice Liddell" }).waitFor();
     await aliceRow.getByTestId("avatar").locator("img").waitFor();
@@ -365,8 +378,12 @@ describe("the web app for daily use, in Chromium", () => {
     });
     expect(rung.status).toBe(201);
     await bob.page.getByTestId("incoming-call").waitFor();
-    await alice.page.locator('[data-kind="call-no-answer"]').filter({ hasText: "Video call · no answer" }).waitFor({ timeout: 30_000 });
+    await alice.page.locator('[data-kind="missed"]').filter({ hasText: "Video call · no answer" }).waitFor({ timeout: 30_000 });
     await bodies(bob.page).filter({ hasText: "Missed video call" }).waitFor({ timeout: 30_000 });
+    // One line per call on each side: no "no answer" entry beside the missed-call message.
+    expect(await alice.page.getByTestId("messages").getByText("no answer").count()).toBe(1);
+    // The list's preview follows over the device stream.
+    await expect.poll(() => alice.page.getByTestId("conversation").first().getByTestId("preview").textContent()).toBe("Video call · no answer");
     await shot(alice.page, "call-entries-alice");
     await shot(bob.page, "call-entries-bob");
   });

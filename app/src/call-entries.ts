@@ -8,7 +8,7 @@ export interface CallEntry {
   text: string;
   /** Where it sits among the messages. */
   at: string;
-  kind: "call-ringing" | "call-ended" | "call-no-answer" | "call-declined";
+  kind: "call-ringing" | "call-ended" | "call-declined";
 }
 
 const HISTORY_LIMIT = 50;
@@ -36,9 +36,9 @@ export function callEntry(call: CallItem, me: string | undefined): CallEntry | n
   if (!mine)
     return declined || call.end_reason === "declined" ? { id: call.id, text: `You declined a ${kind.toLowerCase()}`, at, kind: "call-declined" } : null;
   if (declined || call.end_reason === "declined") return { id: call.id, text: `${kind} · declined`, at, kind: "call-declined" };
-  if (call.end_reason === "cancelled" || call.end_reason === "ended_by_initiator")
-    return { id: call.id, text: `${kind} · cancelled`, at, kind: "call-no-answer" };
-  return { id: call.id, text: `${kind} · no answer`, at, kind: "call-no-answer" };
+  // Unanswered (rang out, or we gave up): the missed-call message the server leaves in our name reads
+  // "… · no answer" to us (message-text.ts), so no second line here.
+  return null;
 }
 
 /** The conversation's recent calls as entries (history failing leaves the conversation as it is). */

@@ -28,7 +28,7 @@ export function conversationRow(client: SecureConnectClient, people: People, ite
   const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
   // In a group, whose message it is: "Bob: …".
   const theirs = last && !mine && item.type === "group" && !isMissedCall(last) ? people.known(last.sender_id) : undefined;
-  const preview = last ? `${mine ? "You: " : theirs ? `${theirs}: ` : ""}${messageText(last)}` : "No messages yet";
+  const preview = last ? `${mine ? "You: " : theirs ? `${theirs}: ` : ""}${messageText(last, client.userId)}` : "No messages yet";
   // A button inside the row: reachable with Tab, opened with Enter or Space.
   const button = h(
     "button",

@@ -1,6 +1,6 @@
 import type { ConversationEnvelope, SecureConnectClient } from "../../client/src/index";
 import { avatar } from "./avatar";
-import { clear, errorText, h } from "./dom";
+import { clear, errorText, h, input } from "./dom";
 import type { People } from "./people";
 import { userPicker } from "./user-picker";
 
@@ -16,13 +16,20 @@ export function groupPanel(
   client: SecureConnectClient,
   people: People,
   conversationId: string,
-  handlers: { close: () => void; left: () => void; openProfile: (userId: string) => void },
+  handlers: { close: () => void; left: () => void; openProfile: (userId: string) => void; renamed: (name: string) => void },
 ) {
   const me = client.userId ?? "";
   const members = h("ul", { class: "members", testid: "group-members", attrs: { "aria-label": "Members" } });
   const error = h("p", { class: "error", testid: "group-error", attrs: { role: "alert" } });
   const title = h("h2", { text: "Group info", attrs: { id: `group-info-${conversationId}` } });
   let current: Conversation | null = null;
+  const name = input("group-rename", "text", { maxlength: "100", required: "", "aria-label": "Group name" });
+  const renameForm = h(
+    "form",
+    { class: "row", testid: "rename-form", on: { submit: (e) => void rename(e) } },
+    name,
+    h("button", { testid: "rename-submit", text: "Rename", attrs: { type: "submit" } }),
+  );
   const picker = userPicker(client, people, { label: "Find people to add", exclude: () => current?.members.map((m) => m.user_id) ?? [] });
   const addButton = h("button", { testid: "add-members", text: "Add to group", attrs: { type: "submit" } });
   const addForm = h(
@@ -52,10 +59,20 @@ export function groupPanel(
     picker.reset();
   }
 
+  async function rename(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const wanted = name.value.trim();
+    if (!wanted || wanted === current?.name) return;
+    await run(async () => (await client.api.conversations.rename(conversationId, { name: wanted })).conversation);
+    if (current?.name === wanted) handlers.renamed(wanted);
+  }
+
   function render(conversation: Conversation): void {
     current = conversation;
     const myRole: Role = conversation.members.find((m) => m.user_id === me)?.role ?? "member";
     addForm.hidden = myRole === "member";
+    renameForm.hidden = myRole === "member";
+    if (document.activeElement !== name) name.value = conversation.name ?? "";
     const order: Record<Role, number> = { owner: 0, admin: 1, member: 2 };
     const sorted = [...conversation.members].sort((a, b) => order[a.role] - order[b.role]);
     clear(members, ...sorted.map((member) => memberRow(member.user_id, member.role, myRole)));
@@ -151,6 +168,7 @@ export function groupPanel(
         on: { click: handlers.close },
       }),
     ),
+    renameForm,
     members,
     addForm,
     error,

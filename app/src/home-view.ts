@@ -75,6 +75,12 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       groupPanel(client, people, conversationId, {
         close: () => clear(side),
         openProfile: (userId) => showProfile(people, userId),
+        // Our list and title now; the other members' lists show it when they next load (see the route's description).
+        renamed: (name) => {
+          const title = pane.querySelector("[data-testid=chat-title]");
+          if (title) title.textContent = name;
+          void live.reload();
+        },
         left: () => {
           closeOpen();
           clear(pane, hint());

@@ -35,7 +35,7 @@ export function messageItem(ctx: RowContext, message: ShownMessage, status: Stat
     deleted: message.deleted ?? false,
   };
   // A missed call is the server's trace, sent in the caller's name: a notice in the middle, not a bubble.
-  if (isMissedCall(shown)) return notice(messageText(shown), message.created_at, "missed");
+  if (isMissedCall(shown)) return notice(messageText({ ...shown, sender_id: message.sender_id }, client.userId), message.created_at, "missed");
 
   const sender = h("button", {
     class: "sender link",

@@ -5,13 +5,16 @@ import type { MISSED_CALL_CONTENT_TYPE, MissedCallBody } from "../../lib/contrac
 const MISSED_CALL: typeof MISSED_CALL_CONTENT_TYPE = "call/missed";
 export const DELETED_TEXT = "This message was deleted";
 
-type Shown = Pick<MessagePreview, "content_type" | "body"> & Partial<Pick<MessagePreview, "deleted">> & { ciphertext?: string | null };
+type Shown = Pick<MessagePreview, "content_type" | "body"> & Partial<Pick<MessagePreview, "deleted" | "sender_id">> & { ciphertext?: string | null };
 
-/** What a message reads as, in its row and in the list's preview: the server's missed-call trace as "Missed call". */
-export function messageText(message: Shown): string {
+/**
+ * What a message reads as, in its row and in the list's preview: the server's missed-call trace as
+ * "Missed video call", or, to the caller it is sent in the name of (`selfId`), "Video call · no answer".
+ */
+export function messageText(message: Shown, selfId?: string): string {
   // A tombstone keeps no body or ciphertext: it reads as deleted, never as "(encrypted)".
   if (message.deleted) return DELETED_TEXT;
-  if (message.content_type === MISSED_CALL) return missedCallText(message.body);
+  if (message.content_type === MISSED_CALL) return missedCallText(message.body, selfId !== undefined && message.sender_id === selfId);
   // An encrypted message's text is only on the devices; the list shows that it is one, not its ciphertext.
   return message.body ?? (message.ciphertext ? "🔒 Encrypted message" : "");
 }
@@ -20,12 +23,14 @@ export function isMissedCall(message: Pick<MessagePreview, "content_type">): boo
   return message.content_type === MISSED_CALL;
 }
 
-function missedCallText(body: string | null): string {
+function missedCallText(body: string | null, outgoing: boolean): string {
+  let type: string | undefined;
   try {
     // The server writes this body (MissedCallBody); a newer or odd one still reads as a missed call.
-    const parsed = JSON.parse(body ?? "{}") as Partial<MissedCallBody>;
-    return parsed.call_type === "audio" ? "Missed audio call" : parsed.call_type === "video" ? "Missed video call" : "Missed call";
+    type = (JSON.parse(body ?? "{}") as Partial<MissedCallBody>).call_type;
   } catch {
-    return "Missed call";
+    type = undefined;
   }
+  const kind = type === "audio" ? "audio call" : type === "video" ? "video call" : "call";
+  return outgoing ? `${kind[0]?.toUpperCase() ?? ""}${kind.slice(1)} · no answer` : `Missed ${kind}`;
 }

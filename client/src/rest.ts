@@ -63,6 +63,8 @@ export function restApi(http: Http, session: AuthSession) {
     create: (input: T.CreateConversationInput) => http.request<T.ConversationEnvelope>("POST", "/v1/conversations", { body: input }),
     list: (query: T.ListConversationsQuery = {}) => http.request<T.ConversationList>("GET", "/v1/conversations", { query }),
     get: (id: string) => http.request<T.ConversationEnvelope>("GET", `/v1/conversations/${e(id)}`),
+    /** Groups only; owner or admin. */
+    rename: (id: string, input: T.RenameConversationInput) => http.request<T.ConversationEnvelope>("PATCH", `/v1/conversations/${e(id)}`, { body: input }),
     addMembers: (id: string, input: T.AddMembersInput) => http.request<T.ConversationEnvelope>("POST", `/v1/conversations/${e(id)}/members`, { body: input }),
     removeMember: (id: string, userId: string) => http.request<void>("DELETE", `/v1/conversations/${e(id)}/members/${e(userId)}`),
     setRole: (id: string, userId: string, input: T.SetRoleInput) =>

@@ -49,6 +49,7 @@ import type {
   presenceListSchema,
   presenceViewSchema,
   sendMessageSchema,
+  renameConversationSchema,
   setRoleSchema,
 } from "../../lib/contracts/chat";
 import type { mailboxListSchema, outboxListSchema } from "../../lib/contracts/dev";
@@ -132,6 +133,7 @@ export type ConversationListItem = z.infer<typeof conversationListItemSchema>;
 export type ListConversationsQuery = QueryOf<typeof listConversationsQuerySchema>;
 export type AddMembersInput = z.input<typeof addMembersSchema>;
 export type SetRoleInput = z.input<typeof setRoleSchema>;
+export type RenameConversationInput = z.input<typeof renameConversationSchema>;
 export type Message = z.infer<typeof messageViewSchema>;
 export type MessageEnvelope = z.infer<typeof messageEnvelopeSchema>;
 export type MessagePage = z.infer<typeof messagePageSchema>;

@@ -15,6 +15,7 @@ import {
   type messagePageSchema,
   type presenceListSchema,
   readReceiptSchema,
+  renameConversationSchema,
   sendMessageSchema,
   seqSchema,
   setRoleSchema,
@@ -60,6 +61,8 @@ export type ConversationId = z.infer<typeof conversationIdSchema>;
 const conversationTargetSchema = z.object({ conversationId: idSchema });
 export const addMembersInputSchema = conversationTargetSchema.extend(addMembersSchema.shape);
 export type AddMembersInput = z.infer<typeof addMembersInputSchema>;
+export const renameInputSchema = conversationTargetSchema.extend(renameConversationSchema.shape);
+export type RenameInput = z.infer<typeof renameInputSchema>;
 export const memberTargetSchema = conversationTargetSchema.extend({ targetUserId: idSchema });
 export type MemberTarget = z.infer<typeof memberTargetSchema>;
 export const setRoleInputSchema = memberTargetSchema.extend(setRoleSchema.shape);

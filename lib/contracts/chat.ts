@@ -114,11 +114,16 @@ export const conversationListItemSchema = conversationViewSchema
   .meta({ id: "ConversationListItem" });
 export type ConversationListItemView = z.infer<typeof conversationListItemSchema>;
 
+/** A group's name: the same rule at creation and rename. */
+export const conversationNameSchema = z.string().trim().min(1).max(100);
+/** `PATCH /v1/conversations/{id}`: rename a group (owner or admin). */
+export const renameConversationSchema = z.object({ name: conversationNameSchema });
+
 export const createConversationSchema = z
   .object({
     type: ConversationTypeSchema,
     member_ids: z.array(idSchema).max(CHAT_LIMITS.maxUserIdsPerCall),
-    name: z.string().trim().min(1).max(100).optional(),
+    name: conversationNameSchema.optional(),
     /**
      * Default `none` (API.md's body-based contract). A pair has at most one direct conversation per
      * encryption: a direct `mls` create returns the pair's `mls` one, never their `none` one.

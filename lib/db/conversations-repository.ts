@@ -38,6 +38,8 @@ export interface ConversationsRepository {
   /** Returns the members actually added (existing members are left unchanged). */
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
   removeMember(conversationId: string, userId: string): Promise<boolean>;
+  /** False when there is no such conversation. */
+  rename(conversationId: string, name: string): Promise<boolean>;
   setRole(conversationId: string, userId: string, role: MemberRole): Promise<ConversationMember | null>;
   /**
    * The room's list-view copy, in one round trip per 100 statements (D1 batch / Postgres
@@ -248,6 +250,10 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       const added: ConversationMember[] = [];
       for (const part of chunk(rows, 5)) added.push(...(await db.insert(m).values(part).onConflictDoNothing().returning()));
       return added;
+    },
+    async rename(conversationId, name) {
+      const rows = await db.update(c).set({ name }).where(eq(c.id, conversationId)).returning({ id: c.id });
+      return rows.length > 0;
     },
     async removeMember(conversationId, userId) {
       const rows = await db

@@ -23,6 +23,7 @@ import type {
   PushStatus,
   ReactInput,
   ReadWatermark,
+  RenameInput,
   SendMessageRpcInput,
   SentMessage,
   SetRoleInput,
@@ -114,6 +115,9 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   removeMember(rpc: AuthedContext, input: MemberTarget): R<null> {
     return conversations.removeMemberRpc(this.env, rpc, input, this.ctx);
+  }
+  renameConversation(rpc: AuthedContext, input: RenameInput): R<ConversationView> {
+    return conversations.renameConversationRpc(this.env, rpc, input, this.ctx);
   }
   setMemberRole(rpc: AuthedContext, input: SetRoleInput): R<ConversationView> {
     return conversations.setMemberRoleRpc(this.env, rpc, input, this.ctx);

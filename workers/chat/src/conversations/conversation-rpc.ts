@@ -3,6 +3,7 @@ import {
   addMembersInputSchema,
   conversationIdSchema,
   memberTargetSchema,
+  renameInputSchema,
   setRoleInputSchema,
   type AddMembersInput,
   type ConversationId,
@@ -11,6 +12,7 @@ import {
   type CreatedConversation,
   type ListConversationsInput,
   type MemberTarget,
+  type RenameInput,
   type SetRoleInput,
 } from "../../../../lib/contracts/chat-rpc";
 import { withDb, type ConversationWithMembers, type Database, type MemberRole } from "../../../../lib/db";
@@ -138,6 +140,26 @@ export function addMembersRpc(env: ChatEnv, rpc: RpcContext, input: AddMembersIn
         const updated = await visibleConversation(db, conversationId, userId);
         await syncRoom(env, updated);
         return conversationView(updated);
+      },
+      executionCtx,
+    );
+  });
+}
+
+/** A group's new name (owner or admin); a direct conversation has none to change. */
+export function renameConversationRpc(env: ChatEnv, rpc: RpcContext, input: RenameInput, executionCtx: WaitUntil): Promise<Result<ConversationView>> {
+  return toResult(async () => {
+    const { userId } = verifiedCaller(rpc);
+    const { conversationId, name } = parseInput(renameInputSchema, input);
+    return withDb(
+      env,
+      async (db) => {
+        const conversation = await visibleConversation(db, conversationId, userId);
+        if (conversation.type === "direct") throw new AppError("FORBIDDEN", "A direct conversation has no name to change.");
+        if (!canManage(conversation.members.find((m) => m.userId === userId)?.role))
+          throw new AppError("FORBIDDEN", "Only a group owner or admin can rename it.");
+        await db.conversations.rename(conversationId, name);
+        return conversationView(await visibleConversation(db, conversationId, userId));
       },
       executionCtx,
     );

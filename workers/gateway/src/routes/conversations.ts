@@ -5,6 +5,7 @@ import {
   conversationListSchema,
   createConversationSchema,
   listConversationsQuerySchema,
+  renameConversationSchema,
   setRoleSchema,
 } from "../../../../lib/contracts/chat";
 import { conversationParamsSchema, memberParamsSchema } from "../../../../lib/contracts/chat-rpc";
@@ -50,6 +51,17 @@ const getRoute = createRoute({
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The conversation"), ...errorResponses(400, 401, 404, 429) },
 });
 
+const renameRoute = createRoute({
+  method: "patch",
+  path: "/v1/conversations/{id}",
+  tags: ["conversations"],
+  summary: "Rename a group (owner or admin)",
+  description: "A direct conversation has no name to change (403). The new name shows in every member's list the next time it loads.",
+  ...authed,
+  request: { params: conversationParamsSchema, body: jsonBody(renameConversationSchema) },
+  responses: { 200: jsonResponse(conversationEnvelopeSchema, "The renamed conversation"), ...errorResponses(400, 401, 403, 404, 429) },
+});
+
 const addMembersRoute = createRoute({
   method: "post",
   path: "/v1/conversations/{id}/members",
@@ -90,6 +102,10 @@ export function registerConversationsRoutes(app: GatewayApp): void {
   app.openapi(listRoute, async (c) => c.json(unwrap(await c.env.CHAT.listConversations(caller(c), c.req.valid("query"))), 200));
   app.openapi(getRoute, async (c) => {
     const conversation = unwrap(await c.env.CHAT.getConversation(caller(c), c.req.valid("param").id));
+    return c.json({ conversation }, 200);
+  });
+  app.openapi(renameRoute, async (c) => {
+    const conversation = unwrap(await c.env.CHAT.renameConversation(caller(c), { conversationId: c.req.valid("param").id, ...c.req.valid("json") }));
     return c.json({ conversation }, 200);
   });
   app.openapi(addMembersRoute, async (c) => {
