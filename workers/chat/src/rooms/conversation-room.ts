@@ -77,7 +77,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       this.mls,
     );
     this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
-    this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
+    this.frames = new FrameHandler(this.actions, this.sockets, this.sends, this.mls);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.presenceReports = new RoomPresence(ctx, env);
