@@ -109,6 +109,8 @@ export const keyPackageUploadSchema = z
     last_resort: keyPackageSchema.optional(),
     replace: z.boolean().default(false),
   })
+  // Strict: the device is the token's; a `device_id` here would suggest otherwise.
+  .strict()
   .superRefine((upload, ctx) => {
     if (upload.key_packages.length === 0 && upload.last_resort === undefined && !upload.replace) {
       ctx.addIssue({ code: "custom", path: ["key_packages"], message: "at least one KeyPackage, a last_resort one, or replace: true" });

@@ -51,6 +51,26 @@ export function conversationsContract(open: OpenDb): void {
       expect((await db.conversations.get(id))?.members).toHaveLength(2);
     });
 
+    it("keeps a conversation's encryption, with one direct conversation per pair and encryption", async () => {
+      const [x, y] = [await makeUser(db), await makeUser(db)];
+      const plain = await db.conversations.createDirect({ createdBy: x.id, otherUserId: y.id });
+      const sealed = await db.conversations.createDirect({ createdBy: y.id, otherUserId: x.id, encryption: "mls" });
+      const again = await db.conversations.createDirect({ createdBy: x.id, otherUserId: y.id, encryption: "mls" });
+      expect([plain.conversation.encryption, sealed.conversation.encryption]).toEqual(["none", "mls"]);
+      expect(sealed.conversation.id).not.toBe(plain.conversation.id);
+      expect(again).toMatchObject({ created: false, conversation: { id: sealed.conversation.id } });
+      const group = await db.conversations.createGroup({ createdBy: x.id, name: null, memberIds: [y.id], encryption: "mls" });
+      expect((await db.conversations.get(group.id))?.encryption).toBe("mls");
+    });
+
+    it("tells which users share a conversation with a viewer, in chunks past D1's parameter limit", async () => {
+      const [viewer, partner, stranger] = [await makeUser(db), await makeUser(db), await makeUser(db)];
+      await db.conversations.createGroup({ createdBy: partner.id, name: null, memberIds: [viewer.id] });
+      const asked = [...range(150).map((i) => `nobody-${i}`), stranger.id, partner.id, partner.id];
+      expect(await db.conversations.usersSharingAConversation(viewer.id, asked)).toEqual([partner.id]);
+      expect(await db.conversations.usersSharingAConversation(stranger.id, [viewer.id, partner.id])).toEqual([]);
+    });
+
     it("creates a group with the creator as owner and deduplicated members", async () => {
       const group = await db.conversations.createGroup({ createdBy: a.id, name: "team", memberIds: [b.id, c.id, b.id, a.id] });
       expect(group).toMatchObject({ type: "group", name: "team", directKey: null, lastMessageSeq: 0, lastMessage: null });

@@ -51,7 +51,8 @@ ALTER TABLE state ADD COLUMN catch_up_joined_after INTEGER;
     // key_packages: the device's unclaimed KeyPackages (last_resort = 0), claimed oldest first (id),
     // and at most one last-resort package (last_resort = 1, the partial unique index), which a claim
     // hands out but keeps. hash: SHA-256 hex of the package text, so a retried upload stores nothing
-    // twice. created_at: epoch ms.
+    // twice. key_packages_claimed: the hashes of claimed packages (30 days), so an upload retried after
+    // a claim cannot put a handed-out package back. created_at / claimed_at: epoch ms.
     up: `
 CREATE TABLE key_packages (
   id INTEGER PRIMARY KEY,
@@ -61,6 +62,8 @@ CREATE TABLE key_packages (
   created_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX key_packages_one_last_resort ON key_packages (last_resort) WHERE last_resort = 1;
+CREATE TABLE key_packages_claimed (hash TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL);
+CREATE INDEX key_packages_claimed_at ON key_packages_claimed (claimed_at);
 `,
   },
 ];

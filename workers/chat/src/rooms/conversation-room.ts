@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { completeClose } from "../../../../lib/socket-close";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
 import type { CallDelivery, EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
-import type { MlsGroupView } from "../../../../lib/contracts/mls";
+import { isHandshake, type MlsGroupView } from "../../../../lib/contracts/mls";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
 import { AppError } from "../../../../lib/errors";
@@ -77,7 +77,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       this.mls,
     );
     this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
-    this.frames = new FrameHandler(this.actions, this.sockets, this.sends);
+    this.frames = new FrameHandler(this.actions, this.sockets, this.sends, this.mls);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.presenceReports = new RoomPresence(ctx, env);
@@ -273,8 +273,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.devices.stored(batch);
   }
 
-  /** Members the fan-out found without a socket here or an online device: at most one wake-up per PUSH_COLLAPSE_MS each. */
-  private pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void {
+  /** Members the fan-out found without a socket here or an online device: at most one wake-up per PUSH_COLLAPSE_MS each, for what they can read. */
+  private pushOffline(stored: StoredBatch, offline: ReadonlySet<string>): void {
+    // MLS commits and proposals wake no one: a device applies them when it next fetches anyway.
+    const batch = stored.filter(({ message }) => !isHandshake(message.content_type));
     const recipients = [...offline].filter((userId) => batch.some(({ message }) => message.sender_id !== userId));
     this.pushes.add(offlinePushJobs(batch, this.collapse.admit(recipients, Date.now())));
   }

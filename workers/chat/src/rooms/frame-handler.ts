@@ -5,12 +5,15 @@ import { epochFromConflict, MLS_LIMITS } from "../../../../lib/contracts/mls";
 import { AppError } from "../../../../lib/errors";
 import { describeError, log } from "../../../../lib/log";
 import { parseWellFormedJson } from "../../../../lib/well-formed-text";
+import type { MlsRules } from "./mls-rules";
 import type { RoomActions } from "./room-actions";
 import { sendFrame, type RoomSockets } from "./room-sockets";
 import type { SendBatcher } from "./send-batcher";
 
-/** A frame is a send plus JSON framing (a commit with its GroupInfo the largest): anything larger than this cannot be valid. */
-const MAX_FRAME_CHARS = Math.max(CHAT_LIMITS.maxBodyBytes, MLS_LIMITS.maxHandshakeBytes + MLS_LIMITS.maxGroupInfoChars) + 16 * 1024;
+/** A frame is a send plus JSON framing: anything larger than this cannot be valid. */
+const MAX_FRAME_CHARS = CHAT_LIMITS.maxBodyBytes + 16 * 1024;
+/** In an `mls` room the largest send is a commit with its GroupInfo. */
+const MAX_MLS_FRAME_CHARS = MLS_LIMITS.maxHandshakeBytes + MLS_LIMITS.maxGroupInfoChars + 16 * 1024;
 /** Typing indicators are never stored; clients drop one after this long without a repeat. */
 export const TYPING_TTL_SECONDS = 5;
 /** At most one typing broadcast per user per this interval. */
@@ -27,13 +30,14 @@ export class FrameHandler {
     private readonly actions: RoomActions,
     private readonly sockets: RoomSockets,
     private readonly sends: SendBatcher,
+    private readonly mls: MlsRules,
   ) {}
 
   handle(ws: WebSocket, userId: string, data: string | ArrayBuffer, requestId: string): void {
     let clientId: string | undefined;
     try {
       if (!this.sockets.take(ws)) throw new AppError("RATE_LIMITED", "Too many frames; slow down.");
-      const frame = parse(data);
+      const frame = parse(data, this.mls.encrypted ? MAX_MLS_FRAME_CHARS : MAX_FRAME_CHARS);
       clientId = frame.type === "send" ? frame.client_id : undefined;
       this.dispatch(ws, userId, frame, requestId);
     } catch (err) {
@@ -86,9 +90,9 @@ export class FrameHandler {
   }
 }
 
-function parse(data: string | ArrayBuffer): ClientFrame {
+function parse(data: string | ArrayBuffer, maxChars: number): ClientFrame {
   if (typeof data !== "string") throw new AppError("BAD_REQUEST", "Frames are JSON text, not binary.");
-  if (data.length > MAX_FRAME_CHARS) throw new AppError("PAYLOAD_TOO_LARGE", `A frame is at most ${MAX_FRAME_CHARS} characters.`);
+  if (data.length > maxChars) throw new AppError("PAYLOAD_TOO_LARGE", `A frame is at most ${maxChars} characters.`);
   // Not JSON is BAD_REQUEST; a lone surrogate in any string is VALIDATION_ERROR (it would be stored as U+FFFD).
   const json = parseWellFormedJson(data, "frame");
   if (!json.ok) {

@@ -1,6 +1,14 @@
 import { CHAT_LIMITS, type MessageView, type SendMessageInput } from "../../../../lib/contracts/chat";
 import type { EditMessageBody } from "../../../../lib/contracts/chat-rpc";
-import { epochConflictDetail, isHandshake, MLS_CONTENT_TYPES, MLS_LIMITS, mlsContentTypeSchema, type MlsGroupView } from "../../../../lib/contracts/mls";
+import {
+  epochConflictDetail,
+  isBase64url,
+  isHandshake,
+  MLS_CONTENT_TYPES,
+  MLS_LIMITS,
+  mlsContentTypeSchema,
+  type MlsGroupView,
+} from "../../../../lib/contracts/mls";
 import { AppError } from "../../../../lib/errors";
 import type { RoomMembers } from "./room-members";
 
@@ -21,6 +29,12 @@ const META_GROUP_INFO = "mls_group_info";
 const META_GROUP_INFO_AT = "mls_group_info_at";
 
 const invalid = (field: string, message: string, text: string) => new AppError("VALIDATION_ERROR", text, [{ field, message }]);
+
+/** MLS bytes travel as unpadded base64url; anything else (plaintext a buggy client put there, say) is refused. */
+function requireBase64url(ciphertext: string | undefined): void {
+  if (ciphertext !== undefined && !isBase64url(ciphertext))
+    throw invalid("ciphertext", "unpadded base64url MLS bytes", "An encrypted conversation takes MLS bytes as base64url.");
+}
 
 /**
  * The delivery-service rules of a conversation's encryption (lib/contracts/mls.ts). An `mls` room
@@ -46,6 +60,7 @@ export class MlsRules {
     if (origin === "server") return { contentType: input.content_type ?? "text/plain", maxBytes: CHAT_LIMITS.maxBodyBytes, gated: false };
     if (input.body !== undefined)
       throw invalid("body", "an encrypted conversation takes only ciphertext", "This conversation is end-to-end encrypted: send ciphertext, not body.");
+    requireBase64url(input.ciphertext);
     const kind = mlsContentTypeSchema.safeParse(input.content_type ?? MLS_CONTENT_TYPES.application);
     if (!kind.success)
       throw invalid("content_type", `one of ${mlsContentTypeSchema.options.join(", ")}`, "An encrypted conversation takes only MLS content types.");
@@ -84,6 +99,7 @@ export class MlsRules {
     }
     if (patch.body !== undefined)
       throw invalid("body", "an encrypted conversation takes only ciphertext", "This conversation is end-to-end encrypted: edit with ciphertext, not body.");
+    requireBase64url(patch.ciphertext);
     if (isHandshake(message.content_type)) throw new AppError("CONFLICT", "A commit or proposal cannot be edited.");
     return CHAT_LIMITS.maxBodyBytes;
   }

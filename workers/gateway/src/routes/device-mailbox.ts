@@ -20,7 +20,8 @@ const limitPostsPerDevice = rateLimit({
   scope: "device-mailbox",
 });
 
-const noDevice = "UNAUTHORIZED also for a session without a device (sign in again)";
+/** Routes of "the caller's device" need a session bound to one. */
+export const noDevice = "UNAUTHORIZED also for a session without a device (sign in again)";
 
 const postRoute = createRoute({
   method: "post",

@@ -12,6 +12,7 @@ import {
 import { unwrap } from "../../../../lib/result";
 import { rateLimit } from "../middleware/rate-limit";
 import type { GatewayApp } from "../types";
+import { noDevice } from "./device-mailbox";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
 /**
@@ -25,8 +26,6 @@ const limitClaims = rateLimit({
   keyKind: "user",
   scope: "mls-claim",
 });
-
-const noDevice = "UNAUTHORIZED also for a session without a device (sign in again)";
 
 const uploadRoute = createRoute({
   method: "post",
