@@ -4,35 +4,24 @@
  * video (framesDecoded rising) and receives its audio, over a candidate pair that ends at the SFU.
  * The pages hold the RTCPeerConnections; Node carries the SDP to the SFU, as our calls worker does.
  */
-import { randomBytes } from "node:crypto";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startLocalSfu, type LocalSfuProcess } from "../../lib/local-sfu.mjs";
-import { sfuStatsSchema } from "../shapes";
-import { SfuApi } from "./endpoint";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const FLAGS = [
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-features=WebRtcHideLocalIpsWithMdns",
-];
+import { launch } from "../../../browser/helpers";
+import type { LocalSfuProcess } from "../../lib/local-sfu.mjs";
+import type { SfuStats } from "../shapes";
+import { startTestSfu, type SfuApi } from "./endpoint";
 
 let sfu: LocalSfuProcess;
 let api: SfuApi;
 let browser: Browser;
-const secret = randomBytes(12).toString("hex");
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launch(); // the browser suite's Chromium and flags (fake camera and microphone)
 });
 afterAll(() => browser.close());
 // A fresh SFU per test, so its counters are this test's alone (a closed page's session lingers until its ICE times out).
 beforeEach(async () => {
-  sfu = await startLocalSfu({ appSecret: secret });
-  api = SfuApi.direct(sfu.apiBase, sfu.appId, secret);
+  ({ sfu, api, stats: sfuStats } = await startTestSfu());
 });
 afterEach(() => sfu.stop());
 
@@ -127,13 +116,13 @@ function framesByMid(page: Page): Promise<Record<string, number>> {
 
 /**
  * Every mid in `mids` decodes frames, and then more frames: a first sample once each has started
- * (up to 15 s), then a later one that must be higher for each (polled up to 10 s: on a loaded
+ * (up to 15 s), then a later one that must be higher for each (polled up to 20 s: on a loaded
  * machine the fake camera and the encoder both slow down, but a stream that froze never rises).
  */
 async function decodes(page: Page, mids: string[]): Promise<void> {
   const started = (frames: Record<string, number>) => mids.every((mid) => (frames[mid] ?? 0) > 0);
   const first = await poll(page, started, 15_000);
-  const later = await poll(page, (frames) => mids.every((mid) => (frames[mid] ?? 0) > (first[mid] ?? 0)), 10_000);
+  const later = await poll(page, (frames) => mids.every((mid) => (frames[mid] ?? 0) > (first[mid] ?? 0)), 20_000);
   const detail = mids.every((mid) => (later[mid] ?? 0) > (first[mid] ?? 0)) ? "" : await inboundDetail(page);
   for (const mid of mids) expect(later[mid] ?? 0, `frames decoded on mid ${mid} keep rising (${detail})`).toBeGreaterThan(first[mid] ?? 0);
 }
@@ -156,9 +145,7 @@ async function poll(page: Page, done: (frames: Record<string, number>) => boolea
   return frames;
 }
 
-async function sfuStats() {
-  return sfuStatsSchema.parse(await (await fetch(`${sfu.url}/stats`)).json());
-}
+let sfuStats: () => Promise<SfuStats>;
 
 /** The audio packets the page received and the remote end of its selected candidate pair. */
 function transportOf(page: Page): Promise<{ audioPackets: number; pairRemote: string }> {

@@ -1,15 +1,13 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalSfu, type LocalSfuProcess } from "../../lib/local-sfu.mjs";
-import { Endpoint, SfuApi } from "./endpoint";
+import type { LocalSfuProcess } from "../../lib/local-sfu.mjs";
+import { Endpoint, startTestSfu, type SfuApi } from "./endpoint";
 
 let sfu: LocalSfuProcess;
 let api: SfuApi;
-const secret = randomBytes(12).toString("hex");
+let secret = "";
 
 beforeAll(async () => {
-  sfu = await startLocalSfu({ appSecret: secret });
-  api = SfuApi.direct(sfu.apiBase, sfu.appId, secret);
+  ({ sfu, api, secret } = await startTestSfu());
 });
 afterAll(() => sfu.stop());
 
