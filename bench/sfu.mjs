@@ -17,6 +17,7 @@ const SECONDS = Number(opts.seconds ?? (SMOKE ? 1 : 10));
 /** Per stream: opus-like audio (50 packets/s of 120 B) and a ~900 kbit/s video stream (100 packets/s of 1,100 B). */
 const PROFILE = { audio: { pps: 50, bytes: 120 }, video: { pps: 100, bytes: 1100 } };
 const TICK_MS = 20;
+const IDLE_SECONDS = SMOKE ? 0.5 : 3;
 const secret = randomBytes(12).toString("hex");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -103,6 +104,11 @@ function pump(publishers) {
 
 async function runSize(n, m) {
   const sfu = await startLocalSfu({ appSecret: secret, onLog: () => undefined });
+  // The SFU process alone, no sessions: what every figure below includes regardless of streams.
+  await sleep(500);
+  const [idleCpu0, idleT0] = [cpuSeconds(sfu.pid), performance.now()];
+  await sleep(IDLE_SECONDS * 1000);
+  const idleMsPerSecond = ((cpuSeconds(sfu.pid) - idleCpu0) * 1000) / ((performance.now() - idleT0) / 1000);
   const received = { audio: 0, video: 0 };
   const peers = [];
   try {
@@ -136,6 +142,8 @@ async function runSize(n, m) {
       sfu_cpu_ms: round(cpuMs, 0),
       sfu_cpu_percent: round(cpuMs / 10 / seconds, 1),
       cpu_ms_per_stream_second: round(cpuMs / streams / seconds, 2),
+      idle_cpu_ms_per_second: round(idleMsPerSecond, 1),
+      marginal_cpu_ms_per_stream_second: round((cpuMs / seconds - idleMsPerSecond) / streams, 2),
       cpu_us_per_forwarded_packet: round((cpuMs * 1000) / Math.max(1, forwarded), 1),
       packets_forwarded_per_second: round(forwarded / seconds, 0),
       packets_received_per_second: round((sum(stats1.packets_received) - sum(stats0.packets_received)) / seconds, 0),
@@ -146,6 +154,16 @@ async function runSize(n, m) {
     await Promise.all(peers.map((pc) => pc.close().catch(() => undefined)));
     sfu.stop();
   }
+}
+
+/** The CPU an extra forwarded packet costs: the slope between the runs with the fewest and the most forwarded packets. */
+function slope(all) {
+  const sorted = [...all].sort((a, b) => a.packets_forwarded_per_second - b.packets_forwarded_per_second);
+  const [low, high] = [sorted[0], sorted[sorted.length - 1]];
+  if (!low || !high || high.packets_forwarded_per_second === low.packets_forwarded_per_second) return "";
+  const cpuMsPerSecond = (r) => r.sfu_cpu_ms / r.seconds;
+  const us = ((cpuMsPerSecond(high) - cpuMsPerSecond(low)) * 1000) / (high.packets_forwarded_per_second - low.packets_forwarded_per_second);
+  return `Slope from ${low.publishers} × ${low.subscribers} to ${high.publishers} × ${high.subscribers}: ${round(us, 1)} µs of SFU CPU per extra forwarded packet per second.`;
 }
 
 const rows = [];
@@ -163,21 +181,28 @@ const markdown = [
       "forwarded streams",
       "SFU CPU %",
       "CPU ms per stream-second",
+      "idle SFU CPU ms/s",
+      "above idle, ms per stream-second",
       "µs per forwarded packet",
+      "packets in/s",
       "packets forwarded/s",
-      "forwarded / offered",
+      "forwarded / (in × subscribers)",
     ],
     rows.map((r) => [
       `${r.publishers} × ${r.subscribers}`,
       r.forwarded_streams,
       r.sfu_cpu_percent,
       r.cpu_ms_per_stream_second,
+      r.idle_cpu_ms_per_second,
+      r.marginal_cpu_ms_per_stream_second,
       r.cpu_us_per_forwarded_packet,
       r.packets_received_per_second,
       r.packets_forwarded_per_second,
       r.forwarded_share_of_offered,
     ]),
   ),
+  "",
+  slope(rows),
 ].join("\n");
 console.log(markdown);
 if (!SMOKE) writeResults("sfu", { sizes: rows, profile: PROFILE, seconds: SECONDS }, markdown);
