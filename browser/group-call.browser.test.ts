@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { sfuStatsSchema, type SfuStats } from "../scripts/sfu/shapes";
-import { apiFrom, colouredCamera, sampleTiles, selectedPair, whoAmI, type TileSample } from "./group-call-page";
+import { apiFrom, colouredCamera, describeConnections, sampleTiles, selectedPair, whoAmI, type TileSample } from "./group-call-page";
 import { launch, shot, signUp, type Person } from "./helpers";
 
 const sfuUrl = inject("sfuUrl");
@@ -53,7 +53,11 @@ describe("a group call in Chromium through the local SFU", () => {
 
   afterEach(async ({ task }) => {
     if (task.result?.state !== "fail") return;
-    for (const [name, person] of Object.entries(people)) await shot(person.page, `failed-group-${name}`);
+    for (const [name, person] of Object.entries(people)) {
+      await shot(person.page, `failed-group-${name}`);
+      console.error(name, JSON.stringify(await describeConnections(person.page)), JSON.stringify(await sampleTiles(person.page)), person.errors);
+    }
+    console.error("sfu", JSON.stringify(await sfuStats()));
   });
 
   /** Until `who`'s page shows exactly `others` as tiles, each decoding video and receiving audio. */
