@@ -1,3 +1,4 @@
+import { alignHeaderExtensions } from "./extmap";
 import type { SfuSession } from "./session";
 import { looksLikeSdp, midsByIndex, rejectedMids, reopenInactiveSections } from "./sdp";
 import { failure, type Reply } from "./shapes";
@@ -51,6 +52,7 @@ export async function answerOffer(session: SfuSession, offer: Description, befor
 export async function makeOffer(session: SfuSession): Promise<Negotiated> {
   try {
     session.pinInactiveTransceivers();
+    alignHeaderExtensions(session.pc);
     await session.pc.setLocalDescription(await session.pc.createOffer());
   } catch (err) {
     return refused(failure(500, "internal_error", `The SFU could not create an offer: ${reason(err)}`));
