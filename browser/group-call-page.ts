@@ -24,8 +24,8 @@ export function colouredCamera(rgb: readonly [number, number, number]): string {
         ctx.fillRect(0, 0, 160, 120);
         ctx.fillStyle = "#000";
         ctx.fillRect((n++ * 4) % 160, 0, 4, 10);
-      }, 66);
-      return new MediaStream([...mic.getAudioTracks(), ...canvas.captureStream(15).getVideoTracks()]);
+      }, 100);
+      return new MediaStream([...mic.getAudioTracks(), ...canvas.captureStream(10).getVideoTracks()]);
     };
   })();`;
 }
@@ -115,7 +115,9 @@ export function describeConnections(page: Page): Promise<unknown> {
         return {
           state: pc.connectionState,
           signaling: pc.signalingState,
-          transceivers: pc.getTransceivers().map((t) => ({ mid: t.mid, direction: t.direction, current: t.currentDirection, track: t.receiver.track.readyState })),
+          transceivers: pc
+            .getTransceivers()
+            .map((t) => ({ mid: t.mid, direction: t.direction, current: t.currentDirection, track: t.receiver.track.readyState })),
           inbound,
         };
       }),

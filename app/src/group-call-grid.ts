@@ -61,10 +61,7 @@ export function groupCallGrid(client: SecureConnectClient, conversationId: strin
     }
     call.on("participants", render);
     call.on("connection", (s) => (state.textContent = s));
-    call.on("error", (e) => {
-      error.textContent = `${e.code}: ${e.message}`;
-      console.error("DEBUG", e.code, e.message);
-    });
+    call.on("error", (e) => (error.textContent = `${e.code}: ${e.message}`));
     call.on("ended", () => {
       state.textContent = "ended";
       release();
