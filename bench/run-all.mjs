@@ -6,7 +6,7 @@ import { root } from "./lib/stack.mjs";
 
 const extra = process.argv.slice(2);
 let failed = 0;
-for (const script of ["size.mjs", "http.mjs", "history.mjs", "fanout.mjs", "inbox.mjs"]) {
+for (const script of ["size.mjs", "http.mjs", "history.mjs", "fanout.mjs", "inbox.mjs", "sfu.mjs"]) {
   console.log(`\n== bench/${script}`);
   const result = spawnSync(process.execPath, [path.join(root, "bench", script), ...extra], { cwd: root, stdio: "inherit" });
   if (result.status !== 0) failed++;

@@ -6,7 +6,7 @@ import { root } from "./lib/stack.mjs";
 
 const started = Date.now();
 const failures = [];
-for (const script of ["size.mjs", "http.mjs", "history.mjs", "fanout.mjs", "inbox.mjs"]) {
+for (const script of ["size.mjs", "http.mjs", "history.mjs", "fanout.mjs", "inbox.mjs", "sfu.mjs"]) {
   const t = Date.now();
   const result = spawnSync(process.execPath, [path.join(root, "bench", script), "--smoke"], { cwd: root, encoding: "utf8", timeout: 240_000 });
   const ok = result.status === 0;

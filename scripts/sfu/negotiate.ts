@@ -39,13 +39,14 @@ export async function answerOffer(session: SfuSession, offer: Description, befor
     session.pinInactiveTransceivers();
     releaseRecycledSlots(session, offer.sdp);
     await session.pc.setRemoteDescription(offer);
+    for (const mid of rejectedMids(offer.sdp)) session.rejected.add(mid);
     beforeAnswer();
     await session.pc.setLocalDescription(await session.pc.createAnswer());
   } catch (err) {
     await rollback(session);
     return refused(failure(400, "invalid_sdp", `The offer could not be applied: ${reason(err)}`));
   }
-  return { ok: true, description: { type: "answer", sdp: reopenInactiveSections(localSdp(session), rejectedMids(offer.sdp)) } };
+  return { ok: true, description: { type: "answer", sdp: reopenInactiveSections(localSdp(session), session.rejected) } };
 }
 
 /** An offer of the SFU's own (new pulled tracks, closed tracks), which the client answers through renegotiate. */
@@ -57,7 +58,7 @@ export async function makeOffer(session: SfuSession): Promise<Negotiated> {
   } catch (err) {
     return refused(failure(500, "internal_error", `The SFU could not create an offer: ${reason(err)}`));
   }
-  return { ok: true, description: { type: "offer", sdp: reopenInactiveSections(localSdp(session)) } };
+  return { ok: true, description: { type: "offer", sdp: reopenInactiveSections(localSdp(session), session.rejected) } };
 }
 
 /** The client's answer to the SFU's last offer. */
@@ -67,6 +68,7 @@ export async function applyAnswer(session: SfuSession, answer: Description): Pro
   if (!looksLikeSdp(answer.sdp)) return refused(failure(400, "invalid_sdp", "sessionDescription.sdp is not a session description"));
   try {
     await session.pc.setRemoteDescription(answer);
+    for (const mid of rejectedMids(answer.sdp)) session.rejected.add(mid);
   } catch (err) {
     return refused(failure(400, "invalid_sdp", `The answer could not be applied: ${reason(err)}`));
   }

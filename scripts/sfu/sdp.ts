@@ -34,9 +34,17 @@ export function rejectedMids(sdp: string): Set<string> {
   return mids;
 }
 
-/** `sdp` with every port-0 section reopened as port 9 + `a=inactive`, except the mids in `keepRejected`. */
+/**
+ * `sdp` with every port-0 section reopened as port 9 + `a=inactive`, except the mids in
+ * `keepRejected` (the other side rejected them: they stay rejected for good, and out of BUNDLE,
+ * which a browser checks against its own group).
+ */
 export function reopenInactiveSections(sdp: string, keepRejected: ReadonlySet<string> = new Set()): string {
-  const [head = "", ...sections] = sdp.split(SECTION_SPLIT);
+  const [rawHead = "", ...sections] = sdp.split(SECTION_SPLIT);
+  const head = rawHead.replace(/^(a=group:BUNDLE)((?: \S+)*)$/m, (_line, group: string, mids: string) => {
+    const kept = mids.split(" ").filter((mid) => mid && !keepRejected.has(mid));
+    return [group, ...kept].join(" ");
+  });
   const fixed = sections.map((text) => {
     const { mid, port } = sectionOf(text);
     if (port !== "0" || (mid && keepRejected.has(mid))) return text;

@@ -11,6 +11,7 @@ export interface PublishedTrack {
   transceiver: RTCRtpTransceiver;
   subscribers: Set<PulledTrack>;
   lastPliAt: number;
+  pliPending: boolean;
 }
 
 /** A track this session receives from another session's publication (`location: "remote"`). */
@@ -40,6 +41,8 @@ export function isMediaKind(kind: string): kind is MediaKind {
 export class SfuSession {
   readonly published = new Map<string, PublishedTrack>();
   readonly pulled = new Map<string, PulledTrack>();
+  /** Mids the other side rejected (port 0): they stay rejected in every later description. */
+  readonly rejected = new Set<string>();
   connected = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly hooked = new WeakSet<RTCRtpTransceiver>();
@@ -93,9 +96,22 @@ export class SfuSession {
   }
 }
 
-/** Asks the publisher for a key frame (a new subscriber, or a subscriber that lost one), so video starts at once. */
+/**
+ * Asks the publisher for a key frame (a new subscriber, a subscriber whose transport just came up,
+ * one that lost a frame), so its video starts at once. Requests within PLI_INTERVAL_MS of the last
+ * one become one trailing request, never none: the request that matters may be the later one.
+ */
 export function requestKeyFrame(publication: PublishedTrack, now = Date.now()): void {
-  if (publication.kind !== "video" || now - publication.lastPliAt < PLI_INTERVAL_MS) return;
+  if (publication.kind !== "video" || publication.pliPending) return;
+  const wait = publication.lastPliAt + PLI_INTERVAL_MS - now;
+  if (wait > 0) {
+    publication.pliPending = true;
+    setTimeout(() => {
+      publication.pliPending = false;
+      requestKeyFrame(publication);
+    }, wait).unref();
+    return;
+  }
   const ssrc = publication.transceiver.receiver.track.ssrc;
   if (ssrc === undefined) return; // nothing received yet: the first packets carry a key frame anyway
   publication.lastPliAt = now;

@@ -37,7 +37,15 @@ export async function publishTracks(session: SfuSession, body: SfuNewTracksBody)
         continue;
       }
       names.add(t.trackName);
-      session.published.set(t.mid, { trackName: t.trackName, mid: t.mid, kind: transceiver.kind, transceiver, subscribers: new Set(), lastPliAt: 0 });
+      session.published.set(t.mid, {
+        trackName: t.trackName,
+        mid: t.mid,
+        kind: transceiver.kind,
+        transceiver,
+        subscribers: new Set(),
+        lastPliAt: 0,
+        pliPending: false,
+      });
       results.push({ location: "local", mid: t.mid, trackName: t.trackName, sessionId: session.id });
     }
   });
@@ -78,9 +86,12 @@ export async function pullTracks(session: SfuSession, body: SfuNewTracksBody, se
     pulled.mid = pulled.transceiver.mid ?? "";
     session.pulled.set(pulled.mid, pulled);
     pulled.source?.subscribers.add(pulled);
-    pulled.sender.onPictureLossIndication.subscribe(() => {
+    const keyFrame = () => {
       if (pulled.source) requestKeyFrame(pulled.source);
-    });
+    };
+    // The subscriber asks (it lost a frame), or its transport just came up: either way it needs a key frame now.
+    pulled.sender.onPictureLossIndication.subscribe(keyFrame);
+    pulled.sender.onReady.subscribe(keyFrame);
   }
   const tracks = results.map((r): TrackResult =>
     "sender" in r ? { location: "remote", mid: r.mid, trackName: r.trackName, sessionId: r.publisherSessionId } : r,

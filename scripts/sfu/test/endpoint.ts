@@ -1,6 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { MediaStreamTrack, type RTCPeerConnection, RtpHeader, RtpPacket, type RTCRtpTransceiver } from "werift";
 import { newPeerConnection } from "../peer";
-import { localSfuAnswerSchema, type LocalSfuAnswer } from "../shapes";
+import { startLocalSfu, type LocalSfuProcess } from "../../lib/local-sfu.mjs";
+import { localSfuAnswerSchema, sfuStatsSchema, type LocalSfuAnswer, type SfuStats } from "../shapes";
 
 /** Where each operation lives: Cloudflare's paths on the SFU itself, or our gateway's proxy routes. */
 export interface SfuRoutes {
@@ -134,4 +136,12 @@ export async function until(check: () => boolean, what: string, timeoutMs = 10_0
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A fresh local SFU process with a random app secret, and a client of its API. */
+export async function startTestSfu(): Promise<{ sfu: LocalSfuProcess; api: SfuApi; secret: string; stats: () => Promise<SfuStats> }> {
+  const secret = randomBytes(12).toString("hex");
+  const sfu = await startLocalSfu({ appSecret: secret });
+  const stats = async () => sfuStatsSchema.parse(await (await fetch(`${sfu.url}/stats`)).json());
+  return { sfu, api: SfuApi.direct(sfu.apiBase, sfu.appId, secret), secret, stats };
 }

@@ -1,22 +1,16 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalSfu, type LocalSfuProcess } from "../../lib/local-sfu.mjs";
-import { sfuStatsSchema } from "../shapes";
-import { Endpoint, SfuApi, pump, until } from "./endpoint";
+import type { LocalSfuProcess } from "../../lib/local-sfu.mjs";
+import type { SfuStats } from "../shapes";
+import { Endpoint, pump, startTestSfu, until, type SfuApi } from "./endpoint";
 
 let sfu: LocalSfuProcess;
 let api: SfuApi;
-const secret = randomBytes(12).toString("hex");
+let stats: () => Promise<SfuStats>;
 
 beforeAll(async () => {
-  sfu = await startLocalSfu({ appSecret: secret });
-  api = SfuApi.direct(sfu.apiBase, sfu.appId, secret);
+  ({ sfu, api, stats } = await startTestSfu());
 });
 afterAll(() => sfu.stop());
-
-async function stats() {
-  return sfuStatsSchema.parse(await (await fetch(`${sfu.url}/stats`)).json());
-}
 
 describe("local SFU: publish and pull through the Cloudflare-shaped API", () => {
   it("forwards a publisher's audio and video to a second session that pulls them", async () => {
