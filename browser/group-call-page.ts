@@ -24,8 +24,8 @@ export function colouredCamera(rgb: readonly [number, number, number]): string {
         ctx.fillRect(0, 0, 160, 120);
         ctx.fillStyle = "#000";
         ctx.fillRect((n++ * 4) % 160, 0, 4, 10);
-      }, 66);
-      return new MediaStream([...mic.getAudioTracks(), ...canvas.captureStream(15).getVideoTracks()]);
+      }, 100);
+      return new MediaStream([...mic.getAudioTracks(), ...canvas.captureStream(10).getVideoTracks()]);
     };
   })();`;
 }
@@ -100,4 +100,27 @@ export function apiFrom(page: Page, token: string, method: string, path: string,
     },
     { token, method, path, body },
   );
+}
+
+/** What the page's peer connections look like (printed when a step fails): transceivers and inbound streams. */
+export function describeConnections(page: Page): Promise<unknown> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+    return Promise.all(
+      pcs.map(async (pc) => {
+        const inbound: unknown[] = [];
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+          if (s.type === "inbound-rtp") inbound.push({ kind: s.kind, mid: s.mid, packets: s.packetsReceived, frames: s.framesDecoded });
+        });
+        return {
+          state: pc.connectionState,
+          signaling: pc.signalingState,
+          transceivers: pc
+            .getTransceivers()
+            .map((t) => ({ mid: t.mid, direction: t.direction, current: t.currentDirection, track: t.receiver.track.readyState })),
+          inbound,
+        };
+      }),
+    );
+  });
 }

@@ -69,7 +69,8 @@ export class GroupCall extends Emitter<GroupCallEvents> {
     for (const p of joined.call.participants) if (p.outcome === "joined" && p.left_at === null) this.enter(p.user_id);
     const sink: GroupMediaSink = {
       addTrack: (userId, track) => this.withParticipant(userId, (p) => p.stream.addTrack(track)),
-      removeTrack: (userId, track) => this.withParticipant(userId, (p) => p.stream.removeTrack(track)),
+      // Never brings back a participant who left (their pulls close after participant_left).
+      removeTrack: (userId, track) => this.withParticipant(userId, (p) => p.stream.removeTrack(track), false),
       connection: (state) => this.emit("connection", state),
       error: (code, message) => this.emit("error", { code, message }),
     };
@@ -210,8 +211,8 @@ export class GroupCall extends Emitter<GroupCallEvents> {
     this.changed();
   }
 
-  private withParticipant(userId: string, change: (p: GroupParticipant) => void): void {
-    this.enter(userId);
+  private withParticipant(userId: string, change: (p: GroupParticipant) => void, enter = true): void {
+    if (enter) this.enter(userId);
     const p = this.roster.get(userId);
     if (!p) return;
     change(p);

@@ -170,9 +170,12 @@ export class SfuMedia implements GroupMedia {
     const mids = pulls.flatMap((p) => (p.mid ? [p.mid] : []));
     this.dropPulls((p) => pulls.includes(p));
     if (this.closed || !this.sessionId || mids.length === 0) return;
-    // force: the SFU stops sending now; the m-sections go inactive at the next negotiation it offers.
-    await this.options.api.calls.sfu.closeTracks(this.options.callId, this.sessionId, { tracks: mids.map((mid) => ({ mid })), force: true });
     for (const transceiver of this.pc.getTransceivers()) if (transceiver.mid && mids.includes(transceiver.mid)) transceiver.direction = "inactive";
+    // force: the SFU stops sending now; the m-sections go inactive at the next negotiation it offers.
+    // A refusal means the pulled tracks are gone already (their publisher's session closed first).
+    await this.options.api.calls.sfu
+      .closeTracks(this.options.callId, this.sessionId, { tracks: mids.map((mid) => ({ mid })), force: true })
+      .catch(() => undefined);
   }
 
   /** Forgets pulls (their tracks leave the participant's stream at once). */
@@ -200,7 +203,10 @@ export class SfuMedia implements GroupMedia {
         .closeTracks(this.options.callId, old.sessionId, { tracks: old.mids.map((mid) => ({ mid })), force: true })
         .catch(() => undefined); // the old session may be gone at the SFU: the room forgets it when we leave
     }
-    for (const [userId, { sessionId, trackNames }] of this.published) await this.pull(userId, sessionId, trackNames);
+    // One by one, and one failure (a session that went away meanwhile) does not cost the others.
+    for (const [userId, { sessionId, trackNames }] of this.published) {
+      await this.pull(userId, sessionId, trackNames).catch((err: unknown) => this.options.sink.error("SFU", err instanceof Error ? err.message : String(err)));
+    }
   }
 
   private newConnection(): RTCPeerConnection {

@@ -29,7 +29,8 @@ function publishedOf(request: Extract<SfuRequest, { action: "new_tracks" }>, ans
   const answered = kindsByMid(answer.sessionDescription?.sdp);
   return request.body.tracks.flatMap((t) => {
     if (t.location !== "local") return [];
-    const accepted = (answer.tracks ?? []).find((a) => a.trackName === t.trackName && !a.sessionId);
+    // Cloudflare may name the publishing session on a local track's answer too: ours, never another.
+    const accepted = (answer.tracks ?? []).find((a) => a.trackName === t.trackName && (a.sessionId === undefined || a.sessionId === request.sessionId));
     const mid = accepted?.mid ?? t.mid;
     if (!accepted || accepted.errorCode || !mid) return [];
     const kind = t.kind ?? offered.get(mid) ?? answered.get(mid);
