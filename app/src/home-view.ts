@@ -6,6 +6,7 @@ import { notificationsButton, notifyIfHidden, showUnreadInTitle } from "./deskto
 import { clear, errorText, h, input } from "./dom";
 import { messageText } from "./message-text";
 import { People } from "./people";
+import { onOpenConversation, registerForPush } from "./push-registration";
 
 /**
  * Conversation list on the left, the open conversation on the right, the incoming-call banner above
@@ -91,6 +92,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     stream.on("conversation", notifyMessage),
     stream.on("live", flush),
     calls.on("ringing", notifyCall),
+    // A notification clicked while signed in (a new tab at #conversation=…, or a message to this one).
+    onOpenConversation((id) => void selectById(id)),
     client.session.onChange((current) => {
       if (!current) dispose();
     }),
@@ -107,6 +110,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     showUnreadInTitle(0);
   }
 
+  // Permission already given on an earlier visit: keep this session's device subscribed, no prompt.
+  void registerForPush(client);
   const me = client.session.current?.user;
   const signOutButton = h("button", {
     class: "link",
@@ -126,7 +131,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       "aside",
       { class: "sidebar" },
       h("header", {}, h("strong", { testid: "me", text: me ? me.display_name || me.username : "" }), signOutButton),
-      notificationsButton(),
+      notificationsButton(() => void registerForPush(client)),
       h(
         "form",
         { class: "new-chat", testid: "new-chat", on: { submit: (e) => void startChat(e) } },

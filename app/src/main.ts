@@ -2,7 +2,7 @@ import { indexedDbStores, SecureConnectClient } from "../../client/src/index";
 import { authView } from "./auth-view";
 import { clear } from "./dom";
 import { homeView } from "./home-view";
-import { loadTokens, saveTokens } from "./session-store";
+import { latestCsrfToken, loadTokens, saveTokens } from "./session-store";
 
 /** The SecureConnect web app: everything it does goes through the client SDK. */
 const root = document.getElementById("root");
@@ -10,8 +10,12 @@ if (!root) throw new Error("#root is missing");
 const tokens = loadTokens();
 // Unsent messages and the device stream's position survive a reload (one database per browser profile).
 const stores = indexedDbStores({ name: "secureconnect-app" });
+// Cookie mode: the refresh token lives in an HttpOnly cookie; a new tab or a restarted browser
+// resumes the session through it (session-store.ts keeps only the user, device and CSRF token).
 const client = new SecureConnectClient({
   baseUrl: location.origin,
+  sessionMode: "cookie",
+  latestCsrfToken,
   ...(tokens ? { tokens } : {}),
   onTokens: saveTokens,
   outboxStore: stores.outbox,
@@ -28,4 +32,7 @@ function show(): void {
 client.session.onChange((current) => {
   if (!current) show();
 });
-show();
+// A resumed session refreshes before the first screen: a cookie that no longer works shows sign-in
+// at once instead of a list that fails. Any other failure (offline) keeps the session for later.
+if (tokens) void client.session.refresh().then(show, show);
+else show();
