@@ -75,7 +75,7 @@ describe("deploy plan", () => {
       "R2_ACCESS_KEY_ID",
       "R2_SECRET_ACCESS_KEY",
     ]);
-    expect(missingSecrets(config("workers/chat/wrangler.toml"), "not json").required).toEqual(["FCM_SERVICE_ACCOUNT"]);
+    expect(missingSecrets(config("workers/chat/wrangler.toml"), "not json").required).toEqual(["FCM_SERVICE_ACCOUNT", "VAPID_PRIVATE_KEY"]);
     // Calls needs the secret of the mode its vars select (SFU by default), not every declared one.
     expect(missingSecrets(config("workers/calls/wrangler.toml"), "[]").required).toEqual(["REALTIME_APP_SECRET"]);
     const turn = readConfig(

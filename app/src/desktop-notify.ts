@@ -13,13 +13,17 @@ function supported(): boolean {
 
 /**
  * "Enable notifications": browsers only grant the permission from a user gesture, so it is asked
- * on this button's click, never on load. Hidden once answered (or where notifications do not exist).
+ * on this button's click, never on load; `granted` then runs (Web Push registration). Hidden once
+ * answered (or where notifications do not exist).
  */
-export function notificationsButton(): HTMLButtonElement {
+export function notificationsButton(granted: () => void): HTMLButtonElement {
   const button = h("button", { class: "link", testid: "enable-notifications", text: "Enable notifications" });
   button.hidden = !supported() || Notification.permission !== "default";
   button.addEventListener("click", () => {
-    void Notification.requestPermission().then(() => (button.hidden = true));
+    void Notification.requestPermission().then((answer) => {
+      button.hidden = true;
+      if (answer === "granted") granted();
+    });
   });
   return button;
 }

@@ -15,6 +15,7 @@ import { showProfile } from "./profile-view";
 import { currentRoute, go, type Route } from "./route";
 import { settingsView } from "./settings-view";
 import { keyChangeBanner } from "./security-panel";
+import { onOpenConversation, registerForPush } from "./push-registration";
 
 /**
  * Conversation list on the left, the open conversation (or settings) on the right, the incoming-call
@@ -173,6 +174,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     stream.on("conversation", notifyMessage),
     stream.on("live", flush),
     calls.on("ringing", notifyCall),
+    // A notification clicked while signed in (a new tab at #conversation=…, or a message to this one).
+    onOpenConversation((id) => void selectById(id)),
     client.session.onChange((current) => {
       if (!current) dispose();
     }),
@@ -192,6 +195,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     showUnreadInTitle(0);
   }
 
+  // Permission already given on an earlier visit: keep this session's device subscribed, no prompt.
+  void registerForPush(client);
   function leave(): void {
     dispose();
     clearDrafts(me);
@@ -231,7 +236,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       { class: "sidebar", attrs: { "aria-label": "Chats" } },
       h("header", {}, meButton, signOutButton),
       offline,
-      notificationsButton(),
+      notificationsButton(() => void registerForPush(client)),
       newConversation(client, people, async (id) => void (await selectById(id))),
       list,
     ),

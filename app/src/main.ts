@@ -5,7 +5,7 @@ import { emailActionView } from "./email-action-view";
 import { takeEmailLink } from "./email-links";
 import { homeView } from "./home-view";
 import { registerServiceWorker } from "./service-worker";
-import { loadTokens, saveTokens } from "./session-store";
+import { latestCsrfToken, loadTokens, saveTokens } from "./session-store";
 
 /** The SecureConnect web app: everything it does goes through the client SDK. */
 const root = document.getElementById("root");
@@ -13,8 +13,12 @@ if (!root) throw new Error("#root is missing");
 const tokens = loadTokens();
 // Unsent messages and the device stream's position survive a reload (one database per browser profile).
 const stores = indexedDbStores({ name: "secureconnect-app" });
+// Cookie mode: the refresh token lives in an HttpOnly cookie; a new tab or a restarted browser
+// resumes the session through it (session-store.ts keeps only the user, device and CSRF token).
 const client = new SecureConnectClient({
   baseUrl: location.origin,
+  sessionMode: "cookie",
+  latestCsrfToken,
   ...(tokens ? { tokens } : {}),
   onTokens: saveTokens,
   outboxStore: stores.outbox,
@@ -43,5 +47,8 @@ client.session.onChange((current) => {
   if (!current) show();
   registerServiceWorker();
 });
-show();
+// A resumed session refreshes before the first screen: a cookie that no longer works shows sign-in
+// at once instead of a list that fails. Any other failure (offline) keeps the session for later.
+if (tokens) void client.session.refresh().then(show, show);
+else show();
 registerServiceWorker();

@@ -1,9 +1,13 @@
 import { ApiError } from "./errors";
-import type { TokenPair, User } from "./types";
+import type { SignInAnswer, User } from "./types";
 
 /** What a client keeps between runs (e.g. in localStorage / SecureStore): enough to resume a session. */
 export interface StoredTokens {
   accessToken: string;
+  /**
+   * What the next refresh presents. Bearer mode: the refresh token. Cookie mode (browsers): the
+   * CSRF token; the refresh token itself is in an HttpOnly cookie script never sees.
+   */
   refreshToken: string;
   /** Epoch milliseconds at which the access token expires. */
   expiresAt: number;
@@ -12,7 +16,8 @@ export interface StoredTokens {
   deviceId?: string;
 }
 
-export type Refresher = (refreshToken: string) => Promise<TokenPair>;
+export type Refresher = (refreshToken: string) => Promise<SignInAnswer>;
+export type SessionMode = "bearer" | "cookie";
 
 /** Refresh this long before the access token expires, so a request never leaves with a dying token. */
 const EARLY_REFRESH_MS = 30_000;
@@ -38,6 +43,8 @@ export class AuthSession {
   constructor(
     private readonly refresher: Refresher,
     private readonly now: () => number = Date.now,
+    /** "cookie": sign-in and refresh keep the refresh token in the gateway's HttpOnly cookie. */
+    readonly mode: SessionMode = "bearer",
   ) {}
 
   get current(): StoredTokens | null {
@@ -56,10 +63,10 @@ export class AuthSession {
     for (const listener of this.listeners) listener(tokens);
   }
 
-  adopt(pair: TokenPair): StoredTokens {
+  adopt(pair: SignInAnswer): StoredTokens {
     const tokens: StoredTokens = {
       accessToken: pair.access_token,
-      refreshToken: pair.refresh_token,
+      refreshToken: "csrf_token" in pair ? pair.csrf_token : pair.refresh_token,
       expiresAt: this.now() + pair.expires_in * 1000,
       user: pair.user,
     };

@@ -22,6 +22,11 @@ export class Http {
     private readonly fetchImpl: FetchLike,
   ) {}
 
+  /** Cookie mode sends the session cookie to an API on another origin of the same site as well. */
+  private get credentials(): { credentials?: RequestCredentials } {
+    return this.session.mode === "cookie" ? { credentials: "include" } : {};
+  }
+
   /** Built by hand rather than with `URL`, whose searchParams React Native does not implement. */
   url(path: string, query?: QueryValues): string {
     const pairs = Object.entries(query ?? {})
@@ -54,6 +59,7 @@ export class Http {
       return await this.fetchImpl(this.url(path, options.query), {
         method,
         headers,
+        ...this.credentials,
         ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       });
     } catch (err) {

@@ -1,4 +1,5 @@
-import { AuthSession, type StoredTokens } from "./auth-session";
+import { AuthSession, type SessionMode, type StoredTokens } from "./auth-session";
+import { withCrossTabLock } from "./cross-tab-lock";
 import { CallSession } from "./call-session";
 import { GroupCall } from "./group-call";
 import { ChatConnection } from "./chat-connection";
@@ -11,7 +12,7 @@ import { flushOutbox, type FlushResult } from "./outbox-flush";
 import type { WebSocketConstructor } from "./managed-socket";
 import { restApi, type RestApi } from "./rest";
 import { MemoryOutboxStore, MemoryPositionStore, type OutboxStore, type StreamPositionStore } from "./stores";
-import type { IceServer, TokenPair } from "./types";
+import type { IceServer, SignInAnswer } from "./types";
 import { uploadFile, type UploadOptions, type UploadSource } from "./uploads";
 import { downloadDecrypted, uploadEncrypted } from "./e2ee/attachments";
 import { E2ee } from "./e2ee/e2ee";
@@ -20,7 +21,7 @@ import type { EncryptedFile } from "./e2ee/payload";
 import { MemorySecretStore, type SecretStore } from "./e2ee/secret-store";
 
 export { ApiError } from "./errors";
-export { AuthSession, type StoredTokens } from "./auth-session";
+export { AuthSession, type SessionMode, type StoredTokens } from "./auth-session";
 export { ChatConnection, type ChatEvents, type SendInput } from "./chat-connection";
 export { CallSession, type CallEvents } from "./call-session";
 export { GroupCall, type GroupCallEvents, type GroupParticipant } from "./group-call";
@@ -58,6 +59,16 @@ export interface ClientOptions {
   deviceId?: string;
   /** Called after sign-in, every refresh (tokens rotate!) and sign-out (null): persist them here. */
   onTokens?: (tokens: StoredTokens | null) => void;
+  /**
+   * "cookie" (browsers): the gateway keeps the refresh token in an HttpOnly cookie, so it never
+   * reaches script; `tokens.refreshToken` is then the CSRF token. Default "bearer" (native, Node).
+   */
+  sessionMode?: SessionMode;
+  /**
+   * Cookie mode with several tabs: the newest CSRF token any tab stored (read under a cross-tab
+   * lock right before a refresh, since another tab may have rotated the cookie meanwhile).
+   */
+  latestCsrfToken?: () => string | undefined;
   /** Chat socket tuning (defaults: ping every 20 s, dead after 10 s of silence, backoff 0.5 s → 15 s). */
   heartbeatMs?: number;
   heartbeatTimeoutMs?: number;
@@ -92,8 +103,19 @@ export class SecureConnectClient {
   constructor(private readonly options: ClientOptions) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    this.session = new AuthSession((refreshToken) =>
-      this.http.request<TokenPair>("POST", "/v1/auth/refresh", { body: { refresh_token: refreshToken }, auth: false }),
+    const mode = options.sessionMode ?? "bearer";
+    this.session = new AuthSession(
+      (credential) =>
+        mode === "cookie"
+          ? withCrossTabLock("secureconnect-refresh", () =>
+              this.http.request<SignInAnswer>("POST", "/v1/auth/refresh", {
+                auth: false,
+                headers: { "X-Session-Mode": "cookie", "X-CSRF-Token": options.latestCsrfToken?.() ?? credential },
+              }),
+            )
+          : this.http.request<SignInAnswer>("POST", "/v1/auth/refresh", { body: { refresh_token: credential }, auth: false }),
+      Date.now,
+      mode,
     );
     this.http = new Http(options.baseUrl, this.session, this.fetchImpl);
     this.session.lastDeviceId = options.deviceId;

@@ -9,23 +9,27 @@ export function restApi(http: Http, session: AuthSession) {
   const onThisDevice = <I extends { device_id?: string | undefined }>(input: I): I =>
     input.device_id === undefined && session.lastDeviceId ? { ...input, device_id: session.lastDeviceId } : input;
 
+  /** Cookie mode asks for the refresh token in the HttpOnly cookie (and proves it is the app asking). */
+  const sessionHeaders = (withCsrf: boolean): Record<string, string> =>
+    session.mode === "cookie" ? { "X-Session-Mode": "cookie", ...(withCsrf && session.current ? { "X-CSRF-Token": session.current.refreshToken } : {}) } : {};
+
   const auth = {
     /** Creates the account and signs this client in. */
     register: async (input: T.RegisterInput) => {
-      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/register", { body: onThisDevice(input), auth: false });
+      const pair = await http.request<T.SignInAnswer>("POST", "/v1/auth/register", { body: onThisDevice(input), auth: false, headers: sessionHeaders(false) });
       session.adopt(pair);
       return pair;
     },
     /** Sends this client's last device id unless `device_id` is given: signing in again stays on the same device. */
     login: async (input: T.LoginInput) => {
-      const pair = await http.request<T.TokenPair>("POST", "/v1/auth/login", { body: onThisDevice(input), auth: false });
+      const pair = await http.request<T.SignInAnswer>("POST", "/v1/auth/login", { body: onThisDevice(input), auth: false, headers: sessionHeaders(false) });
       session.adopt(pair);
       return pair;
     },
-    /** Revokes the session server-side, then forgets the tokens locally (even if the call failed). */
+    /** Revokes the session server-side (cookie mode: and clears the cookie), then forgets the tokens locally (even if the call failed). */
     logout: async () => {
       try {
-        await http.request<void>("POST", "/v1/auth/logout");
+        await http.request<void>("POST", "/v1/auth/logout", { headers: sessionHeaders(true) });
       } finally {
         session.set(null);
       }
@@ -145,6 +149,11 @@ export function restApi(http: Http, session: AuthSession) {
     ackMailbox: (input: T.MailboxAckInput) => http.request<void>("POST", "/v1/devices/me/mailbox/ack", { body: input }),
   };
 
+  const push = {
+    /** The applicationServerKey for `PushManager.subscribe`; register the subscription with `users.addDevice({platform: "web"})`. */
+    vapidPublicKey: () => http.request<T.VapidPublicKey>("GET", "/v1/push/vapid-public-key", { auth: false }),
+  };
+
   const health = {
     live: () => http.request<T.LiveHealth>("GET", "/health", { auth: false }),
     /** 200 when every dependency answers, 503 (same shape, `degraded`) otherwise: both resolve. */
@@ -165,7 +174,7 @@ export function restApi(http: Http, session: AuthSession) {
     group: (conversationId: string) => http.request<T.MlsGroupEnvelope>("GET", `/v1/conversations/${e(conversationId)}/mls`),
   };
 
-  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, devices, mls, health, dev };
+  return { auth, users, conversations, messages, presence, calls, storage, keys, ws, devices, mls, push, health, dev };
 }
 
 export type RestApi = ReturnType<typeof restApi>;

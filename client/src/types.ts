@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type {
   acceptedSchema,
+  cookieSessionSchema,
   forgotPasswordSchema,
   loginSchema,
   registerSchema,
@@ -53,6 +54,7 @@ import type {
   setRoleSchema,
 } from "../../lib/contracts/chat";
 import type { mailboxListSchema, outboxListSchema } from "../../lib/contracts/dev";
+import type { vapidPublicKeySchema } from "../../lib/contracts/web-push";
 import type {
   deviceClientFrameSchema,
   deviceEventSchema,
@@ -110,6 +112,9 @@ export type LoginInput = z.input<typeof loginSchema>;
 export type ForgotPasswordInput = z.input<typeof forgotPasswordSchema>;
 export type ResetPasswordInput = z.input<typeof resetPasswordSchema>;
 export type TokenPair = z.infer<typeof tokenPairSchema>;
+/** Cookie mode's answer (browsers): the pair without its refresh token, which is in an HttpOnly cookie. */
+export type CookieSession = z.infer<typeof cookieSessionSchema>;
+export type SignInAnswer = TokenPair | CookieSession;
 export type SessionList = z.infer<typeof sessionListSchema>;
 export type Accepted = z.infer<typeof acceptedSchema>;
 export type VerifyEmailResult = z.infer<typeof verifyEmailResultSchema>;
@@ -123,6 +128,7 @@ export type UserSearchQuery = QueryOf<typeof userSearchSchema>;
 export type UserSearchResult = z.infer<typeof userSearchResultSchema>;
 export type RegisterDeviceInput = z.input<typeof registerDeviceSchema>;
 export type DeviceCreated = z.infer<typeof deviceCreatedSchema>;
+export type VapidPublicKey = z.infer<typeof vapidPublicKeySchema>;
 export type DeviceList = z.infer<typeof deviceListSchema>;
 
 /* conversations, messages, presence */

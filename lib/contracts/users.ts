@@ -81,13 +81,9 @@ export type UserSearchResult = z.infer<typeof userSearchResultSchema>;
 export const registerDeviceSchema = z
   .object({
     platform: PlatformSchema,
-    push_token: z
-      .string()
-      .min(1)
-      .max(4096)
-      .meta({
-        description: 'An FCM registration token; for platform "web" the JSON text of PushSubscription.toJSON() (https endpoint, keys.p256dh, keys.auth).',
-      }),
+    push_token: z.string().min(1).max(4096).meta({
+      description: 'An FCM registration token; for platform "web" the JSON text of PushSubscription.toJSON() (https endpoint, keys.p256dh, keys.auth).',
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.platform === "web" && parseWebPushToken(body.push_token) === undefined) {

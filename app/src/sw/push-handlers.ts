@@ -5,15 +5,7 @@
  * server never puts message text in a push, end-to-end encrypted or not), so the text is generic.
  */
 import { webPushPayloadSchema, type WebPushPayload } from "../../../lib/contracts/web-push";
-
-/** Posted to an open tab of the app when a notification is clicked. */
-export interface OpenConversationMessage {
-  type: "open_conversation";
-  conversation_id: string;
-}
-
-/** The `#conversation=<id>` fragment the app opens on start (app/src/push-registration.ts reads it). */
-export const CONVERSATION_FRAGMENT = "conversation=";
+import { CONVERSATION_FRAGMENT, type OpenConversationMessage } from "../push-messages";
 
 interface Shown {
   title: string;

@@ -4,6 +4,7 @@
  * our cost; the stored format names the algorithm and cost so a later raise rehashes on login:
  *   pbkdf2-sha256$<iterations>$<salt base64url>$<hash base64url>
  */
+import { fromBase64url } from "../../../lib/base64url";
 import { base64url } from "../../../lib/ids";
 
 export const PBKDF2_ITERATIONS = 100_000;
@@ -12,11 +13,6 @@ export const PBKDF2_MAX_ITERATIONS = 100_000;
 const SCHEME = "pbkdf2-sha256";
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
-
-function fromBase64url(text: string): Uint8Array {
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
-  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
-}
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
   // NFKC (NIST SP 800-63B): the same passphrase typed on two keyboards may arrive composed or not.
