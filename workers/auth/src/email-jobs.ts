@@ -17,7 +17,7 @@ export function requireEmailDelivery(env: AuthEnv): void {
 }
 
 export interface EmailTokenJob {
-  kind: EmailJob["kind"];
+  kind: Exclude<EmailJob["kind"], "data_export_ready">;
   to: string;
   username: string;
   token: string;

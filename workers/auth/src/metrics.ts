@@ -4,7 +4,16 @@
  * Never user data: actions and outcomes are fixed words.
  */
 export type AuthAction =
-  "register" | "login" | "refresh" | "forgot_password" | "resend_verification" | "verify_email" | "reset_password" | "logout" | "revoke_session";
+  | "register"
+  | "login"
+  | "refresh"
+  | "forgot_password"
+  | "resend_verification"
+  | "verify_email"
+  | "reset_password"
+  | "logout"
+  | "revoke_session"
+  | "delete_account";
 export type AuthOutcome = "success" | "invalid_credentials" | "conflict" | "rate_limited" | "reuse_detected" | "invalid_token";
 
 export function authMetric(env: Pick<AuthEnv, "METRICS">, action: AuthAction, outcome: AuthOutcome): void {

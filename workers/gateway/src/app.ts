@@ -6,6 +6,7 @@ import { limitBody } from "./middleware/body-limit";
 import { limitAnonymousPerIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
+import { registerAccountRoutes } from "./routes/account";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCallsRoutes } from "./routes/calls";
 import { registerConversationsRoutes } from "./routes/conversations";
@@ -40,6 +41,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerHealthRoutes(app);
   registerDocsRoutes(app);
   registerAuthRoutes(app);
+  registerAccountRoutes(app);
   registerUsersRoutes(app);
   registerConversationsRoutes(app);
   registerMessagesRoutes(app);

@@ -14,7 +14,7 @@ import type { GatewayBindings } from "../types";
 /** The binding's period: what Retry-After tells the client. */
 export const AUTH_LIMIT_PERIOD_SECONDS = 60;
 
-export type ThrottleScope = "login" | "register" | "refresh" | "forgot_password" | "resend_verification";
+export type ThrottleScope = "login" | "register" | "refresh" | "forgot_password" | "resend_verification" | "delete_account";
 
 /**
  * The per-IP key: an IPv4 address as is, an IPv6 address by its /64 (one subscriber usually holds a
