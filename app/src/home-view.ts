@@ -74,7 +74,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     try {
       const wanted = search.value.trim().toLowerCase();
       const { users } = await client.api.users.search({ q: wanted, limit: 5 });
-      const user = users.find((u) => u.username.toLowerCase() === wanted);
+      const user = users.find((u) => u.username?.toLowerCase() === wanted);
       if (!user) throw new Error(`No user named ${wanted}.`);
       const { conversation } = await client.api.conversations.create({ type: "direct", member_ids: [user.id] });
       search.value = "";

@@ -15,7 +15,7 @@ export class People {
     let name = this.names.get(userId);
     if (!name) {
       name = this.client.api.users.get(userId).then(
-        ({ user }) => user.display_name || user.username,
+        ({ user }) => user.display_name || (user.username ?? ""),
         () => "someone",
       );
       void name.then((text) => this.resolved.set(userId, text));
