@@ -18,7 +18,7 @@ export type LogEvent = Base &
     | { event: "call_state"; call_id: string; status: string; reason?: string }
     | {
         event: "queue_message";
-        queue: "email" | "push";
+        queue: "email" | "push" | "account";
         outcome: "sent" | "dev_sink" | "retry" | "dropped" | "dead_letter" | "duplicate";
         kind?: string;
         reason?: string;
@@ -42,6 +42,9 @@ export type LogEvent = Base &
     | { event: "auth_email_change"; user_id: string; outcome: "requested" | "changed" | "taken" }
     | { event: "auth_email_verified"; user_id: string }
     | { event: "auth_password_reset"; user_id: string; sessions_revoked: number }
+    | { event: "account_deleted"; user_id: string; sessions_revoked: number }
+    | { event: "account_erasure"; user_id: string; step: string; count?: number; conversation_id?: string }
+    | { event: "account_export"; user_id: string; export_id: string; outcome: "queued" | "ready" | "failed"; bytes?: number }
   );
 
 export function log(entry: LogEvent, level: "info" | "warn" | "error" = "info"): void {

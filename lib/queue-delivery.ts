@@ -1,11 +1,11 @@
 /**
- * Delivery mechanics shared by the EMAIL and PUSH queue consumers: idempotency markers, backoff,
+ * Delivery mechanics shared by the EMAIL, PUSH and ACCOUNT queue consumers: idempotency markers, backoff,
  * dead-lettering of poison bodies and one log line + one metric data point per outcome.
  */
 import { isDecimalDigits } from "./contracts/decimal-param";
 import { log } from "./log";
 
-export type NotificationQueue = "email" | "push";
+export type NotificationQueue = "email" | "push" | "account";
 export type DeliveryOutcome = "sent" | "dev_sink" | "retry" | "dropped" | "dead_letter" | "duplicate";
 
 /** Markers outlive Queues' longest retention (14 days), so any redelivery still finds them. */

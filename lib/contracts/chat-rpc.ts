@@ -12,6 +12,7 @@ import {
   idSchema,
   type listConversationsQuerySchema,
   messageEnvelopeSchema,
+  messageViewSchema,
   type messagePageSchema,
   type presenceListSchema,
   readReceiptSchema,
@@ -124,3 +125,13 @@ export const deliveredSchema = z.object({ delivered: z.number().int().nonnegativ
 export type Delivered = z.infer<typeof deliveredSchema>;
 export const pushStatusSchema = z.object({ configured: z.boolean() });
 export type PushStatus = z.infer<typeof pushStatusSchema>;
+
+/* ---------- data export: the caller's own messages of one room, for the account-jobs consumer ---------- */
+
+export const OWN_MESSAGES_PAGE = 500;
+export const ownMessagesPageSchema = z.object({
+  messages: z.array(messageViewSchema),
+  /** Pass as `after_seq` for the next page; null on the last. */
+  next_after_seq: z.number().int().nullable(),
+});
+export type OwnMessagesPage = z.infer<typeof ownMessagesPageSchema>;

@@ -18,6 +18,15 @@ export const emailJobSchema = z.discriminatedUnion("kind", [
   z.object({ ...envelope, kind: z.literal("email_change"), to: z.email().max(254), username: z.string().max(64), token: z.string().max(256) }),
   /** To the OLD address once a change took effect: a notice with no token (`new_email` shown masked). */
   z.object({ ...envelope, kind: z.literal("email_changed"), to: z.email().max(254), username: z.string().max(64), new_email: z.email().max(254) }),
+  /** A data export is ready: a presigned link to the archive (its query string is the credential; never logged). */
+  z.object({
+    ...envelope,
+    kind: z.literal("data_export_ready"),
+    to: z.email().max(254),
+    username: z.string().max(64),
+    link: z.url().max(4096),
+    expires_at: z.string().max(64),
+  }),
 ]);
 export type EmailJob = z.infer<typeof emailJobSchema>;
 
@@ -66,6 +75,37 @@ export const pushJobSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 export type PushJob = z.infer<typeof pushJobSchema>;
+
+/**
+ * The ACCOUNT queue (produced by auth and by its own consumer in chat, workers/chat/src/accounts/):
+ * erasing a deleted account, one bounded step per message, and building a data export. Every step
+ * is idempotent (a redelivery redoes nothing harmful), so no sent-marker is kept. Ids and a cursor
+ * only: a user in thousands of conversations costs one message per page of them.
+ */
+export const ERASURE_STEPS = ["devices", "files", "conversations", "finish"] as const;
+export const accountJobSchema = z.discriminatedUnion("kind", [
+  z.object({
+    ...envelope,
+    kind: z.literal("erase_account"),
+    user_id: z.string().max(64),
+    step: z.enum(ERASURE_STEPS),
+    /** conversations: the last conversation id of the previous page. */
+    after: z.string().max(64).optional(),
+    /** 1, then 2: the sweep that repeats the walk once every token of the account has certainly stopped working. */
+    pass: z.union([z.literal(1), z.literal(2)]),
+  }),
+  /** The next batch of a room whose erasure did not fit in one call. */
+  z.object({ ...envelope, kind: z.literal("erase_room"), user_id: z.string().max(64), conversation_id: z.string().max(64) }),
+  z.object({
+    ...envelope,
+    kind: z.literal("export_account"),
+    user_id: z.string().max(64),
+    export_id: z.string().max(64),
+    /** The origin the request came to: development presigned links point back at it. */
+    origin: z.string().max(512).optional(),
+  }),
+]);
+export type AccountJob = z.infer<typeof accountJobSchema>;
 
 /** Queues' per-message limit; producers assert their bodies stay far below it. */
 export const QUEUE_MESSAGE_MAX_BYTES = 128 * 1024;

@@ -29,14 +29,19 @@ export const userSchema = z
   .meta({ id: "User" });
 export type UserView = z.infer<typeof userSchema>;
 
-/** What anyone signed in may see of another user: never the email. */
+/**
+ * What anyone signed in may see of another user: never the email. A deleted account still answers
+ * (its id appears in conversations and calls) as `{username: null, display_name: "Deleted account",
+ * deleted: true}`, like Signal's and WhatsApp's "Deleted account"; search never finds one.
+ */
 export const publicUserSchema = z
   .object({
     id: z.string(),
-    username: z.string(),
+    username: z.string().nullable(),
     display_name: z.string(),
     avatar_file_id: z.string().nullable(),
     created_at: z.string(),
+    deleted: z.boolean(),
   })
   .meta({ id: "PublicUser" });
 export type PublicUserView = z.infer<typeof publicUserSchema>;

@@ -37,7 +37,8 @@ export interface ConversationsRepository {
   usersSharingAConversation(viewerId: string, userIds: readonly string[]): Promise<string[]>;
   /** Returns the members actually added (existing members are left unchanged). */
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
-  removeMember(conversationId: string, userId: string): Promise<boolean>;
+  /** Also records the departure (conversation_departures), so an account erasure still finds the room. */
+  removeMember(conversationId: string, userId: string, now?: string): Promise<boolean>;
   /** False when there is no such conversation. */
   rename(conversationId: string, name: string): Promise<boolean>;
   setRole(conversationId: string, userId: string, role: MemberRole): Promise<ConversationMember | null>;
@@ -48,7 +49,10 @@ export interface ConversationsRepository {
    * still the last one (edit/delete tombstone). Read watermarks only move forward.
    */
   syncListView(conversationId: string, change: ListViewChange): Promise<void>;
-  /** Ids of the user's conversations in id order, after `afterId`: a stable cursor for walking all of them (account erasure). */
+  /**
+   * Ids of the conversations the user is in or has left, in id order, after `afterId`: a stable
+   * cursor for walking all of them (account erasure).
+   */
   listIdsForUserById(userId: string, limit: number, afterId?: string): Promise<string[]>;
   /**
    * A deleted account leaves the conversation. A group it owned passes to its longest-standing admin,
@@ -75,6 +79,7 @@ export const directKey = (a: string, b: string, encryption: ConversationEncrypti
 export function conversationsRepository({ db, t, atomic }: Dialect): ConversationsRepository {
   const c = t.conversations;
   const m = t.conversationMembers;
+  const d = t.conversationDepartures;
 
   // The guarded writes syncListView batches.
   const readSeqUpdate = (q: QueryDb, conversationId: string, userId: string, seq: number) =>
@@ -229,19 +234,19 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       return found;
     },
     async deviceOwnerVisibleTo(deviceId, viewerId) {
-      const d = t.devices;
+      const dv = t.devices;
       // Inner query: the viewer's conversations; outer: the device owner is a member of one of them.
       const viewersConversations = db.select({ id: m.conversationId }).from(m).where(eq(m.userId, viewerId));
       const sharesOne = exists(
         db
           .select({ userId: m.userId })
           .from(m)
-          .where(and(eq(m.userId, d.userId), inArray(m.conversationId, viewersConversations))),
+          .where(and(eq(m.userId, dv.userId), inArray(m.conversationId, viewersConversations))),
       );
       const rows = await db
-        .select({ userId: d.userId })
-        .from(d)
-        .where(and(eq(d.id, deviceId), or(eq(d.userId, viewerId), sharesOne)))
+        .select({ userId: dv.userId })
+        .from(dv)
+        .where(and(eq(dv.id, deviceId), or(eq(dv.userId, viewerId), sharesOne)))
         .limit(1);
       return rows[0]?.userId ?? null;
     },
@@ -255,11 +260,13 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       const rows = await db.update(c).set({ name }).where(eq(c.id, conversationId)).returning({ id: c.id });
       return rows.length > 0;
     },
-    async removeMember(conversationId, userId) {
+    async removeMember(conversationId, userId, now = nowIso()) {
       const rows = await db
         .delete(m)
         .where(and(eq(m.conversationId, conversationId), eq(m.userId, userId)))
         .returning({ userId: m.userId });
+      // Their messages stay in the room: remembered so an account erasure finds this room too.
+      if (rows.length > 0) await db.insert(d).values({ conversationId, userId, leftAt: now }).onConflictDoNothing();
       return rows.length > 0;
     },
     setRole: async (conversationId, userId, role) =>
@@ -271,20 +278,34 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
           .returning()
       )[0] ?? null,
     async listIdsForUserById(userId, limit, afterId) {
-      const rows = await db
-        .select({ id: m.conversationId })
-        .from(m)
-        .where(and(eq(m.userId, userId), afterId !== undefined ? gt(m.conversationId, afterId) : undefined))
-        .orderBy(asc(m.conversationId))
-        .limit(limit);
-      return rows.map((row) => row.id);
+      // Two keyset pages merged: each holds at least the first `limit` of its own table, so the merge's first `limit` are exact.
+      const [current, left] = await Promise.all([
+        db
+          .select({ id: m.conversationId })
+          .from(m)
+          .where(and(eq(m.userId, userId), afterId !== undefined ? gt(m.conversationId, afterId) : undefined))
+          .orderBy(asc(m.conversationId))
+          .limit(limit),
+        db
+          .select({ id: d.conversationId })
+          .from(d)
+          .where(and(eq(d.userId, userId), afterId !== undefined ? gt(d.conversationId, afterId) : undefined))
+          .orderBy(asc(d.conversationId))
+          .limit(limit),
+      ]);
+      const ids = [...new Set([...current, ...left].map((row) => row.id))];
+      // Byte order, like the databases' (C collation on Postgres, see schema/README.md).
+      return ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).slice(0, limit);
     },
     async departForErasure(conversationId, userId) {
       const conversation = await get(conversationId);
       if (!conversation) return null;
       const leaving = conversation.members.find((x) => x.userId === userId);
       const rest = conversation.members.filter((x) => x.userId !== userId);
-      if (!leaving && conversation.createdBy !== userId) return conversation;
+      if (!leaving && conversation.createdBy !== userId) {
+        await db.delete(d).where(and(eq(d.conversationId, conversationId), eq(d.userId, userId)));
+        return conversation;
+      }
       if (rest.length === 0) {
         // Members, calls and participants cascade.
         await db.delete(c).where(eq(c.id, conversationId));
@@ -295,6 +316,7 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       const creator = conversation.createdBy === userId ? (heir ?? rest.find((x) => x.role === "owner") ?? rest[0]) : undefined;
       await atomic((q): AtomicStatements => [
         q.delete(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))),
+        q.delete(d).where(and(eq(d.conversationId, conversationId), eq(d.userId, userId))),
         q
           .update(c)
           .set({ ...(creator ? { createdBy: creator.userId } : {}), ...(conversation.type === "direct" ? { directKey: null } : {}) })

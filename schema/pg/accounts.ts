@@ -1,6 +1,7 @@
-import { check, pgTable, text } from "drizzle-orm/pg-core";
+import { check, index, primaryKey, pgTable, text } from "drizzle-orm/pg-core";
 import { oneOf } from "../check-sql";
 import { EXPORT_STATUSES } from "../../lib/contracts/account";
+import { conversations } from "./conversations";
 import { users } from "./users";
 
 /**
@@ -21,4 +22,22 @@ export const dataExports = pgTable(
     objectKey: text("object_key"),
   },
   (t) => [check("data_exports_status_check", oneOf(t.status, EXPORT_STATUSES))],
+);
+
+/**
+ * Conversations a user left (or was removed from): their messages stay in the room, so erasing a
+ * deleted account walks these as well as its current memberships. Rejoining keeps the row (harmless).
+ */
+export const conversationDepartures = pgTable(
+  "conversation_departures",
+  {
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    leftAt: text("left_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.conversationId, t.userId] }), index("conversation_departures_user_id_idx").on(t.userId)],
 );

@@ -21,7 +21,7 @@ export default {
   // Each queue goes to the worker that consumes it in production.
   async queue(batch, env, ctx) {
     if (batch.queue === "secureconnect-email") return auth.queue(batch, env, ctx);
-    if (batch.queue === "secureconnect-push") return chat.queue(batch, env, ctx);
+    if (batch.queue === "secureconnect-push" || batch.queue === "secureconnect-account") return chat.queue(batch, env, ctx);
     throw new Error(`no consumer for ${batch.queue}`);
   },
   // Each worker's cron runs its own housekeeping; the harness runs both, as production would.

@@ -25,6 +25,8 @@ import type { RegisterDeviceInput, UpdateMeInput, UserSearchInput, UserSearchRes
 import type { SessionStatus } from "../../../lib/jwt";
 import { toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
+import type { AccountDeleted, DeleteAccountInput } from "../../../lib/contracts/account";
+import { deleteAccount } from "./account-deletion";
 import * as accounts from "./accounts";
 import * as credentials from "./credentials";
 import * as emailFlows from "./email-flows";
@@ -132,6 +134,11 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
 
   async getUser(rpc: AuthedContext, userId: UserId): R<PublicUserEnvelope> {
     return toResult(() => profiles.getPublicProfile(this.env, rpc, userId));
+  }
+
+  /** Re-authenticated with the password; every session ends at once (their ids come back for the gateway's cache), the erasure is queued. */
+  async deleteAccount(rpc: AuthedContext, input: DeleteAccountInput): R<AccountDeleted> {
+    return toResult(() => deleteAccount(this.env, rpc, input));
   }
 
   async searchUsers(rpc: AuthedContext, input: UserSearchInput): R<UserSearchResult> {

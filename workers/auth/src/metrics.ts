@@ -15,7 +15,8 @@ export type AuthAction =
   | "revoke_session"
   | "change_password"
   | "change_email"
-  | "confirm_email_change";
+  | "confirm_email_change"
+  | "delete_account";
 export type AuthOutcome = "success" | "invalid_credentials" | "conflict" | "rate_limited" | "reuse_detected" | "invalid_token";
 
 export function authMetric(env: Pick<AuthEnv, "METRICS">, action: AuthAction, outcome: AuthOutcome): void {

@@ -7,7 +7,7 @@ import { describeError, log } from "../../../lib/log";
  * read only, to check that an avatar is the caller's own uploaded image; keys only to delete a
  * deleted device's key directory rows; account controls for email changes.
  */
-export type AuthRepos = Pick<Database, "users" | "sessions" | "files" | "keys" | "accountControls">;
+export type AuthRepos = Pick<Database, "users" | "sessions" | "files" | "keys" | "accountControls" | "accounts">;
 
 /** Runs `body` with the repositories of the configured backend; a misconfigured one is a 503. */
 export async function withRepos<T>(env: AuthEnv, body: (repos: AuthRepos) => Promise<T>): Promise<T> {

@@ -16,12 +16,14 @@ export function userView(user: User): UserView {
 }
 
 export function publicUserView(user: User): PublicUserView {
+  const deleted = user.deletedAt !== null;
   return {
     id: user.id,
-    username: user.username,
+    username: deleted ? null : user.username,
     display_name: user.displayName,
     avatar_file_id: user.avatarFileId,
     created_at: user.createdAt,
+    deleted,
   };
 }
 

@@ -32,6 +32,7 @@ import type {
 import type { BlockEnvelope, BlockList, BlockTarget, MuteEnvelope, MuteInput } from "../../../lib/contracts/account-controls";
 import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
 import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
+import type { DataExportEnvelope } from "../../../lib/contracts/account";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { KeyBundle, KeyBundleRequest, KeyDeviceId, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
 import type { KeyPackageClaim, KeyPackageClaimResult, KeyPackageCount, KeyPackageUpload, MlsGroupView } from "../../../lib/contracts/mls";
@@ -46,6 +47,8 @@ import { claimKeyPackagesRpc, countKeyPackagesRpc, uploadKeyPackagesRpc } from "
 import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
+import { ACCOUNT_QUEUE_NAME, consumeAccountBatch } from "./accounts/consumer";
+import { exportStatus, requestExport } from "./accounts/export-rpc";
 import { consumePushBatch } from "./push/consumer";
 import { devPushOutbox, pushStatus, vapidPublicKey, withPushHealth } from "./push/push-rpc";
 import { handleChatFetch } from "./socket-upgrade";
@@ -179,6 +182,14 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
     return presenceRpc(this.env, rpc, userIds);
   }
 
+  // Data export (./accounts): requested at most once a day, built by the ACCOUNT queue consumer.
+  requestExport(rpc: AuthedContext): R<DataExportEnvelope> {
+    return toResult(() => requestExport(this.env, rpc, this.ctx));
+  }
+  exportStatus(rpc: AuthedContext): R<DataExportEnvelope> {
+    return toResult(() => exportStatus(this.env, rpc, this.ctx));
+  }
+
   // For the calls and storage workers (./calls-bridge).
   isMember(rpc: RpcContext, input: MemberQuery): R<MemberAnswer> {
     return calls.isMemberRpc(this.env, rpc, input, this.ctx);
@@ -196,7 +207,8 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
 
 export default {
   fetch: (request, env) => handleChatFetch(request, env),
-  queue: (batch, env, _ctx) => consumePushBatch(batch, env),
+  // Two queues: PUSH (./push) and ACCOUNT (./accounts: erasure of deleted accounts, data exports).
+  queue: (batch, env, _ctx) => (batch.queue === ACCOUNT_QUEUE_NAME ? consumeAccountBatch(batch, env) : consumePushBatch(batch, env)),
 } satisfies ExportedHandler<ChatEnv>;
 
 export { ConversationRoom } from "./rooms/conversation-room";

@@ -7,6 +7,7 @@ import { limitAnonymousPerIp } from "./middleware/rate-limit";
 import { requestContext } from "./middleware/request-context";
 import { securityHeaders } from "./middleware/security-headers";
 import { registerAccountControlsRoutes } from "./routes/account-controls";
+import { registerAccountRoutes } from "./routes/account";
 import { registerAuthRoutes } from "./routes/auth";
 import { registerCallsRoutes } from "./routes/calls";
 import { registerCredentialsRoutes } from "./routes/credentials";
@@ -45,6 +46,7 @@ export function buildGateway({ development }: GatewayOptions = { development: fa
   registerDocsRoutes(app);
   registerAuthRoutes(app);
   registerCredentialsRoutes(app);
+  registerAccountRoutes(app);
   registerUsersRoutes(app);
   registerAccountControlsRoutes(app);
   registerConversationsRoutes(app);

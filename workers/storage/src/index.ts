@@ -14,7 +14,26 @@ import {
   type UploadUrlRequest,
   type UploadUrlResponse,
 } from "../../../lib/contracts/storage";
-import { shareAttachmentsSchema, type ShareAttachmentsInput } from "../../../lib/contracts/storage-rpc";
+import {
+  archiveLinkInputSchema,
+  completeExportInputSchema,
+  exportArchiveSchema,
+  exportFilesPageInputSchema,
+  exportPartInputSchema,
+  shareAttachmentsSchema,
+  type ArchiveLink,
+  type ArchiveLinkInput,
+  type CompleteExportInput,
+  type ErasedFiles,
+  type ExportArchiveInput,
+  type ExportFilesPage,
+  type ExportFilesPageInput,
+  type ExportPart,
+  type ExportPartInput,
+  type ExportUpload,
+  type ShareAttachmentsInput,
+} from "../../../lib/contracts/storage-rpc";
+import { archiveLink, beginExportArchive, completeExportArchive, eraseUserFiles, exportFilesPage, putExportPart } from "./account-data";
 import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
 import { parseInput, type AuthedContext, type RpcContext } from "../../../lib/rpc";
@@ -65,6 +84,26 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
       await shareAttachments(call, parseInput(shareAttachmentsSchema, input));
       return null;
     });
+  }
+
+  // Account erasure and data export (./account-data), from the chat worker's account-jobs consumer; the caller is the account.
+  eraseUserFiles(rpc: AuthedContext): Promise<Result<ErasedFiles>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => eraseUserFiles(call));
+  }
+  exportFilesPage(rpc: AuthedContext, input: ExportFilesPageInput): Promise<Result<ExportFilesPage>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => exportFilesPage(call, parseInput(exportFilesPageInputSchema, input)));
+  }
+  beginExportArchive(rpc: AuthedContext, input: ExportArchiveInput): Promise<Result<ExportUpload>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => beginExportArchive(call, parseInput(exportArchiveSchema, input).export_id));
+  }
+  putExportPart(rpc: AuthedContext, input: ExportPartInput): Promise<Result<ExportPart>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => putExportPart(call, parseInput(exportPartInputSchema, input)));
+  }
+  completeExportArchive(rpc: AuthedContext, input: CompleteExportInput): Promise<Result<null>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => completeExportArchive(call, parseInput(completeExportInputSchema, input)));
+  }
+  archiveLink(rpc: AuthedContext, input: ArchiveLinkInput): Promise<Result<ArchiveLink>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => archiveLink(call, parseInput(archiveLinkInputSchema, input)));
   }
 
   quota(rpc: AuthedContext): Promise<Result<QuotaResponse>> {

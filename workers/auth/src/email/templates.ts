@@ -84,6 +84,22 @@ ${paragraphs.join("\n")}
 
 const nameOf = (job: EmailJob): string => job.username.replace(/[\r\n\t]+/g, " ").trim() || "there";
 
+/** A data export is ready: the link to the archive is the email's whole point (no code). */
+function renderExportReady(job: Extract<EmailJob, { kind: "data_export_ready" }>): RenderedEmail {
+  const subject = `Your ${PRODUCT} data export is ready`;
+  const intro = "the copy of your data you asked for is ready. Download it (one JSON Lines file) from this link:";
+  const validity = `The link works until ${job.expires_at}.`;
+  const ignore = "If you did not ask for it, change your password: someone else may be signed in to your account.";
+  const text = [`Hi ${nameOf(job)},`, "", intro, "", `Link: ${job.link}`, "", validity, ignore, "", `-- ${PRODUCT}`, ""].join("\n");
+  const html = page(subject, [
+    `<p>Hi ${escapeHtml(nameOf(job))},</p>`,
+    `<p>${escapeHtml(intro)}</p>`,
+    `<p style="font-size:14px;font-family:monospace;background:#f3f3f3;padding:12px;word-break:break-all">${escapeHtml(job.link)}</p>`,
+    `<p>${escapeHtml(validity)} ${escapeHtml(ignore)}</p>`,
+  ]);
+  return { subject, text, html };
+}
+
 function renderNotice(job: Extract<EmailJob, { kind: "email_changed" }>): RenderedEmail {
   const subject = `Your ${PRODUCT} email address was changed`;
   const line = `The email address of your account was changed to ${maskEmail(job.new_email)}. Emails to this address, and links in them, no longer work for the account.`;
@@ -96,6 +112,7 @@ function renderNotice(job: Extract<EmailJob, { kind: "email_changed" }>): Render
 /** The code line is stable ("Code: <token>") so the dev mailbox and tests can read it back; so is "Link: <url>". */
 export function renderEmail(job: EmailJob, appUrl?: string): RenderedEmail {
   if (job.kind === "email_changed") return renderNotice(job);
+  if (job.kind === "data_export_ready") return renderExportReady(job);
   const copy = COPY[job.kind];
   const name = nameOf(job);
   const link = actionLink(appUrl, job);
@@ -129,6 +146,11 @@ export function renderEmail(job: EmailJob, appUrl?: string): RenderedEmail {
     `<p>The code works once. ${escapeHtml(copy.ignore)}</p>`,
   ]);
   return { subject: copy.subject, text, html };
+}
+
+/** Reads the export link back out of a rendered text body (tests). */
+export function linkFromText(text: string): string | undefined {
+  return /^Link: (\S+)$/m.exec(text)?.[1];
 }
 
 /** Reads the code back out of a rendered text body (dev mailbox consumers, tests). */

@@ -169,6 +169,24 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
     });
   }
 
+  /**
+   * Account erasure: the device's sockets close, presence hears it is gone, and its storage (stream,
+   * mailbox, state) is wiped and recreated empty, so a late publish finds a device with no owner
+   * and nothing in it. Only the owner's erasure may do this (a device of someone else is left alone).
+   */
+  async erase(userId: string): Promise<Result<null>> {
+    return toResult(async () => {
+      const owner = this.ctx.storage.sql.exec<{ owner_user_id: string | null; device_id: string | null }>("SELECT owner_user_id, device_id FROM state").one();
+      if (owner.owner_user_id !== null && owner.owner_user_id !== userId) throw noSuchDevice();
+      for (const ws of this.sockets.open()) ws.close(CLOSE_CODES.unauthenticated, "account deleted");
+      if (owner.owner_user_id !== null && owner.device_id !== null) this.owner.report(owner.owner_user_id, owner.device_id, false);
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      migrate(this.ctx.storage, DEVICE_ROOM_MIGRATIONS);
+      return null;
+    });
+  }
+
   /** The HTTP fallback: the oldest unacknowledged entries, one ack's worth. */
   async listMail(userId: string): Promise<Result<MailboxPage>> {
     return toResult(async () => {

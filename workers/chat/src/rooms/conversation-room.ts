@@ -1,7 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { completeClose } from "../../../../lib/socket-close";
 import type { MessageView, PresenceStatus, SendMessageInput } from "../../../../lib/contracts/chat";
-import type { CallDelivery, EditMessageBody, HistoryQueryInput, MessagePage, ReadWatermark } from "../../../../lib/contracts/chat-rpc";
+import {
+  OWN_MESSAGES_PAGE,
+  type CallDelivery,
+  type EditMessageBody,
+  type HistoryQueryInput,
+  type MessagePage,
+  type OwnMessagesPage,
+  type ReadWatermark,
+} from "../../../../lib/contracts/chat-rpc";
 import { isHandshake, type MlsGroupView } from "../../../../lib/contracts/mls";
 import { CLOSE_CODES, PING_FRAME, PONG_FRAME, type CallEventFrame } from "../../../../lib/contracts/chat-frames";
 import { migrate } from "../../../../lib/do-migrations";
@@ -21,6 +29,7 @@ import { incomingCallPushJobs, offlinePushJobs, PushBatcher, PushCollapse } from
 import { RoomActions } from "./room-actions";
 import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
+import { eraseRoom, eraseUserContent } from "./room-erasure";
 import { RoomPresence } from "./room-presence";
 import { RoomSockets, sendFrame } from "./room-sockets";
 import { SendBatcher, type StoredBatch } from "./send-batcher";
@@ -156,6 +165,43 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       }
       return { removed };
     });
+  }
+
+  /**
+   * Account erasure (the account-jobs consumer, workers/chat/src/accounts/): the member list without
+   * the deleted user (their sockets close, their next frame is refused), then one bounded batch of
+   * their content is erased (room-erasure.ts). `members` null: the conversation was deleted with its
+   * last member, so everything in the room goes. `more`: call again for the next batch.
+   */
+  async eraseMember(identity: RoomIdentity, members: RoomMember[] | null, userId: string): Promise<Result<{ more: boolean }>> {
+    const synced = await this.syncMembers(identity, members ?? []);
+    if (!synced.ok) return synced;
+    return toResult(async () => {
+      if (members === null) {
+        eraseRoom(this.ctx.storage.sql);
+        await this.ctx.storage.deleteAlarm();
+        return { more: false };
+      }
+      const { changed, more } = eraseUserContent(this.ctx.storage.sql, this.store, userId);
+      for (const seq of changed) {
+        const message = this.store.get(seq);
+        if (message) this.sockets.broadcast({ type: "message_updated", message });
+      }
+      const newest = changed[changed.length - 1];
+      if (newest !== undefined) {
+        this.listSync.markEdited(newest);
+        this.devices.changed("delete");
+      }
+      return { more };
+    });
+  }
+
+  /** Data export (the account-jobs consumer): the user's own messages as stored, members or not (a room they left keeps them). */
+  async ownMessages(userId: string, afterSeq: number): Promise<OwnMessagesPage> {
+    const messages = this.store.bySender(userId, afterSeq, OWN_MESSAGES_PAGE + 1);
+    const page = messages.slice(0, OWN_MESSAGES_PAGE);
+    const last = page[page.length - 1];
+    return { messages: page, next_after_seq: messages.length > OWN_MESSAGES_PAGE && last ? last.seq : null };
   }
 
   async sendMessage(

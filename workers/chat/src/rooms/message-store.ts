@@ -148,6 +148,14 @@ export class MessageStore {
     this.sql.exec("UPDATE messages SET reactions = ?, touched_at_seq = ? WHERE seq = ?", json, this.lastSeq, seq);
   }
 
+  /** One sender's messages after `afterSeq`, oldest first (a data export pages through them). */
+  bySender(senderId: string, afterSeq: number, limit: number): MessageView[] {
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?", senderId, afterSeq, limit)
+      .toArray()
+      .map((r) => this.view(r));
+  }
+
   /** Each sender's newest seq in (fromSeq, ∞): senders have read their own messages. */
   newestBySenderAfter(fromSeq: number): { senderId: string; seq: number }[] {
     return this.sql

@@ -15,7 +15,7 @@ import type { GatewayBindings } from "../types";
 export const AUTH_LIMIT_PERIOD_SECONDS = 60;
 
 export type ThrottleScope =
-  "login" | "register" | "refresh" | "forgot_password" | "resend_verification" | "change_password" | "change_email" | "confirm_email_change";
+  "login" | "register" | "refresh" | "forgot_password" | "resend_verification" | "change_password" | "change_email" | "confirm_email_change" | "delete_account";
 
 /**
  * The per-IP key: an IPv4 address as is, an IPv6 address by its /64 (one subscriber usually holds a
