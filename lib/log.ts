@@ -37,7 +37,7 @@ export type LogEvent = Base &
     | { event: "prekeys_low"; user_id: string; device_id: string; remaining: number; enqueued: boolean; streamed: boolean }
     | { event: "auth_session_created"; user_id: string; session_id: string; via: "register" | "login" }
     | { event: "auth_password_rehashed"; user_id: string; iterations: number }
-    | { event: "auth_email_queued"; kind: "verify_email" | "password_reset" | "email_change" | "email_changed" }
+    | { event: "auth_email_queued"; kind: "verify_email" | "password_reset" | "email_change" | "email_changed" | "data_export_ready" }
     | { event: "auth_password_changed"; user_id: string; sessions_revoked: number }
     | { event: "auth_email_change"; user_id: string; outcome: "requested" | "changed" | "taken" }
     | { event: "auth_email_verified"; user_id: string }

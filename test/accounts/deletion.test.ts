@@ -73,11 +73,18 @@ describe("DELETE /v1/users/me: at once", () => {
     expect(login.status).toBe(401);
   });
 
-  it("others see a \"Deleted account\" (no username), search finds nobody, and nobody can start a chat with it", async () => {
+  it('others see a "Deleted account" (no username), search finds nobody, and nobody can start a chat with it', async () => {
     const [gone, viewer] = [await createUser(), await createUser()];
     expect((await deleteAccount(gone, { password: gone.password })).status).toBe(204);
     const profile = await json<{ user: Record<string, unknown> }>(await api(viewer, "GET", `/v1/users/${gone.user.id}`), 200);
-    expect(profile.user).toEqual({ id: gone.user.id, username: null, display_name: "Deleted account", avatar_file_id: null, created_at: gone.user.created_at, deleted: true });
+    expect(profile.user).toEqual({
+      id: gone.user.id,
+      username: null,
+      display_name: "Deleted account",
+      avatar_file_id: null,
+      created_at: gone.user.created_at,
+      deleted: true,
+    });
     const search = await json<{ users: unknown[] }>(await api(viewer, "GET", `/v1/users?q=${gone.user.username}`), 200);
     expect(search.users).toEqual([]);
     const chat = await api(viewer, "POST", "/v1/conversations", { type: "direct", member_ids: [gone.user.id] });
@@ -119,7 +126,14 @@ describe("the queued erasure", () => {
     // D1: only the tombstone row of the user (its id and times).
     const d1 = await d1RowsMentioning(needles);
     expect(d1.map((h) => h.table)).toEqual(["users"]);
-    expect(d1[0]?.row).toMatchObject({ id: alice.user.id, email: "", username: "", display_name: "Deleted account", password_hash: "!deleted", avatar_file_id: null });
+    expect(d1[0]?.row).toMatchObject({
+      id: alice.user.id,
+      email: "",
+      username: "",
+      display_name: "Deleted account",
+      password_hash: "!deleted",
+      avatar_file_id: null,
+    });
 
     // Rooms: only tombstones of her messages (sender id, seq, times), no content, client id or reaction of hers.
     for (const c of [owned, bobs, dm, left, alone]) {

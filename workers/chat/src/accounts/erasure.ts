@@ -6,6 +6,7 @@
  * answers the jobs that follow it, which the consumer enqueues before it acks.
  */
 import type { AccountJob } from "../../../../lib/contracts/queues";
+import type { ConversationEncryption } from "../../../../lib/contracts/mls";
 import type { ConversationType, Database } from "../../../../lib/db";
 import { AppError } from "../../../../lib/errors";
 import { log } from "../../../../lib/log";
@@ -109,8 +110,8 @@ function roomJob(job: { user_id: string; request_id: string }, conversationId: s
  */
 async function eraseFromConversation(env: ChatEnv, db: Database, userId: string, conversationId: string): Promise<boolean> {
   const room = durableObjectByName(env.CONVERSATION_ROOM, conversationId);
-  const erase = async (type: ConversationType, members: RoomMember[] | null): Promise<boolean> => {
-    const result = await room.eraseMember({ conversationId, type }, members, userId);
+  const erase = async (type: ConversationType, encryption: ConversationEncryption, members: RoomMember[] | null): Promise<boolean> => {
+    const result = await room.eraseMember({ conversationId, type, encryption }, members, userId);
     if (!result.ok) throw AppError.from(result.error);
     return result.value.more;
   };
@@ -118,10 +119,10 @@ async function eraseFromConversation(env: ChatEnv, db: Database, userId: string,
   if (!before) return false;
   // Nobody else is left: the room is wiped before the row goes, so a retry still finds the row.
   if (before.members.every((m) => m.userId === userId)) {
-    await erase(before.type, null);
+    await erase(before.type, before.encryption, null);
     await db.conversations.departForErasure(conversationId, userId);
     return false;
   }
   const after = await db.conversations.departForErasure(conversationId, userId);
-  return erase(before.type, after ? after.members.map((m) => ({ userId: m.userId, role: m.role })) : null);
+  return erase(before.type, before.encryption, after ? after.members.map((m) => ({ userId: m.userId, role: m.role })) : null);
 }
