@@ -34,8 +34,13 @@ describe("account controls in Chromium, against the real stack", () => {
     await page.getByTestId("email-action-status").filter({ hasText: "verified" }).waitFor();
     expect(new URL(page.url()).hash).toBe("");
     await shot(page, "account-email-link-verified");
+    // A new tab has no session of its own (the app keeps it per tab): Continue leads to sign-in.
     await page.getByTestId("email-action-done").click();
-    await page.getByTestId("me").filter({ hasText: "Alice" }).waitFor();
+    await page.getByTestId("auth-form").waitFor();
+    // A reused link says so, and changes nothing.
+    await page.goto(`/app/${url.hash}`);
+    await page.getByTestId("email-action").filter({ hasText: "did not work" }).waitFor();
+    await shot(page, "account-email-link-reused");
     await page.close();
   });
 

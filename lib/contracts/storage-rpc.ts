@@ -15,3 +15,7 @@ export const shareAttachmentsSchema = z.object({
   file_ids: z.array(fileIdSchema).min(1).max(100),
 });
 export type ShareAttachmentsInput = z.infer<typeof shareAttachmentsSchema>;
+
+/** From the chat worker: files of messages its disappearing timer erased; only files shared in that conversation go. */
+export const expiredAttachmentsSchema = shareAttachmentsSchema;
+export type ExpiredAttachmentsInput = z.infer<typeof expiredAttachmentsSchema>;

@@ -14,11 +14,12 @@ import {
   type UploadUrlRequest,
   type UploadUrlResponse,
 } from "../../../lib/contracts/storage";
-import { shareAttachmentsSchema, type ShareAttachmentsInput } from "../../../lib/contracts/storage-rpc";
+import { expiredAttachmentsSchema, shareAttachmentsSchema, type ExpiredAttachmentsInput, type ShareAttachmentsInput } from "../../../lib/contracts/storage-rpc";
 import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
 import { parseInput, type AuthedContext, type RpcContext } from "../../../lib/rpc";
 import { shareAttachments } from "./attachments";
+import { deleteExpiredAttachments } from "./expired-attachments";
 import { cleanupAbandonedUploads } from "./cleanup";
 import { handleDevS3 } from "./dev-s3";
 import { deleteFile, downloadUrl, listFiles, quota } from "./files";
@@ -65,6 +66,13 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
       await shareAttachments(call, parseInput(shareAttachmentsSchema, input));
       return null;
     });
+  }
+
+  /** From the chat worker's rooms: files of messages a disappearing timer erased (expired-attachments.ts). */
+  deleteExpiredAttachments(rpc: AuthedContext, input: ExpiredAttachmentsInput): Promise<Result<{ deleted: number }>> {
+    return storageCall(this.env, rpc, this.ctx, async (call) => ({
+      deleted: await deleteExpiredAttachments(call, parseInput(expiredAttachmentsSchema, input)),
+    }));
   }
 
   quota(rpc: AuthedContext): Promise<Result<QuotaResponse>> {

@@ -55,4 +55,15 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id,
       sql.exec("CREATE INDEX IF NOT EXISTS messages_touched ON messages (touched_at_seq) WHERE touched_at_seq IS NOT NULL");
     },
   },
+  {
+    version: 4,
+    name: "messages.expires_at",
+    // Disappearing messages (issue 21): when the message is erased (epoch ms), for messages stored
+    // while the conversation had a timer; NULL once erased. Partial index: the alarm asks for the
+    // earliest one and for those due, never scanning the log.
+    up: `
+ALTER TABLE messages ADD COLUMN expires_at INTEGER;
+CREATE INDEX IF NOT EXISTS messages_expiring ON messages (expires_at) WHERE expires_at IS NOT NULL;
+`,
+  },
 ];

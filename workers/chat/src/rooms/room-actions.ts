@@ -44,17 +44,22 @@ export class RoomActions {
     if (input.reply_to_seq !== undefined && input.reply_to_seq > this.store.lastSeq) {
       throw new AppError("VALIDATION_ERROR", "reply_to_seq does not exist.", [{ field: "reply_to_seq", message: "no such message" }]);
     }
-    const message = this.store.insert({
-      id: newId(),
-      sender_id: userId,
-      client_id: input.client_id,
-      content_type: input.content_type ?? "text/plain",
-      body: input.body ?? null,
-      ciphertext: input.ciphertext ?? null,
-      attachments: input.attachments ?? [],
-      reply_to_seq: input.reply_to_seq ?? null,
-      created_at: new Date().toISOString(),
-    });
+    const timer = this.members.disappearingSeconds;
+    const now = Date.now();
+    const message = this.store.insert(
+      {
+        id: newId(),
+        sender_id: userId,
+        client_id: input.client_id,
+        content_type: input.content_type ?? "text/plain",
+        body: input.body ?? null,
+        ciphertext: input.ciphertext ?? null,
+        attachments: input.attachments ?? [],
+        reply_to_seq: input.reply_to_seq ?? null,
+        created_at: new Date(now).toISOString(),
+      },
+      timer === null ? null : now + timer * 1000,
+    );
     if (!message) {
       // (sender, client_id) already stored: a retry. Answer with the original, store nothing.
       const original = this.store.byClientId(userId, input.client_id);
@@ -78,6 +83,21 @@ export class RoomActions {
     checkSize(text);
     this.store.edit(seq, { body: wantsCiphertext ? null : text, ciphertext: wantsCiphertext ? text : null }, new Date().toISOString());
     return this.updated(seq, "edit");
+  }
+
+  /** Who may set the disappearing timer: any member of a direct conversation, the owner or an admin of a group. */
+  requireTimerSetter(userId: string): void {
+    this.requireMember(userId);
+    this.members.requireUnblocked();
+    const role = this.members.roleOf(userId);
+    if (this.members.known?.type === "group" && role !== "owner" && role !== "admin")
+      throw new AppError("FORBIDDEN", "Only a group owner or admin can set disappearing messages.");
+  }
+
+  /** Erasure by the disappearing-messages timer: the same tombstone (and fan-out) as a delete. */
+  expire(seq: number): void {
+    this.store.tombstone(seq);
+    this.updated(seq, "delete");
   }
 
   remove(userId: string, seq: number): MessageView {
