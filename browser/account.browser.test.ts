@@ -64,6 +64,9 @@ describe("account controls in Chromium, against the real stack", () => {
     await page.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
     await page.getByTestId("mute-select").selectOption({ label: "Mute for 1 hour" });
     await page.getByTestId("mute-state").filter({ hasText: "Muted until" }).waitFor();
+    // The timer change is a message both see.
+    await page.getByTestId("disappearing-select").selectOption({ label: "Disappearing: 5 minutes" });
+    await page.getByTestId("messages").filter({ hasText: "Disappearing messages: 5 minutes" }).waitFor();
     await page.getByTestId("block-toggle").filter({ hasText: "Block" }).click();
     await page.getByTestId("block-toggle").filter({ hasText: "Unblock" }).waitFor();
     await shot(page, "account-conversation-muted-and-blocked");
