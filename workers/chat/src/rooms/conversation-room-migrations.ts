@@ -61,9 +61,10 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id,
     // Disappearing messages (issue 21): when the message is erased (epoch ms), for messages stored
     // while the conversation had a timer; NULL once erased. Partial index: the alarm asks for the
     // earliest one and for those due, never scanning the log.
-    up: `
-ALTER TABLE messages ADD COLUMN expires_at INTEGER;
-CREATE INDEX IF NOT EXISTS messages_expiring ON messages (expires_at) WHERE expires_at IS NOT NULL;
-`,
+    // Idempotent like step 3, so storage holding it without a version row (restored copies) adopts it.
+    up: (sql) => {
+      if (!hasColumn(sql, "messages", "expires_at")) sql.exec("ALTER TABLE messages ADD COLUMN expires_at INTEGER");
+      sql.exec("CREATE INDEX IF NOT EXISTS messages_expiring ON messages (expires_at) WHERE expires_at IS NOT NULL");
+    },
   },
 ];
