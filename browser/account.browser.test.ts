@@ -38,6 +38,7 @@ describe("account controls in Chromium, against the real stack", () => {
     await page.getByTestId("email-action-done").click();
     await page.getByTestId("auth-form").waitFor();
     // A reused link says so, and changes nothing.
+    await page.goto("about:blank");
     await page.goto(`/app/${url.hash}`);
     await page.getByTestId("email-action").filter({ hasText: "did not work" }).waitFor();
     await shot(page, "account-email-link-reused");
@@ -74,7 +75,14 @@ describe("account controls in Chromium, against the real stack", () => {
     await bob.page.getByTestId("conversation").first().click();
     await bob.page.getByTestId("composer").fill("anyone there?");
     await bob.page.getByTestId("send").click();
-    await bob.page.getByTestId("chat-error").filter({ hasText: "blocked" }).waitFor();
+    await bob.page
+      .getByTestId("chat-error")
+      .filter({ hasText: "blocked" })
+      .waitFor()
+      .catch(async (err: unknown) => {
+        await shot(bob.page, "failed-account-blocked-sender");
+        throw err;
+      });
     await shot(bob.page, "account-blocked-sender");
     await page.getByTestId("open-account").click();
     await page.getByTestId("blocked-users").filter({ hasText: "Bob" }).waitFor();
