@@ -83,6 +83,7 @@ describe("account controls in Chromium, against the real stack", () => {
         await shot(bob.page, "failed-account-blocked-sender");
         throw err;
       });
+    await bob.page.getByTestId("status").filter({ hasText: "not sent" }).waitFor();
     await shot(bob.page, "account-blocked-sender");
     await page.getByTestId("open-account").click();
     await page.getByTestId("blocked-users").filter({ hasText: "Bob" }).waitFor();

@@ -2,7 +2,7 @@ import type { Message, SecureConnectClient } from "../../client/src/index";
 import { h, shortTime } from "./dom";
 import { isMissedCall, messageText } from "./message-text";
 
-export type Status = "sending" | "sent" | "seen";
+export type Status = "sending" | "sent" | "seen" | "failed";
 
 /** One message row; `status` only for our own messages. */
 export function messageItem(
@@ -38,7 +38,7 @@ export function messageItem(
 }
 
 export function statusBadge(status: Status): HTMLSpanElement {
-  const label = status === "sending" ? "sending…" : status === "sent" ? "✓ sent" : "✓✓ seen";
+  const label = status === "sending" ? "sending…" : status === "sent" ? "✓ sent" : status === "failed" ? "not sent" : "✓✓ seen";
   return h("span", { class: `status ${status}`, testid: "status", attrs: { "data-status": status }, text: label });
 }
 
