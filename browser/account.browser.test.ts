@@ -34,8 +34,14 @@ describe("account controls in Chromium, against the real stack", () => {
     await page.getByTestId("email-action-status").filter({ hasText: "verified" }).waitFor();
     expect(new URL(page.url()).hash).toBe("");
     await shot(page, "account-email-link-verified");
+    // A new tab has no session of its own (the app keeps it per tab): Continue leads to sign-in.
     await page.getByTestId("email-action-done").click();
-    await page.getByTestId("me").filter({ hasText: "Alice" }).waitFor();
+    await page.getByTestId("auth-form").waitFor();
+    // A reused link says so, and changes nothing.
+    await page.goto("about:blank");
+    await page.goto(`/app/${url.hash}`);
+    await page.getByTestId("email-action").filter({ hasText: "did not work" }).waitFor();
+    await shot(page, "account-email-link-reused");
     await page.close();
   });
 
@@ -59,6 +65,9 @@ describe("account controls in Chromium, against the real stack", () => {
     await page.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
     await page.getByTestId("mute-select").selectOption({ label: "Mute for 1 hour" });
     await page.getByTestId("mute-state").filter({ hasText: "Muted until" }).waitFor();
+    // The timer change is a message both see.
+    await page.getByTestId("disappearing-select").selectOption({ label: "Disappearing: 5 minutes" });
+    await page.getByTestId("messages").filter({ hasText: "Disappearing messages: 5 minutes" }).waitFor();
     await page.getByTestId("block-toggle").filter({ hasText: "Block" }).click();
     await page.getByTestId("block-toggle").filter({ hasText: "Unblock" }).waitFor();
     await shot(page, "account-conversation-muted-and-blocked");
@@ -66,7 +75,15 @@ describe("account controls in Chromium, against the real stack", () => {
     await bob.page.getByTestId("conversation").first().click();
     await bob.page.getByTestId("composer").fill("anyone there?");
     await bob.page.getByTestId("send").click();
-    await bob.page.getByTestId("chat-error").filter({ hasText: "blocked" }).waitFor();
+    await bob.page
+      .getByTestId("chat-error")
+      .filter({ hasText: "blocked" })
+      .waitFor()
+      .catch(async (err: unknown) => {
+        await shot(bob.page, "failed-account-blocked-sender");
+        throw err;
+      });
+    await bob.page.getByTestId("status").filter({ hasText: "not sent" }).waitFor();
     await shot(bob.page, "account-blocked-sender");
     await page.getByTestId("open-account").click();
     await page.getByTestId("blocked-users").filter({ hasText: "Bob" }).waitFor();

@@ -258,7 +258,11 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     row.scrollIntoView({ block: "end" });
     conn.send(pending).then(
       () => row.querySelector("[data-testid=status]")?.replaceWith(statusBadge("sent")),
-      (err: unknown) => (error.textContent = errorText(err)),
+      (err: unknown) => {
+        // Refused for good (the outbox will not retry it): say so on the message itself.
+        row.querySelector("[data-testid=status]")?.replaceWith(statusBadge("failed"));
+        error.textContent = errorText(err);
+      },
     );
   }
 

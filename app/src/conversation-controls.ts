@@ -1,7 +1,9 @@
 import type { LiveConversation, SecureConnectClient } from "../../client/src/index";
 import { errorText, h } from "./dom";
+import { durationText } from "./message-text";
 
 const HOUR = 3_600_000;
+const TIMER_CHOICES = [30, 300, 3_600, 86_400, 604_800, 2_419_200];
 const MUTE_CHOICES: { label: string; ms: number | null }[] = [
   { label: "1 hour", ms: HOUR },
   { label: "8 hours", ms: 8 * HOUR },
@@ -48,7 +50,28 @@ export function conversationControls(client: SecureConnectClient, item: LiveConv
     );
   });
 
-  const controls = h("div", { class: "controls", testid: "conversation-controls" }, status, select);
+  // The timer's change arrives as a message in the conversation; this only asks for it.
+  const timer = h(
+    "select",
+    { testid: "disappearing-select", attrs: { "aria-label": "Disappearing messages" } },
+    h("option", { text: "Disappearing messages…", attrs: { value: "" } }),
+    h("option", { text: "Disappearing: off", attrs: { value: "off" } }),
+    ...TIMER_CHOICES.map((seconds) => h("option", { text: `Disappearing: ${durationText(seconds)}`, attrs: { value: String(seconds) } })),
+  );
+  timer.addEventListener("change", () => {
+    if (timer.value === "") return;
+    error.textContent = "";
+    const seconds = timer.value === "off" ? null : Number(timer.value);
+    client.api.conversations.setDisappearing(item.id, { seconds }).then(
+      () => (timer.value = ""),
+      (err: unknown) => {
+        timer.value = "";
+        error.textContent = errorText(err);
+      },
+    );
+  });
+
+  const controls = h("div", { class: "controls", testid: "conversation-controls" }, status, select, timer);
   if (otherId) {
     let blocked = false;
     const button = h("button", { class: "link", testid: "block-toggle", attrs: { type: "button", "aria-pressed": "false" }, text: "Block" });

@@ -2,6 +2,7 @@ import type { SecureConnectClient } from "../../client/src/index";
 import { errorText, field, h, input } from "./dom";
 import type { EmailLink } from "./email-links";
 
+const DONE: Record<EmailLink["kind"], string> = { verify: "Email address verified", reset: "Password changed", "email-change": "Email address changed" };
 const TITLES: Record<EmailLink["kind"], string> = {
   verify: "Verifying your email address…",
   reset: "Choose a new password",
@@ -15,16 +16,19 @@ const TITLES: Record<EmailLink["kind"], string> = {
 export function emailActionView(client: SecureConnectClient, link: EmailLink, done: () => void): HTMLElement {
   const status = h("p", { testid: "email-action-status", attrs: { role: "status", "aria-live": "polite" } });
   const back = h("button", { testid: "email-action-done", attrs: { type: "button" }, text: "Continue", on: { click: done } });
-  const card = h("section", { class: "card auth", testid: "email-action" }, h("h1", { text: TITLES[link.kind] }), status);
+  const heading = h("h1", { text: TITLES[link.kind] });
+  const card = h("section", { class: "card auth", testid: "email-action" }, heading, status);
 
   const settle = (work: Promise<string>) =>
     work.then(
       (message) => {
+        heading.textContent = DONE[link.kind];
         status.textContent = message;
         card.append(back);
       },
       (err: unknown) => {
-        status.textContent = `That link did not work: ${errorText(err)}`;
+        heading.textContent = "That link did not work";
+        status.textContent = `${errorText(err)} Ask for a new email, or enter the code in the app.`;
         status.classList.add("error");
         card.append(back);
       },

@@ -5,7 +5,7 @@ import { messageActions, type MessageActionHandlers } from "./message-actions";
 import { isMissedCall, messageText } from "./message-text";
 import type { People } from "./people";
 
-export type Status = "sending" | "sent" | "seen";
+export type Status = "sending" | "sent" | "seen" | "failed";
 
 /** A stored message, or one still on its way (no seq yet, no reactions, not edited). */
 export type ShownMessage = Pick<Message, "body" | "attachments" | "created_at" | "sender_id"> &
@@ -121,7 +121,7 @@ function reactionChips(ctx: RowContext, message: ShownMessage): HTMLElement | nu
 }
 
 export function statusBadge(status: Status): HTMLSpanElement {
-  const label = status === "sending" ? "sending…" : status === "sent" ? "✓ sent" : "✓✓ seen";
+  const label = status === "sending" ? "sending…" : status === "sent" ? "✓ sent" : status === "failed" ? "not sent" : "✓✓ seen";
   return h("span", { class: `status ${status}`, testid: "status", attrs: { "data-status": status }, text: label });
 }
 

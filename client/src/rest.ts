@@ -76,6 +76,9 @@ export function restApi(http: Http, session: AuthSession) {
     /** No pushes for this conversation (messages still arrive) until `until`, or until `unmute` without one. */
     mute: (id: string, input: T.MuteInput = {}) => http.request<T.MuteEnvelope>("PUT", `/v1/conversations/${e(id)}/mute`, { body: input }),
     unmute: (id: string) => http.request<void>("DELETE", `/v1/conversations/${e(id)}/mute`),
+    /** Messages sent afterwards are erased `seconds` after they were stored (30 s to 4 weeks; null = off). */
+    setDisappearing: (id: string, input: T.DisappearingInput) =>
+      http.request<T.DisappearingEnvelope>("PUT", `/v1/conversations/${e(id)}/disappearing`, { body: input }),
   };
 
   const messages = {

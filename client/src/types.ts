@@ -17,7 +17,14 @@ import type {
   verifyEmailResultSchema,
   wsTicketSchema,
 } from "../../lib/contracts/auth";
-import type { blockEnvelopeSchema, blockListSchema, muteBodySchema, muteEnvelopeSchema } from "../../lib/contracts/account-controls";
+import type {
+  blockEnvelopeSchema,
+  blockListSchema,
+  disappearingBodySchema,
+  disappearingEnvelopeSchema,
+  muteBodySchema,
+  muteEnvelopeSchema,
+} from "../../lib/contracts/account-controls";
 import type { changeEmailSchema, changePasswordResultSchema, changePasswordSchema } from "../../lib/contracts/credentials";
 import type { signalingClientFrameSchema, signalingServerFrameSchema } from "../../lib/contracts/call-frames";
 import type {
@@ -220,3 +227,5 @@ export type BlockList = z.infer<typeof blockListSchema>;
 export type BlockEnvelope = z.infer<typeof blockEnvelopeSchema>;
 export type MuteInput = z.input<typeof muteBodySchema>;
 export type MuteEnvelope = z.infer<typeof muteEnvelopeSchema>;
+export type DisappearingInput = z.input<typeof disappearingBodySchema>;
+export type DisappearingEnvelope = z.infer<typeof disappearingEnvelopeSchema>;

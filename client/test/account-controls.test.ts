@@ -47,6 +47,9 @@ describe("account controls through the SDK", () => {
     expect(await alice.api.conversations.mute(conversation.id, { until: until1h })).toEqual({ mute: { conversation_id: conversation.id, until: until1h } });
     const row = (await alice.api.conversations.list()).conversations.find((c) => c.id === conversation.id);
     expect(row).toMatchObject({ muted: true, muted_until: until1h });
+    expect(await alice.api.conversations.setDisappearing(conversation.id, { seconds: 3600 })).toEqual({
+      disappearing: { conversation_id: conversation.id, seconds: 3600 },
+    });
     await alice.api.conversations.unmute(conversation.id);
     expect((await alice.api.conversations.list()).conversations.find((c) => c.id === conversation.id)).toMatchObject({ muted: false });
   });

@@ -30,3 +30,23 @@ export type MuteEnvelope = z.infer<typeof muteEnvelopeSchema>;
 
 export const muteInputSchema = muteBodySchema.extend({ conversationId: z.string().min(1).max(64) });
 export type MuteInput = z.infer<typeof muteInputSchema>;
+
+/* ---------- disappearing messages ---------- */
+
+/** The timer's bounds: 30 seconds to 4 weeks. */
+export const DISAPPEARING_MIN_SECONDS = 30;
+export const DISAPPEARING_MAX_SECONDS = 28 * 24 * 60 * 60;
+/** The content type of the system message a timer change leaves in the conversation (body: `{"seconds": n | null}`). */
+export const DISAPPEARING_TIMER_CONTENT_TYPE = "application/vnd.secureconnect.disappearing-timer+json";
+
+export const disappearingBodySchema = z.object({
+  /** null turns the timer off; messages sent afterwards are erased this many seconds after they were stored. */
+  seconds: z.number().int().min(DISAPPEARING_MIN_SECONDS).max(DISAPPEARING_MAX_SECONDS).nullable(),
+});
+export type DisappearingBody = z.infer<typeof disappearingBodySchema>;
+export const disappearingEnvelopeSchema = z.object({
+  disappearing: z.object({ conversation_id: z.string(), seconds: z.number().int().nullable() }).meta({ id: "DisappearingTimer" }),
+});
+export type DisappearingEnvelope = z.infer<typeof disappearingEnvelopeSchema>;
+export const disappearingInputSchema = disappearingBodySchema.extend({ conversationId: z.string().min(1).max(64) });
+export type DisappearingInput = z.infer<typeof disappearingInputSchema>;

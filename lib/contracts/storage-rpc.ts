@@ -71,3 +71,7 @@ export const archiveLinkInputSchema = z.object({ key: z.string().max(256), expir
 export type ArchiveLinkInput = z.infer<typeof archiveLinkInputSchema>;
 export const archiveLinkSchema = z.object({ download_url: z.string(), expires_at: z.string() });
 export type ArchiveLink = z.infer<typeof archiveLinkSchema>;
+
+/** From the chat worker: files of messages its disappearing timer erased; only files shared in that conversation go. */
+export const expiredAttachmentsSchema = shareAttachmentsSchema;
+export type ExpiredAttachmentsInput = z.infer<typeof expiredAttachmentsSchema>;

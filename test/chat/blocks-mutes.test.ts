@@ -4,26 +4,8 @@
  */
 import { describe, it } from "vitest";
 import type { ConversationListItemView, ConversationView, MessageView, PresenceView } from "../../lib/contracts/chat";
-import type { OutboxList } from "../../lib/contracts/dev";
 import { createUser, type TestUser } from "../helpers/auth";
-import { api, connect, createGroup, json, sendRest } from "./chat-client";
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 300 && !done(value); i++) {
-    await scheduler.wait(20);
-    value = await read();
-  }
-  return value;
-}
-
-const outbox = async (user: TestUser): Promise<OutboxList["messages"]> =>
-  (await json<OutboxList>(await api(null, "GET", `/dev/push-outbox?user_id=${user.user.id}`), 200)).messages;
-
-async function registerDevice(user: TestUser): Promise<void> {
-  const res = await api(user, "POST", "/v1/users/me/devices", { platform: "android", push_token: `token-${user.user.id}` });
-  if (res.status !== 201) throw new Error(`device registration answered ${res.status}`);
-}
+import { api, connect, createGroup, json, outbox, registerDevice, sendRest, until } from "./chat-client";
 
 const block = (who: TestUser, target: string) => api(who, "PUT", `/v1/users/me/blocks/${target}`);
 const unblock = (who: TestUser, target: string) => api(who, "DELETE", `/v1/users/me/blocks/${target}`);

@@ -4,6 +4,7 @@
 import { exports } from "cloudflare:workers";
 import type { ConversationView, MessageView } from "../../lib/contracts/chat";
 import { serverFrameSchema, type ServerFrame } from "../../lib/contracts/chat-frames";
+import type { OutboxList } from "../../lib/contracts/dev";
 import { BASE, type TestUser } from "../helpers/auth";
 import { FrameSocket } from "../helpers/frame-socket";
 
@@ -72,4 +73,25 @@ export async function upgrade(
   if (opts.bearer) headers.Authorization = `Bearer ${user.accessToken}`;
   else params.set("ticket", opts.ticket ?? (await ticketFor(user)));
   return exports.default.fetch(`${BASE}/v1/ws/chat?${params.toString()}`, { headers });
+}
+
+/** Polls `read` until `done` (or about 6 s), for effects that arrive asynchronously (queues, presence). */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < 300 && !done(value); i++) {
+    await scheduler.wait(20);
+    value = await read();
+  }
+  return value;
+}
+
+/** The pushes the dev outbox kept for the user (filled by the real PUSH consumer). */
+export async function outbox(user: TestUser): Promise<OutboxList["messages"]> {
+  return (await json<OutboxList>(await api(null, "GET", `/dev/push-outbox?user_id=${user.user.id}`), 200)).messages;
+}
+
+/** A push registration for the user's session device, so offline members get wake-ups. */
+export async function registerDevice(user: TestUser): Promise<void> {
+  const res = await api(user, "POST", "/v1/users/me/devices", { platform: "android", push_token: `token-${user.user.id}` });
+  if (res.status !== 201) throw new Error(`device registration answered ${res.status}`);
 }

@@ -1,29 +1,10 @@
 import { describe, it } from "vitest";
 import type { PresenceView } from "../../lib/contracts/chat";
-import type { OutboxList } from "../../lib/contracts/dev";
 import { createUser, type TestUser } from "../helpers/auth";
-import { api, connect, createGroup, json } from "./chat-client";
+import { api, connect, createGroup, json, outbox, registerDevice, until } from "./chat-client";
 
 async function presence(viewer: TestUser, ids: string[]): Promise<PresenceView[]> {
   return (await json<{ presence: PresenceView[] }>(await api(viewer, "GET", `/v1/presence?user_ids=${ids.join(",")}`), 200)).presence;
-}
-
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < 300 && !done(value); i++) {
-    await scheduler.wait(20);
-    value = await read();
-  }
-  return value;
-}
-
-async function outbox(user: TestUser): Promise<OutboxList["messages"]> {
-  return (await json<OutboxList>(await api(null, "GET", `/dev/push-outbox?user_id=${user.user.id}`), 200)).messages;
-}
-
-async function registerDevice(user: TestUser): Promise<void> {
-  const res = await api(user, "POST", "/v1/users/me/devices", { platform: "android", push_token: `token-${user.user.id}` });
-  if (res.status !== 201) throw new Error(`device registration answered ${res.status}`);
 }
 
 describe("presence", () => {

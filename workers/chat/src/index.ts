@@ -29,7 +29,15 @@ import type {
   SetRoleInput,
   UserIdList,
 } from "../../../lib/contracts/chat-rpc";
-import type { BlockEnvelope, BlockList, BlockTarget, MuteEnvelope, MuteInput } from "../../../lib/contracts/account-controls";
+import type {
+  BlockEnvelope,
+  BlockList,
+  BlockTarget,
+  DisappearingEnvelope,
+  DisappearingInput,
+  MuteEnvelope,
+  MuteInput,
+} from "../../../lib/contracts/account-controls";
 import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
 import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
 import type { DataExportEnvelope } from "../../../lib/contracts/account";
@@ -41,6 +49,7 @@ import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as calls from "./calls-bridge";
 import * as conversations from "./conversations/conversation-rpc";
 import { blockUserRpc, listBlocksRpc, unblockUserRpc } from "./controls/blocks";
+import { setDisappearingRpc } from "./controls/disappearing-rpc";
 import { muteConversationRpc, unmuteConversationRpc } from "./controls/mutes";
 import { ackDeviceMailRpc, listDeviceMailRpc, postDeviceMailRpc } from "./devices/device-mail-rpc";
 import { claimKeyPackagesRpc, countKeyPackagesRpc, uploadKeyPackagesRpc } from "./devices/key-package-rpc";
@@ -141,6 +150,9 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   unmuteConversation(rpc: AuthedContext, conversationId: ConversationId): R<null> {
     return unmuteConversationRpc(this.env, rpc, conversationId, this.ctx);
+  }
+  setDisappearing(rpc: AuthedContext, input: DisappearingInput): R<DisappearingEnvelope> {
+    return setDisappearingRpc(this.env, rpc, input);
   }
 
   // Messages (./messages → the ConversationRoom, same code path as socket frames).

@@ -20,6 +20,7 @@ import {
   exportArchiveSchema,
   exportFilesPageInputSchema,
   exportPartInputSchema,
+  expiredAttachmentsSchema,
   shareAttachmentsSchema,
   type ArchiveLink,
   type ArchiveLinkInput,
@@ -31,6 +32,7 @@ import {
   type ExportPart,
   type ExportPartInput,
   type ExportUpload,
+  type ExpiredAttachmentsInput,
   type ShareAttachmentsInput,
 } from "../../../lib/contracts/storage-rpc";
 import { archiveLink, beginExportArchive, completeExportArchive, eraseUserFiles, exportFilesPage, putExportPart } from "./account-data";
@@ -38,6 +40,7 @@ import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
 import { parseInput, type AuthedContext, type RpcContext } from "../../../lib/rpc";
 import { shareAttachments } from "./attachments";
+import { deleteExpiredAttachments } from "./expired-attachments";
 import { cleanupAbandonedUploads } from "./cleanup";
 import { handleDevS3 } from "./dev-s3";
 import { deleteFile, downloadUrl, listFiles, quota } from "./files";
@@ -104,6 +107,12 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
   }
   archiveLink(rpc: AuthedContext, input: ArchiveLinkInput): Promise<Result<ArchiveLink>> {
     return storageCall(this.env, rpc, this.ctx, (call) => archiveLink(call, parseInput(archiveLinkInputSchema, input)));
+  }
+  /** From the chat worker's rooms: files of messages a disappearing timer erased (expired-attachments.ts). */
+  deleteExpiredAttachments(rpc: AuthedContext, input: ExpiredAttachmentsInput): Promise<Result<{ deleted: number }>> {
+    return storageCall(this.env, rpc, this.ctx, async (call) => ({
+      deleted: await deleteExpiredAttachments(call, parseInput(expiredAttachmentsSchema, input)),
+    }));
   }
 
   quota(rpc: AuthedContext): Promise<Result<QuotaResponse>> {

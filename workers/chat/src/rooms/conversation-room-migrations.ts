@@ -60,6 +60,21 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id,
     name: "MLS epoch per message",
     // The epoch an MLS message was made in, as its sender declared it (lib/contracts/mls.ts); null
     // for plaintext rooms. The room's own current epoch is meta `mls_epoch`.
-    up: "ALTER TABLE messages ADD COLUMN epoch INTEGER",
+    // Idempotent like step 3, so storage holding it without a version row (restored copies) adopts it.
+    up: (sql) => {
+      if (!hasColumn(sql, "messages", "epoch")) sql.exec("ALTER TABLE messages ADD COLUMN epoch INTEGER");
+    },
+  },
+  {
+    version: 5,
+    name: "messages.expires_at",
+    // Disappearing messages (issue 21): when the message is erased (epoch ms), for messages stored
+    // while the conversation had a timer; NULL once erased. Partial index: the alarm asks for the
+    // earliest one and for those due, never scanning the log.
+    // Idempotent like step 3, so storage holding it without a version row (restored copies) adopts it.
+    up: (sql) => {
+      if (!hasColumn(sql, "messages", "expires_at")) sql.exec("ALTER TABLE messages ADD COLUMN expires_at INTEGER");
+      sql.exec("CREATE INDEX IF NOT EXISTS messages_expiring ON messages (expires_at) WHERE expires_at IS NOT NULL");
+    },
   },
 ];

@@ -27,6 +27,9 @@ import { MlsRules } from "./mls-rules";
 import { ActiveCall } from "./active-call";
 import { incomingCallPushJobs, offlinePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
 import { RoomActions } from "./room-actions";
+import { RoomAlarms } from "./room-alarms";
+import { Disappearing } from "./disappearing";
+import type { DisappearingEnvelope } from "../../../../lib/contracts/account-controls";
 import { loadRoomIdentity } from "./room-loader";
 import { RoomMembers, type RoomIdentity, type RoomMember } from "./room-members";
 import { eraseRoom, eraseUserContent } from "./room-erasure";
@@ -55,6 +58,8 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly activeCall: ActiveCall;
   private readonly presenceReports: RoomPresence;
   private readonly mls: MlsRules;
+  private readonly alarms: RoomAlarms;
+  private readonly disappearing: Disappearing;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
@@ -64,7 +69,8 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.activeCall = new ActiveCall(this.members);
     this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
     this.sockets = new RoomSockets(ctx);
-    this.listSync = new ListSync(ctx, env, this.store, this.members);
+    this.alarms = new RoomAlarms(ctx.storage, ctx.storage.sql);
+    this.listSync = new ListSync(ctx, env, this.store, this.members, this.alarms);
     this.devices = new DeviceFanout(ctx, env, this.store, this.members, {
       hasRoomSocket: (userId) => this.sockets.isConnected(userId),
       pushOffline: (batch, offline) => this.pushOffline(batch, offline),
@@ -88,6 +94,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
     this.frames = new FrameHandler(this.actions, this.sockets, this.sends, this.mls);
     this.pushes = new PushBatcher(ctx, env.PUSH_QUEUE);
+    this.disappearing = new Disappearing(env, this.store, this.members, this.actions, this.sends, this.alarms);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     this.presenceReports = new RoomPresence(ctx, env);
     this.presenceReports.reconcile(this.members.known?.conversationId, this.sockets.connectedUserIds());
@@ -282,8 +289,21 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     });
   }
 
+  /** Sets the disappearing-messages timer (seconds, or null for off); the change is a message in the conversation. */
+  async setDisappearing(conversationId: string, userId: string, seconds: number | null, requestId: string): Promise<Result<DisappearingEnvelope>> {
+    return toResult(async () => {
+      await this.ready(conversationId);
+      return this.disappearing.set(userId, seconds, requestId);
+    });
+  }
+
+  /** One alarm for every timer of the room (room-alarms.ts): the list-view copy's retry and due erasures. */
   override async alarm(): Promise<void> {
-    this.listSync.schedule();
+    const due = this.alarms.takeDue(Date.now());
+    // An alarm with no timer recorded was armed by a build before RoomAlarms: it was the list copy's.
+    if (due.has("list_sync") || due.size === 0) this.listSync.schedule();
+    if (due.has("expiry")) await this.disappearing.eraseDue();
+    await this.alarms.rearm();
   }
 
   /* ---------- internals ---------- */
@@ -317,6 +337,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     chatMetric(this.env, "message_stored", this.sockets.count(), batch.length);
     this.listSync.schedule();
     this.devices.stored(batch);
+    if (this.members.disappearingSeconds !== null) this.ctx.waitUntil(this.disappearing.scheduleNext());
   }
 
   /** Members the fan-out found without a socket here or an online device: at most one wake-up per PUSH_COLLAPSE_MS each, for what they can read. */

@@ -3,6 +3,7 @@ import { withDb } from "../../../../lib/db";
 import { describeError, log } from "../../../../lib/log";
 import type { MessageView } from "../../../../lib/contracts/chat";
 import type { MessageStore } from "./message-store";
+import type { RoomAlarms } from "./room-alarms";
 import type { RoomMembers } from "./room-members";
 
 /** If a copy fails (or the room is evicted mid-copy), the alarm retries after this long. */
@@ -48,6 +49,7 @@ export class ListSync {
     private readonly env: ChatEnv,
     private readonly store: MessageStore,
     private readonly members: RoomMembers,
+    private readonly alarms: RoomAlarms,
   ) {}
 
   /** Call after any change the list view shows. Never blocks the caller. */
@@ -69,14 +71,14 @@ export class ListSync {
     try {
       do {
         // Re-armed for every copy, so a room evicted mid-copy (or mid-wait) retries on its own.
-        await this.ctx.storage.setAlarm(Date.now() + MIN_COPY_INTERVAL_MS + RETRY_MS);
+        await this.alarms.want("list_sync", Date.now() + MIN_COPY_INTERVAL_MS + RETRY_MS);
         await sleep(this.lastCopyAt + MIN_COPY_INTERVAL_MS - Date.now());
         // Cleared just before the copy reads the room's state: anything later needs another copy.
         this.again = false;
         this.lastCopyAt = Date.now();
         await this.copyOnce();
       } while (this.again);
-      await this.ctx.storage.deleteAlarm();
+      await this.alarms.clear("list_sync");
     } catch (err) {
       // The armed alarm retries; the data still to copy is durable.
       log({ event: "unhandled_error", where: "chat.list_sync", error: describeError(err) }, "warn");

@@ -23,6 +23,7 @@ type MessageRow = {
   edited_at: string | null;
   deleted: number;
   touched_at_seq: number | null;
+  expires_at: number | null;
 };
 
 /** Reactions as stored: emoji → user ids, in the order they reacted. */
@@ -46,13 +47,16 @@ export class MessageStore {
     return this.lastSeqCache;
   }
 
-  /** Stores a new message with the next seq; null when (sender, client_id) already exists. One write. */
-  insert(message: NewMessage): MessageView | null {
+  /**
+   * Stores a new message with the next seq; null when (sender, client_id) already exists. One write.
+   * `expiresAt` (epoch ms) marks it for erasure by the disappearing-messages alarm.
+   */
+  insert(message: NewMessage, expiresAt: number | null = null): MessageView | null {
     const seq = this.lastSeq + 1;
     const inserted = this.sql
       .exec<{ seq: number }>(
-        `INSERT INTO messages (seq, id, sender_id, client_id, content_type, body, ciphertext, attachments, reply_to_seq, epoch, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING seq`,
+        `INSERT INTO messages (seq, id, sender_id, client_id, content_type, body, ciphertext, attachments, reply_to_seq, epoch, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender_id, client_id) DO NOTHING RETURNING seq`,
         seq,
         message.id,
         message.sender_id,
@@ -64,6 +68,7 @@ export class MessageStore {
         message.reply_to_seq,
         message.epoch,
         message.created_at,
+        expiresAt,
       )
       .toArray();
     if (inserted.length === 0) return null;
@@ -134,10 +139,27 @@ export class MessageStore {
     );
   }
 
-  /** A tombstone keeps seq, id, sender and times; content, attachments and reactions are erased. */
+  /** The earliest pending erasure (epoch ms), from the partial index; null when none. */
+  nextExpiry(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM messages WHERE expires_at IS NOT NULL").one().at;
+  }
+
+  /** Messages due for erasure at `now`, oldest deadline first, at most `limit` (the alarm loops). */
+  dueForExpiry(now: number, limit = 200): { seq: number; senderId: string; attachments: string[] }[] {
+    return this.sql
+      .exec<{ seq: number; sender_id: string; attachments: string | null }>(
+        "SELECT seq, sender_id, attachments FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ seq: r.seq, senderId: r.sender_id, attachments: r.attachments ? (JSON.parse(r.attachments) as string[]) : [] }));
+  }
+
+  /** A tombstone keeps seq, id, sender and times; content, attachments, reactions and any pending erasure are gone. */
   tombstone(seq: number): void {
     this.sql.exec(
-      "UPDATE messages SET body = NULL, ciphertext = NULL, attachments = NULL, reactions = NULL, deleted = 1, touched_at_seq = ? WHERE seq = ?",
+      "UPDATE messages SET body = NULL, ciphertext = NULL, attachments = NULL, reactions = NULL, deleted = 1, expires_at = NULL, touched_at_seq = ? WHERE seq = ?",
       this.lastSeq,
       seq,
     );

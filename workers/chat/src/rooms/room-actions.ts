@@ -56,18 +56,23 @@ export class RoomActions {
       if (original) return { message: original, created: false };
       this.mls.requireEpoch(input.epoch);
     }
-    const message = this.store.insert({
-      id: newId(),
-      sender_id: userId,
-      client_id: input.client_id,
-      content_type: plan.contentType,
-      body: input.body ?? null,
-      ciphertext: input.ciphertext ?? null,
-      attachments: input.attachments ?? [],
-      reply_to_seq: input.reply_to_seq ?? null,
-      epoch: input.epoch ?? null,
-      created_at: new Date().toISOString(),
-    });
+    const timer = this.members.disappearingSeconds;
+    const now = Date.now();
+    const message = this.store.insert(
+      {
+        id: newId(),
+        sender_id: userId,
+        client_id: input.client_id,
+        content_type: plan.contentType,
+        body: input.body ?? null,
+        ciphertext: input.ciphertext ?? null,
+        attachments: input.attachments ?? [],
+        reply_to_seq: input.reply_to_seq ?? null,
+        epoch: input.epoch ?? null,
+        created_at: new Date(now).toISOString(),
+      },
+      timer === null ? null : now + timer * 1000,
+    );
     if (!message) {
       // (sender, client_id) already stored: a retry. Answer with the original, store nothing.
       const original = this.store.byClientId(userId, input.client_id);
@@ -94,6 +99,21 @@ export class RoomActions {
     const content = { body: wantsCiphertext ? null : text, ciphertext: wantsCiphertext ? text : null };
     this.store.edit(seq, patch.epoch === undefined ? content : { ...content, epoch: patch.epoch }, new Date().toISOString());
     return this.updated(seq, "edit");
+  }
+
+  /** Who may set the disappearing timer: any member of a direct conversation, the owner or an admin of a group. */
+  requireTimerSetter(userId: string): void {
+    this.requireMember(userId);
+    this.members.requireUnblocked();
+    const role = this.members.roleOf(userId);
+    if (this.members.known?.type === "group" && role !== "owner" && role !== "admin")
+      throw new AppError("FORBIDDEN", "Only a group owner or admin can set disappearing messages.");
+  }
+
+  /** Erasure by the disappearing-messages timer: the same tombstone (and fan-out) as a delete. */
+  expire(seq: number): void {
+    this.store.tombstone(seq);
+    this.updated(seq, "delete");
   }
 
   remove(userId: string, seq: number): MessageView {

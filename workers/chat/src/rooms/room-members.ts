@@ -45,6 +45,16 @@ export class RoomMembers {
     return this.identity ?? null;
   }
 
+  /** The conversation's disappearing-messages timer in seconds (null: off). */
+  get disappearingSeconds(): number | null {
+    const value = this.getMeta("disappearing_seconds");
+    return value === null || value === "" ? null : Number(value);
+  }
+
+  setDisappearingSeconds(seconds: number | null): void {
+    this.setMeta("disappearing_seconds", seconds === null ? "" : String(seconds));
+  }
+
   /** A direct conversation one member of which blocks the other: read-only for both (controls/blocks.ts). */
   get blocked(): boolean {
     return this.getMeta("blocked") === "1";

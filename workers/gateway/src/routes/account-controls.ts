@@ -1,12 +1,20 @@
 import { createRoute } from "@hono/zod-openapi";
-import { blockEnvelopeSchema, blockListSchema, muteBodySchema, muteEnvelopeSchema } from "../../../../lib/contracts/account-controls";
+import {
+  blockEnvelopeSchema,
+  blockListSchema,
+  disappearingBodySchema,
+  disappearingEnvelopeSchema,
+  DISAPPEARING_TIMER_CONTENT_TYPE,
+  muteBodySchema,
+  muteEnvelopeSchema,
+} from "../../../../lib/contracts/account-controls";
 import { userParamsSchema } from "../../../../lib/contracts/auth-rpc";
 import { conversationParamsSchema } from "../../../../lib/contracts/chat-rpc";
 import { unwrap } from "../../../../lib/result";
 import type { GatewayApp } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
 
-/** Blocking users and muting conversations (chat worker, src/controls/). */
+/** Blocking users, muting conversations and their disappearing-messages timer (chat worker, src/controls/). */
 const routes = {
   listBlocks: createRoute({
     method: "get",
@@ -47,6 +55,16 @@ const routes = {
     request: { params: conversationParamsSchema, body: jsonBody(muteBodySchema) },
     responses: { 200: jsonResponse(muteEnvelopeSchema, "Muted"), ...errorResponses(400, 401, 404, 429) },
   }),
+  disappearing: createRoute({
+    method: "put",
+    path: "/v1/conversations/{id}/disappearing",
+    tags: ["conversations"],
+    summary: "Set the conversation's disappearing-messages timer (30 s to 4 weeks, null = off)",
+    description: `Any member of a direct conversation, the owner or an admin of a group (others 403). Messages stored afterwards are erased that many seconds after they were stored: history, replay and the list then show a content-free tombstone (seq stays gap-free) and their files are deleted. The change is a message in the conversation (content_type \`${DISAPPEARING_TIMER_CONTENT_TYPE}\`, body \`{"seconds": n|null}\`).`,
+    ...authed,
+    request: { params: conversationParamsSchema, body: jsonBody(disappearingBodySchema) },
+    responses: { 200: jsonResponse(disappearingEnvelopeSchema, "The timer now in force"), ...errorResponses(400, 401, 403, 404, 429) },
+  }),
   unmute: createRoute({
     method: "delete",
     path: "/v1/conversations/{id}/mute",
@@ -68,6 +86,10 @@ export function registerAccountControlsRoutes(app: GatewayApp): void {
   app.openapi(routes.mute, async (c) => {
     const input = { conversationId: c.req.valid("param").id, ...c.req.valid("json") };
     return c.json(unwrap(await c.env.CHAT.muteConversation(caller(c), input)), 200);
+  });
+  app.openapi(routes.disappearing, async (c) => {
+    const input = { conversationId: c.req.valid("param").id, ...c.req.valid("json") };
+    return c.json(unwrap(await c.env.CHAT.setDisappearing(caller(c), input)), 200);
   });
   app.openapi(routes.unmute, async (c) => {
     unwrap(await c.env.CHAT.unmuteConversation(caller(c), c.req.valid("param").id));
