@@ -4,6 +4,9 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
+    /** The stack's PERSIST_DIR and log file ("" when SC_BASE_URL reuses a running stack). */
+    stateDir: string;
+    logFile: string;
   }
 }
 
@@ -11,5 +14,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const stack = await startDevStack({ statePrefix: "sc-e2e-", env: { E2E: "1" }, printLogsOnStop: Boolean(process.env.E2E_KEEP_LOGS) });
   project.provide("baseUrl", stack.baseUrl);
+  project.provide("stateDir", stack.stateDir);
+  project.provide("logFile", stack.logFile);
   return stack.stop;
 }

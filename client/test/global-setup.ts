@@ -9,6 +9,8 @@ export default async function setup(project: TestProject) {
   const reuse = process.env.SC_BASE_URL;
   if (reuse) {
     project.provide("baseUrl", reuse);
+    project.provide("stateDir", process.env.SC_STATE_DIR ?? "");
+    project.provide("logFile", process.env.SC_LOG_FILE ?? "");
     return undefined;
   }
   return startStack(project);

@@ -2,7 +2,7 @@
 // state in a temp dir, in its own process group so that stopping it also stops wrangler and workerd.
 // Shared by the e2e suite's global setup and the fuzz suite.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,7 +46,7 @@ async function waitForHealth(url, child, deadlineMs) {
 
 /**
  * @param {{ statePrefix?: string, env?: Record<string, string>, timeoutMs?: number, printLogsOnStop?: boolean, sourceDir?: string }} [options]
- * @returns {Promise<{ baseUrl: string, output: string[], stop: () => void }>}
+ * @returns {Promise<{ baseUrl: string, output: string[], stateDir: string, logFile: string, stop: () => void }>}
  */
 export async function startDevStack(options = {}) {
   const [port, inspectorPort] = [await freePort(), await freePort()];
@@ -59,8 +59,14 @@ export async function startDevStack(options = {}) {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  child.stdout?.on("data", (d) => output.push(d.toString()));
-  child.stderr?.on("data", (d) => output.push(d.toString()));
+  // Also kept in a file beside the state, so a test in another process can search the stack's logs (issue 19's leak search).
+  const logFile = path.join(stateDir, "dev-server.log");
+  const keep = (d) => {
+    output.push(d.toString());
+    appendFileSync(logFile, d);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   let stopped = false;
   const stop = () => {
     if (stopped) return;
@@ -82,5 +88,5 @@ export async function startDevStack(options = {}) {
     stop(); // never leave a stack running behind a failed start
     throw err;
   }
-  return { baseUrl, output, stop };
+  return { baseUrl, output, stateDir, logFile, stop };
 }
