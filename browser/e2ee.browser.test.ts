@@ -90,11 +90,10 @@ describe("end-to-end encryption in Chromium: nothing but the devices can read it
     for (const reader of [bob, alice2]) {
       const link = reader.page.getByTestId("attachment").filter({ hasText: "secret.txt" });
       await link.waitFor();
-      await link.click();
-      const ready = reader.page.getByTestId("attachment-ready");
-      await ready.waitFor();
-      const text = await ready.evaluate(async (a) => (await fetch((a as HTMLAnchorElement).href)).text());
-      expect(text).toBe(`file ${canaries.file}`);
+      // The click downloads the ciphertext, checks its digest, decrypts it on the device and saves the file.
+      const [download] = await Promise.all([reader.page.waitForEvent("download"), link.click()]);
+      expect(download.suggestedFilename()).toBe("secret.txt");
+      expect(readFileSync(await download.path()).toString()).toBe(`file ${canaries.file}`);
     }
     expect(await alice.page.getByTestId("message-undecryptable").count()).toBe(0);
     await Promise.all([shot(alice.page, "e2ee-alice"), shot(alice2.page, "e2ee-alice-second-device"), shot(bob.page, "e2ee-bob")]);

@@ -61,13 +61,13 @@ export async function startDevStack(options = {}) {
   });
   // Also kept in a file beside the state, so a test in another process can search the stack's logs (issue 19's leak search).
   const logFile = path.join(stateDir, "dev-server.log");
+  let stopped = false;
   const keep = (d) => {
     output.push(d.toString());
-    appendFileSync(logFile, d);
+    if (!stopped) appendFileSync(logFile, d); // after stop the state directory (and the file) is gone
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
-  let stopped = false;
   const stop = () => {
     if (stopped) return;
     stopped = true;
