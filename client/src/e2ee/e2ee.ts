@@ -199,6 +199,8 @@ export class E2ee extends Emitter<E2eeEvents> {
       await adopted;
       await this.keys.consumed(ref);
       await this.checkKeys(group);
+      // Nothing before our Welcome's commit is readable here: it must not count as unread (read marks only move forward).
+      await this.options.api.messages.markRead(cid, seq).catch(() => undefined);
       this.emit("joined", { conversation_id: cid, seq });
       return;
     }
