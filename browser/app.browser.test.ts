@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { launch, numberIn, shot, signUp, startChat, type Person } from "./helpers";
@@ -66,14 +67,12 @@ describe("the web app in Chromium, against the real stack", () => {
     await bob.page.getByTestId("composer").press("Enter");
     await messages(alice.page).filter({ hasText: "Hi Alice" }).waitFor();
 
-    // A file, through the presigned upload flow, as an attachment Bob can download.
+    // A file, encrypted in Alice's browser, uploaded through the presigned flow; Bob's click downloads and decrypts it.
     await alice.page.getByTestId("file-input").setInputFiles({ name: "agenda.txt", mimeType: "text/plain", buffer: Buffer.from("1. WebRTC\n2. Offline\n") });
     const link = bob.page.getByTestId("attachment").filter({ hasText: "agenda.txt" });
     await link.waitFor();
-    const href = await link.getAttribute("href");
-    expect(href).toBeTruthy();
-    const downloaded = await bob.page.evaluate(async (url) => (await fetch(url)).text(), href ?? "");
-    expect(downloaded).toBe("1. WebRTC\n2. Offline\n");
+    const [download] = await Promise.all([bob.page.waitForEvent("download"), link.click()]);
+    expect(readFileSync(await download.path()).toString()).toBe("1. WebRTC\n2. Offline\n");
 
     expect(await messages(alice.page).allTextContents()).toEqual(["Hello Bob!", "Hi Alice", "Sent agenda.txt"]);
     expect(await messages(bob.page).allTextContents()).toEqual(["Hello Bob!", "Hi Alice", "Sent agenda.txt"]);

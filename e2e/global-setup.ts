@@ -6,6 +6,9 @@ declare module "vitest" {
     baseUrl: string;
     /** The stack's local SFU (scripts/sfu/), or null when it runs none. */
     sfuUrl: string | null;
+    /** The stack's PERSIST_DIR and log file ("" when SC_BASE_URL reuses a running stack). */
+    stateDir: string;
+    logFile: string;
   }
 }
 
@@ -14,5 +17,7 @@ export default async function setup(project: TestProject) {
   const stack = await startDevStack({ statePrefix: "sc-e2e-", env: { E2E: "1" }, printLogsOnStop: Boolean(process.env.E2E_KEEP_LOGS) });
   project.provide("baseUrl", stack.baseUrl);
   project.provide("sfuUrl", stack.sfuUrl);
+  project.provide("stateDir", stack.stateDir);
+  project.provide("logFile", stack.logFile);
   return stack.stop;
 }

@@ -182,6 +182,14 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   async function loadOlder(): Promise<void> {
     if (oldestSeq === null || oldestSeq <= 1) return;
+    if (echat && timeline) {
+      // Older pages come from this device's records (what it decrypted when they arrived), or read as not decryptable.
+      const page = await echat.history(PAGE, oldestSeq);
+      timeline.add(page.messages);
+      oldestSeq = page.oldestSeq ?? oldestSeq;
+      older.hidden = !page.hasMore;
+      return;
+    }
     const page = await client.api.messages.list(conversationId, { before_seq: oldestSeq, limit: PAGE });
     for (const message of page.messages) place(message, true);
     oldestSeq = Math.min(oldestSeq, ...page.messages.map((m) => m.seq));
@@ -191,7 +199,6 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   /** An encrypted conversation: history decrypted (or read from this device's records), then the live chat. */
   async function startEncrypted(view: EncryptedTimeline): Promise<ChatConnection> {
-    older.hidden = true; // history before this device joined is not readable here (MLS forward secrecy)
     await client.e2ee.catchUp(conversationId);
     const chat = client.encryptedChat(conversationId, {});
     echat = chat;
@@ -200,7 +207,10 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       if (message.sender_id !== client.userId) readUpTo(message.seq);
     });
     chat.on("deleted", ({ seq }) => view.deleted(seq));
-    view.add(await chat.history(PAGE));
+    const page = await chat.history(PAGE);
+    view.add(page.messages);
+    oldestSeq = page.oldestSeq;
+    older.hidden = !page.hasMore;
     readUpTo(view.newestSeq());
     return chat.connection;
   }

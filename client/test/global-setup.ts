@@ -11,6 +11,8 @@ export default async function setup(project: TestProject) {
   if (reuse) {
     project.provide("baseUrl", reuse);
     project.provide("sfuUrl", process.env.SC_SFU_URL ?? null);
+    project.provide("stateDir", process.env.SC_STATE_DIR ?? "");
+    project.provide("logFile", process.env.SC_LOG_FILE ?? "");
     return undefined;
   }
   return startStack(project);

@@ -16,6 +16,10 @@ export interface DevStack {
   sfuUrl: string | null;
   /** Everything the stack printed so far. */
   output: string[];
+  /** PERSIST_DIR: local D1, Durable Object SQLite, R2 and KV files of this stack. */
+  stateDir: string;
+  /** Everything the stack printed, as a file (in stateDir). */
+  logFile: string;
   /** Kills the stack's process group and removes its state directory; safe to call twice. */
   stop: () => void;
 }

@@ -2,7 +2,7 @@
 // state in a temp dir, in its own process group so that stopping it also stops wrangler and workerd.
 // Shared by the e2e suite's global setup and the fuzz suite.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,7 +46,7 @@ async function waitForHealth(url, child, deadlineMs) {
 
 /**
  * @param {{ statePrefix?: string, env?: Record<string, string>, timeoutMs?: number, printLogsOnStop?: boolean, sourceDir?: string }} [options]
- * @returns {Promise<{ baseUrl: string, sfuUrl: string | null, output: string[], stop: () => void }>}
+ * @returns {Promise<{ baseUrl: string, sfuUrl: string | null, output: string[], stateDir: string, logFile: string, stop: () => void }>}
  */
 export async function startDevStack(options = {}) {
   const [port, inspectorPort, sfuPort] = [await freePort(), await freePort(), await freePort()];
@@ -67,9 +67,15 @@ export async function startDevStack(options = {}) {
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
-  child.stdout?.on("data", (d) => output.push(d.toString()));
-  child.stderr?.on("data", (d) => output.push(d.toString()));
+  // Also kept in a file beside the state, so a test in another process can search the stack's logs (issue 19's leak search).
+  const logFile = path.join(stateDir, "dev-server.log");
   let stopped = false;
+  const keep = (d) => {
+    output.push(d.toString());
+    if (!stopped) appendFileSync(logFile, d); // after stop the state directory (and the file) is gone
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const stop = () => {
     if (stopped) return;
     stopped = true;
@@ -92,5 +98,5 @@ export async function startDevStack(options = {}) {
   }
   // scripts/dev.mjs says on its output whether it started the local SFU (on the port given above).
   const sfuUrl = output.join("").includes(`[dev] local SFU at http://127.0.0.1:${sfuPort}`) ? `http://127.0.0.1:${sfuPort}` : null;
-  return { baseUrl, sfuUrl, output, stop };
+  return { baseUrl, sfuUrl, output, stateDir, logFile, stop };
 }

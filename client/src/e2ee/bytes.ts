@@ -1,3 +1,5 @@
+import { base64url } from "../../../lib/ids";
+
 /** Byte helpers of the E2EE layer: hex, base64url, UTF-8 and length-prefixed framing. */
 
 export const utf8 = {
@@ -16,11 +18,8 @@ export function fromHex(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+/** Unpadded base64url: the encoding of every MLS payload on the wire (the server's own helper). */
+export const toBase64Url = base64url;
 
 /** null for text that is not base64url (a damaged or hostile payload), never a throw. */
 export function fromBase64Url(text: string): Uint8Array | null {

@@ -71,12 +71,24 @@ export class E2ee extends Emitter<E2eeEvents> {
   async createConversation(input: Omit<CreateConversationInput, "encryption">): Promise<ConversationEnvelope["conversation"]> {
     const me = this.me();
     const { conversation } = await this.options.api.conversations.create({ ...input, encryption: "mls" });
-    if (!(await this.group(conversation.id))) {
-      const group = await this.engine.createGroup(conversation.id, await this.keys.ownLeafPackage());
-      this.groups.set(conversation.id, ConversationGroup.adopt(conversation.id, this.engine, this.options.store, group, 0));
-    }
-    await this.addDevices(conversation.id, [me.userId, ...conversation.members.map((m) => m.user_id).filter((id) => id !== me.userId)]);
+    await this.createConversationGroup(
+      conversation.id,
+      conversation.members.map((m) => m.user_id).filter((id) => id !== me.userId),
+    );
     return conversation;
+  }
+
+  /**
+   * The group of an `mls` conversation this device created (epoch 0, the room's starting epoch), then
+   * every device of these users and our own other devices added in its first commit. A direct create
+   * that returned an existing conversation finds the group already here (or joins it by Welcome).
+   */
+  async createConversationGroup(conversationId: string, userIds: string[]): Promise<void> {
+    if (!(await this.group(conversationId)) && (await this.options.api.mls.group(conversationId)).mls_group.epoch === 0) {
+      const group = await this.engine.createGroup(conversationId, await this.keys.ownLeafPackage());
+      this.groups.set(conversationId, ConversationGroup.adopt(conversationId, this.engine, this.options.store, group, 0));
+    }
+    if (await this.group(conversationId)) await this.addDevices(conversationId, [this.me().userId, ...userIds]);
   }
 
   /** Adds users to the conversation, then every device of theirs to its group. */
@@ -126,7 +138,7 @@ export class E2ee extends Emitter<E2eeEvents> {
     return group.serial(async () => {
       const first = Math.min(...messages.map((m) => m.seq));
       // A gap (messages we never saw, e.g. while offline): fetch it first, the state depends on every commit.
-      if (first > group.processedSeq + 1) await this.catchUpLocked(group, first - 1);
+      if (first > group.processedSeq + 1) await this.catchUpLocked(group, first - 1).catch(ignoreLostAccess);
       return this.ingestLocked(group, messages);
     });
   }
@@ -187,6 +199,8 @@ export class E2ee extends Emitter<E2eeEvents> {
       await adopted;
       await this.keys.consumed(ref);
       await this.checkKeys(group);
+      // Nothing before our Welcome's commit is readable here: it must not count as unread (read marks only move forward).
+      await this.options.api.messages.markRead(cid, seq).catch(() => undefined);
       this.emit("joined", { conversation_id: cid, seq });
       return;
     }
@@ -297,6 +311,11 @@ export class E2ee extends Emitter<E2eeEvents> {
     if (!self) throw new ApiError(401, "UNAUTHORIZED", "Sign in before using end-to-end encryption.");
     return self;
   }
+}
+
+/** A conversation we were removed from (404/403) has nothing more to fetch: handle what we were given. */
+function ignoreLostAccess(error: unknown): void {
+  if (!(error instanceof ApiError && (error.status === 403 || error.status === 404))) throw error;
 }
 
 function undecryptable(message: Message): DecryptedMessage {

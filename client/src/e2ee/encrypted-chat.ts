@@ -73,11 +73,15 @@ export class EncryptedChat extends Emitter<EncryptedChatEvents> {
     return this.sendContent({ kind: "reaction", target_seq: targetSeq, emoji, on }, []);
   }
 
-  /** The newest `limit` messages, decrypted (those handled before come from this device's records). */
-  async history(limit = 50): Promise<DecryptedMessage[]> {
-    const page = await this.e2ee.api.messages.list(this.conversationId, { limit });
+  /**
+   * A page of history, decrypted (those handled before come from this device's records): the newest
+   * `limit` messages, or those before `beforeSeq`. `oldestSeq` is where the next older page starts.
+   */
+  async history(limit = 50, beforeSeq?: number): Promise<{ messages: DecryptedMessage[]; hasMore: boolean; oldestSeq: number | null }> {
+    const page = await this.e2ee.api.messages.list(this.conversationId, { limit, ...(beforeSeq ? { before_seq: beforeSeq } : {}) });
     const handled = await this.e2ee.ingest(this.conversationId, page.messages);
-    return handled.sort((a, b) => a.seq - b.seq);
+    const oldestSeq = page.messages.length > 0 ? Math.min(...page.messages.map((m) => m.seq)) : null;
+    return { messages: handled.sort((a, b) => a.seq - b.seq), hasMore: page.has_more, oldestSeq };
   }
 
   close(): void {
