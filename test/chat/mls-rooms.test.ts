@@ -1,15 +1,24 @@
-import { describe, it } from "vitest";
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import type { ConversationListItemView, ConversationView, MessageView } from "../../lib/contracts/chat";
 import type { OutboxList } from "../../lib/contracts/dev";
 import type { MailboxEntry } from "../../lib/contracts/device-stream";
 import { epochFromConflict, MLS_LIMITS, type ClaimedKeyPackage, type MlsGroupView } from "../../lib/contracts/mls";
 import type { ErrorDetail } from "../../lib/errors";
 import { accepted, upgradeEvents } from "../devices/device-client";
+import { installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
 import { createUser, type TestUser } from "../helpers/auth";
 import { deviceOf, opaque } from "../helpers/mls";
 import { api, connect, json, sendRest, ticketFor } from "./chat-client";
 
 /** Encrypted (`mls`) conversations: the room as MLS's delivery service, through the gateway. */
+
+let fakes: RealtimeFakes;
+beforeAll(() => {
+  fakes = installRealtimeFakes();
+});
+afterAll(() => fakes.uninstall());
 
 async function createMls(
   owner: TestUser,
@@ -240,5 +249,22 @@ describe("encrypted conversations: joining and what leaves the server", () => {
     expect(outbox.map((m) => m.data)).toEqual([{ kind: "message", conversation_id: conversation.id, seq: "2" }]);
     expect(JSON.stringify(outbox)).not.toContain(secret.slice(0, 40));
     expect(JSON.stringify(outbox)).not.toContain(handshake.ciphertext.slice(0, 40));
+  });
+
+  it("still records a missed call: the room writes it itself, from call metadata it holds anyway", async ({ expect }) => {
+    const [alice, bob] = [await createUser(), await createUser()];
+    const { conversation } = await createMls(alice, [bob], "direct");
+    const started = await json<{ call: { id: string } }>(
+      await api(alice, "POST", "/v1/calls/initiate", { conversation_id: conversation.id, type: "audio", ring_timeout_seconds: 5 }),
+      201,
+    );
+    expect(await runDurableObjectAlarm(env.CALL_ROOM.get(env.CALL_ROOM.idFromName(started.call.id)))).toBe(true);
+    let messages: MessageView[] = [];
+    for (let i = 0; i < 200 && messages.length === 0; i++) {
+      await scheduler.wait(20);
+      messages = await history(bob, conversation.id);
+    }
+    expect(messages).toMatchObject([{ seq: 1, sender_id: alice.user.id, content_type: "call/missed", ciphertext: null }]);
+    expect(JSON.parse(messages[0]?.body ?? "{}")).toEqual({ call_id: started.call.id, call_type: "audio", missed_by: [bob.user.id] });
   });
 });
