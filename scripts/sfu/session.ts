@@ -1,4 +1,14 @@
-import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpSender, type RTCRtpTransceiver, type RTCTrackEvent } from "werift";
+import {
+  PictureLossIndication,
+  RtcpPayloadSpecificFeedback,
+  RtpHeader,
+  RtpPacket,
+  type RtcpPacket,
+  type RTCPeerConnection,
+  type RTCRtpSender,
+  type RTCRtpTransceiver,
+  type RTCTrackEvent,
+} from "werift";
 import type { SfuCounters } from "./counters";
 
 export type MediaKind = "audio" | "video";
@@ -46,6 +56,7 @@ export class SfuSession {
   connected = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly hooked = new WeakSet<RTCRtpTransceiver>();
+  private readonly watched = new WeakSet<RTCRtpTransceiver>();
 
   constructor(
     readonly id: string,
@@ -61,8 +72,30 @@ export class SfuSession {
     return run;
   }
 
+  /**
+   * A subscriber's picture loss requests, whichever werift object hears them. werift routes a PLI by
+   * the feedback's *sender* SSRC first, which is one of the browser's own outgoing streams on this
+   * BUNDLE when it also publishes, so the PLI lands on that stream's receiver instead of our sender.
+   * Every transceiver of the session is watched, and a PLI goes by its media SSRC to the pulled
+   * track that sends it.
+   */
+  watchRtcp(transceiver: RTCRtpTransceiver): void {
+    if (this.watched.has(transceiver)) return;
+    this.watched.add(transceiver);
+    const onRtcp = (packet: RtcpPacket) => {
+      // By type and count, not instanceof: the packet may come from another copy of werift's rtp module.
+      if (packet.type !== RtcpPayloadSpecificFeedback.type || packet.feedback.count !== PictureLossIndication.count || !("mediaSsrc" in packet.feedback))
+        return;
+      const ssrc = packet.feedback.mediaSsrc;
+      for (const pulled of this.pulled.values()) if (pulled.sender.ssrc === ssrc && pulled.source) requestKeyFrame(pulled.source);
+    };
+    transceiver.receiver.onRtcp.subscribe(onRtcp);
+    transceiver.sender.onRtcp.subscribe(onRtcp);
+  }
+
   /** A transceiver's media is forwarded by its mid at the time each packet arrives, so a renegotiation that moves a mid moves the forwarding with it. */
   private hook(event: RTCTrackEvent): void {
+    this.watchRtcp(event.transceiver);
     if (this.hooked.has(event.transceiver)) return;
     this.hooked.add(event.transceiver);
     const transceiver = event.transceiver;

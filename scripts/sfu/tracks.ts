@@ -89,9 +89,9 @@ export async function pullTracks(session: SfuSession, body: SfuNewTracksBody, se
     const keyFrame = () => {
       if (pulled.source) requestKeyFrame(pulled.source);
     };
-    // The subscriber asks (it lost a frame), or its transport just came up: either way it needs a key frame now.
-    pulled.sender.onPictureLossIndication.subscribe(keyFrame);
+    // Its transport just came up: it needs a key frame now. Its own requests arrive through watchRtcp.
     pulled.sender.onReady.subscribe(keyFrame);
+    session.watchRtcp(pulled.transceiver);
   }
   const tracks = results.map((r): TrackResult =>
     "sender" in r ? { location: "remote", mid: r.mid, trackName: r.trackName, sessionId: r.publisherSessionId } : r,
