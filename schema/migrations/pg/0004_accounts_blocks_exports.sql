@@ -41,7 +41,6 @@ CREATE TABLE "user_blocks" (
 );
 --> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "deleted_at" text;--> statement-breakpoint
-ALTER TABLE "conversations" ADD COLUMN "encryption" text DEFAULT 'none' NOT NULL;--> statement-breakpoint
 ALTER TABLE "conversation_departures" ADD CONSTRAINT "conversation_departures_conversation_id_conversations_id_fk" FOREIGN KEY ("conversation_id") REFERENCES "public"."conversations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "conversation_departures" ADD CONSTRAINT "conversation_departures_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "data_exports" ADD CONSTRAINT "data_exports_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -53,5 +52,4 @@ ALTER TABLE "user_blocks" ADD CONSTRAINT "user_blocks_blocked_id_users_id_fk" FO
 CREATE INDEX "conversation_departures_user_id_idx" ON "conversation_departures" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "conversation_mutes_user_id_idx" ON "conversation_mutes" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "email_changes_user_id_idx" ON "email_changes" USING btree ("user_id");--> statement-breakpoint
-CREATE INDEX "user_blocks_blocked_id_idx" ON "user_blocks" USING btree ("blocked_id");--> statement-breakpoint
-ALTER TABLE "conversations" ADD CONSTRAINT "conversations_encryption_check" CHECK ("conversations"."encryption" in ('none', 'mls'));
+CREATE INDEX "user_blocks_blocked_id_idx" ON "user_blocks" USING btree ("blocked_id");

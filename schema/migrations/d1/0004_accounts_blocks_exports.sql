@@ -52,26 +52,4 @@ CREATE TABLE `user_blocks` (
 );
 --> statement-breakpoint
 CREATE INDEX `user_blocks_blocked_id_idx` ON `user_blocks` (`blocked_id`);--> statement-breakpoint
-ALTER TABLE `users` ADD `deleted_at` text;--> statement-breakpoint
-PRAGMA foreign_keys=OFF;--> statement-breakpoint
-CREATE TABLE `__new_conversations` (
-	`id` text PRIMARY KEY NOT NULL,
-	`type` text NOT NULL,
-	`name` text,
-	`encryption` text DEFAULT 'none' NOT NULL,
-	`created_by` text NOT NULL,
-	`direct_key` text,
-	`created_at` text NOT NULL,
-	`last_activity_at` text NOT NULL,
-	`last_message_seq` integer DEFAULT 0 NOT NULL,
-	`last_message` text,
-	FOREIGN KEY (`created_by`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
-	CONSTRAINT "conversations_type_check" CHECK("__new_conversations"."type" in ('direct', 'group')),
-	CONSTRAINT "conversations_encryption_check" CHECK("__new_conversations"."encryption" in ('none', 'mls'))
-);
---> statement-breakpoint
-INSERT INTO `__new_conversations`("id", "type", "name", "encryption", "created_by", "direct_key", "created_at", "last_activity_at", "last_message_seq", "last_message") SELECT "id", "type", "name", "encryption", "created_by", "direct_key", "created_at", "last_activity_at", "last_message_seq", "last_message" FROM `conversations`;--> statement-breakpoint
-DROP TABLE `conversations`;--> statement-breakpoint
-ALTER TABLE `__new_conversations` RENAME TO `conversations`;--> statement-breakpoint
-PRAGMA foreign_keys=ON;--> statement-breakpoint
-CREATE UNIQUE INDEX `conversations_direct_key_unique` ON `conversations` (`direct_key`);
+ALTER TABLE `users` ADD `deleted_at` text;

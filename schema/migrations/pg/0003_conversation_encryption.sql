@@ -1,0 +1,2 @@
+ALTER TABLE "conversations" ADD COLUMN "encryption" text DEFAULT 'none' NOT NULL;--> statement-breakpoint
+ALTER TABLE "conversations" ADD CONSTRAINT "conversations_encryption_check" CHECK ("conversations"."encryption" in ('none', 'mls'));
