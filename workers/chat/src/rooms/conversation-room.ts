@@ -117,7 +117,9 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
         this.sockets.sendMessages(server, this.store.after(upgrade.sinceSeq));
       }
       // Where the other members have read up to, as `read` frames: a client that just opened shows "seen" at once.
-      for (const { userId, seq } of this.members.readWatermarks()) if (userId !== upgrade.userId) sendFrame(server, { type: "read", user_id: userId, seq });
+      // A blocked direct conversation tells neither member where the other has read (room-actions.ts `read`).
+      if (!this.members.blocked)
+        for (const { userId, seq } of this.members.readWatermarks()) if (userId !== upgrade.userId) sendFrame(server, { type: "read", user_id: userId, seq });
       sendFrame(server, { type: "ready", last_seq: this.store.lastSeq, ...(this.mls.encrypted ? { epoch: this.mls.epoch } : {}) });
       log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: requestId });
       chatMetric(this.env, "socket_open", this.sockets.count());
