@@ -15,7 +15,14 @@ export function conversationTitle(client: SecureConnectClient, people: People, i
 }
 
 /** One list row: title, unread badge (none for the open conversation) and the last message's preview. */
-export function conversationRow(client: SecureConnectClient, people: People, item: LiveConversation, active: boolean, onSelect: () => void): HTMLLIElement {
+export function conversationRow(
+  client: SecureConnectClient,
+  people: People,
+  item: LiveConversation,
+  active: boolean,
+  onSelect: () => void,
+  decrypted: { text: string; sender_id: string } | null = null,
+): HTMLLIElement {
   const title = h("span", { class: "title", testid: "conversation-title", text: conversationTitle(client, people, item) });
   const other = otherMember(client, item);
   if (!item.name && other && !people.known(other)) void people.name(other).then((name) => (title.textContent = name));
@@ -23,7 +30,12 @@ export function conversationRow(client: SecureConnectClient, people: People, ite
   const last = item.last_message;
   // The missed-call trace is sent in the caller's name: no "You:" before it.
   const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
-  const preview = last ? `${mine ? "You: " : ""}${messageText(last)}` : "No messages yet";
+  // An encrypted conversation's preview is what this device decrypted (the server's preview is ciphertext).
+  const preview = decrypted
+    ? `${decrypted.sender_id === client.userId ? "You: " : ""}${decrypted.text}`
+    : last
+      ? `${mine ? "You: " : ""}${messageText(last)}`
+      : "No messages yet";
   return h(
     "li",
     { class: active ? "active" : "", testid: "conversation", attrs: { "data-id": item.id }, on: { click: onSelect } },

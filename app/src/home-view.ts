@@ -6,6 +6,7 @@ import { notificationsButton, notifyIfHidden, showUnreadInTitle } from "./deskto
 import { clear, errorText, h, input } from "./dom";
 import { messageText } from "./message-text";
 import { People } from "./people";
+import { EncryptedPreviews } from "./encrypted-previews";
 import { keyChangeBanner } from "./security-panel";
 
 /**
@@ -23,10 +24,14 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   const search = input("new-chat-username", "text", { placeholder: "username" });
   const searchError = h("p", { class: "error", testid: "new-chat-error" });
   let open: ChatView | null = null;
+  const previews = new EncryptedPreviews(client, () => render());
 
   function render(): void {
     const rows = live.conversations;
-    clear(list, ...rows.map((item) => conversationRow(client, people, item, item.id === open?.conversationId, () => void select(item))));
+    clear(
+      list,
+      ...rows.map((item) => conversationRow(client, people, item, item.id === open?.conversationId, () => void select(item), previews.text(item.id))),
+    );
     // The open conversation is being read: it counts for nothing, here as in its row.
     showUnreadInTitle(rows.reduce((sum, item) => sum + (item.id === open?.conversationId ? 0 : item.unread_count), 0));
   }
@@ -57,6 +62,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   function notifyMessage(entry: EntryOf<"conversation">): void {
     const { event } = entry;
     const last = event.last_message;
+    if (event.change === "message" && last?.ciphertext && open?.conversationId !== event.conversation_id) previews.refresh(event.conversation_id);
     // Replayed entries (a resume) are old news; our own messages need no notification.
     if (!stream.live || event.change !== "message" || !last || last.sender_id === client.userId) return;
     const item = live.get(event.conversation_id);
@@ -98,6 +104,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       if (event.signal === "key_packages_low") publish();
     }),
     keyChanges.close,
+    () => previews.close(),
     live.on("change", render),
     stream.on("conversation", notifyMessage),
     stream.on("live", flush),
