@@ -21,7 +21,7 @@ export function conversationRow(
   item: LiveConversation,
   active: boolean,
   onSelect: () => void,
-  decrypted: { text: string; sender_id: string } | null = null,
+  decrypted: { seq: number; text: string; sender_id: string } | null = null,
 ): HTMLLIElement {
   const title = h("span", { class: "title", testid: "conversation-title", text: conversationTitle(client, people, item) });
   const other = otherMember(client, item);
@@ -31,11 +31,13 @@ export function conversationRow(
   // The missed-call trace is sent in the caller's name: no "You:" before it.
   const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
   // An encrypted conversation's preview is what this device decrypted (the server's preview is ciphertext).
-  const preview = decrypted
-    ? `${decrypted.sender_id === client.userId ? "You: " : ""}${decrypted.text}`
-    : last
-      ? `${mine ? "You: " : ""}${messageText(last)}`
-      : "No messages yet";
+  // (The server's own newer plaintext, e.g. a missed-call trace, still wins.)
+  const preview =
+    decrypted && (!last || decrypted.seq >= last.seq)
+      ? `${decrypted.sender_id === client.userId ? "You: " : ""}${decrypted.text}`
+      : last
+        ? `${mine ? "You: " : ""}${messageText(last)}`
+        : "No messages yet";
   return h(
     "li",
     { class: active ? "active" : "", testid: "conversation", attrs: { "data-id": item.id }, on: { click: onSelect } },

@@ -22,7 +22,7 @@ export class EncryptedPreviews {
   }
 
   /** The newest decrypted text of a conversation, if this device read one. */
-  text(conversationId: string): { text: string; sender_id: string } | null {
+  text(conversationId: string): { seq: number; text: string; sender_id: string } | null {
     return this.texts.get(conversationId) ?? null;
   }
 
