@@ -16,7 +16,14 @@ export function conversationTitle(client: SecureConnectClient, people: People, i
 }
 
 /** One list row: title, unread badge (none for the open conversation) and the last message's preview. */
-export function conversationRow(client: SecureConnectClient, people: People, item: LiveConversation, active: boolean, onSelect: () => void): HTMLLIElement {
+export function conversationRow(
+  client: SecureConnectClient,
+  people: People,
+  item: LiveConversation,
+  active: boolean,
+  onSelect: () => void,
+  decrypted: { seq: number; text: string; sender_id: string } | null = null,
+): HTMLLIElement {
   const title = h("span", { class: "title", testid: "conversation-title", text: conversationTitle(client, people, item) });
   const unknown = item.members.filter((m) => m.user_id !== client.userId && !people.known(m.user_id));
   if (!item.name && unknown.length > 0) {
@@ -28,7 +35,14 @@ export function conversationRow(client: SecureConnectClient, people: People, ite
   const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
   // In a group, whose message it is: "Bob: …".
   const theirs = last && !mine && item.type === "group" && !isMissedCall(last) ? people.known(last.sender_id) : undefined;
-  const preview = last ? `${mine ? "You: " : theirs ? `${theirs}: ` : ""}${messageText(last, client.userId)}` : "No messages yet";
+  // An encrypted conversation's preview is what this device decrypted (the server's preview is ciphertext).
+  // (The server's own newer plaintext, e.g. a missed-call trace, still wins.)
+  const preview =
+    decrypted && (!last || decrypted.seq >= last.seq)
+      ? `${decrypted.sender_id === client.userId ? "You: " : ""}${decrypted.text}`
+      : last
+        ? `${mine ? "You: " : theirs ? `${theirs}: ` : ""}${messageText(last, client.userId)}`
+        : "No messages yet";
   // A button inside the row: reachable with Tab, opened with Enter or Space.
   const button = h(
     "button",

@@ -11,6 +11,7 @@ import { groupPanel } from "./group-panel";
 import { messageText } from "./message-text";
 import { newConversation } from "./new-conversation";
 import { People } from "./people";
+import { EncryptedPreviews } from "./encrypted-previews";
 import { showProfile } from "./profile-view";
 import { currentRoute, go, type Route } from "./route";
 import { settingsView } from "./settings-view";
@@ -34,10 +35,14 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   const side = h("div", { class: "side-panel" });
   let open: ChatView | null = null;
   const me = client.userId ?? "";
+  const previews = new EncryptedPreviews(client, () => render());
 
   function render(): void {
     const rows = live.conversations;
-    clear(list, ...rows.map((item) => conversationRow(client, people, item, item.id === open?.conversationId, () => void select(item))));
+    clear(
+      list,
+      ...rows.map((item) => conversationRow(client, people, item, item.id === open?.conversationId, () => void select(item), previews.text(item.id))),
+    );
     // The open conversation is being read: it counts for nothing, here as in its row.
     showUnreadInTitle(rows.reduce((sum, item) => sum + (item.id === open?.conversationId ? 0 : item.unread_count), 0));
   }
@@ -133,6 +138,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   function notifyMessage(entry: EntryOf<"conversation">): void {
     const { event } = entry;
     const last = event.last_message;
+    if (event.change === "message" && last?.ciphertext && open?.conversationId !== event.conversation_id) previews.refresh(event.conversation_id);
     // Replayed entries (a resume) are old news; our own messages need no notification.
     if (!stream.live || event.change !== "message" || !last || last.sender_id === client.userId) return;
     const item = live.get(event.conversation_id);
@@ -170,6 +176,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       if (event.signal === "key_packages_low") publish();
     }),
     keyChanges.close,
+    () => previews.close(),
     live.on("change", render),
     stream.on("conversation", notifyMessage),
     stream.on("live", flush),
