@@ -1,12 +1,12 @@
 import { assertNever } from "../../lib/assert-never";
+import type { CallSessionOptions } from "./call-session";
 import { Emitter } from "./emitter";
 import type { GroupConnectionState, GroupMedia, GroupMediaSink, ParticipantMediaStats } from "./group-media";
-import type { ManagedSocket, SocketState, WebSocketConstructor } from "./managed-socket";
+import type { ManagedSocket, SocketState } from "./managed-socket";
 import { loadRealtimeKit, RealtimeKitMedia, type KitInit } from "./realtimekit-media";
-import type { RestApi } from "./rest";
 import { SfuMedia } from "./sfu-media";
 import { signalingSocket } from "./signaling-socket";
-import type { CallJoinResponse, IceServer, SignalingServerFrame } from "./types";
+import type { CallJoinResponse, SignalingServerFrame } from "./types";
 
 type CallView = CallJoinResponse["call"];
 
@@ -29,15 +29,7 @@ export interface GroupCallEvents {
   error: { code: string; message: string };
 }
 
-export interface GroupCallOptions {
-  api: RestApi;
-  selfId: string;
-  createPeerConnection: (config: RTCConfiguration) => RTCPeerConnection;
-  localStream: MediaStream;
-  socketUrl: (query: Record<string, string>) => Promise<string>;
-  WebSocket: WebSocketConstructor;
-  iceServers?: IceServer[];
-  isFatal: (error: unknown) => boolean;
+export interface GroupCallOptions extends CallSessionOptions {
   /** `new MediaStream()` unless given (tests outside a browser). */
   createMediaStream?: () => MediaStream;
   /** RealtimeKit's `Client.init`, loaded on first use unless given. */

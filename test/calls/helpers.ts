@@ -128,3 +128,17 @@ export async function chatSocket(user: TestUser, conversationId: string): Promis
   await socket.next("ready");
   return socket;
 }
+
+/** A group of three in an active call: Alice started it, Bob joined, both have their signaling socket open (past `call_state`); Carol is invited. */
+export async function activeGroupCall(type: "audio" | "video" = "audio") {
+  const { users, conversationId } = await conversationOf(3);
+  const [alice, bob, carol] = users;
+  if (!alice || !bob || !carol) throw new Error("users");
+  const { id } = await initiate(alice, conversationId, { type });
+  await api(bob, "POST", `/v1/calls/${id}/join`);
+  const aliceSig = await signaling(alice, id);
+  const bobSig = await signaling(bob, id);
+  await aliceSig.next("call_state");
+  await bobSig.next("call_state");
+  return { alice, bob, carol, id, aliceSig, bobSig };
+}

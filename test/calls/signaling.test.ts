@@ -2,7 +2,7 @@ import { exports } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { BASE } from "../helpers/auth";
 import { installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
-import { api, connect, conversationOf, initiate, signaling, type TestSocket } from "./helpers";
+import { activeGroupCall, api, connect, conversationOf, type TestSocket } from "./helpers";
 
 let fakes: RealtimeFakes;
 beforeAll(() => {
@@ -10,18 +10,7 @@ beforeAll(() => {
 });
 afterAll(() => fakes.uninstall());
 
-async function activeCall() {
-  const { users, conversationId } = await conversationOf(3);
-  const [alice, bob, carol] = users;
-  if (!alice || !bob || !carol) throw new Error("users");
-  const { id } = await initiate(alice, conversationId);
-  await api(bob, "POST", `/v1/calls/${id}/join`);
-  const aliceSig = await signaling(alice, id);
-  const bobSig = await signaling(bob, id);
-  await aliceSig.next("call_state");
-  await bobSig.next("call_state");
-  return { alice, bob, carol, id, aliceSig, bobSig };
-}
+const activeCall = () => activeGroupCall();
 
 async function expectError(socket: TestSocket, code: string): Promise<void> {
   const frame = await socket.next("error");

@@ -5,7 +5,7 @@ import { CallsService } from "../../workers/calls/src/index";
 import { createUser } from "../helpers/auth";
 import { nextEvent, openStream } from "../devices/publish-client";
 import { installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
-import { api, conversationOf, initiate, signaling, type TestSocket } from "./helpers";
+import { activeGroupCall, api, initiate, signaling, type TestSocket } from "./helpers";
 
 let fakes: RealtimeFakes;
 beforeAll(() => {
@@ -19,18 +19,7 @@ const avOffer = {
   sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n",
 };
 
-async function groupCallWithSockets() {
-  const { users, conversationId } = await conversationOf(3);
-  const [alice, bob, carol] = users;
-  if (!alice || !bob || !carol) throw new Error("users");
-  const { id } = await initiate(alice, conversationId, { type: "video" });
-  await api(bob, "POST", `/v1/calls/${id}/join`);
-  const aliceSig = await signaling(alice, id);
-  const bobSig = await signaling(bob, id);
-  await aliceSig.next("call_state");
-  await bobSig.next("call_state");
-  return { alice, bob, carol, id, aliceSig, bobSig };
-}
+const groupCallWithSockets = () => activeGroupCall("video");
 
 async function publish(user: { headers: Record<string, string> }, id: string): Promise<string> {
   const sid = String((await api(user, "POST", `/v1/calls/${id}/sfu/sessions`, {})).body.sessionId);
