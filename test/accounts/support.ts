@@ -10,12 +10,14 @@ export function deleteAccount(user: TestUser, body: unknown, headers: Record<str
   return exports.default.fetch(`${BASE}/v1/users/me`, { method: "DELETE", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
 
-type Row = Record<string, unknown>;
+type Row = Record<string, SqlStorageValue>;
 export type Hit = { table: string; row: Row };
 
 /** Every row of every D1 table whose text contains one of `needles`. */
 export async function d1RowsMentioning(needles: readonly string[]): Promise<Hit[]> {
-  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'").all<{
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'd1_%'",
+  ).all<{
     name: string;
   }>();
   const hits: Hit[] = [];
@@ -30,10 +32,13 @@ export async function d1RowsMentioning(needles: readonly string[]): Promise<Hit[
 export async function doRowsMentioning(stub: DurableObjectStub, needles: readonly string[]): Promise<Hit[]> {
   return runInDurableObject(stub, (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").toArray();
+    const tables = sql
+      .exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+      .toArray();
     const hits: Hit[] = [];
     for (const { name } of tables) {
-      for (const row of sql.exec<Row>(`SELECT * FROM "${name}"`).toArray()) if (needles.some((n) => JSON.stringify(row).includes(n))) hits.push({ table: name, row });
+      for (const row of sql.exec<Row>(`SELECT * FROM "${name}"`).toArray())
+        if (needles.some((n) => JSON.stringify(row).includes(n))) hits.push({ table: name, row });
     }
     return hits;
   });
