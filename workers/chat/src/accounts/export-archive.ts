@@ -35,7 +35,7 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
 
   await out.write({ record: "export", format: EXPORT_FORMAT, export_id: job.export_id, user_id: user.id, created_at: new Date().toISOString() });
   await out.write({
-    type: "profile",
+    record: "profile",
     id: user.id,
     email: user.email,
     username: user.username,
@@ -45,10 +45,26 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
     created_at: user.createdAt,
   });
   for (const s of await db.sessions.listActive(user.id)) {
-    await out.write({ record: "session", id: s.id, created_at: s.createdAt, last_used_at: s.lastUsedAt, expires_at: s.expiresAt, user_agent: s.userAgent, ip: s.ip });
+    await out.write({
+      record: "session",
+      id: s.id,
+      created_at: s.createdAt,
+      last_used_at: s.lastUsedAt,
+      expires_at: s.expiresAt,
+      user_agent: s.userAgent,
+      ip: s.ip,
+    });
   }
   for (const d of await db.users.listAllDevices(user.id)) {
-    await out.write({ record: "device", id: d.id, platform: d.platform, name: d.name, created_at: d.createdAt, last_seen_at: d.lastSeenAt, has_push_token: d.pushToken !== null });
+    await out.write({
+      record: "device",
+      id: d.id,
+      platform: d.platform,
+      name: d.name,
+      created_at: d.createdAt,
+      last_seen_at: d.lastSeenAt,
+      has_push_token: d.pushToken !== null,
+    });
   }
   for (const k of await db.keys.listDevices(user.id)) {
     await out.write({ record: "key_device", device_id: k.deviceId, identity_key: k.identityKey, signed_prekey_id: k.signedPrekeyId, updated_at: k.updatedAt });
@@ -99,7 +115,14 @@ async function writeFiles(env: ChatEnv, out: ArchiveWriter, rpc: AuthedContext):
 }
 
 /** The email with a link to the archive; it goes through auth's EMAIL queue like every email. */
-async function announce(env: ChatEnv, rpc: AuthedContext, job: ExportJob, user: { email: string; username: string }, key: string, expiresAt: string): Promise<void> {
+async function announce(
+  env: ChatEnv,
+  rpc: AuthedContext,
+  job: ExportJob,
+  user: { email: string; username: string },
+  key: string,
+  expiresAt: string,
+): Promise<void> {
   const link = await env.STORAGE.archiveLink(rpc, { key, expires_at: expiresAt, ttl_seconds: EXPORT_LIFETIME_SECONDS });
   if (!link.ok) throw AppError.from(link.error);
   const body = emailJobSchema.parse({
