@@ -49,6 +49,7 @@ import type {
   sendMessageSchema,
   setRoleSchema,
 } from "../../lib/contracts/chat";
+import type { dataExportEnvelopeSchema, deleteAccountSchema } from "../../lib/contracts/account";
 import type { mailboxListSchema, outboxListSchema } from "../../lib/contracts/dev";
 import type {
   deviceClientFrameSchema,
@@ -187,3 +188,7 @@ export type LiveHealth = z.infer<typeof liveHealthSchema>;
 export type ReadyHealth = z.infer<typeof readyHealthSchema>;
 export type DevMailbox = z.infer<typeof mailboxListSchema>;
 export type DevPushOutbox = z.infer<typeof outboxListSchema>;
+
+/** `DELETE /v1/users/me` and the data export (lib/contracts/account.ts). */
+export type DeleteAccountInput = z.infer<typeof deleteAccountSchema>;
+export type DataExportEnvelope = z.infer<typeof dataExportEnvelopeSchema>;
