@@ -1,3 +1,4 @@
+import { accountPanel } from "./account-panel";
 import type { CallSummary, EntryOf, LiveConversation, SecureConnectClient } from "../../client/src/index";
 import { callRinger } from "./call-ringer";
 import { chatView, type ChatView } from "./chat-view";
@@ -127,6 +128,10 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       { class: "sidebar" },
       h("header", {}, h("strong", { testid: "me", text: me ? me.display_name || me.username : "" }), signOutButton),
       notificationsButton(),
+      accountPanel(client, () => {
+        dispose();
+        signOut();
+      }),
       h(
         "form",
         { class: "new-chat", testid: "new-chat", on: { submit: (e) => void startChat(e) } },
