@@ -1,5 +1,6 @@
 import type { SecureConnectClient } from "../../client/src/index";
 import { emailSection, sessionsSection } from "./account-security";
+import { accountPanel } from "./account-panel";
 import { accountView } from "./account-view";
 import type { People } from "./people";
 import { profileEditor } from "./profile-view";
@@ -21,4 +22,5 @@ export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
   ({ client }) => emailSection(client),
   ({ client }) => sessionsSection(client),
   ({ client, people }) => accountView(client, people, () => undefined),
+  ({ client, signOut }) => accountPanel(client, signOut),
 ];

@@ -61,6 +61,15 @@ export function restApi(http: Http, session: AuthSession) {
     blocks: () => http.request<T.BlockList>("GET", "/v1/users/me/blocks"),
     block: (userId: string) => http.request<T.BlockEnvelope>("PUT", `/v1/users/me/blocks/${e(userId)}`),
     unblock: (userId: string) => http.request<void>("DELETE", `/v1/users/me/blocks/${e(userId)}`),
+    /** Deletes the account (password required); on success every session ends, so the local tokens are forgotten too. */
+    deleteAccount: async (input: T.DeleteAccountInput) => {
+      await http.request<void>("DELETE", "/v1/users/me", { body: input });
+      session.set(null);
+    },
+    /** Asks for a data export (once a day: a second ask is RATE_LIMITED); it is built in the background and announced by email. */
+    requestExport: () => http.request<T.DataExportEnvelope>("POST", "/v1/users/me/export"),
+    /** The latest export, with a 15-minute download link while it is ready. */
+    exportStatus: () => http.request<T.DataExportEnvelope>("GET", "/v1/users/me/export"),
   };
 
   const conversations = {

@@ -60,6 +60,7 @@ import type {
   renameConversationSchema,
   setRoleSchema,
 } from "../../lib/contracts/chat";
+import type { dataExportEnvelopeSchema, deleteAccountSchema } from "../../lib/contracts/account";
 import type { mailboxListSchema, outboxListSchema } from "../../lib/contracts/dev";
 import type { vapidPublicKeySchema } from "../../lib/contracts/web-push";
 import type {
@@ -229,3 +230,7 @@ export type MuteInput = z.input<typeof muteBodySchema>;
 export type MuteEnvelope = z.infer<typeof muteEnvelopeSchema>;
 export type DisappearingInput = z.input<typeof disappearingBodySchema>;
 export type DisappearingEnvelope = z.infer<typeof disappearingEnvelopeSchema>;
+
+/** `DELETE /v1/users/me` and the data export (lib/contracts/account.ts). */
+export type DeleteAccountInput = z.infer<typeof deleteAccountSchema>;
+export type DataExportEnvelope = z.infer<typeof dataExportEnvelopeSchema>;

@@ -24,7 +24,7 @@ export const emailJobSchema = z.discriminatedUnion("kind", [
     kind: z.literal("data_export_ready"),
     to: z.email().max(254),
     username: z.string().max(64),
-    link: z.url().max(4096),
+    link: z.url().max(1024),
     expires_at: z.string().max(64),
   }),
 ]);

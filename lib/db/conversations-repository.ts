@@ -317,10 +317,14 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       await atomic((q): AtomicStatements => [
         q.delete(m).where(and(eq(m.conversationId, conversationId), eq(m.userId, userId))),
         q.delete(d).where(and(eq(d.conversationId, conversationId), eq(d.userId, userId))),
-        q
-          .update(c)
-          .set({ ...(creator ? { createdBy: creator.userId } : {}), ...(conversation.type === "direct" ? { directKey: null } : {}) })
-          .where(eq(c.id, conversationId)),
+        ...(creator || conversation.type === "direct"
+          ? [
+              q
+                .update(c)
+                .set({ ...(creator ? { createdBy: creator.userId } : {}), ...(conversation.type === "direct" ? { directKey: null } : {}) })
+                .where(eq(c.id, conversationId)),
+            ]
+          : []),
         ...(heir
           ? [
               q

@@ -10,7 +10,7 @@ export function deleteAccount(user: TestUser, body: unknown, headers: Record<str
   return exports.default.fetch(`${BASE}/v1/users/me`, { method: "DELETE", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
 
-type Row = Record<string, unknown>;
+type Row = Record<string, SqlStorageValue>;
 export type Hit = { table: string; row: Row };
 
 /** Every row of every D1 table whose text contains one of `needles`. */

@@ -77,6 +77,7 @@ describe("profiles", () => {
       display_name: "Someone",
       avatar_file_id: null,
       created_at: other.user.created_at,
+      deleted: false,
     });
     expect(JSON.stringify(body)).not.toContain(other.user.email);
     expect((await get("/v1/users/no-such-user", bearer(viewer.accessToken))).status).toBe(404);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { MessageView } from "../../lib/contracts/chat";
-import { emailJobSchema, PUSH_TARGETS_MAX, pushJobSchema, QUEUE_MESSAGE_MAX_BYTES } from "../../lib/contracts/queues";
+import { accountJobSchema, emailJobSchema, PUSH_TARGETS_MAX, pushJobSchema, QUEUE_MESSAGE_MAX_BYTES } from "../../lib/contracts/queues";
 import auth from "../../workers/auth/src/index";
 import { messagePushJobs } from "../../workers/chat/src/rooms/push-jobs";
 import { uniqueEmail } from "../helpers/auth";
@@ -37,6 +37,17 @@ describe("queue limits (128 KB per message, 100 per batch)", () => {
     const largest = [
       emailJobSchema.parse({ ...envelope, kind: "verify_email", to: `${max(64)}@${max(180)}.com`, username: max(64), token: max(256) }),
       emailJobSchema.parse({ ...envelope, kind: "password_reset", to: `${max(64)}@${max(180)}.com`, username: max(64), token: max(256) }),
+      emailJobSchema.parse({
+        ...envelope,
+        kind: "data_export_ready",
+        to: `${max(64)}@${max(180)}.com`,
+        username: max(64),
+        link: `https://r2.example.com/${max(1000)}`,
+        expires_at: max(64),
+      }),
+      accountJobSchema.parse({ ...envelope, kind: "erase_account", user_id: max(64), step: "conversations", after: max(64), pass: 2 }),
+      accountJobSchema.parse({ ...envelope, kind: "erase_room", user_id: max(64), conversation_id: max(64) }),
+      accountJobSchema.parse({ ...envelope, kind: "export_account", user_id: max(64), export_id: max(64), origin: max(512) }),
       pushJobSchema.parse({ ...envelope, kind: "message", user_id: max(64), conversation_id: max(64), seq: Number.MAX_SAFE_INTEGER, sender_id: max(64) }),
       pushJobSchema.parse({
         ...envelope,

@@ -68,6 +68,8 @@ export function accountsContract(open: OpenDb): void {
         ].sort(),
       );
       expect(await db.conversations.departForErasure(group.id, owner.id)).toEqual(after);
+      // A plain member who did not create it: only the membership goes.
+      expect((await db.conversations.departForErasure(group.id, m1.id))?.members.map((x) => x.userId)).toEqual([admin.id]);
 
       const solo = await db.conversations.createGroup({ createdBy: m1.id, name: "g2", memberIds: [owner.id] });
       expect((await db.conversations.departForErasure(solo.id, m1.id))?.members).toEqual([expect.objectContaining({ userId: owner.id, role: "owner" })]);

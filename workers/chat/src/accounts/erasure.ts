@@ -47,14 +47,9 @@ export async function eraseAccountStep(env: ChatEnv, db: Database, job: EraseAcc
   const userId = job.user_id;
   switch (job.step) {
     case "devices": {
-      // The per-device rooms (stream, mailbox) are named by the devices' ids, which go with the credentials at "finish".
-      const devices = await db.users.listAllDevices(userId);
-      for (const device of devices) {
-        const erased = await durableObjectByName(env.DEVICE_ROOM, device.id).erase(userId);
-        if (!erased.ok && erased.error.code !== "NOT_FOUND") throw AppError.from(erased.error);
-      }
+      const count = await eraseDevices(env, db, userId);
       await db.keys.deleteAllForUser(userId);
-      log({ event: "account_erasure", step: "devices", user_id: userId, count: devices.length, request_id: job.request_id });
+      log({ event: "account_erasure", step: "devices", user_id: userId, count, request_id: job.request_id });
       return [{ body: step(job, "files") }];
     }
     case "files": {
@@ -79,11 +74,23 @@ export async function eraseAccountStep(env: ChatEnv, db: Database, job: EraseAcc
         // conversation during the first walk: walk again once they have all certainly stopped.
         return [{ body: step(job, "conversations", { pass: 2 }), delaySeconds: sweepDelaySeconds(env) }];
       }
+      // Again: leaving the conversations published "you left" events to the device rooms wiped at the start.
+      await eraseDevices(env, db, userId);
       await db.accounts.eraseCredentials(userId);
       log({ event: "account_erasure", step: "done", user_id: userId, request_id: job.request_id });
       return [];
     }
   }
+}
+
+/** The per-device rooms (stream, mailbox) are named by the devices' ids, which go with the credentials at "finish". */
+async function eraseDevices(env: ChatEnv, db: Database, userId: string): Promise<number> {
+  const devices = await db.users.listAllDevices(userId);
+  for (const device of devices) {
+    const erased = await durableObjectByName(env.DEVICE_ROOM, device.id).erase(userId);
+    if (!erased.ok && erased.error.code !== "NOT_FOUND") throw AppError.from(erased.error);
+  }
+  return devices.length;
 }
 
 /** The next batch of one room; another job while the room says there is more. */

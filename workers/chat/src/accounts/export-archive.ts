@@ -35,7 +35,7 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
 
   await out.write({ record: "export", format: EXPORT_FORMAT, export_id: job.export_id, user_id: user.id, created_at: new Date().toISOString() });
   await out.write({
-    type: "profile",
+    record: "profile",
     id: user.id,
     email: user.email,
     username: user.username,
