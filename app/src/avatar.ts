@@ -1,5 +1,5 @@
 import { h } from "./dom";
-import type { People, Profile } from "./people";
+import { displayName, type People, type Profile } from "./people";
 
 /** The initials of the name ("Alice Liddell" → AL, "Bob" → B) on a colour picked from the user id: people tell each other apart at a glance. */
 function initials(name: string): string {
@@ -19,7 +19,7 @@ export function avatar(people: People, userId: string, size: "small" | "large" =
   const el = h("span", { class: `avatar ${size}`, testid: "avatar", attrs: { "aria-hidden": "true" } });
   el.style.setProperty("--hue", String(hue(userId)));
   const show = (profile: Profile | null): void => {
-    el.textContent = initials(profile ? profile.display_name || profile.username : fallbackName);
+    el.textContent = initials(profile ? displayName(profile) : fallbackName);
     const fileId = profile?.avatar_file_id;
     if (!fileId) return;
     void people.avatarUrl(fileId).then((url) => {

@@ -10,7 +10,7 @@ import { clearDrafts } from "./drafts";
 import { groupPanel } from "./group-panel";
 import { messageText } from "./message-text";
 import { newConversation } from "./new-conversation";
-import { People } from "./people";
+import { displayName, People } from "./people";
 import { EncryptedPreviews } from "./encrypted-previews";
 import { showProfile } from "./profile-view";
 import { currentRoute, go, type Route } from "./route";
@@ -224,8 +224,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   people.onUpdate((profile) => {
     if (profile.id !== me) return;
     const label = meButton.querySelector("[data-testid=me]");
-    if (label) label.textContent = profile.display_name || profile.username;
-    meButton.querySelector("[data-testid=avatar]")?.replaceWith(avatar(people, me, "small", profile.display_name || profile.username));
+    if (label) label.textContent = displayName(profile);
+    meButton.querySelector("[data-testid=avatar]")?.replaceWith(avatar(people, me, "small", displayName(profile)));
   });
   const signOutButton = h("button", {
     class: "link",

@@ -78,6 +78,7 @@ export class People {
   }
 }
 
+/** The name to show: a deleted account has no username, only its "Deleted account" display name. */
 export function displayName(profile: Pick<Profile, "display_name" | "username">): string {
-  return profile.display_name || profile.username;
+  return profile.display_name || (profile.username ?? "");
 }

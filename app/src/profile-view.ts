@@ -53,6 +53,7 @@ export function profileEditor(client: SecureConnectClient, people: People): HTML
         display_name: user.display_name,
         avatar_file_id: user.avatar_file_id,
         created_at: user.created_at,
+        deleted: false,
       });
       clear(preview, avatar(people, me, "large"));
       status.textContent = done;
