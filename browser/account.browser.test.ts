@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Browser } from "playwright-core";
-import { launch, shot, signUp, type Person } from "./helpers";
+import { launch, shot, signUp, startChat, type Person } from "./helpers";
 
 /** Issue 21 in the web app: a one-click email link, the account screen, and mute/block in the header. */
 describe("account controls in Chromium, against the real stack", () => {
@@ -47,7 +47,7 @@ describe("account controls in Chromium, against the real stack", () => {
 
   it("changes the password on the account screen and lists blocked users", async () => {
     const { page } = alice;
-    await page.getByTestId("open-account").click();
+    await page.getByTestId("open-settings").click();
     await page.getByTestId("account").waitFor();
     await page.getByTestId("current_password").fill("correct horse battery staple");
     await page.getByTestId("new_password").fill("a brand new passphrase");
@@ -60,8 +60,7 @@ describe("account controls in Chromium, against the real stack", () => {
 
   it("mutes a conversation and blocks its other member from the header; the account screen lists the block", async () => {
     const { page } = alice;
-    await page.getByTestId("new-chat-username").fill(bob.username);
-    await page.getByTestId("new-chat-submit").click();
+    await startChat(page, [bob.username]);
     await page.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
     await page.getByTestId("mute-select").selectOption({ label: "Mute for 1 hour" });
     await page.getByTestId("mute-state").filter({ hasText: "Muted until" }).waitFor();
@@ -85,7 +84,7 @@ describe("account controls in Chromium, against the real stack", () => {
       });
     await bob.page.getByTestId("status").filter({ hasText: "not sent" }).waitFor();
     await shot(bob.page, "account-blocked-sender");
-    await page.getByTestId("open-account").click();
+    await page.getByTestId("open-settings").click();
     await page.getByTestId("blocked-users").filter({ hasText: "Bob" }).waitFor();
     await page.getByTestId("unblock").click();
     await page.getByTestId("blocked-users").filter({ hasText: "You block nobody." }).waitFor();

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { launch, shot, signIn, signUp, type Person } from "./helpers";
+import { launch, shot, signIn, signUp, startChat, type Person } from "./helpers";
 import { captureTraffic, filesContaining, occurrences } from "./leak-search";
 
 /**
@@ -70,8 +70,7 @@ describe("end-to-end encryption in Chromium: nothing but the devices can read it
   });
 
   it("a new direct chat is encrypted; messages and a file show decrypted on Alice's two devices and Bob's", async ({ expect }) => {
-    await alice.page.getByTestId("new-chat-username").fill(bob.username);
-    await alice.page.getByTestId("new-chat-submit").click();
+    await startChat(alice.page, [bob.username], undefined, { encrypted: true });
     await alice.page.getByTestId("e2ee-badge").waitFor();
     await alice.page.getByTestId("connection").filter({ hasText: "online" }).waitFor();
     await alice.page.getByTestId("composer").fill(`hello bob ${canaries.first}`);

@@ -93,7 +93,12 @@ export async function numberIn(page: Page, testId: string): Promise<number> {
 }
 
 /** Picks people in the "New chat" box by username (results appear as you type), then starts the chat: a group when two or more. */
-export async function startChat(page: Page, usernames: string[], groupName?: string): Promise<void> {
+/**
+ * Starts a chat from the New chat picker. The app makes it end-to-end encrypted by default; stories
+ * about plaintext behaviour (server-side edits, reactions, a device added later) uncheck that, and the
+ * E2EE story passes `encrypted: true`.
+ */
+export async function startChat(page: Page, usernames: string[], groupName?: string, { encrypted = false }: { encrypted?: boolean } = {}): Promise<void> {
   const box = page.getByTestId("new-chat");
   for (const username of usernames) {
     await box.getByTestId("user-search").fill(username.slice(0, -1));
@@ -103,6 +108,7 @@ export async function startChat(page: Page, usernames: string[], groupName?: str
       .click();
   }
   if (groupName) await box.getByTestId("group-name").fill(groupName);
+  await box.getByTestId("new-chat-e2ee").setChecked(encrypted);
   await box.getByTestId("new-chat-submit").click();
 }
 

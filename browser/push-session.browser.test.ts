@@ -17,7 +17,7 @@
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
-import { baseUrl, launch, shot, signUp, type Person } from "./helpers";
+import { baseUrl, launch, shot, signUp, startChat, type Person } from "./helpers";
 
 /**
  * Replaces PushManager.subscribe (no push service offline) with one that answers a well-formed
@@ -150,8 +150,7 @@ describe("sessions that survive tabs and restarts, and Web Push to a closed tab"
     const cdpPage = await context.newPage();
     await cdpPage.goto("/health");
     await alice.page.close();
-    await bob.page.getByTestId("new-chat-username").fill(alice.username);
-    await bob.page.getByTestId("new-chat-submit").click();
+    await startChat(bob.page, [alice.username]);
     await bob.page.getByTestId("connection").filter({ hasText: "online" }).waitFor();
     await bob.page.getByTestId("composer").fill("Are you there?");
     await bob.page.getByTestId("send").click();

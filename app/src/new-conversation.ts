@@ -11,6 +11,11 @@ export function newConversation(client: SecureConnectClient, people: People, ope
   const name = input("group-name", "text", { placeholder: "Group name", "aria-label": "Group name", maxlength: "100" });
   const nameRow = h("div", { class: "group-name" }, name);
   nameRow.hidden = true;
+  // End-to-end encrypted by default (issue 19); unchecked, the conversation is plaintext for good
+  // (encryption is fixed at creation), as Matrix lets a room be made unencrypted.
+  const encrypted = input("new-chat-e2ee", "checkbox");
+  encrypted.checked = true;
+  const encryptedRow = h("label", { class: "e2ee-choice" }, encrypted, " End-to-end encrypted");
   const error = h("p", { class: "error", testid: "new-chat-error", attrs: { role: "alert" } });
   const submit = h("button", { testid: "new-chat-submit", text: "Start chat", attrs: { type: "submit" } });
   submit.disabled = true;
@@ -32,10 +37,11 @@ export function newConversation(client: SecureConnectClient, people: People, ope
     submit.disabled = true;
     try {
       const groupName = name.value.trim();
-      const conversation =
+      const input =
         chosen.length === 1
-          ? await client.e2ee.createConversation({ type: "direct", member_ids: chosen.map((u) => u.id) })
-          : await client.e2ee.createConversation({ type: "group", member_ids: chosen.map((u) => u.id), ...(groupName ? { name: groupName } : {}) });
+          ? { type: "direct" as const, member_ids: chosen.map((u) => u.id) }
+          : { type: "group" as const, member_ids: chosen.map((u) => u.id), ...(groupName ? { name: groupName } : {}) };
+      const conversation = encrypted.checked ? await client.e2ee.createConversation(input) : (await client.api.conversations.create(input)).conversation;
       picker.reset();
       name.value = "";
       await opened(conversation.id);
@@ -51,6 +57,7 @@ export function newConversation(client: SecureConnectClient, people: People, ope
     h("h2", { class: "small-title", text: "New chat" }),
     picker.element,
     nameRow,
+    encryptedRow,
     error,
     submit,
   );
