@@ -22,5 +22,5 @@ export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
   ({ client }) => emailSection(client),
   ({ client }) => sessionsSection(client),
   ({ client, people }) => accountView(client, people, () => undefined),
-  ({ client, signOut }) => accountPanel(client, signOut),
+  (ctx) => accountPanel(ctx.client, () => ctx.signOut()),
 ];
