@@ -83,11 +83,19 @@ export function selectedPair(page: Page): Promise<{ local: string; remote: strin
   });
 }
 
-/** The signed-in user's id and access token (the app keeps them per tab). */
+/**
+ * The signed-in user's id and an access token. The app keeps no token in storage (cookie-mode
+ * sessions): this refreshes through the cookie as a second tab would, and stores the rotated CSRF
+ * token where the app's own next refresh reads it (app/src/session-store.ts).
+ */
 export function whoAmI(page: Page): Promise<{ id: string; token: string }> {
-  return page.evaluate(() => {
-    const tokens = JSON.parse(sessionStorage.getItem("secureconnect.tokens") ?? "{}") as { accessToken?: string; user?: { id?: string } };
-    return { id: tokens.user?.id ?? "", token: tokens.accessToken ?? "" };
+  return page.evaluate(async () => {
+    const key = "secureconnect.session";
+    const stored = JSON.parse(localStorage.getItem(key) ?? "{}") as { refreshToken?: string; user?: { id?: string } };
+    const res = await fetch("/v1/auth/refresh", { method: "POST", headers: { "X-Session-Mode": "cookie", "X-CSRF-Token": stored.refreshToken ?? "" } });
+    const answer = (await res.json()) as { access_token?: string; csrf_token?: string };
+    if (answer.csrf_token) localStorage.setItem(key, JSON.stringify({ ...stored, refreshToken: answer.csrf_token }));
+    return { id: stored.user?.id ?? "", token: answer.access_token ?? "" };
   });
 }
 
