@@ -54,7 +54,7 @@ export function accountPanel(client: SecureConnectClient, deleted: () => void): 
 
   return h(
     "details",
-    { class: "account", testid: "account" },
+    { class: "account", testid: "account-data" },
     h("summary", { text: "Account" }),
     h("section", { attrs: { "aria-label": "Export my data" } }, exportButton, exportStatus),
     h("section", { attrs: { "aria-label": "Delete my account" } }, h("h3", { text: "Delete account" }), form),

@@ -21,6 +21,6 @@ export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
   ({ client, people }) => profileEditor(client, people),
   ({ client }) => emailSection(client),
   ({ client }) => sessionsSection(client),
-  ({ client, people }) => accountView(client, people, () => undefined),
+  ({ client, people }) => accountView(client, people),
   (ctx) => accountPanel(ctx.client, () => ctx.signOut()),
 ];

@@ -36,25 +36,11 @@ function actionForm(testid: string, title: string, fields: HTMLElement[], label:
 }
 
 /**
- * The account screen: enter a verification code, change password, change email, and the blocked
+ * The account screen (a settings section; the email code is in account-security.ts): change password, change email, and the blocked
  * users (unblock). Every action goes through the SDK.
  */
-export function accountView(client: SecureConnectClient, people: People, close: () => void): HTMLElement {
+export function accountView(client: SecureConnectClient, people: People, close: (() => void) | null = null): HTMLElement {
   const me = client.session.current?.user;
-  const code = input("verify_code", "text", { required: "", autocomplete: "one-time-code" });
-  const verify = actionForm("verify-code", "Verify your email", [field("Code from the email", code)], "Verify", async () => {
-    await client.api.auth.verifyEmail(code.value.trim());
-    code.value = "";
-    return "Your email address is verified.";
-  });
-  const resend = h("button", {
-    class: "link",
-    testid: "resend-verification",
-    attrs: { type: "button" },
-    text: "Send a new code",
-    on: { click: () => void client.api.auth.resendVerification().catch(() => undefined) },
-  });
-
   const current = input("current_password", "password", { required: "", autocomplete: "current-password" });
   const next = input("new_password", "password", { required: "", minlength: "8", autocomplete: "new-password" });
   const password = actionForm(
@@ -98,12 +84,6 @@ export function accountView(client: SecureConnectClient, people: People, close: 
     clear(blocked, ...(rows.length > 0 ? rows : [h("li", { class: "hint", text: "You block nobody." })]));
   }
   void renderBlocks().catch(() => undefined);
-  // The code form shows only while the address is unverified (asked fresh: the session's copy may be old).
-  const verification = h("div", { testid: "verification" });
-  void client.api.users.me().then(({ user }) => {
-    if (!user.email_verified) clear(verification, verify, resend);
-  });
-
   return h(
     "section",
     { class: "account", testid: "account", attrs: { "aria-label": "Account" } },
@@ -111,10 +91,9 @@ export function accountView(client: SecureConnectClient, people: People, close: 
       "header",
       {},
       h("h2", { text: "Account" }),
-      h("button", { class: "link", testid: "account-close", attrs: { type: "button" }, text: "Close", on: { click: close } }),
+      close ? h("button", { class: "link", testid: "account-close", attrs: { type: "button" }, text: "Close", on: { click: close } }) : null,
     ),
     h("p", { text: `Signed in as ${me?.email ?? ""}` }),
-    verification,
     password,
     email,
     h("h3", { text: "Blocked users" }),
