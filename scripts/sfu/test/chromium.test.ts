@@ -147,7 +147,17 @@ async function poll(page: Page, done: (frames: Record<string, number>) => boolea
 
 let sfuStats: () => Promise<SfuStats>;
 
-/** The audio packets the page received and the remote end of its selected candidate pair. */
+/** Whether address:port (or *:port, address withheld) is one of the SFU's candidates for this session. */
+function sfuEnd(p: Participant, end: string): boolean {
+  if (!end.startsWith("*:")) return p.sfuCandidates.has(end);
+  return [...p.sfuCandidates].some((candidate) => candidate.endsWith(end.slice(1)));
+}
+
+/**
+ * The audio packets the page received and the remote end of its selected candidate pair. When the
+ * SFU's connectivity check reaches Chromium before its answer is applied, the pair's remote end is a
+ * peer-reflexive candidate whose address Chromium withholds from stats: the port alone names it then.
+ */
 function transportOf(page: Page): Promise<{ audioPackets: number; pairRemote: string }> {
   return page.evaluate<{ audioPackets: number; pairRemote: string }>(`(async () => {
     const stats = [...(await window.pc.getStats()).values()];
@@ -155,7 +165,7 @@ function transportOf(page: Page): Promise<{ audioPackets: number; pairRemote: st
     const transport = stats.find((s) => s.type === "transport");
     const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
     const remote = stats.find((s) => s.id === pair?.remoteCandidateId);
-    return { audioPackets: audio, pairRemote: remote ? remote.address + ":" + remote.port : "" };
+    return { audioPackets: audio, pairRemote: remote ? (remote.address || "*") + ":" + remote.port : "" };
   })()`);
 }
 
@@ -173,8 +183,8 @@ describe("the local SFU with Chromium", () => {
     expect(a.audioPackets, "alice hears bob").toBeGreaterThan(0);
     expect(b.audioPackets, "bob hears alice").toBeGreaterThan(0);
     // Each page's selected candidate pair ends at one of the SFU's own candidates for its session, not at the other page.
-    expect([...alice.sfuCandidates]).toContain(a.pairRemote);
-    expect([...bob.sfuCandidates]).toContain(b.pairRemote);
+    expect(sfuEnd(alice, a.pairRemote), `alice's pair ends at ${a.pairRemote}`).toBe(true);
+    expect(sfuEnd(bob, b.pairRemote), `bob's pair ends at ${b.pairRemote}`).toBe(true);
     expect(await sfuStats()).toMatchObject({ publishers: 2, published_tracks: { audio: 2, video: 2 }, forwarded_tracks: { audio: 2, video: 2 } });
     await Promise.all([alice.page.context().close(), bob.page.context().close()]);
   });
