@@ -20,7 +20,7 @@ const bundled = { bundle: true, target: "es2022", minify: true, sourcemap: false
 // Split: what the app loads on demand (RealtimeKit's SDK, ~600 KB, only where a deployment runs group
 // calls on it) is a chunk of its own under chunks/, replaced on every build.
 rmSync(path.join(out, "chunks"), { recursive: true, force: true });
-await build({
+const app = await build({
   ...bundled,
   entryPoints: [path.join(here, "src", "main.ts")],
   outdir: out,
@@ -28,7 +28,14 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   splitting: true,
   format: "esm",
+  metafile: true,
 });
+// Every chunk but RealtimeKit's is part of the shell: app.js imports some of them statically, so the
+// app cannot start offline without them.
+const chunks = Object.entries(app.metafile.outputs)
+  .filter(([file, output]) => file.endsWith(".js") && path.resolve(file).startsWith(path.join(out, "chunks")))
+  .filter(([, output]) => !Object.keys(output.inputs).some((input) => input.includes("node_modules/@cloudflare/realtimekit")))
+  .map(([file]) => `./${path.relative(out, path.resolve(file)).split(path.sep).join("/")}`);
 rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
 copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
@@ -38,13 +45,13 @@ copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
 // is named after a hash of the shell: a build that changes the shell installs a new worker, which
 // drops the old cache.
 const shellHash = createHash("sha256");
-for (const file of ["index.html", "app.js", "app.css"]) shellHash.update(readFileSync(path.join(out, file)));
+for (const file of ["index.html", "app.js", "app.css", ...chunks]) shellHash.update(readFileSync(path.join(out, file)));
 await build({
   ...bundled,
   entryPoints: [path.join(here, "src", "sw", "service-worker.ts")],
   outfile: path.join(out, "sw.js"),
   format: "iife",
-  define: { SHELL_VERSION: JSON.stringify(shellHash.digest("hex").slice(0, 16)) },
+  define: { SHELL_VERSION: JSON.stringify(shellHash.digest("hex").slice(0, 16)), SHELL_CHUNKS: JSON.stringify(chunks) },
 });
 
 // Served at /app/docs/ (DOCS_ASSETS_PATH in workers/gateway/src/routes/docs.ts).

@@ -7,9 +7,11 @@
  */
 /** Replaced by the build with the hash of the shell files. */
 declare const SHELL_VERSION: string;
+/** Replaced by the build with the app's code-split chunks (all but RealtimeKit's), as "./chunks/…". */
+declare const SHELL_CHUNKS: string[];
 
 const CACHE = `secureconnect-shell-${SHELL_VERSION}`;
-const SHELL = ["./", "./app.js", "./app.css"];
+const SHELL = ["./", "./app.js", "./app.css", ...SHELL_CHUNKS];
 
 export function installOfflineShell(self: ServiceWorkerGlobalScope): void {
   self.addEventListener("install", (event) => {
