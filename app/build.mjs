@@ -38,7 +38,10 @@ const chunks = Object.entries(app.metafile.outputs)
   .map(([file]) => `./${path.relative(out, path.resolve(file)).split(path.sep).join("/")}`);
 rmSync(path.join(out, "app.js.map"), { force: true }); // left by builds that emitted one
 copyFileSync(path.join(here, "src", "index.html"), path.join(out, "index.html"));
-copyFileSync(path.join(here, "src", "styles.css"), path.join(out, "app.css"));
+// The styles go through esbuild's CSS parser: a block left open (an easy merge mistake, which CSS
+// nesting would silently turn into rules that never match) fails the build instead of the screens.
+const css = await build({ entryPoints: [path.join(here, "src", "styles.css")], outfile: path.join(out, "app.css"), bundle: true, logLevel: "silent" });
+if (css.warnings.length > 0) throw new Error(`app/src/styles.css: ${css.warnings.map((w) => `${w.location?.line ?? "?"}: ${w.text}`).join("; ")}`);
 
 // The service worker (app/src/sw/service-worker.ts: offline shell and Web Push) is a classic script
 // (module service workers are not in every browser); at /app/sw.js its scope is /app/. Its shell cache
