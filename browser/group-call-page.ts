@@ -83,33 +83,6 @@ export function selectedPair(page: Page): Promise<{ local: string; remote: strin
   });
 }
 
-/**
- * The signed-in user's id and an access token. The app keeps no token in storage (cookie-mode
- * sessions): this refreshes through the cookie as a second tab would, and stores the rotated CSRF
- * token where the app's own next refresh reads it (app/src/session-store.ts).
- */
-export function whoAmI(page: Page): Promise<{ id: string; token: string }> {
-  return page.evaluate(async () => {
-    const key = "secureconnect.session";
-    const stored = JSON.parse(localStorage.getItem(key) ?? "{}") as { refreshToken?: string; user?: { id?: string } };
-    const res = await fetch("/v1/auth/refresh", { method: "POST", headers: { "X-Session-Mode": "cookie", "X-CSRF-Token": stored.refreshToken ?? "" } });
-    const answer = (await res.json()) as { access_token?: string; csrf_token?: string };
-    if (answer.csrf_token) localStorage.setItem(key, JSON.stringify({ ...stored, refreshToken: answer.csrf_token }));
-    return { id: stored.user?.id ?? "", token: answer.access_token ?? "" };
-  });
-}
-
-/** A REST call from the page as its user (for what the app has no screen for yet: making a group, adding a member). */
-export function apiFrom(page: Page, token: string, method: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
-  return page.evaluate(
-    async ({ token, method, path, body }) => {
-      const res = await fetch(path, { method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
-      return { status: res.status, body: (await res.json()) as unknown };
-    },
-    { token, method, path, body },
-  );
-}
-
 /** What the page's peer connections look like (printed when a step fails): transceivers and inbound streams. */
 export function describeConnections(page: Page): Promise<unknown> {
   return page.evaluate(async () => {

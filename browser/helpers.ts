@@ -117,3 +117,30 @@ export async function say(page: Page, text: string): Promise<void> {
   await page.getByTestId("composer").fill(text);
   await page.getByTestId("composer").press("Enter");
 }
+
+/**
+ * The signed-in user's id and an access token. The app keeps no token in storage (cookie-mode
+ * sessions): this refreshes through the cookie as a second tab would, and stores the rotated CSRF
+ * token where the app's own next refresh reads it (app/src/session-store.ts).
+ */
+export function whoAmI(page: Page): Promise<{ id: string; token: string }> {
+  return page.evaluate(async () => {
+    const key = "secureconnect.session";
+    const stored = JSON.parse(localStorage.getItem(key) ?? "{}") as { refreshToken?: string; user?: { id?: string } };
+    const res = await fetch("/v1/auth/refresh", { method: "POST", headers: { "X-Session-Mode": "cookie", "X-CSRF-Token": stored.refreshToken ?? "" } });
+    const answer = (await res.json()) as { access_token?: string; csrf_token?: string };
+    if (answer.csrf_token) localStorage.setItem(key, JSON.stringify({ ...stored, refreshToken: answer.csrf_token }));
+    return { id: stored.user?.id ?? "", token: answer.access_token ?? "" };
+  });
+}
+
+/** A REST call from the page as its user (for what the app has no screen for, or what a story sets up through the API). */
+export function apiFrom(page: Page, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  return page.evaluate(
+    async ({ token, method, path, body }) => {
+      const res = await fetch(path, { method, headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as unknown };
+    },
+    { token, method, path, body },
+  );
+}

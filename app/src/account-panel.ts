@@ -2,8 +2,8 @@ import type { SecureConnectClient } from "../../client/src/index";
 import { errorText, field, h, input } from "./dom";
 
 /**
- * "Account" in the sidebar: export my data (once a day; the link also arrives by email) and delete
- * my account (the password again, then signed out everywhere). Folded away until opened.
+ * "Your data" in settings: export my data (once a day; the link also arrives by email) and delete
+ * my account (the password again, then signed out everywhere).
  */
 export function accountPanel(client: SecureConnectClient, deleted: () => void): HTMLElement {
   const exportStatus = h("p", { class: "hint", testid: "export-status", attrs: { role: "status" } });
@@ -53,10 +53,11 @@ export function accountPanel(client: SecureConnectClient, deleted: () => void): 
   );
 
   return h(
-    "details",
-    { class: "account", testid: "account-data" },
-    h("summary", { text: "Account" }),
-    h("section", { attrs: { "aria-label": "Export my data" } }, exportButton, exportStatus),
-    h("section", { attrs: { "aria-label": "Delete my account" } }, h("h3", { text: "Delete account" }), form),
+    "section",
+    { class: "card settings-section", testid: "account-data", attrs: { "aria-label": "Your data" } },
+    h("h2", { text: "Your data" }),
+    h("div", { class: "export-row" }, exportButton, exportStatus),
+    h("h3", { text: "Delete account" }),
+    form,
   );
 }

@@ -39,8 +39,7 @@ function actionForm(testid: string, title: string, fields: HTMLElement[], label:
  * The account screen (a settings section; the email code is in account-security.ts): change password, change email, and the blocked
  * users (unblock). Every action goes through the SDK.
  */
-export function accountView(client: SecureConnectClient, people: People, close: (() => void) | null = null): HTMLElement {
-  const me = client.session.current?.user;
+export function accountView(client: SecureConnectClient, people: People): HTMLElement {
   const current = input("current_password", "password", { required: "", autocomplete: "current-password" });
   const next = input("new_password", "password", { required: "", minlength: "8", autocomplete: "new-password" });
   const password = actionForm(
@@ -86,14 +85,8 @@ export function accountView(client: SecureConnectClient, people: People, close: 
   void renderBlocks().catch(() => undefined);
   return h(
     "section",
-    { class: "account", testid: "account", attrs: { "aria-label": "Account" } },
-    h(
-      "header",
-      {},
-      h("h2", { text: "Account" }),
-      close ? h("button", { class: "link", testid: "account-close", attrs: { type: "button" }, text: "Close", on: { click: close } }) : null,
-    ),
-    h("p", { text: `Signed in as ${me?.email ?? ""}` }),
+    { class: "card settings-section", testid: "account", attrs: { "aria-label": "Password, email and blocked people" } },
+    h("h2", { text: "Password, email and blocked people" }),
     password,
     email,
     h("h3", { text: "Blocked users" }),

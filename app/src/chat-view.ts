@@ -57,33 +57,37 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
   let conn: ChatConnection | null = null;
   let echat: EncryptedChat | null = null;
   const pendingList = h("ol", { class: "messages pending", testid: "pending-messages" });
-  const timeline = encrypted
-    ? new EncryptedTimeline(
-        client,
-        list,
-        (id) => (id === me ? "You" : (people.known(id) ?? "Someone")),
-        () => theirReadSeq,
-      )
-    : null;
   const security = encrypted ? securityPanel(client, conversationId, otherId, title) : null;
   let closed = false;
 
   const ctx: RowContext = {
     client,
     people,
-    quoted: (seq) => messages.get(seq),
+    quoted: (seq) => messages.get(seq) ?? timeline?.item(seq),
     canModerate: () => item.type === "group" && (item.role === "owner" || item.role === "admin"),
     openProfile: options.openProfile,
     actions: {
       reply: (seq) => box.reply(seq),
       edit: (seq) => {
-        const body = messages.get(seq)?.body;
+        const body = messages.get(seq)?.body ?? timeline?.item(seq)?.body;
         if (body) box.edit(seq, body);
       },
+      // A deletion is the server's (it clears the ciphertext too); the room's frame redraws the row.
       remove: (seq) => void act(client.api.messages.delete(conversationId, seq)),
-      react: (seq, emoji, on) => void act(on ? client.api.messages.react(conversationId, seq, emoji) : client.api.messages.unreact(conversationId, seq, emoji)),
+      react: (seq, emoji, on) => {
+        // Encrypted: the reaction is an MLS message of its own, folded in when it comes back.
+        if (echat) tell(echat.react(seq, emoji, on));
+        else void act(on ? client.api.messages.react(conversationId, seq, emoji) : client.api.messages.unreact(conversationId, seq, emoji));
+      },
     },
   };
+  const timeline = encrypted ? new EncryptedTimeline(ctx, list, () => theirReadSeq) : null;
+
+  /** An encrypted edit or reaction: shown when the room relays it back, so only a failure is for here. */
+  function tell(work: Promise<unknown>): void {
+    error.textContent = "";
+    work.catch((err: unknown) => (error.textContent = errorText(err)));
+  }
 
   /** Edits, deletions and reactions answer with the message: shown at once, and again (idempotently) by the room's frame. */
   async function act(request: Promise<{ message: Message }>): Promise<void> {
@@ -258,7 +262,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   /** Shows the message at once as "sending…"; the outbox delivers it, across reconnects if need be. */
   function send(body: string, replyTo: number | null, attachments: string[] = []): void {
-    if (echat) return sendEncrypted(echat, pendingList, body, [], (err) => (error.textContent = errorText(err)));
+    if (echat) return sendEncrypted(echat, pendingList, { body, files: [], replyTo }, (err) => (error.textContent = errorText(err)));
     if (!conn) return;
     const pending = { client_id: crypto.randomUUID(), body, attachments, ...(replyTo ? { reply_to_seq: replyTo } : {}) };
     const shown: ShownMessage = { ...pending, sender_id: me, created_at: new Date().toISOString() };
@@ -282,7 +286,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       if (echat) {
         // Encrypted on this device first: the server stores ciphertext under a neutral name.
         const sealed = await client.uploadEncrypted(fromBlob(chosen, chosen.name), conversationId);
-        sendEncrypted(echat, pendingList, caption || `Sent ${chosen.name}`, [sealed], (err) => (error.textContent = errorText(err)));
+        sendEncrypted(echat, pendingList, { body: caption || `Sent ${chosen.name}`, files: [sealed], replyTo }, (err) => (error.textContent = errorText(err)));
         return;
       }
       const stored = await client.upload(fromBlob(chosen, chosen.name), { conversationId });
@@ -294,7 +298,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   const box = composer(me, conversationId, {
     send: (body, replyTo) => send(body, replyTo),
-    edit: (seq, body) => void act(client.api.messages.edit(conversationId, seq, { body })),
+    edit: (seq, body) => (echat ? tell(echat.edit(seq, body)) : void act(client.api.messages.edit(conversationId, seq, { body }))),
     attach: (file, caption, replyTo) => void attach(file, caption, replyTo),
     typing: () => conn?.typing(),
     describe: (seq) => {

@@ -1,4 +1,4 @@
-import type { Message, SecureConnectClient } from "../../client/src/index";
+import type { EncryptedFile, Message, SecureConnectClient } from "../../client/src/index";
 import { avatar } from "./avatar";
 import { h, shortTime } from "./dom";
 import { messageActions, type MessageActionHandlers } from "./message-actions";
@@ -7,16 +7,24 @@ import type { People } from "./people";
 
 export type Status = "sending" | "sent" | "seen" | "failed";
 
-/** A stored message, or one still on its way (no seq yet, no reactions, not edited). */
+/**
+ * A stored message, or one still on its way (no seq yet, no reactions, not edited). An encrypted
+ * conversation's message is shown as this device decrypted it, its files sealed (`sealedFiles`).
+ */
 export type ShownMessage = Pick<Message, "body" | "attachments" | "created_at" | "sender_id"> &
-  Partial<Pick<Message, "seq" | "content_type" | "ciphertext" | "deleted" | "edited_at" | "reactions" | "reply_to_seq">>;
+  Partial<Pick<Message, "seq" | "content_type" | "ciphertext" | "deleted" | "edited_at" | "reactions" | "reply_to_seq">> & {
+    sealedFiles?: EncryptedFile[];
+  };
+
+/** What a reply's quote shows of the message it quotes. */
+export type Quotable = Pick<Message, "sender_id" | "body" | "content_type"> & Partial<Pick<Message, "ciphertext" | "deleted">>;
 
 /** What every row of one conversation shares. */
 export interface RowContext {
   client: SecureConnectClient;
   people: People;
   /** The message a reply quotes, if it is loaded. */
-  quoted: (seq: number) => Message | undefined;
+  quoted: (seq: number) => Quotable | undefined;
   /** Actions on stored messages; none for pending ones. */
   actions: MessageActionHandlers;
   /** Owners and admins of a group may delete others' messages. */
@@ -59,6 +67,7 @@ export function messageItem(ctx: RowContext, message: ShownMessage, status: Stat
     message.reply_to_seq ? quote(ctx, message.reply_to_seq) : null,
     h("span", { class: `body${shown.deleted ? " deleted" : ""}`, testid: "message-body", text: messageText(shown) }),
     ...(shown.deleted ? [] : message.attachments.map((fileId) => attachmentLink(client, fileId))),
+    ...(shown.deleted ? [] : (message.sealedFiles ?? []).map((file) => sealedFileLink(client, file))),
     reactionChips(ctx, message),
     h(
       "span",
@@ -136,5 +145,26 @@ function attachmentLink(client: SecureConnectClient, fileId: string): HTMLAnchor
     },
     () => (link.textContent = "attachment unavailable"),
   );
+  return link;
+}
+
+/** Downloads the ciphertext, checks its digest and decrypts it on the device; the server never had the file. */
+export function sealedFileLink(client: SecureConnectClient, file: EncryptedFile): HTMLAnchorElement {
+  const link = h("a", { class: "attachment", testid: "attachment", text: `${file.name} (${file.size} B)`, attrs: { href: "#" } });
+  link.addEventListener("click", (event) => {
+    if (link.dataset.ready) return;
+    event.preventDefault();
+    void client.downloadDecrypted(file).then((bytes) => {
+      if (!bytes) {
+        link.textContent = "🔒 Could not decrypt this file";
+        return;
+      }
+      link.dataset.ready = "1";
+      link.href = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: file.type }));
+      link.download = file.name;
+      link.dataset.testid = "attachment-ready";
+      link.click();
+    });
+  });
   return link;
 }
