@@ -3,7 +3,7 @@ import { snapshotOfHead, startDevStack, type DevStack } from "../scripts/lib/sta
 import { findingKey, fuzzOperation, shrinkFinding, type HttpRunner, type OperationRun, type Shrunk } from "./http-fuzz";
 import { readDocument } from "./openapi-doc";
 import { dedupe, summarize, summaryLine, table, wsTable } from "./report";
-import { createFixtures } from "./stack-fixtures";
+import { createFixtures, relogin } from "./stack-fixtures";
 import { fuzzWebSockets } from "./ws-fuzz";
 
 /**
@@ -76,6 +76,8 @@ describe(`schema-driven fuzz (seed ${SEED}, ${RUNS} requests)`, () => {
       if (result !== undefined) shrunk.set(key, result);
     });
 
+    // The socket phase's three actors start signed in (a fuzzed logout or password change may have ended their sessions).
+    for (const actor of fixtures.actors.slice(0, 3)) await relogin(stack.baseUrl, actor);
     // A socket phase that cannot even run (the stack died, a refused upgrade) is a finding too, after the HTTP table.
     const ws = await fuzzWebSockets(fixtures, SEED).catch((err: unknown) => ({
       frames: 0,

@@ -223,7 +223,9 @@ export async function fuzzOperation(runner: HttpRunner, op: Operation, seed: num
   const opSeed = operationSeed(seed, op);
   const firsts = new Map<string, { index: number; finding: Finding }>();
   let index = 0;
-  await fc.check(
+  // The property never fails (findings are collected, not thrown), so a failed check is an error of the
+  // harness itself (an actor that could not be restored): reported as such, never a silently short run.
+  const details = await fc.check(
     fc.asyncProperty(arb, async (plan) => {
       const { findings } = await runPlan(runner, op, plan);
       for (const f of findings) {
@@ -234,8 +236,9 @@ export async function fuzzOperation(runner: HttpRunner, op: Operation, seed: num
       index += 1;
       return true;
     }),
-    { seed: opSeed, numRuns: runs },
+    { seed: opSeed, numRuns: runs, endOnFailure: true },
   );
+  if (details.failed) throw new Error(`fuzz harness, ${op.key} after ${index} requests: ${String(details.errorInstance)}`);
   return { op, seed: opSeed, firsts };
 }
 

@@ -104,12 +104,33 @@ async function expectOk(answer: Promise<JsonAnswer>, what: string): Promise<unkn
   return json;
 }
 
-/** Logs an actor in again (after a fuzzed logout, session revocation or refresh-token reuse). */
+/**
+ * Logs an actor in again (after a fuzzed logout, session revocation or refresh-token reuse). The fuzz
+ * knows the actors' password, so a generated request can also change it, change the email or delete
+ * the account: then login is refused for good and the slot gets a new account of its own.
+ */
 export async function relogin(base: string, actor: Actor): Promise<void> {
-  const json = await expectOk(call(base, "POST", "/v1/auth/login", { email: actor.email, password: PASSWORD }), `login ${actor.email}`);
+  const answer = await call(base, "POST", "/v1/auth/login", { email: actor.email, password: PASSWORD });
+  const json =
+    answer.status === 401
+      ? await register(base, actor, `${actor.email.split("@")[0] ?? "fuzz"}r`)
+      : await expectOk(Promise.resolve(answer), `login ${actor.email}`);
   actor.token = str(json, "access_token");
   actor.refreshToken = str(json, "refresh_token");
   actor.stale = false;
+}
+
+/** A new account in the actor's slot (`name` makes its email and username; both stay unique per run). */
+async function register(base: string, actor: Pick<Actor, "index" | "id" | "email">, name: string): Promise<unknown> {
+  const email = `${name}@example.com`;
+  const username = name.replace(/[^a-z0-9]/g, "").slice(-30);
+  const json = await expectOk(
+    call(base, "POST", "/v1/auth/register", { email, username, password: PASSWORD, display_name: `Fuzz ${actor.index}` }),
+    "register",
+  );
+  actor.id = str(json, "user", "id");
+  actor.email = email;
+  return json;
 }
 
 async function verificationToken(base: string, email: string): Promise<string | undefined> {
@@ -130,12 +151,9 @@ export async function createFixtures(base: string, actorCount: number): Promise<
   const run = randomBytes(3).toString("hex");
   const actors = await Promise.all(
     Array.from({ length: actorCount }, async (_, index): Promise<Actor> => {
-      const email = `fuzz-${run}-${index}@example.com`;
-      const json = await expectOk(
-        call(base, "POST", "/v1/auth/register", { email, username: `fz${run}${index}`, password: PASSWORD, display_name: `Fuzz ${index}` }),
-        "register",
-      );
-      return { index, id: str(json, "user", "id"), email, token: str(json, "access_token"), refreshToken: str(json, "refresh_token"), stale: false };
+      const slot = { index, id: "", email: "" };
+      const json = await register(base, slot, `fz${run}${index}`);
+      return { ...slot, token: str(json, "access_token"), refreshToken: str(json, "refresh_token"), stale: false };
     }),
   );
   const pools: Pools = {

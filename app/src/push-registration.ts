@@ -6,15 +6,10 @@
  */
 import type { SecureConnectClient } from "../../client/src/index";
 import { CONVERSATION_FRAGMENT, type OpenConversationMessage } from "./push-messages";
+import { serviceWorker } from "./service-worker";
 
 function supported(): boolean {
   return "serviceWorker" in navigator && "PushManager" in window && typeof Notification !== "undefined";
-}
-
-/** The app's service worker registration (registered once per page; the browser keeps it across restarts). */
-export function serviceWorker(): Promise<ServiceWorkerRegistration> | undefined {
-  if (!("serviceWorker" in navigator)) return undefined;
-  return navigator.serviceWorker.register("./sw.js", { scope: "./" }).then(() => navigator.serviceWorker.ready);
 }
 
 function applicationServerKey(base64url: string): Uint8Array<ArrayBuffer> {
