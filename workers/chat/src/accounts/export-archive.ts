@@ -79,39 +79,44 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
   await announce(env, rpc, job, user, begun.value.key, expiresAt);
 }
 
+const CONVERSATION_PAGE = 50;
+
+/** Every item of a cursor-paged source, page after page, until a page names no next cursor. */
+async function* paged<T, C>(first: C, page: (cursor: C) => Promise<{ items: T[]; next: C | null }>): AsyncGenerator<T> {
+  let cursor: C | null = first;
+  while (cursor !== null) {
+    const { items, next }: { items: T[]; next: C | null } = await page(cursor);
+    yield* items;
+    cursor = next;
+  }
+}
+
 async function writeConversations(env: ChatEnv, db: Database, out: ArchiveWriter, userId: string): Promise<void> {
-  let after: string | undefined;
-  for (;;) {
-    const ids = await db.conversations.listIdsForUserById(userId, 50, after);
-    for (const id of ids) {
-      const conversation = await db.conversations.get(id);
-      if (!conversation) continue;
-      const member = conversation.members.some((m) => m.userId === userId);
-      await out.write({ record: "conversation", member, ...conversationView(conversation) });
-      const room = durableObjectByName(env.CONVERSATION_ROOM, id);
-      let afterSeq = 0;
-      for (;;) {
-        const page = await room.ownMessages(userId, afterSeq);
-        for (const message of page.messages) await out.write({ record: "message", ...message });
-        if (page.next_after_seq === null) break;
-        afterSeq = page.next_after_seq;
-      }
-    }
-    const last = ids[ids.length - 1];
-    if (ids.length < 50 || last === undefined) return;
-    after = last;
+  const conversationIds = paged(undefined, async (after: string | undefined) => {
+    const ids = await db.conversations.listIdsForUserById(userId, CONVERSATION_PAGE, after);
+    return { items: ids, next: ids.length < CONVERSATION_PAGE ? null : (ids[ids.length - 1] ?? null) };
+  });
+  for await (const id of conversationIds) {
+    const conversation = await db.conversations.get(id);
+    if (!conversation) continue;
+    const member = conversation.members.some((m) => m.userId === userId);
+    await out.write({ record: "conversation", member, ...conversationView(conversation) });
+    const room = durableObjectByName(env.CONVERSATION_ROOM, id);
+    const messages = paged(0, async (afterSeq) => {
+      const page = await room.ownMessages(userId, afterSeq);
+      return { items: page.messages, next: page.next_after_seq };
+    });
+    for await (const message of messages) await out.write({ record: "message", ...message });
   }
 }
 
 async function writeFiles(env: ChatEnv, out: ArchiveWriter, rpc: AuthedContext): Promise<void> {
-  let after: string | undefined;
-  for (;;) {
+  const files = paged(undefined, async (after: string | undefined) => {
     const page = await env.STORAGE.exportFilesPage(rpc, after !== undefined ? { after } : {});
     if (!page.ok) throw AppError.from(page.error);
-    for (const file of page.value.files) await out.write({ record: "file", ...file });
-    if (page.value.next_after === null) return;
-    after = page.value.next_after;
-  }
+    return { items: page.value.files, next: page.value.next_after };
+  });
+  for await (const file of files) await out.write({ record: "file", ...file });
 }
 
 /** The email with a link to the archive; it goes through auth's EMAIL queue like every email. */
