@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     fileParallelism: false,
+    // What a person waits for on a loaded machine (the app's live updates, a service worker's start):
+    // expect.poll's own 1 s default made stories flaky under CI load.
+    expect: { poll: { timeout: 15_000, interval: 100 } },
   },
 });

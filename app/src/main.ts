@@ -5,7 +5,7 @@ import { emailActionView } from "./email-action-view";
 import { takeEmailLink } from "./email-links";
 import { homeView } from "./home-view";
 import { registerServiceWorker } from "./service-worker";
-import { latestCsrfToken, loadTokens, saveTokens } from "./session-store";
+import { hasFreshAccess, latestCsrfToken, loadTokens, saveTokens } from "./session-store";
 
 /** The SecureConnect web app: everything it does goes through the client SDK. */
 const root = document.getElementById("root");
@@ -47,8 +47,9 @@ client.session.onChange((current) => {
   if (!current) show();
   registerServiceWorker();
 });
-// A resumed session refreshes before the first screen: a cookie that no longer works shows sign-in
-// at once instead of a list that fails. Any other failure (offline) keeps the session for later.
-if (tokens) void client.session.refresh().then(show, show);
+// A reload within the tab keeps its access token and starts at once. Otherwise a resumed session
+// refreshes before the first screen: a cookie that no longer works shows sign-in at once instead of a
+// list that fails. Any other failure (offline) keeps the session for later.
+if (tokens && !hasFreshAccess(tokens)) void client.session.refresh().then(show, show);
 else show();
 registerServiceWorker();
