@@ -13,7 +13,8 @@
  * the page's Notification.requestPermission is a stand-in where the user allows (the profile's real
  * permission is granted for the service worker); and the dev outbox entry is handed to the
  * service worker with CDP's ServiceWorker.deliverPushMessage instead of by a push service. Clicking a
- * system notification cannot be driven from Playwright, so `notificationclick` is not exercised here.
+ * system notification cannot be driven from Playwright, so the `notificationclick` handler itself is not
+ * run; what it does is: the worker's message to an open tab, and a new tab at the URL it opens.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
@@ -179,6 +180,25 @@ describe("sessions that survive tabs and restarts, and Web Push to a closed tab"
       .poll(shown, { timeout: 15_000 })
       .toEqual([{ title: "New message", body: "Open SecureConnect to read it.", tag: `c:${entry?.data.conversation_id ?? ""}` }]);
     await cdp.detach();
-    await cdpPage.close();
+
+    // What a click on it does, as far as Playwright reaches (it cannot click a system notification): the
+    // service worker's message to an open tab opens the conversation there, and a new tab at the URL the
+    // worker opens when no tab is open (#conversation=<id>) starts in it.
+    const conversationId = entry?.data.conversation_id ?? "";
+    const tab = await context.newPage();
+    await tab.goto("/app/");
+    await tab.getByTestId("me").filter({ hasText: "Alice" }).waitFor();
+    const worker = context.serviceWorkers().find((w) => w.url().endsWith("/app/sw.js"));
+    expect(worker).toBeDefined();
+    await worker?.evaluate(async (id) => {
+      const scope = self as unknown as { clients: { matchAll(o: object): Promise<Array<{ postMessage(m: unknown): void }>> } };
+      for (const client of await scope.clients.matchAll({ type: "window" })) client.postMessage({ type: "open_conversation", conversation_id: id });
+    }, conversationId);
+    await tab.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
+    const opened = await context.newPage();
+    await opened.goto(`/app/#conversation=${encodeURIComponent(conversationId)}`);
+    await opened.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
+    expect(new URL(opened.url()).hash).not.toContain("conversation=");
+    await Promise.all([tab.close(), opened.close(), cdpPage.close()]);
   });
 });
