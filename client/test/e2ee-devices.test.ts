@@ -96,6 +96,29 @@ describe("a member's devices join and leave their encrypted conversations", () =
     expect(bodies(await thief.e2ee.ingest(id, later))).toEqual(["from my new phone", "undecryptable"]);
   });
 
+  it("Bob and Alice's first device notice the new device at once: the room stores one add, the loser applies it and adds nothing", async ({
+    expect,
+  }) => {
+    const alice = await ready(await signedUpClient());
+    const bob = await ready(await signedUpClient());
+    const { id } = await alice.e2ee.createConversation({ type: "direct", member_ids: [bob.userId ?? ""] });
+    await joinFromMailbox(bob);
+    const phone = await ready(await newSession(alice.session.current?.user?.email ?? ""));
+
+    const changes = await Promise.all([alice.e2ee.syncDevices(id), bob.e2ee.syncDevices(id)]);
+    expect(changes.map((c) => c.added).flat()).toEqual([idOf(phone)]);
+    expect(await commitsIn(bob, id)).toHaveLength(2);
+    await alice.e2ee.catchUp(id);
+    await bob.e2ee.catchUp(id);
+    expect(await alice.e2ee.epoch(id)).toBe(await bob.e2ee.epoch(id));
+    // One Welcome reached the phone, from whichever device won.
+    const { entries } = await phone.api.devices.mailbox();
+    expect(entries).toHaveLength(1);
+    await joinFromMailbox(phone);
+    await sendText(bob, id, "one add, three devices");
+    for (const reader of [alice, phone]) expect(bodies(await read(reader, id))).toEqual(["one add, three devices"]);
+  });
+
   it("a device that signs out leaves the group at the next check; a new sign-in is added at the one after", async ({ expect }) => {
     const alice = await ready(await signedUpClient());
     const bob = await ready(await signedUpClient());
