@@ -96,9 +96,7 @@ describe("a member's devices join and leave their encrypted conversations", () =
     expect(bodies(await thief.e2ee.ingest(id, later))).toEqual(["from my new phone", "undecryptable"]);
   });
 
-  it("Bob and Alice's first device notice the new device at once: the room stores one add, the loser applies it and adds nothing", async ({
-    expect,
-  }) => {
+  it("Bob and Alice's first device notice the new device at once: the room stores one add, the loser applies it and adds nothing", async ({ expect }) => {
     const alice = await ready(await signedUpClient());
     const bob = await ready(await signedUpClient());
     const { id } = await alice.e2ee.createConversation({ type: "direct", member_ids: [bob.userId ?? ""] });
@@ -139,9 +137,7 @@ describe("a member's devices join and leave their encrypted conversations", () =
     expect(bodies(await read(back, id))).toEqual(["welcome back"]);
   });
 
-  it("Bob's client adds no device of a non-member, even one the directory would hand him; a leaf of a departed member is removed", async ({
-    expect,
-  }) => {
+  it("Bob's client adds no device of a non-member, even one the directory would hand him; a leaf of a departed member is removed", async ({ expect }) => {
     const alice = await ready(await signedUpClient());
     const bob = await ready(await signedUpClient());
     const carol = await ready(await signedUpClient());
