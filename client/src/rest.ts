@@ -178,12 +178,14 @@ export function restApi(http: Http, session: AuthSession) {
     pushOutbox: (userId: string) => http.request<T.DevPushOutbox>("GET", "/dev/push-outbox", { query: { user_id: userId }, auth: false }),
   };
 
-  /** MLS: this device's KeyPackages, claims of other devices' packages, a conversation's epoch and GroupInfo. */
+  /** MLS: this device's KeyPackages, claims of other devices' packages, a conversation's epoch, GroupInfo and devices. */
   const mls = {
     uploadKeyPackages: (input: T.KeyPackageUploadInput) => http.request<T.KeyPackageCount>("POST", "/v1/devices/me/key-packages", { body: input }),
     keyPackageCount: () => http.request<T.KeyPackageCount>("GET", "/v1/devices/me/key-packages/count"),
     claimKeyPackages: (input: T.KeyPackageClaimInput) => http.request<T.KeyPackageClaimResult>("POST", "/v1/mls/key-packages/claim", { body: input }),
     group: (conversationId: string) => http.request<T.MlsGroupEnvelope>("GET", `/v1/conversations/${e(conversationId)}/mls`),
+    /** The devices the conversation's group must hold: every signed-in device of every current member. */
+    devices: (conversationId: string) => http.request<T.MlsDeviceList>("GET", `/v1/conversations/${e(conversationId)}/mls/devices`),
   };
 
   return { auth, users, conversations, messages, presence, calls, storage, keys, ws, devices, mls, push, health, dev };

@@ -82,6 +82,7 @@ import type {
   keyPackageClaimSchema,
   keyPackageCountSchema,
   keyPackageUploadSchema,
+  mlsDeviceListSchema,
   mlsGroupEnvelopeSchema,
 } from "../../lib/contracts/mls";
 import type { keyBundleSchema, keyUploadSchema, prekeyCountSchema } from "../../lib/contracts/keys";
@@ -213,6 +214,8 @@ export type KeyPackageCount = z.infer<typeof keyPackageCountSchema>;
 export type KeyPackageClaimInput = z.input<typeof keyPackageClaimSchema>;
 export type KeyPackageClaimResult = z.infer<typeof keyPackageClaimResultSchema>;
 export type MlsGroupEnvelope = z.infer<typeof mlsGroupEnvelopeSchema>;
+export type MlsDeviceList = z.infer<typeof mlsDeviceListSchema>;
+export type MlsDevice = MlsDeviceList["devices"][number];
 
 /* health and development sinks */
 export type LiveHealth = z.infer<typeof liveHealthSchema>;

@@ -18,6 +18,10 @@ export const MLS_LIMITS = {
   lowWatermark: 10,
   /** Users in one claim (as many as one add-members call). */
   claimUsersPerCall: 100,
+  /** Devices per user a claim reaches and a group's device list names: the most recently seen ones. */
+  devicesPerUser: 20,
+  /** `device_ids` in one claim (every device of every user of a full claim). */
+  claimDevicesPerCall: 2_000,
   /** A commit or proposal (`ciphertext` of an mls/commit or mls/proposal message), in bytes of its text. */
   maxHandshakeBytes: 256 * 1024,
   /** The GroupInfo a commit may carry for External Commits (with its ratchet tree), in characters. */
@@ -91,6 +95,19 @@ export const mlsGroupViewSchema = z
 export type MlsGroupView = z.infer<typeof mlsGroupViewSchema>;
 export const mlsGroupEnvelopeSchema = z.object({ mls_group: mlsGroupViewSchema });
 
+/**
+ * `GET /v1/conversations/{id}/mls/devices` (members of an `mls` conversation): the devices that must
+ * be leaves of the conversation's group, by the server's member list: every signed-in device (a
+ * session neither revoked nor expired) of every current member, the most recently seen
+ * MLS_LIMITS.devicesPerUser of each. A client compares it with the group's leaves and commits the
+ * difference: it adds the devices missing from the group and removes leaves that are not listed (a
+ * deleted or signed-out device, a user who left). Grouped by user, newest device first.
+ */
+export const mlsDeviceSchema = z.object({ user_id: z.string(), device_id: z.string() }).meta({ id: "MlsDevice" });
+export type MlsDevice = z.infer<typeof mlsDeviceSchema>;
+export const mlsDeviceListSchema = z.object({ devices: z.array(mlsDeviceSchema) }).meta({ id: "MlsDeviceList" });
+export type MlsDeviceList = z.infer<typeof mlsDeviceListSchema>;
+
 /* ---------- the KeyPackage directory ---------- */
 
 /** One encoded KeyPackage (the MLSMessage or bare KeyPackage bytes, as the SDK chooses), unpadded base64url. */
@@ -143,7 +160,9 @@ export type KeyPackageCount = z.infer<typeof keyPackageCountSchema>;
  * `POST /v1/mls/key-packages/claim`: one KeyPackage for every device of each user, each handed out
  * once. Allowed for the caller's own user (their other devices; the calling device is skipped) and
  * for users who share a conversation with the caller; anyone else is answered like a user without
- * packages (no entry). Repeated user ids count once.
+ * packages (no entry). Repeated user ids count once. `device_ids` (optional) narrows the claim to
+ * those devices of the named users, so adding one new device takes no package from the devices
+ * already in the group; ids of other devices are ignored.
  */
 export const keyPackageClaimSchema = z
   .object({
@@ -151,6 +170,11 @@ export const keyPackageClaimSchema = z
       .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a user id"))
       .min(1)
       .max(MLS_LIMITS.claimUsersPerCall),
+    device_ids: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a device id"))
+      .min(1)
+      .max(MLS_LIMITS.claimDevicesPerCall)
+      .optional(),
   })
   .meta({ id: "KeyPackageClaim" });
 export type KeyPackageClaim = z.infer<typeof keyPackageClaimSchema>;

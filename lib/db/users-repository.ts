@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, notExists, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, gt, inArray, isNotNull, isNull, ne, notExists, sql } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { Dialect } from "./query-db";
@@ -44,6 +44,12 @@ export interface UsersRepository {
   listDevices(userId: string): Promise<Device[]>;
   /** Every device of the user (signed-in ones and push-only ones), oldest first. */
   listAllDevices(userId: string): Promise<DeviceRow[]>;
+  /**
+   * The devices of these users that are signed in now (at least one session neither revoked nor
+   * expired), most recently seen first per user: the devices an MLS group of theirs must hold as
+   * leaves. A deleted or signed-out device is not among them.
+   */
+  listSignedInDevices(userIds: readonly string[], now?: string): Promise<Array<{ userId: string; deviceId: string; lastSeenAt: string }>>;
   /**
    * Puts the push token on the user's own device (idempotent). The token leaves whichever other device
    * held it, of this or another user: that device keeps its sessions, and a push-only one (no session
@@ -187,6 +193,26 @@ export function usersRepository({ db, t, atomic }: Dialect): UsersRepository {
         .returning({ id: d.id });
     },
     listAllDevices: (userId) => db.select().from(d).where(eq(d.userId, userId)).orderBy(asc(d.createdAt), asc(d.id)),
+    async listSignedInDevices(userIds, now = nowIso()) {
+      const s = t.sessions;
+      const live = exists(
+        db
+          .select({ id: s.id })
+          .from(s)
+          .where(and(eq(s.deviceId, d.id), isNull(s.revokedAt), gt(s.expiresAt, now))),
+      );
+      const out: Array<{ userId: string; deviceId: string; lastSeenAt: string }> = [];
+      // Two bound values per row of the chunk keeps every query under D1's 100 parameters (ids plus `now`).
+      for (const part of chunk([...new Set(userIds)], 2))
+        out.push(
+          ...(await db
+            .select({ userId: d.userId, deviceId: d.id, lastSeenAt: d.lastSeenAt })
+            .from(d)
+            .where(and(inArray(d.userId, part), live))
+            .orderBy(asc(d.userId), desc(d.lastSeenAt), asc(d.id))),
+        );
+      return out;
+    },
     async listDevices(userId) {
       const rows = await db
         .select()

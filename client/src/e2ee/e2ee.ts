@@ -6,6 +6,7 @@ import type { ConversationEnvelope, CreateConversationInput, MailboxEntry, Messa
 import { fromBase64Url, fromHex, toBase64Url } from "./bytes";
 import { ConversationGroup, MLS_COMMIT, type DecryptedMessage } from "./conversation-group";
 import { DeviceKeys } from "./device-keys";
+import { DEVICE_CHECK_MS, deviceKey, diffDevices, NO_PACKAGE_RETRY_MS } from "./device-sync";
 import { tsMlsEngine } from "./mls-adapter";
 import type { LeafMember, MlsEngine, MlsGroup } from "./mls-engine";
 import type { MessageContent } from "./payload";
@@ -27,7 +28,18 @@ export interface E2eeOptions {
   /** The signed-in user and this device (the token's device_id). */
   self: () => LeafMember | null;
   engine?: MlsEngine;
+  /** How long a conversation's device check stays fresh for sends (`ensureDevices`); default 30 s, 0 = check before every send. */
+  deviceCheckMs?: number;
 }
+
+/** What a device check committed: the devices it added (each got its Welcome) and the leaves it removed. */
+export interface DeviceChange {
+  added: LeafMember[];
+  removed: LeafMember[];
+}
+const NO_CHANGE: DeviceChange = { added: [], removed: [] };
+/** Users per claim call (the directory's limit). */
+const CLAIM_USERS = 100;
 
 /** Attempts at a commit when other devices keep winning the epoch (409) before giving up. */
 const COMMIT_ATTEMPTS = 6;
@@ -47,6 +59,10 @@ export class E2ee extends Emitter<E2eeEvents> {
   readonly keys: DeviceKeys;
   private readonly engine: MlsEngine;
   private readonly groups = new Map<string, Promise<ConversationGroup | null>>();
+  /** Per conversation: when its devices were last checked, and the check under way. */
+  private readonly deviceChecks = new Map<string, { at: number; running: Promise<DeviceChange> | null }>();
+  /** Devices whose claim came back empty (no KeyPackage published), by "user:device", until when not to ask again. */
+  private readonly noPackage = new Map<string, number>();
 
   constructor(private readonly options: E2eeOptions) {
     super();
@@ -110,18 +126,49 @@ export class E2ee extends Emitter<E2eeEvents> {
     await this.options.api.conversations.removeMember(conversationId, userId);
   }
 
-  /** Claims a KeyPackage for each device of these users not yet in the group, commits them, sends each its Welcome. */
-  async addDevices(conversationId: string, userIds: string[]): Promise<void> {
-    const claimed = await this.claim(userIds);
-    const result = await this.commit(conversationId, (group) => {
-      const present = new Set(group.members().map((m) => `${m.userId}:${m.deviceId}`));
-      const fresh = claimed.filter((device) => !present.has(`${device.userId}:${device.deviceId}`));
-      return { add: fresh.map((d) => d.keyPackage), removeLeaves: [], devices: fresh };
-    });
-    if (!result?.welcome) return;
-    // The Welcome MLSMessage as is (workers/chat/README.md): its group_id names the conversation.
-    const mail = toBase64Url(result.welcome);
-    for (const device of result.devices ?? []) await this.options.api.devices.postMail(device.deviceId, { payload: mail });
+  /**
+   * Adds every signed-in device of these users that the group lacks. Only devices the server lists
+   * for this conversation's members (GET …/mls/devices) are added: a user who is not a member gets
+   * nothing, even if the directory would hand out their KeyPackages (they share another conversation).
+   */
+  async addDevices(conversationId: string, userIds: string[]): Promise<LeafMember[]> {
+    return (await this.reconcile(conversationId, { onlyUsers: new Set(userIds), removeStale: false })).added;
+  }
+
+  /**
+   * Makes the group's leaves match the conversation's devices: every signed-in device of every
+   * member added (a member's new device: it gets a Welcome and reads from then on), every other
+   * leaf removed (a deleted or signed-out device, a user who is no longer a member, a leaf a hostile
+   * member added for a non-member). One commit; when another device commits first (409), this one
+   * applies that commit and plans again, so a device is never added twice. Nothing to do without a group.
+   */
+  async syncDevices(conversationId: string): Promise<DeviceChange> {
+    if (!(await this.group(conversationId))) return NO_CHANGE;
+    return this.reconcile(conversationId, { removeStale: true });
+  }
+
+  /**
+   * `syncDevices` unless one ran in the last `maxAgeMs` (default `deviceCheckMs`); concurrent callers
+   * share one check. EncryptedChat calls it on open (maxAgeMs 0) and before every send.
+   */
+  ensureDevices(conversationId: string, maxAgeMs: number = this.options.deviceCheckMs ?? DEVICE_CHECK_MS): Promise<DeviceChange> {
+    const check = this.deviceChecks.get(conversationId);
+    if (check?.running) return check.running;
+    if (check && Date.now() - check.at < maxAgeMs) return Promise.resolve(NO_CHANGE);
+    const started = Date.now();
+    const running = this.syncDevices(conversationId).then(
+      (change) => {
+        this.deviceChecks.set(conversationId, { at: started, running: null });
+        return change;
+      },
+      (error: unknown) => {
+        // A failed check is not fresh: the next send tries again.
+        this.deviceChecks.set(conversationId, { at: check?.at ?? 0, running: null });
+        throw error;
+      },
+    );
+    this.deviceChecks.set(conversationId, { at: check?.at ?? 0, running });
+    return running;
   }
 
   /** Encrypts one message's content; the state is persisted before the ciphertext is handed out. */
@@ -220,15 +267,61 @@ export class E2ee extends Emitter<E2eeEvents> {
     return null;
   }
 
-  private async commit<T extends { add: Uint8Array[]; removeLeaves: number[]; devices?: ClaimedDevice[] }>(
+  /**
+   * One commit that adds the listed devices the group lacks and (with `removeStale`) removes the
+   * leaves the list does not name, then the Welcomes. The list is fetched inside the commit's turn,
+   * after the catch-up: a device another member added is in our state only if its commit came
+   * before, and then it was listed before that commit, so a fresh list never drops it by mistake.
+   */
+  private async reconcile(conversationId: string, options: { onlyUsers?: ReadonlySet<string>; removeStale: boolean }): Promise<DeviceChange> {
+    const me = this.me();
+    // Packages claimed in an attempt that lost the epoch race are reused, not claimed again.
+    const claimed = new Map<string, ClaimedDevice>();
+    let removed: LeafMember[] = [];
+    const result = await this.commit(conversationId, async (group) => {
+      const { devices } = await this.options.api.mls.devices(conversationId);
+      const leaves = group.members();
+      const diff = diffDevices(leaves, devices, me, options);
+      const now = Date.now();
+      const toClaim = diff.missing.filter((d) => !claimed.has(deviceKey(d)) && (this.noPackage.get(deviceKey(d)) ?? 0) <= now);
+      for (const device of await this.claimDevices(toClaim)) claimed.set(deviceKey(device), device);
+      for (const device of toClaim) if (!claimed.has(deviceKey(device))) this.noPackage.set(deviceKey(device), now + NO_PACKAGE_RETRY_MS);
+      const fresh = diff.missing.flatMap((d) => claimed.get(deviceKey(d)) ?? []);
+      removed = leaves.filter((leaf) => diff.stale.includes(leaf.leaf)).map(({ userId, deviceId }) => ({ userId, deviceId }));
+      return { add: fresh.map((d) => d.keyPackage), removeLeaves: diff.stale, devices: fresh };
+    });
+    if (!result) return NO_CHANGE;
+    if (result.welcome) {
+      // The Welcome MLSMessage as is (workers/chat/README.md): its group_id names the conversation.
+      const mail = toBase64Url(result.welcome);
+      for (const device of result.devices) await this.options.api.devices.postMail(device.deviceId, { payload: mail });
+    }
+    return { added: result.devices.map(({ userId, deviceId }) => ({ userId, deviceId })), removed };
+  }
+
+  /** Claims a package for exactly these devices (the directory's `device_ids`), CLAIM_USERS users a call. */
+  private async claimDevices(devices: LeafMember[]): Promise<ClaimedDevice[]> {
+    const wanted = new Set(devices.map(deviceKey));
+    const users = [...new Set(devices.map((d) => d.userId))];
+    const out: ClaimedDevice[] = [];
+    for (let i = 0; i < users.length; i += CLAIM_USERS) {
+      const part = new Set(users.slice(i, i + CLAIM_USERS));
+      const deviceIds = devices.filter((d) => part.has(d.userId)).map((d) => d.deviceId);
+      // Anything the directory answers beyond what was asked is dropped.
+      out.push(...(await this.claim([...part], deviceIds)).filter((d) => wanted.has(deviceKey(d))));
+    }
+    return out;
+  }
+
+  private async commit<T extends { add: Uint8Array[]; removeLeaves: number[] }>(
     conversationId: string,
-    plan: (group: MlsGroup) => T,
+    plan: (group: MlsGroup) => T | Promise<T>,
   ): Promise<(T & { seq: number; welcome: Uint8Array | null }) | null> {
     const group = await this.requireGroup(conversationId);
     for (let attempt = 0; attempt < COMMIT_ATTEMPTS; attempt++) {
       const outcome = await group.serial(async () => {
         await this.catchUpLocked(group, Number.MAX_SAFE_INTEGER);
-        const change = plan(group.group);
+        const change = await plan(group.group);
         if (change.add.length === 0 && change.removeLeaves.length === 0) return { kind: "done" as const, value: null };
         const made = await group.group.commit(change);
         try {
@@ -250,9 +343,9 @@ export class E2ee extends Emitter<E2eeEvents> {
     throw new ApiError(409, "CONFLICT", "Other devices kept changing the group; try again.");
   }
 
-  private async claim(userIds: string[]): Promise<ClaimedDevice[]> {
+  private async claim(userIds: string[], deviceIds: string[]): Promise<ClaimedDevice[]> {
     const me = this.me();
-    const { key_packages } = await this.options.api.mls.claimKeyPackages({ user_ids: [...new Set(userIds)] });
+    const { key_packages } = await this.options.api.mls.claimKeyPackages({ user_ids: [...new Set(userIds)], device_ids: [...new Set(deviceIds)] });
     const out: ClaimedDevice[] = [];
     for (const claimed of key_packages) {
       if (claimed.user_id === me.userId && claimed.device_id === me.deviceId) continue;

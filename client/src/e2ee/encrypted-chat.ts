@@ -16,6 +16,9 @@ export interface EncryptedChatEvents {
  * An encrypted conversation's live connection: what `ChatConnection` does (resume, outbox, typing,
  * read), with every message encrypted before it is queued and decrypted, in the room's order,
  * before it is shown. The underlying connection stays reachable for typing, read and state.
+ * Opening it checks the conversation's devices against the group (a member's new device is added,
+ * a removed one dropped: `E2ee.syncDevices`), and every send waits for a check no older than
+ * `deviceCheckMs`, so a message goes to the devices the members have now.
  */
 export class EncryptedChat extends Emitter<EncryptedChatEvents> {
   private lastEmitted = 0;
@@ -47,6 +50,7 @@ export class EncryptedChat extends Emitter<EncryptedChatEvents> {
         if (conversation_id === cid) this.e2ee.catchUp(cid).catch((error: unknown) => console.error("[secureconnect] catch-up failed", error));
       }),
     );
+    void this.checkDevices(0);
   }
 
   get conversationId(): string {
@@ -89,7 +93,16 @@ export class EncryptedChat extends Emitter<EncryptedChatEvents> {
     this.connection.close();
   }
 
+  /** A device check; a failure (offline, the server busy) never blocks a send: it is retried by the next one. */
+  private checkDevices(maxAgeMs?: number): Promise<void> {
+    return this.e2ee.ensureDevices(this.conversationId, maxAgeMs).then(
+      () => undefined,
+      (error: unknown) => console.error("[secureconnect] device check failed", error),
+    );
+  }
+
   private async sendContent(content: MessageContent, attachments: string[]): Promise<Delivered> {
+    await this.checkDevices();
     const sealed = await this.e2ee.encrypt(this.conversationId, content);
     return this.connection.send({
       client_id: sealed.client_id,

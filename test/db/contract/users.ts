@@ -119,6 +119,35 @@ export function usersContract(open: OpenDb): void {
       expect(await db.users.listAllDevices(a.id)).toEqual([phone]);
     });
 
+    it("lists the signed-in devices of several users: a revoked, expired, sessionless or deleted device is not among them", async () => {
+      const [a, b, c] = [await makeUser(db), await makeUser(db), await makeUser(db)];
+      const day = new Date(Date.now() + 86_400_000).toISOString();
+      const past = new Date(Date.now() - 1_000).toISOString();
+      const device = async (userId: string, seen: string, expiresAt: string | null) => {
+        const made = await db.users.createDevice({ userId, platform: "web" });
+        await db.users.touchDevice(made.id, {}, seen);
+        if (expiresAt) await db.sessions.create({ userId, deviceId: made.id, expiresAt, refreshTokenHash: `rt-${uniq()}`, refreshExpiresAt: day });
+        return made;
+      };
+      const aOld = await device(a.id, "2001-01-01T00:00:00.000Z", day);
+      const aNew = await device(a.id, "2002-01-01T00:00:00.000Z", day);
+      const aSignedOut = await device(a.id, "2003-01-01T00:00:00.000Z", day);
+      for (const id of await db.sessions.activeIdsForDevice(aSignedOut.id)) await db.sessions.revoke(id, "logout");
+      await device(a.id, "2004-01-01T00:00:00.000Z", past);
+      await device(a.id, "2005-01-01T00:00:00.000Z", null);
+      const bPhone = await device(b.id, "2001-01-01T00:00:00.000Z", day);
+      const bGone = await device(b.id, "2002-01-01T00:00:00.000Z", day);
+      await db.users.deleteDevice(b.id, bGone.id);
+      await device(c.id, "2001-01-01T00:00:00.000Z", day);
+
+      const listed = await db.users.listSignedInDevices([a.id, b.id, a.id]);
+      const byUser = (userId: string) => listed.filter((row) => row.userId === userId).map((row) => row.deviceId);
+      expect(byUser(a.id)).toEqual([aNew.id, aOld.id]);
+      expect(byUser(b.id)).toEqual([bPhone.id]);
+      expect(listed).toHaveLength(3);
+      expect(await db.users.listSignedInDevices([])).toEqual([]);
+    });
+
     it("sets a push token on a session's device: idempotent, moved from other devices (a push-only one goes), cleared alone", async () => {
       const [a, b] = [await makeUser(db), await makeUser(db)];
       const day = new Date(Date.now() + 86_400_000).toISOString();

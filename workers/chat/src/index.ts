@@ -43,7 +43,7 @@ import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInpu
 import type { DataExportEnvelope } from "../../../lib/contracts/account";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { KeyBundle, KeyBundleRequest, KeyDeviceId, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
-import type { KeyPackageClaim, KeyPackageClaimResult, KeyPackageCount, KeyPackageUpload, MlsGroupView } from "../../../lib/contracts/mls";
+import type { KeyPackageClaim, KeyPackageClaimResult, KeyPackageCount, KeyPackageUpload, MlsDeviceList, MlsGroupView } from "../../../lib/contracts/mls";
 import { ok, toResult, type Result } from "../../../lib/result";
 import type { AuthedContext, RpcContext } from "../../../lib/rpc";
 import * as calls from "./calls-bridge";
@@ -53,6 +53,7 @@ import { setDisappearingRpc } from "./controls/disappearing-rpc";
 import { muteConversationRpc, unmuteConversationRpc } from "./controls/mutes";
 import { ackDeviceMailRpc, listDeviceMailRpc, postDeviceMailRpc } from "./devices/device-mail-rpc";
 import { claimKeyPackagesRpc, countKeyPackagesRpc, uploadKeyPackagesRpc } from "./devices/key-package-rpc";
+import { mlsDevicesRpc } from "./devices/mls-devices-rpc";
 import { countPrekeysRpc, fetchKeyBundleRpc, uploadKeysRpc } from "./keys/key-rpc";
 import * as messages from "./messages/message-rpc";
 import { presenceRpc } from "./presence/presence-rpc";
@@ -176,6 +177,9 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   mlsGroup(rpc: AuthedContext, input: MlsGroupInput): R<MlsGroupView> {
     return messages.mlsGroupRpc(this.env, rpc, input);
+  }
+  mlsDevices(rpc: AuthedContext, input: MlsGroupInput): R<MlsDeviceList> {
+    return mlsDevicesRpc(this.env, rpc, input, this.ctx);
   }
 
   // Device mailboxes (./devices): post to a device; the HTTP fallback of the device stream.

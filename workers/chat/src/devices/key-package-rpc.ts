@@ -1,5 +1,6 @@
 import {
   keyPackageClaimSchema,
+  MLS_LIMITS,
   keyPackageUploadSchema,
   type ClaimedKeyPackage,
   type KeyPackageClaim,
@@ -11,7 +12,6 @@ import { withDb } from "../../../../lib/db";
 import { describeError, log } from "../../../../lib/log";
 import { forwardResult, toResult, unwrap, type Result } from "../../../../lib/result";
 import { durableObjectByName, parseInput, type RpcContext, type WaitUntil } from "../../../../lib/rpc";
-import { MAX_DEVICES_PER_USER } from "../rooms/user-devices";
 import { callerWithDevice } from "./device-mail-rpc";
 
 /**
@@ -37,14 +37,17 @@ export function countKeyPackagesRpc(env: ChatEnv, rpc: RpcContext): Promise<Resu
 
 /**
  * One package per device of each user the caller may reach (itself: its other devices; others:
- * sharing a conversation), the most recently seen MAX_DEVICES_PER_USER devices each. Devices are
+ * sharing a conversation), the most recently seen MLS_LIMITS.devicesPerUser devices each (of those, only
+ * the `device_ids` named, when given). Devices are
  * claimed in parallel, each atomically in its own room; one that fails is logged and left out (its
  * user can be claimed again), so one sick object does not fail the whole add.
  */
 export function claimKeyPackagesRpc(env: ChatEnv, rpc: RpcContext, input: KeyPackageClaim, executionCtx: WaitUntil): Promise<Result<KeyPackageClaimResult>> {
   return toResult(async () => {
     const caller = callerWithDevice(rpc);
-    const userIds = [...new Set(parseInput(keyPackageClaimSchema, input).user_ids)];
+    const claim = parseInput(keyPackageClaimSchema, input);
+    const userIds = [...new Set(claim.user_ids)];
+    const onlyDevices = claim.device_ids ? new Set(claim.device_ids) : null;
     const targets = await withDb(
       env,
       async (db) => {
@@ -56,8 +59,8 @@ export function claimKeyPackagesRpc(env: ChatEnv, rpc: RpcContext, input: KeyPac
         return allowed.flatMap((userId, i) =>
           [...(lists[i] ?? [])]
             .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt))
-            .slice(0, MAX_DEVICES_PER_USER)
-            .filter((device) => device.id !== caller.deviceId)
+            .slice(0, MLS_LIMITS.devicesPerUser)
+            .filter((device) => device.id !== caller.deviceId && (!onlyDevices || onlyDevices.has(device.id)))
             .map((device) => ({ userId, deviceId: device.id })),
         );
       },

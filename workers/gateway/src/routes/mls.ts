@@ -7,6 +7,7 @@ import {
   keyPackageCountSchema,
   keyPackageUploadSchema,
   MLS_LIMITS,
+  mlsDeviceListSchema,
   mlsGroupEnvelopeSchema,
 } from "../../../../lib/contracts/mls";
 import { unwrap } from "../../../../lib/result";
@@ -60,7 +61,8 @@ const claimRoute = createRoute({
   description:
     "Each package is handed out once, atomically; a device with none left hands out its last-resort package (last_resort: true; it is kept). " +
     "For the caller's own other devices and users who share a conversation with the caller; anyone else, unknown users and devices with nothing " +
-    `left get no entry. 1–${MLS_LIMITS.claimUsersPerCall} user ids. Limited per requester.`,
+    `left get no entry. 1–${MLS_LIMITS.claimUsersPerCall} user ids; device_ids (optional, up to ${MLS_LIMITS.claimDevicesPerCall}) claims only those devices of them. ` +
+    "Limited per requester.",
   ...authed,
   middleware: [...authed.middleware, limitClaims],
   request: { body: jsonBody(keyPackageClaimSchema) },
@@ -79,6 +81,21 @@ const groupRoute = createRoute({
   responses: { 200: jsonResponse(mlsGroupEnvelopeSchema, "The group's epoch and GroupInfo"), ...errorResponses(400, 401, 404, 429) },
 });
 
+const devicesRoute = createRoute({
+  method: "get",
+  path: "/v1/conversations/{id}/mls/devices",
+  tags: ["mls"],
+  summary: "The devices the conversation's MLS group must hold as leaves: every signed-in device of every current member",
+  description:
+    `Read from the member list and the sessions at request time (no cache): every device of every member with a session that is neither revoked nor ` +
+    `expired, the ${MLS_LIMITS.devicesPerUser} most recently seen of each user, grouped by user. Clients add the listed devices their group lacks ` +
+    "(claiming with device_ids) and remove leaves that are not listed (a deleted or signed-out device, a user who left). " +
+    "For members of an `mls` conversation; 404 for anyone else and for a plaintext conversation.",
+  ...authed,
+  request: { params: conversationParamsSchema },
+  responses: { 200: jsonResponse(mlsDeviceListSchema, "The devices, by user"), ...errorResponses(400, 401, 404, 429) },
+});
+
 export function registerMlsRoutes(app: GatewayApp): void {
   app.openapi(uploadRoute, async (c) => c.json(unwrap(await c.env.CHAT.uploadKeyPackages(caller(c), c.req.valid("json"))), 200));
   app.openapi(countRoute, async (c) => c.json(unwrap(await c.env.CHAT.countKeyPackages(caller(c))), 200));
@@ -87,4 +104,5 @@ export function registerMlsRoutes(app: GatewayApp): void {
     const mlsGroup = unwrap(await c.env.CHAT.mlsGroup(caller(c), { conversationId: c.req.valid("param").id }));
     return c.json({ mls_group: mlsGroup }, 200);
   });
+  app.openapi(devicesRoute, async (c) => c.json(unwrap(await c.env.CHAT.mlsDevices(caller(c), { conversationId: c.req.valid("param").id })), 200));
 }
