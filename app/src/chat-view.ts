@@ -206,6 +206,8 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     await client.e2ee.catchUp(conversationId);
     const chat = client.encryptedChat(conversationId, {});
     echat = chat;
+    // Wired before the history loads: the socket may be ready, and the room's read watermarks sent, meanwhile.
+    wire(chat.connection);
     chat.on("message", (message) => {
       view.add([message]);
       if (message.sender_id !== client.userId) readUpTo(message.seq);
@@ -223,7 +225,6 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     if (timeline) {
       conn = await startEncrypted(timeline);
       if (closed) conn.close();
-      wire(conn);
       return;
     }
     const page = await client.api.messages.list(conversationId, { limit: PAGE });
@@ -247,6 +248,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   /** State, read receipts, typing, calls and errors: the same for both kinds of conversation. */
   function wire(conn: ChatConnection): void {
+    state.textContent = conn.ready ? "online" : conn.state;
     conn.on("state", (s) => (state.textContent = s));
     conn.on("ready", () => (state.textContent = "online"));
     conn.on("read", (frame) => {
