@@ -77,11 +77,24 @@ export function accountControlsRepository({ db, t }: Dialect): AccountControlsRe
         .select({ id: u.id })
         .from(u)
         .where(and(eq(u.emailLower, emailLower), ne(u.id, spent.userId)));
-      const [user] = await db
-        .update(u)
-        .set({ email: spent.newEmail, emailLower, emailVerified: true, updatedAt: now })
-        .where(and(eq(u.id, spent.userId), notExists(taken)))
-        .returning();
+      let user: User | undefined;
+      try {
+        [user] = await db
+          .update(u)
+          .set({ email: spent.newEmail, emailLower, emailVerified: true, updatedAt: now })
+          .where(and(eq(u.id, spent.userId), notExists(taken)))
+          .returning();
+      } catch (err) {
+        // On Postgres (read committed) two accounts moving to one address at once can both pass the
+        // guard; the second then hits the unique index. That is "taken" too, not a 500. Anything
+        // else (the address still free) is a real failure.
+        const [holder] = await db
+          .select({ id: u.id })
+          .from(u)
+          .where(and(eq(u.emailLower, emailLower), ne(u.id, spent.userId)))
+          .limit(1);
+        if (!holder) throw err;
+      }
       if (!user) return { status: "taken" };
       const e = t.emailTokens;
       await db

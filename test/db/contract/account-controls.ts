@@ -53,6 +53,22 @@ export function accountControlsContract(open: OpenDb): void {
       expect(results.filter((r) => r.status === "changed")).toHaveLength(1);
     });
 
+    it("two accounts confirming a move to the same address at once: one moves, the other is told it is taken, never an error", async () => {
+      const [x, y] = [await makeUser(db), await makeUser(db)];
+      const wanted = `both-${uniq()}@example.com`;
+      const [tx, ty] = [`ec-${uniq()}`, `ec-${uniq()}`];
+      await db.accountControls.requestEmailChange({ tokenHash: tx, userId: x.id, newEmail: wanted, expiresAt: isoIn(HOUR) });
+      await db.accountControls.requestEmailChange({ tokenHash: ty, userId: y.id, newEmail: wanted, expiresAt: isoIn(HOUR) });
+      const results = await Promise.all([tx, ty].map((token) => using(open, (h) => h.accountControls.confirmEmailChange(token))));
+      expect(results.map((r) => r.status).sort()).toEqual(["changed", "taken"]);
+      const winner = results.find((r) => r.status === "changed");
+      const holder = await db.users.findByEmail(wanted);
+      expect(holder?.id).toBe(winner?.status === "changed" ? winner.user.id : "none");
+      const loserId = holder?.id === x.id ? y.id : x.id;
+      const loserEmail = loserId === x.id ? x.email : y.email;
+      expect((await db.users.findById(loserId))?.email).toBe(loserEmail);
+    });
+
     it("blocks are idempotent, listed newest first, reversible and directional", async () => {
       expect(await db.accountControls.block(a.id, b.id, isoIn(0))).toBe(true);
       expect(await db.accountControls.block(a.id, b.id)).toBe(false);
