@@ -86,6 +86,24 @@ export function accountControlsContract(open: OpenDb): void {
       expect(await db.accountControls.unblock(a.id, c.id)).toBe(true);
     });
 
+    it("answers the blocks among a member list, beyond one statement's bindings, and the conversations a pair shares", async () => {
+      const [x, y, z, outsider] = [await makeUser(db), await makeUser(db), await makeUser(db), await makeUser(db)];
+      await db.accountControls.block(x.id, y.id);
+      await db.accountControls.block(z.id, x.id);
+      await db.accountControls.block(y.id, outsider.id);
+      const members = [...range(150).map((i) => `nobody-${i}`), x.id, y.id, z.id];
+      const pairs = (await db.accountControls.blocksAmong(members)).map((p) => `${p.blockerId}>${p.blockedId}`).sort();
+      expect(pairs).toEqual([`${x.id}>${y.id}`, `${z.id}>${x.id}`].sort());
+      expect(await db.accountControls.blocksAmong([])).toEqual([]);
+
+      const { conversation: pair } = await db.conversations.createDirect({ createdBy: x.id, otherUserId: y.id });
+      const group = await db.conversations.createGroup({ createdBy: x.id, memberIds: [y.id, z.id], name: "g" });
+      const other = await db.conversations.createGroup({ createdBy: x.id, memberIds: [z.id], name: "h" });
+      expect((await db.accountControls.sharedConversationIds(y.id, x.id)).sort()).toEqual([pair.id, group.id].sort());
+      expect((await db.accountControls.sharedConversationIds(x.id, z.id)).sort()).toEqual([group.id, other.id].sort());
+      expect(await db.accountControls.sharedConversationIds(y.id, outsider.id)).toEqual([]);
+    });
+
     it("finds the direct conversation of a pair, whichever side asks", async () => {
       const [x, y] = [await makeUser(db), await makeUser(db)];
       expect(await db.accountControls.directConversationId(x.id, y.id)).toBeNull();
