@@ -9,7 +9,7 @@ export type Status = "sending" | "sent" | "seen" | "failed";
 
 /** A stored message, or one still on its way (no seq yet, no reactions, not edited). */
 export type ShownMessage = Pick<Message, "body" | "attachments" | "created_at" | "sender_id"> &
-  Partial<Pick<Message, "seq" | "content_type" | "ciphertext" | "deleted" | "edited_at" | "reactions" | "reply_to_seq">>;
+  Partial<Pick<Message, "seq" | "content_type" | "ciphertext" | "deleted" | "edited_at" | "reactions" | "reply_to_seq" | "sender_blocked">>;
 
 /** What every row of one conversation shares. */
 export interface RowContext {
@@ -34,6 +34,8 @@ export function messageItem(ctx: RowContext, message: ShownMessage, status: Stat
     ciphertext: message.ciphertext ?? null,
     deleted: message.deleted ?? false,
   };
+  // The server marks our copy of a message from someone we block (a shared group): its content stays hidden.
+  if (message.sender_blocked) return notice("A message from someone you blocked", message.created_at, "blocked");
   // A missed call is the server's trace, sent in the caller's name: a notice in the middle, not a bubble.
   if (isMissedCall(shown)) return notice(messageText({ ...shown, sender_id: message.sender_id }, client.userId), message.created_at, "missed");
 
