@@ -107,15 +107,24 @@ describe("blocking in a shared group", () => {
     await carolWs.next("typing", (f) => f.user_id === alice.user.id);
     expect(await heardAbout(daveWs, alice.user.id)).toEqual([]);
 
-    // A room from before the blocks table: its copy is empty and was never read; the first frame reads it.
+    await Promise.all([aliceWs.end(), carolWs.end(), daveWs.end()]);
+
+    // A room from before the blocks table: no copy, never read. Restarted (as a deploy would), it reads
+    // the members' blocks before relaying anything.
     const room = env.CONVERSATION_ROOM.get(env.CONVERSATION_ROOM.idFromName(group.id));
     await runInDurableObject(room, (_instance, state) => {
       state.storage.sql.exec("DELETE FROM blocks");
       state.storage.sql.exec("DELETE FROM meta WHERE key = 'blocks_loaded'");
     });
-    daveWs.send({ type: "typing" });
-    await carolWs.next("typing", (f) => f.user_id === dave.user.id);
-    expect(await heardAbout(aliceWs, dave.user.id)).toEqual([]);
-    await Promise.all([aliceWs.end(), carolWs.end(), daveWs.end()]);
+    await runInDurableObject(room, (_instance, state) => state.abort("restart under test")).catch(() => undefined);
+    const [carolAgain, aliceAgain, daveAgain] = [
+      (await connect(carol, group.id)).socket,
+      (await connect(alice, group.id)).socket,
+      (await connect(dave, group.id)).socket,
+    ];
+    daveAgain.send({ type: "typing" });
+    await carolAgain.next("typing", (f) => f.user_id === dave.user.id);
+    expect(await heardAbout(aliceAgain, dave.user.id)).toEqual([]);
+    await Promise.all([aliceAgain.end(), carolAgain.end(), daveAgain.end()]);
   });
 });
