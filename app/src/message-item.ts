@@ -12,7 +12,7 @@ export type Status = "sending" | "sent" | "seen" | "failed";
  * conversation's message is shown as this device decrypted it, its files sealed (`sealedFiles`).
  */
 export type ShownMessage = Pick<Message, "body" | "attachments" | "created_at" | "sender_id"> &
-  Partial<Pick<Message, "seq" | "content_type" | "ciphertext" | "deleted" | "edited_at" | "reactions" | "reply_to_seq">> & {
+  Partial<Pick<Message, "seq" | "content_type" | "ciphertext" | "deleted" | "edited_at" | "reactions" | "reply_to_seq" | "sender_blocked">> & {
     sealedFiles?: EncryptedFile[];
   };
 
@@ -42,6 +42,8 @@ export function messageItem(ctx: RowContext, message: ShownMessage, status: Stat
     ciphertext: message.ciphertext ?? null,
     deleted: message.deleted ?? false,
   };
+  // The server marks our copy of a message from someone we block (a shared group): its content stays hidden.
+  if (message.sender_blocked) return notice("A message from someone you blocked", message.created_at, "blocked");
   // A missed call is the server's trace, sent in the caller's name: a notice in the middle, not a bubble.
   if (isMissedCall(shown)) return notice(messageText({ ...shown, sender_id: message.sender_id }, client.userId), message.created_at, "missed");
 

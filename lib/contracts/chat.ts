@@ -166,6 +166,11 @@ export const messageViewSchema = z
     created_at: z.string(),
     edited_at: z.string().nullable(),
     deleted: z.boolean(),
+    /**
+     * Present (true) only on the copy of a viewer who blocks the sender (issue 21): in a shared group
+     * the message is delivered as usual and clients hide it. Absent everywhere else.
+     */
+    sender_blocked: z.literal(true).optional(),
   })
   .meta({ id: "Message" });
 export type MessageView = z.infer<typeof messageViewSchema>;

@@ -33,6 +33,10 @@ export interface AccountControlsRepository {
   blockersOf(senderId: string, userIds: readonly string[]): Promise<Set<string>>;
   /** Which of `userIds` block `viewerId`, or are blocked by it (presence is hidden both ways). */
   hiddenFrom(viewerId: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** Every block whose two ends are both among `userIds` (a conversation room's copy of its members' blocks). */
+  blocksAmong(userIds: readonly string[]): Promise<{ blockerId: string; blockedId: string }[]>;
+  /** The conversations (direct and group) both users are members of: the rooms a block between them concerns. */
+  sharedConversationIds(a: string, b: string): Promise<string[]>;
   /** The direct conversation between the two users, if one exists. */
   directConversationId(a: string, b: string): Promise<string | null>;
   /** Upsert; `until` null mutes until unmuted. */
@@ -77,11 +81,24 @@ export function accountControlsRepository({ db, t }: Dialect): AccountControlsRe
         .select({ id: u.id })
         .from(u)
         .where(and(eq(u.emailLower, emailLower), ne(u.id, spent.userId)));
-      const [user] = await db
-        .update(u)
-        .set({ email: spent.newEmail, emailLower, emailVerified: true, updatedAt: now })
-        .where(and(eq(u.id, spent.userId), notExists(taken)))
-        .returning();
+      let user: User | undefined;
+      try {
+        [user] = await db
+          .update(u)
+          .set({ email: spent.newEmail, emailLower, emailVerified: true, updatedAt: now })
+          .where(and(eq(u.id, spent.userId), notExists(taken)))
+          .returning();
+      } catch (err) {
+        // On Postgres (read committed) two accounts moving to one address at once can both pass the
+        // guard; the second then hits the unique index. That is "taken" too, not a 500. Anything
+        // else (the address still free) is a real failure.
+        const [holder] = await db
+          .select({ id: u.id })
+          .from(u)
+          .where(and(eq(u.emailLower, emailLower), ne(u.id, spent.userId)))
+          .limit(1);
+        if (!holder) throw err;
+      }
       if (!user) return { status: "taken" };
       const e = t.emailTokens;
       await db
@@ -132,6 +149,26 @@ export function accountControlsRepository({ db, t }: Dialect): AccountControlsRe
         for (const row of rows) out.add(row.blockerId === viewerId ? row.blockedId : row.blockerId);
       }
       return out;
+    },
+    async blocksAmong(userIds) {
+      const members = new Set(userIds);
+      const out: { blockerId: string; blockedId: string }[] = [];
+      // By blocker (indexed: the primary key starts with it); the far end is checked here, so a
+      // 1,000-member group costs 10 statements, not one per pair.
+      for (const part of chunk([...members], 1)) {
+        const rows = await db.select({ blockerId: b.blockerId, blockedId: b.blockedId }).from(b).where(inArray(b.blockerId, part));
+        for (const row of rows) if (members.has(row.blockedId)) out.push(row);
+      }
+      return out;
+    },
+    async sharedConversationIds(a, other) {
+      const m = t.conversationMembers;
+      const theirs = db.select({ id: m.conversationId }).from(m).where(eq(m.userId, other));
+      const rows = await db
+        .select({ id: m.conversationId })
+        .from(m)
+        .where(and(eq(m.userId, a), inArray(m.conversationId, theirs)));
+      return rows.map((r) => r.id);
     },
     async directConversationId(a, other) {
       const c = t.conversations;

@@ -136,6 +136,39 @@ describe("change email", () => {
     expect(await (await get("/v1/users/me", me.headers)).json()).toMatchObject({ user: { email: me.user.email } });
   });
 
+  it("two racing confirmations of one link: exactly one wins, the other gets the error envelope, the account moved once", async ({ expect }) => {
+    const me = await createUser();
+    const newEmail = uniqueEmail("raced");
+    expect((await post("/v1/auth/change-email", { password: me.password, new_email: newEmail }, me.headers)).status).toBe(202);
+    const token = codeOf((await mailFor(newEmail, "email_change"))[0]);
+    // The same client (one IP), as a double click or the link and the typed code at once would be.
+    const ip = { "cf-connecting-ip": uniqueIp() };
+    const answers = await Promise.all([post("/v1/auth/confirm-email-change", { token }, ip), post("/v1/auth/confirm-email-change", { token }, ip)]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 400]);
+    const loser = answers.find((r) => r.status !== 200);
+    expect(await loser?.json()).toMatchObject({ error: { code: "VALIDATION_ERROR", message: expect.any(String) } });
+    expect(await (await get("/v1/users/me", me.headers)).json()).toMatchObject({ user: { email: newEmail, email_verified: true } });
+    expect((await post("/v1/auth/login", { email: newEmail, password: me.password })).status).toBe(200);
+    expect((await post("/v1/auth/login", { email: me.user.email, password: me.password })).status).toBe(401);
+  });
+
+  it("two accounts racing to confirm a move to the same address: one moves, the other gets 409, neither account is damaged", async ({ expect }) => {
+    const [me, other] = await Promise.all([createUser(), createUser()]);
+    const wanted = uniqueEmail("wanted");
+    for (const who of [me, other]) expect((await post("/v1/auth/change-email", { password: who.password, new_email: wanted }, who.headers)).status).toBe(202);
+    const tokens = (await mailFor(wanted, "email_change", 2)).map((m) => codeOf(m));
+    const answers = await Promise.all(tokens.map((token) => post("/v1/auth/confirm-email-change", { token })));
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
+    const loser = answers.find((r) => r.status === 409);
+    expect(await loser?.json()).toMatchObject({ error: { code: "CONFLICT" } });
+    const emails = await Promise.all(
+      [me, other].map(async (who) => (await (await get("/v1/users/me", who.headers)).json<{ user: { email: string } }>()).user.email),
+    );
+    // Exactly one of them holds the address; the other kept its own.
+    expect(emails.filter((e) => e === wanted)).toHaveLength(1);
+    expect(emails).toContain(emails[0] === wanted ? other.user.email : me.user.email);
+  });
+
   it("refuses hostile input", async ({ expect }) => {
     const me = await createUser();
     for (const body of [

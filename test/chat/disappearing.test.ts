@@ -45,6 +45,23 @@ describe("disappearing messages", () => {
     expect((await setTimer(bob, direct.id, { seconds: 86_400 })).status).toBe(200);
   });
 
+  it("a removed admin and a member who left can no longer set it; the conversation shows no change by them", async ({ expect }) => {
+    const [alice, bob, carol] = await Promise.all([createUser(), createUser(), createUser()]);
+    const group = await createGroup(alice, [bob, carol]);
+    await json(await api(alice, "PATCH", `/v1/conversations/${group.id}/members/${bob.user.id}`, { role: "admin" }), 200);
+    await json(await api(alice, "PATCH", `/v1/conversations/${group.id}/members/${carol.user.id}`, { role: "admin" }), 200);
+    expect((await api(alice, "DELETE", `/v1/conversations/${group.id}/members/${bob.user.id}`)).status).toBe(204);
+    expect((await api(carol, "DELETE", `/v1/conversations/${group.id}/members/${carol.user.id}`)).status).toBe(204);
+    for (const gone of [bob, carol]) {
+      const refused = await setTimer(gone, group.id, { seconds: 60 });
+      expect(refused.status).toBe(404);
+      expect(await refused.json()).toMatchObject({ error: { code: "NOT_FOUND" } });
+      expect((await setTimer(gone, group.id, { seconds: null })).status).toBe(404);
+    }
+    const timerChanges = (await history(alice, group.id)).filter((m) => m.content_type === DISAPPEARING_TIMER_CONTENT_TYPE);
+    expect(timerChanges).toEqual([]);
+  });
+
   it("refuses hostile bodies", async ({ expect }) => {
     const alice = await createUser();
     const group = await createGroup(alice, []);

@@ -43,4 +43,24 @@ describe("renaming a group", () => {
     expect((await json<Envelope>(await api(alice, "GET", `/v1/conversations/${group.id}`), 200)).conversation.name).toBe("Kept");
     expect((await json<Envelope>(await api(alice, "GET", `/v1/conversations/${direct.conversation.id}`), 200)).conversation.name).toBeNull();
   });
+
+  it("an admin of another group cannot rename this one: 404 as an outsider, 403 as a plain member here", async ({ expect }) => {
+    const [alice, bob, mallory] = await Promise.all([createUser(), createUser(), createUser()]);
+    const target = await createGroup(alice, [bob], "Theirs");
+    // Mallory owns one group and is an admin of another that alice runs.
+    const own = await createGroup(mallory, [alice], "Mallory's");
+    const shared = await createGroup(alice, [mallory], "Shared");
+    await json(await api(alice, "PATCH", `/v1/conversations/${shared.id}/members/${mallory.user.id}`, { role: "admin" }), 200);
+    for (const res of [await rename(mallory, target.id, { name: "Taken over" }), await rename(mallory, target.id, { name: own.name ?? "x" })]) {
+      expect(res.status).toBe(404);
+      expect(await codeOf(res)).toBe("NOT_FOUND");
+    }
+    // Added to the target as a plain member, her admin role elsewhere still gives her nothing here.
+    await json(await api(alice, "POST", `/v1/conversations/${target.id}/members`, { user_ids: [mallory.user.id] }), 200);
+    const refused = await rename(mallory, target.id, { name: "Taken over" });
+    expect(refused.status).toBe(403);
+    expect(await codeOf(refused)).toBe("FORBIDDEN");
+    expect((await json<Envelope>(await api(bob, "GET", `/v1/conversations/${target.id}`), 200)).conversation.name).toBe("Theirs");
+    expect((await json<Envelope>(await rename(mallory, shared.id, { name: "Shared, renamed" }), 200)).conversation.name).toBe("Shared, renamed");
+  });
 });

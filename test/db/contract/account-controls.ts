@@ -53,6 +53,22 @@ export function accountControlsContract(open: OpenDb): void {
       expect(results.filter((r) => r.status === "changed")).toHaveLength(1);
     });
 
+    it("two accounts confirming a move to the same address at once: one moves, the other is told it is taken, never an error", async () => {
+      const [x, y] = [await makeUser(db), await makeUser(db)];
+      const wanted = `both-${uniq()}@example.com`;
+      const [tx, ty] = [`ec-${uniq()}`, `ec-${uniq()}`];
+      await db.accountControls.requestEmailChange({ tokenHash: tx, userId: x.id, newEmail: wanted, expiresAt: isoIn(HOUR) });
+      await db.accountControls.requestEmailChange({ tokenHash: ty, userId: y.id, newEmail: wanted, expiresAt: isoIn(HOUR) });
+      const results = await Promise.all([tx, ty].map((token) => using(open, (h) => h.accountControls.confirmEmailChange(token))));
+      expect(results.map((r) => r.status).sort()).toEqual(["changed", "taken"]);
+      const winner = results.find((r) => r.status === "changed");
+      const holder = await db.users.findByEmail(wanted);
+      expect(holder?.id).toBe(winner?.status === "changed" ? winner.user.id : "none");
+      const loserId = holder?.id === x.id ? y.id : x.id;
+      const loserEmail = loserId === x.id ? x.email : y.email;
+      expect((await db.users.findById(loserId))?.email).toBe(loserEmail);
+    });
+
     it("blocks are idempotent, listed newest first, reversible and directional", async () => {
       expect(await db.accountControls.block(a.id, b.id, isoIn(0))).toBe(true);
       expect(await db.accountControls.block(a.id, b.id)).toBe(false);
@@ -68,6 +84,24 @@ export function accountControlsContract(open: OpenDb): void {
       expect(await db.accountControls.unblock(a.id, b.id)).toBe(false);
       expect(await db.accountControls.blockedEitherWay(a.id, b.id)).toBe(false);
       expect(await db.accountControls.unblock(a.id, c.id)).toBe(true);
+    });
+
+    it("answers the blocks among a member list, beyond one statement's bindings, and the conversations a pair shares", async () => {
+      const [x, y, z, outsider] = [await makeUser(db), await makeUser(db), await makeUser(db), await makeUser(db)];
+      await db.accountControls.block(x.id, y.id);
+      await db.accountControls.block(z.id, x.id);
+      await db.accountControls.block(y.id, outsider.id);
+      const members = [...range(150).map((i) => `nobody-${i}`), x.id, y.id, z.id];
+      const pairs = (await db.accountControls.blocksAmong(members)).map((p) => `${p.blockerId}>${p.blockedId}`).sort();
+      expect(pairs).toEqual([`${x.id}>${y.id}`, `${z.id}>${x.id}`].sort());
+      expect(await db.accountControls.blocksAmong([])).toEqual([]);
+
+      const { conversation: pair } = await db.conversations.createDirect({ createdBy: x.id, otherUserId: y.id });
+      const group = await db.conversations.createGroup({ createdBy: x.id, memberIds: [y.id, z.id], name: "g" });
+      const other = await db.conversations.createGroup({ createdBy: x.id, memberIds: [z.id], name: "h" });
+      expect((await db.accountControls.sharedConversationIds(y.id, x.id)).sort()).toEqual([pair.id, group.id].sort());
+      expect((await db.accountControls.sharedConversationIds(x.id, z.id)).sort()).toEqual([group.id, other.id].sort());
+      expect(await db.accountControls.sharedConversationIds(y.id, outsider.id)).toEqual([]);
     });
 
     it("finds the direct conversation of a pair, whichever side asks", async () => {

@@ -77,4 +77,12 @@ CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id,
       sql.exec("CREATE INDEX IF NOT EXISTS messages_expiring ON messages (expires_at) WHERE expires_at IS NOT NULL");
     },
   },
+  {
+    version: 6,
+    name: "blocks among the members",
+    // The room's copy of the blocks between its members (controls/blocks.ts keeps it current, and
+    // room-blocks.ts fills it from the database once: meta `blocks_loaded`), so a presence, typing or
+    // read frame is filtered per recipient without a database round trip.
+    up: "CREATE TABLE IF NOT EXISTS blocks (blocker_id TEXT NOT NULL, blocked_id TEXT NOT NULL, PRIMARY KEY (blocker_id, blocked_id))",
+  },
 ];

@@ -28,6 +28,7 @@ import { ActiveCall } from "./active-call";
 import { incomingCallPushJobs, offlinePushJobs, PushBatcher, PushCollapse } from "./push-jobs";
 import { RoomActions } from "./room-actions";
 import { RoomAlarms } from "./room-alarms";
+import { RoomBlocks } from "./room-blocks";
 import { Disappearing } from "./disappearing";
 import type { DisappearingEnvelope } from "../../../../lib/contracts/account-controls";
 import { loadRoomIdentity } from "./room-loader";
@@ -60,11 +61,13 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   private readonly mls: MlsRules;
   private readonly alarms: RoomAlarms;
   private readonly disappearing: Disappearing;
+  private readonly blocks: RoomBlocks;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
     migrate(ctx.storage, CONVERSATION_ROOM_MIGRATIONS);
     this.members = new RoomMembers(ctx.storage.sql);
+    this.blocks = new RoomBlocks(env, ctx.storage.sql, this.members);
     this.mls = new MlsRules(this.members);
     this.activeCall = new ActiveCall(this.members);
     this.store = new MessageStore(ctx.storage.sql, () => this.members.known?.conversationId ?? "");
@@ -90,6 +93,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
         },
       },
       this.mls,
+      this.blocks,
     );
     this.sends = new SendBatcher(this.actions, (batch) => this.afterStore(batch), attachmentCheck(env, this.actions, this.store, this.members));
     this.frames = new FrameHandler(this.actions, this.sockets, this.sends, this.mls);
@@ -113,13 +117,22 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       this.sockets.accept(server, { userId: upgrade.userId, batch: upgrade.batch });
       // Replay, then ready: all in this turn, so nothing stored meanwhile can fall between them.
       if (upgrade.sinceSeq !== undefined) {
-        for (const message of this.store.touchedSince(upgrade.sinceSeq)) sendFrame(server, { type: "message_updated", message });
-        this.sockets.sendMessages(server, this.store.after(upgrade.sinceSeq));
+        const viewer = upgrade.userId;
+        for (const message of this.store.touchedSince(upgrade.sinceSeq))
+          sendFrame(server, { type: "message_updated", message: this.blocks.markFor(viewer, message) });
+        this.sockets.sendMessages(
+          server,
+          marked(this.store.after(upgrade.sinceSeq), (message) => this.blocks.markFor(viewer, message)),
+        );
       }
       // Where the other members have read up to, as `read` frames: a client that just opened shows "seen" at once.
-      // A blocked direct conversation tells neither member where the other has read (room-actions.ts `read`).
-      if (!this.members.blocked)
-        for (const { userId, seq } of this.members.readWatermarks()) if (userId !== upgrade.userId) sendFrame(server, { type: "read", user_id: userId, seq });
+      // A blocked direct conversation tells neither member where the other has read (room-actions.ts `read`),
+      // and in a group nobody hears the reads of a member they block or who blocks them.
+      if (!this.members.blocked) {
+        const hidden = this.blocks.hiddenFrom(upgrade.userId);
+        for (const { userId, seq } of this.members.readWatermarks())
+          if (userId !== upgrade.userId && !hidden.has(userId)) sendFrame(server, { type: "read", user_id: userId, seq });
+      }
       sendFrame(server, { type: "ready", last_seq: this.store.lastSeq, ...(this.mls.encrypted ? { epoch: this.mls.epoch } : {}) });
       log({ event: "socket_open", room: "chat", room_id: upgrade.conversationId, user_id: upgrade.userId, request_id: requestId });
       chatMetric(this.env, "socket_open", this.sockets.count());
@@ -134,6 +147,14 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     const identity = this.sockets.identity(ws);
     if (!identity) {
       ws.close(CLOSE_CODES.unauthenticated, "unknown socket");
+      return;
+    }
+    // A room from before the blocks table reads its members' blocks once before relaying anything.
+    try {
+      await this.blocks.ensureLoaded();
+    } catch (err) {
+      log({ event: "unhandled_error", where: "chat.room_blocks", error: describeError(err) }, "warn");
+      sendFrame(ws, { type: "error", code: "SERVICE_UNAVAILABLE", message: "The frame could not be handled now; try again." });
       return;
     }
     this.frames.handle(ws, identity.userId, data, "ws");
@@ -166,7 +187,9 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
       const before = new Map(this.members.all());
       const removed = this.members.replace(identity, members);
       this.devices.membersChanged(before, this.members.all());
-      this.ringAdded([...this.members.all().keys()].filter((userId) => !before.has(userId)));
+      const added = [...this.members.all().keys()].filter((userId) => !before.has(userId));
+      await this.blocks.membersChanged(removed, added);
+      this.ringAdded(added);
       for (const userId of removed) {
         const hadSockets = this.sockets.socketsOf(userId).length > 0;
         this.sockets.closeUser(userId, CLOSE_CODES.removed, "removed from conversation");
@@ -268,7 +291,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   async deliver(frame: CallDelivery, userIds?: string[], exceptDeviceId?: string): Promise<number> {
     // A room that was never loaded (no member list yet) learns its members first, or nobody would hear the call.
     await this.ready(frame.call.conversation_id);
-    const targets = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
+    const members = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
+    // Nobody is rung, or told they missed it, by a caller they block or who blocks them (room-blocks.ts).
+    const hidden = frame.event === "incoming" || frame.event === "missed" ? this.blocks.hiddenFrom(frame.call.initiator_id) : new Set<string>();
+    const targets = members.filter((u) => !hidden.has(u));
     this.devices.call(callDeviceEvent(frame), targets, undefined, exceptDeviceId);
     const onSockets = callSocketDelivery(frame, targets);
     if (!onSockets) return 0;
@@ -280,13 +306,20 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   /** A user's presence transition (debounced by the presence shard), for everyone else here. */
   async presenceChanged(userId: string, status: PresenceStatus): Promise<void> {
     if (this.members.roleOf(userId) === null || this.members.blocked) return;
-    this.sockets.broadcast({ type: "presence", user_id: userId, status }, { exceptUserId: userId });
+    await this.blocks.ensureLoaded();
+    this.sockets.broadcast({ type: "presence", user_id: userId, status }, { exceptUserId: userId, hiddenFrom: this.blocks.hiddenFrom(userId) });
   }
 
-  /** A block between the members of this direct conversation was placed or lifted (controls/blocks.ts). */
-  async setBlocked(conversationId: string, blocked: boolean): Promise<Result<null>> {
-    return this.guard(conversationId, () => {
-      this.members.setBlocked(blocked);
+  /**
+   * A block between two members of this conversation was placed (`on`) or lifted (controls/blocks.ts
+   * tells every conversation the pair shares). A direct conversation with a block either way is read-only.
+   */
+  async blockChanged(conversationId: string, blockerId: string, blockedId: string, on: boolean): Promise<Result<null>> {
+    return toResult(async () => {
+      await this.ready(conversationId);
+      await this.blocks.changed(blockerId, blockedId, on);
+      // hiddenFrom is symmetric: true while either member blocks the other.
+      if (this.members.known?.type === "direct") this.members.setBlocked(this.blocks.hiddenFrom(blockerId).has(blockedId));
       return null;
     });
   }
@@ -319,6 +352,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     const loaded = await loadRoomIdentity(this.env, conversationId);
     this.members.replace(loaded.identity, loaded.members);
     this.members.setBlocked(loaded.blocked);
+    await this.blocks.ensureLoaded();
   }
 
   private async guard<T>(conversationId: string, body: () => T): Promise<Result<T>> {
@@ -335,7 +369,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
    * (bench/RESULTS.md, fan-out profile).
    */
   private afterStore(batch: StoredBatch): void {
-    this.sockets.broadcastMessages(batch.map(({ message }) => message));
+    this.sockets.broadcastMessages(
+      batch.map(({ message }) => message),
+      this.blocks.copyFor,
+    );
     chatMetric(this.env, "message_stored", this.sockets.count(), batch.length);
     this.listSync.schedule();
     this.devices.stored(batch);
@@ -351,9 +388,12 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
   }
 
   /** Members added to a group while its call is open are rung too (a push when they have no live connection). */
-  private ringAdded(added: string[]): void {
-    const call = this.members.known?.type === "group" && added.length > 0 ? this.activeCall.current() : null;
+  private ringAdded(addedMembers: string[]): void {
+    const call = this.members.known?.type === "group" && addedMembers.length > 0 ? this.activeCall.current() : null;
     if (!call) return;
+    const hidden = this.blocks.hiddenFrom(call.initiator_id);
+    const added = addedMembers.filter((userId) => !hidden.has(userId));
+    if (added.length === 0) return;
     this.devices.call({ kind: "call", event: "ringing", call }, added, (offline) => this.pushes.add(incomingCallPushJobs(call, offline, `call:${call.id}`)));
   }
 
@@ -368,4 +408,9 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     const conversationId = this.members.known?.conversationId;
     if (conversationId) this.presenceReports.report(conversationId, userId, connected);
   }
+}
+
+/** The messages as one viewer gets them (lazily: a replay can be a long history). */
+function* marked(messages: Iterable<MessageView>, mark: (message: MessageView) => MessageView): Iterable<MessageView> {
+  for (const message of messages) yield mark(message);
 }

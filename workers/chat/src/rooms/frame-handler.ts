@@ -73,7 +73,10 @@ export class FrameHandler {
         const now = Date.now();
         if (now - (this.lastTyping.get(userId) ?? 0) < TYPING_THROTTLE_MS) return;
         this.lastTyping.set(userId, now);
-        this.sockets.broadcast({ type: "typing", user_id: userId, expires_in: TYPING_TTL_SECONDS }, { exceptUserId: userId });
+        this.sockets.broadcast(
+          { type: "typing", user_id: userId, expires_in: TYPING_TTL_SECONDS },
+          { exceptUserId: userId, hiddenFrom: this.actions.hiddenFrom(userId) },
+        );
         return;
       }
       case "read":

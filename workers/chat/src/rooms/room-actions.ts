@@ -4,6 +4,7 @@ import { AppError } from "../../../../lib/errors";
 import { newId } from "../../../../lib/ids";
 import type { MessageStore } from "./message-store";
 import type { MlsRules, SendOrigin } from "./mls-rules";
+import type { RoomBlocks } from "./room-blocks";
 import type { RoomMembers } from "./room-members";
 import type { RoomSockets } from "./room-sockets";
 
@@ -28,6 +29,7 @@ export class RoomActions {
     private readonly sockets: RoomSockets,
     private readonly effects: RoomEffects,
     private readonly mls: MlsRules,
+    private readonly blocks: RoomBlocks,
   ) {}
 
   requireMember(userId: string): void {
@@ -36,6 +38,11 @@ export class RoomActions {
 
   requireUnblocked(): void {
     this.members.requireUnblocked();
+  }
+
+  /** The members who must not hear of `userId`'s presence, typing or reads (a block either way: room-blocks.ts). */
+  hiddenFrom(userId: string): ReadonlySet<string> {
+    return this.blocks.hiddenFrom(userId);
   }
 
   /**
@@ -121,9 +128,9 @@ export class RoomActions {
     const role = this.members.roleOf(userId);
     const moderator = this.members.known?.type === "group" && (role === "owner" || role === "admin");
     if (message.sender_id !== userId && !moderator) throw new AppError("FORBIDDEN", "Only the sender or a group admin can delete a message.");
-    if (message.deleted) return message;
+    if (message.deleted) return this.blocks.markFor(userId, message);
     this.store.tombstone(seq);
-    return this.updated(seq, "delete");
+    return this.blocks.markFor(userId, this.updated(seq, "delete"));
   }
 
   react(userId: string, seq: number, emoji: string, on: boolean): MessageView {
@@ -134,7 +141,7 @@ export class RoomActions {
     const reactions = this.store.reactionsOf(seq);
     const users = reactions[emoji] ?? [];
     const has = users.includes(userId);
-    if (on === has) return message;
+    if (on === has) return this.blocks.markFor(userId, message);
     if (on) {
       if (!reactions[emoji] && Object.keys(reactions).length >= MAX_DISTINCT_REACTIONS)
         throw new AppError("CONFLICT", "This message has too many different reactions.");
@@ -145,7 +152,7 @@ export class RoomActions {
       else delete reactions[emoji];
     }
     this.store.setReactions(seq, reactions);
-    return this.updated(seq, "reaction");
+    return this.blocks.markFor(userId, this.updated(seq, "reaction"));
   }
 
   /** Read receipt: a watermark that only moves forward; frames only when it moved. */
@@ -153,8 +160,9 @@ export class RoomActions {
     this.requireMember(userId);
     if (seq > this.store.lastSeq) throw new AppError("VALIDATION_ERROR", "seq is past the newest message.", [{ field: "seq", message: "no such message" }]);
     if (this.members.advanceRead(userId, seq)) {
-      // A blocked direct conversation keeps the reader's own watermark but tells the other member nothing.
-      if (!this.members.blocked) this.sockets.broadcast({ type: "read", user_id: userId, seq });
+      // A blocked direct conversation keeps the reader's own watermark but tells the other member
+      // nothing; in a group, members blocked by the reader (or blocking them) are not told.
+      if (!this.members.blocked) this.sockets.broadcast({ type: "read", user_id: userId, seq }, { hiddenFrom: this.blocks.hiddenFrom(userId) });
       this.effects.readAdvanced(userId, seq);
     }
     return { last_read_seq: this.members.lastReadSeq(userId) };
@@ -167,7 +175,7 @@ export class RoomActions {
       ...(q.before_seq !== undefined ? { beforeSeq: q.before_seq } : {}),
       ...(q.after_seq !== undefined ? { afterSeq: q.after_seq } : {}),
     });
-    return { messages: page.messages, has_more: page.hasMore };
+    return { messages: page.messages.map((m) => this.blocks.markFor(userId, m)), has_more: page.hasMore };
   }
 
   private visible(userId: string, seq: number): MessageView {
@@ -180,7 +188,10 @@ export class RoomActions {
   private updated(seq: number, change: "edit" | "delete" | "reaction"): MessageView {
     const message = this.store.get(seq);
     if (!message) throw new AppError("NOT_FOUND", "No such message.");
-    this.sockets.broadcast({ type: "message_updated", message });
+    // Those who block the sender get their copy marked (room-blocks.ts), everyone else the shared one.
+    const blockers = this.blocks.blockersOf(message.sender_id);
+    this.sockets.broadcast({ type: "message_updated", message }, { hiddenFrom: blockers });
+    if (blockers.size > 0) this.sockets.sendToUsers([...blockers], { type: "message_updated", message: { ...message, sender_blocked: true } });
     this.effects.edited(seq, change);
     return message;
   }

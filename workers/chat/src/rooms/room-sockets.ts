@@ -75,10 +75,15 @@ export class RoomSockets {
     return this.ctx.getWebSockets(userId).filter((ws) => ws !== except && ws.readyState === WebSocket.OPEN);
   }
 
-  /** Serialises once and sends to every open socket (optionally skipping one user's sockets). */
-  broadcast(frame: ServerFrame, opts: { exceptUserId?: string } = {}): void {
+  /**
+   * Serialises once and sends to every open socket, optionally skipping one user's sockets
+   * (`exceptUserId`, the actor) and those of `hiddenFrom` (members the frame's subject is hidden
+   * from by a block: room-blocks.ts). Skipped sockets are found by their user tag, not by a scan.
+   */
+  broadcast(frame: ServerFrame, opts: { exceptUserId?: string; hiddenFrom?: ReadonlySet<string> } = {}): void {
     const text = JSON.stringify(frame);
-    const skip = opts.exceptUserId ? new Set(this.ctx.getWebSockets(opts.exceptUserId)) : undefined;
+    const skipUsers = [...(opts.exceptUserId ? [opts.exceptUserId] : []), ...(opts.hiddenFrom ?? [])];
+    const skip = skipUsers.length > 0 ? new Set(skipUsers.flatMap((userId) => this.ctx.getWebSockets(userId))) : undefined;
     let stale = false;
     for (const ws of this.current().sockets) {
       if (skip?.has(ws)) continue;
@@ -92,14 +97,25 @@ export class RoomSockets {
    * `messages` frames as fit for sockets that asked for batches. Each message is serialised once,
    * and each kind of frame built only if some socket needs it.
    */
-  broadcastMessages(messages: readonly MessageView[]): void {
+  broadcastMessages(messages: readonly MessageView[], copyFor?: ViewerCopy): void {
     if (messages.length === 0) return;
     const parts = messages.map((message) => JSON.stringify(message));
     const texts: { single?: string[]; batched?: string[] } = {};
+    // A viewer whose copy differs (room-blocks.ts: messages from someone they block are marked) gets
+    // frames of their own, serialised once per viewer and kind.
+    const own = new Map<string, { parts: string[]; single?: string[]; batched?: string[] }>();
     let stale = false;
     for (const ws of this.current().sockets) {
-      const batch = this.identity(ws)?.batch === true;
-      const frames = batch ? (texts.batched ??= framesOf(parts, true)) : (texts.single ??= framesOf(parts, false));
+      const identity = this.identity(ws);
+      const batch = identity?.batch === true;
+      const copy = identity && copyFor ? ownCopy(own, identity.userId, messages, copyFor) : null;
+      const frames = copy
+        ? batch
+          ? (copy.batched ??= framesOf(copy.parts, true))
+          : (copy.single ??= framesOf(copy.parts, false))
+        : batch
+          ? (texts.batched ??= framesOf(parts, true))
+          : (texts.single ??= framesOf(parts, false));
       for (const text of frames) stale = !sendText(ws, text) || stale;
     }
     if (stale) this.snapshot = undefined;
@@ -145,6 +161,24 @@ export class RoomSockets {
   take(socket: WebSocket, now = Date.now()): boolean {
     return this.buckets.take(socket, now);
   }
+}
+
+/** The viewer's own copy of these messages, or null when it is the same as everyone's. */
+export type ViewerCopy = (userId: string, messages: readonly MessageView[]) => readonly MessageView[] | null;
+
+function ownCopy(
+  cache: Map<string, { parts: string[]; single?: string[]; batched?: string[] }>,
+  userId: string,
+  messages: readonly MessageView[],
+  copyFor: ViewerCopy,
+): { parts: string[]; single?: string[]; batched?: string[] } | null {
+  const known = cache.get(userId);
+  if (known) return known;
+  const copy = copyFor(userId, messages);
+  if (!copy) return null;
+  const entry = { parts: copy.map((message) => JSON.stringify(message)) };
+  cache.set(userId, entry);
+  return entry;
 }
 
 /** Sends without throwing (a socket may close between the snapshot and the send). */
