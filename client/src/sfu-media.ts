@@ -54,8 +54,14 @@ export class SfuMedia implements GroupMedia {
 
   tracksPublished(frame: TracksFrame): void {
     const known = this.published.get(frame.user_id);
-    // A new session of the same user (they reconnected): what we pulled from the old one is gone.
-    if (known && known.sessionId !== frame.session_id) this.dropPulls((p) => p.userId === frame.user_id && p.sessionId === known.sessionId);
+    // A new session of the same user (they reconnected): what we pulled from the old one is gone. Its
+    // tracks leave their stream now, and the pulls close at the SFU so their m-sections go inactive
+    // instead of piling up on our connection with every reconnect.
+    if (known && known.sessionId !== frame.session_id) {
+      const stale = this.pulls.filter((p) => p.userId === frame.user_id && p.sessionId === known.sessionId);
+      this.dropPulls((p) => stale.includes(p));
+      void this.serial(() => this.closePulls(stale));
+    }
     const names = known?.sessionId === frame.session_id ? known.trackNames : [];
     const trackNames = [...new Set([...names, ...frame.tracks.map((t) => t.track_name)])];
     this.published.set(frame.user_id, { sessionId: frame.session_id, trackNames });

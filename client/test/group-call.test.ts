@@ -217,6 +217,22 @@ describe("GroupCall through the SFU proxy", () => {
     expect(after).toEqual(["newSession:", "newTracks:s2", "closeTracks:s1", "newTracks:s2", "renegotiate:s2", "newTracks:s2", "renegotiate:s2"]);
     expect(FakePc.all[0]?.closed).toBe(true);
 
+    // Carol's connection failed and she published again on a new session: her old pull closes at the SFU, the new one is pulled.
+    const carolBefore = calls.length;
+    socket.deliverAny({ type: "tracks", user_id: "carol", session_id: "c2", tracks: [{ track_name: "video-1", kind: "video" }] });
+    await settle();
+    expect(calls.slice(carolBefore)).toEqual([
+      { op: "closeTracks", sessionId: "s2", body: { tracks: [{ mid: "14" }], force: true } },
+      { op: "newTracks", sessionId: "s2", body: { tracks: [{ location: "remote", sessionId: "c2", trackName: "video-1" }] } },
+      { op: "renegotiate", sessionId: "s2" },
+    ]);
+    expect(
+      group
+        .participants()
+        .find((p) => p.userId === "carol")
+        ?.stream.getTracks(),
+    ).toHaveLength(1);
+
     // Bob leaves: his tile goes.
     socket.deliverAny({ type: "participant_left", user_id: "bob" });
     await settle();

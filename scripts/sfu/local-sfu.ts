@@ -6,7 +6,7 @@ import { newPeerConnection } from "./peer";
 import { closeTracks } from "./close-tracks";
 import { pullTracks, publishTracks } from "./tracks";
 import { SfuSession, requestKeyFrame } from "./session";
-import { failure, type Reply, type SessionState, type SfuStats } from "./shapes";
+import { failure, type DropSessionBody, type Reply, type SessionState, type SfuStats } from "./shapes";
 
 export interface LocalSfuOptions {
   /** Extra host candidates (werift leaves loopback out by default; a browser on this machine needs it). */
@@ -64,7 +64,7 @@ export class LocalSfu {
       const description = body.sessionDescription;
       const done = description.type === "offer" ? await answerOffer(session, description) : await applyAnswer(session, description);
       if (!done.ok) return done.reply;
-      for (const pulled of session.pulled.values()) if (pulled.source) requestKeyFrame(pulled.source);
+      for (const pulled of session.pulled.values()) if (pulled.source) requestKeyFrame(pulled.source, this.counters);
       return { status: 200, body: description.type === "offer" ? { sessionDescription: done.description } : {} };
     });
   }
@@ -107,7 +107,22 @@ export class LocalSfu {
       forwarded_tracks: byKind(forwarded),
       packets_received: { ...this.counters.packetsReceived },
       packets_forwarded: { ...this.counters.packetsForwarded },
+      plis_sent: this.counters.plisSent,
+      plis_received: this.counters.plisReceived,
+      key_frames_delivered: this.counters.keyFramesDelivered,
     };
+  }
+
+  /** POST /test/drop-session: the session by id, or the one with an ICE candidate on that port, is dropped as if lost. */
+  dropSession(body: DropSessionBody): Reply {
+    const match = (session: SfuSession) =>
+      "session_id" in body
+        ? session.id === body.session_id
+        : session.pc.iceTransports.some((t) => t.connection.localCandidates.some((c) => c.port === body.port));
+    const session = [...this.sessions.values()].find(match);
+    if (!session) return NOT_FOUND;
+    this.drop(session.id);
+    return { status: 200, body: { dropped: session.id } };
   }
 
   close(): void {
@@ -127,7 +142,7 @@ export class LocalSfu {
       session.connected = state === "connected";
       if (state === "connected") {
         clearTimeout(timer);
-        for (const pulled of session.pulled.values()) if (pulled.source) requestKeyFrame(pulled.source);
+        for (const pulled of session.pulled.values()) if (pulled.source) requestKeyFrame(pulled.source, this.counters);
       } else if (state === "failed" || state === "closed") {
         clearTimeout(timer);
         this.drop(session.id);

@@ -3,7 +3,7 @@ import { timingSafeEqual } from "node:crypto";
 import type * as z from "zod";
 import { sfuCloseTracksBodySchema, sfuNewSessionBodySchema, sfuNewTracksBodySchema, sfuRenegotiateBodySchema } from "../../lib/contracts/calls";
 import type { LocalSfu } from "./local-sfu";
-import { failure, type Reply } from "./shapes";
+import { dropSessionBodySchema, failure, type Reply } from "./shapes";
 
 export interface SfuServerOptions {
   appId: string;
@@ -52,6 +52,7 @@ async function route(sfu: LocalSfu, options: SfuServerOptions, req: IncomingMess
   const path = new URL(req.url ?? "/", "http://local").pathname;
   const method = req.method ?? "GET";
   if (path === "/stats" && method === "GET") return { status: 200, body: sfu.stats() };
+  if (path === "/test/drop-session") return dropSession(sfu, req);
   const newSession = NEW_SESSION_ROUTE.exec(path);
   const sessionRoute = newSession ? null : SESSION_ROUTE.exec(path);
   if (!newSession && !sessionRoute) return failure(404, "not_found", "No such route");
@@ -84,6 +85,20 @@ async function route(sfu: LocalSfu, options: SfuServerOptions, req: IncomingMess
       return input.ok ? sfu.closeTracks(sessionId, input.value) : input.reply;
     }
   }
+}
+
+/**
+ * Ours, unauthenticated like /stats (the SFU only listens on loopback, in development and tests),
+ * but JSON only: a web page cannot send that cross-origin without a CORS preflight, which this
+ * server never grants.
+ */
+async function dropSession(sfu: LocalSfu, req: IncomingMessage): Promise<Reply> {
+  if (req.method !== "POST") return failure(405, "method_not_allowed", "Use POST here");
+  if (!(req.headers["content-type"] ?? "").startsWith("application/json")) return failure(415, "unsupported_media_type", "Send application/json");
+  const body = await readJson(req);
+  if (!body.ok) return body.reply;
+  const input = parsed(dropSessionBodySchema, body.value);
+  return input.ok ? sfu.dropSession(input.value) : input.reply;
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -10,6 +10,7 @@ import {
   type RTCTrackEvent,
 } from "werift";
 import type { SfuCounters } from "./counters";
+import { startsVp8KeyFrame } from "./vp8";
 
 export type MediaKind = "audio" | "video";
 
@@ -34,10 +35,19 @@ export interface PulledTrack {
   sender: RTCRtpSender;
   /** null once the publisher closed the track or left: the subscriber's m-section stays until it closes it. */
   source: PublishedTrack | null;
+  /**
+   * Video only: the subscriber has no key frame to decode from yet (it just started pulling, or it
+   * sent a PLI). Until one is forwarded to it over a connected transport, the publisher is asked again.
+   */
+  awaitingKeyFrame: boolean;
 }
 
-/** At most one picture loss request per publication in this window: a burst of subscribers asks once. */
-const PLI_INTERVAL_MS = 300;
+/**
+ * At most one picture loss request per publication in this window: a burst of subscribers asks once.
+ * Longer than the 300 ms within which Chromium's encoder ignores a second request (a trailing request
+ * sent exactly 300 ms later could arrive a little early and be dropped).
+ */
+export const PLI_INTERVAL_MS = 500;
 
 export function isMediaKind(kind: string): kind is MediaKind {
   return kind === "audio" || kind === "video";
@@ -61,7 +71,7 @@ export class SfuSession {
   constructor(
     readonly id: string,
     readonly pc: RTCPeerConnection,
-    private readonly counters: SfuCounters,
+    readonly counters: SfuCounters,
   ) {
     pc.ontrack = (event: RTCTrackEvent) => this.hook(event);
   }
@@ -87,7 +97,12 @@ export class SfuSession {
       if (packet.type !== RtcpPayloadSpecificFeedback.type || packet.feedback.count !== PictureLossIndication.count || !("mediaSsrc" in packet.feedback))
         return;
       const ssrc = packet.feedback.mediaSsrc;
-      for (const pulled of this.pulled.values()) if (pulled.sender.ssrc === ssrc && pulled.source) requestKeyFrame(pulled.source);
+      for (const pulled of this.pulled.values()) {
+        if (pulled.sender.ssrc !== ssrc || !pulled.source) continue;
+        this.counters.plisReceived += 1;
+        pulled.awaitingKeyFrame = pulled.kind === "video";
+        requestKeyFrame(pulled.source, this.counters);
+      }
     };
     transceiver.receiver.onRtcp.subscribe(onRtcp);
     transceiver.sender.onRtcp.subscribe(onRtcp);
@@ -103,10 +118,21 @@ export class SfuSession {
       const publication = transceiver.mid === null ? undefined : this.published.get(transceiver.mid);
       if (!publication) return;
       this.counters.received(publication.kind);
+      const keyFrame = publication.kind === "video" && startsVp8KeyFrame(rtp.payload);
+      let waiting = false;
       for (const subscriber of publication.subscribers) {
+        // Checked before forwarding: a packet sent while the transport is not up yet is dropped by werift.
+        const reaches = subscriber.awaitingKeyFrame && canSend(subscriber.sender);
         forward(rtp, subscriber.sender);
         this.counters.forwarded(subscriber.kind);
+        if (!reaches) continue;
+        if (keyFrame) {
+          subscriber.awaitingKeyFrame = false;
+          this.counters.keyFramesDelivered += 1;
+        } else waiting = true;
       }
+      // Delta frames to a subscriber that cannot decode them: ask again (throttled) until a key frame gets through.
+      if (waiting) requestKeyFrame(publication, this.counters);
     });
   }
 
@@ -129,25 +155,32 @@ export class SfuSession {
   }
 }
 
+/** Whether werift's sender would put a packet on the wire now (negotiated, transport connected). */
+function canSend(sender: RTCRtpSender): boolean {
+  return sender.codec !== undefined && sender.transport?.state === "connected";
+}
+
 /**
  * Asks the publisher for a key frame (a new subscriber, a subscriber whose transport just came up,
  * one that lost a frame), so its video starts at once. Requests within PLI_INTERVAL_MS of the last
  * one become one trailing request, never none: the request that matters may be the later one.
+ * A subscriber still waiting for its key frame makes the forwarding loop ask again (see hook).
  */
-export function requestKeyFrame(publication: PublishedTrack, now = Date.now()): void {
+export function requestKeyFrame(publication: PublishedTrack, counters: SfuCounters, now = Date.now()): void {
   if (publication.kind !== "video" || publication.pliPending) return;
   const wait = publication.lastPliAt + PLI_INTERVAL_MS - now;
   if (wait > 0) {
     publication.pliPending = true;
     setTimeout(() => {
       publication.pliPending = false;
-      requestKeyFrame(publication);
+      requestKeyFrame(publication, counters);
     }, wait).unref();
     return;
   }
   const ssrc = publication.transceiver.receiver.track.ssrc;
   if (ssrc === undefined) return; // nothing received yet: the first packets carry a key frame anyway
   publication.lastPliAt = now;
+  counters.plisSent += 1;
   publication.transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
 }
 

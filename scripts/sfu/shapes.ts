@@ -46,13 +46,32 @@ export const sfuStatsSchema = z.object({
   forwarded_tracks: byKindSchema,
   packets_received: byKindSchema,
   packets_forwarded: byKindSchema,
+  /** Key-frame requests (PLI) the SFU sent to publishers: for new subscribers, and for subscribers' own. */
+  plis_sent: z.number().int(),
+  /** PLIs subscribers sent the SFU (each forwarded to the publisher, throttled). */
+  plis_received: z.number().int(),
+  /** Key frames forwarded to a subscriber that was waiting for one. */
+  key_frames_delivered: z.number().int(),
 });
 export type SfuStats = z.infer<typeof sfuStatsSchema>;
+
+/**
+ * POST /test/drop-session (ours, for recovery tests): the SFU drops one session as if it had lost it
+ * (its transport closes, its publications end for their subscribers), found by its id or by the
+ * port of one of its ICE candidates (the remote end of a browser's selected candidate pair).
+ */
+export const dropSessionBodySchema = z.union([
+  z.strictObject({ session_id: z.string().min(1).max(128) }),
+  z.strictObject({ port: z.number().int().min(1).max(65_535) }),
+]);
+export type DropSessionBody = z.infer<typeof dropSessionBodySchema>;
+export const dropSessionAnswerSchema = z.object({ dropped: z.string() });
+export type DropSessionAnswer = z.infer<typeof dropSessionAnswerSchema>;
 
 /** An answer with its HTTP status, as the operations hand it to the server. */
 export interface Reply {
   status: number;
-  body: LocalSfuAnswer | SessionState | SfuStats;
+  body: LocalSfuAnswer | SessionState | SfuStats | DropSessionAnswer;
 }
 
 export function failure(status: number, errorCode: string, errorDescription: string): Reply {

@@ -75,6 +75,7 @@ export async function pullTracks(session: SfuSession, body: SfuNewTracksBody, se
       sender: transceiver.sender,
       source: publication,
       transceiver,
+      awaitingKeyFrame: publication.kind === "video",
     };
   });
   const pulls = results.filter((r): r is PulledTrack => "sender" in r);
@@ -87,7 +88,7 @@ export async function pullTracks(session: SfuSession, body: SfuNewTracksBody, se
     session.pulled.set(pulled.mid, pulled);
     pulled.source?.subscribers.add(pulled);
     const keyFrame = () => {
-      if (pulled.source) requestKeyFrame(pulled.source);
+      if (pulled.source) requestKeyFrame(pulled.source, session.counters);
     };
     // Its transport just came up: it needs a key frame now. Its own requests arrive through watchRtcp.
     pulled.sender.onReady.subscribe(keyFrame);

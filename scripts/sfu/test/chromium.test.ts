@@ -145,6 +145,22 @@ async function poll(page: Page, done: (frames: Record<string, number>) => boolea
   return frames;
 }
 
+/** The page's outbound video: PLIs its sender got and key frames its encoder made. */
+function outboundVideo(page: Page): Promise<{ pliCount: number; keyFramesEncoded: number }> {
+  return page.evaluate<{ pliCount: number; keyFramesEncoded: number }>(`(async () => {
+    const out = [...(await window.pc.getStats()).values()].filter((s) => s.type === "outbound-rtp" && s.kind === "video");
+    return { pliCount: out.reduce((n, s) => n + (s.pliCount ?? 0), 0), keyFramesEncoded: out.reduce((n, s) => n + (s.keyFramesEncoded ?? 0), 0) };
+  })()`);
+}
+
+/** Key frames the page decoded on the inbound video at `mid`. */
+function keyFramesDecoded(page: Page, mid: string): Promise<number> {
+  return page.evaluate<number>(`(async () => {
+    const s = [...(await window.pc.getStats()).values()].find((s) => s.type === "inbound-rtp" && s.kind === "video" && s.mid === ${JSON.stringify(mid)});
+    return s?.keyFramesDecoded ?? 0;
+  })()`);
+}
+
 let sfuStats: () => Promise<SfuStats>;
 
 /** Whether address:port (or *:port, address withheld) is one of the SFU's candidates for this session. */
@@ -217,5 +233,30 @@ describe("the local SFU with Chromium", () => {
     await decodes(b.page, [videoMid(pulls.ba), ba2[0] ?? "", videoMid(pulls.bc)]);
     await decodes(a.page, [videoMid(pulls.ab)]);
     expect(await sfuStats()).toMatchObject({ publishers: 3, published_tracks: { audio: 3, video: 4 }, forwarded_tracks: { audio: 5, video: 6 } });
+  });
+  it("pages that pull late decode at once: the SFU asks the publisher for a key frame (its sender counts the PLI, its encoder makes one)", async () => {
+    const a = await participant();
+    const b = await participant();
+    await publish(a, "a");
+    await publish(b, "b");
+    const ba = await pull(b, a.sessionId, "a");
+    await decodes(b.page, [ba[1] ?? ""]);
+    // Two late subscribers, one after the other, each while a's video has long been running (mid-GOP).
+    for (const name of ["c", "d"]) {
+      const before = await outboundVideo(a.page);
+      const late = await participant();
+      await publish(late, name);
+      const mids = await pull(late, a.sessionId, "a");
+      const video = mids[1] ?? "";
+      await decodes(late.page, [video]);
+      expect(await keyFramesDecoded(late.page, video), `${name} decoded a key frame`).toBeGreaterThan(0);
+      const after = await outboundVideo(a.page);
+      expect(after.pliCount, `a's sender got a PLI for ${name}`).toBeGreaterThan(before.pliCount);
+      expect(after.keyFramesEncoded, `a's encoder made a key frame for ${name}`).toBeGreaterThan(before.keyFramesEncoded);
+    }
+    const stats = await sfuStats();
+    expect(stats.plis_sent).toBeGreaterThanOrEqual(3);
+    // b, c and d each got a key frame they were waiting for.
+    expect(stats.key_frames_delivered).toBeGreaterThanOrEqual(3);
   });
 });

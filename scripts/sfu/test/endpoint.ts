@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { MediaStreamTrack, type RTCPeerConnection, RtpHeader, RtpPacket, type RTCRtpTransceiver } from "werift";
 import { newPeerConnection } from "../peer";
+import { startsVp8KeyFrame } from "../vp8";
 import { startLocalSfu, type LocalSfuProcess } from "../../lib/local-sfu.mjs";
 import { localSfuAnswerSchema, sfuStatsSchema, type LocalSfuAnswer, type SfuStats } from "../shapes";
 
@@ -55,15 +56,31 @@ export class Endpoint {
   readonly pc: RTCPeerConnection = newPeerConnection(["127.0.0.1"]);
   readonly received = { audio: 0, video: 0 };
   readonly receivedMids = new Set<string>();
+  /** Received video packets that start a VP8 key frame. */
+  keyFramesReceived = 0;
+  /** Picture loss indications the SFU sent this endpoint's published video. */
+  plisReceived = 0;
+  /** The receivers of pulled tracks, by kind (to send the SFU a PLI as a browser would). */
+  readonly receiving = new Map<string, RTCRtpTransceiver>();
   sessionId = "";
 
   constructor(readonly api: SfuApi) {
     this.pc.ontrack = ({ track, transceiver }) => {
-      track.onReceiveRtp.subscribe(() => {
+      this.receiving.set(track.kind, transceiver);
+      track.onReceiveRtp.subscribe((rtp) => {
         if (track.kind === "audio" || track.kind === "video") this.received[track.kind] += 1;
+        if (track.kind === "video" && startsVp8KeyFrame(rtp.payload)) this.keyFramesReceived += 1;
         if (transceiver.mid) this.receivedMids.add(transceiver.mid);
       });
     };
+  }
+
+  /** Asks for a key frame of the pulled video, as a browser that lost a frame does. */
+  async sendPli(): Promise<void> {
+    const transceiver = this.receiving.get("video");
+    const ssrc = transceiver?.receiver.track.ssrc;
+    if (!transceiver || ssrc === undefined) throw new Error("no pulled video to ask a key frame of");
+    await transceiver.receiver.sendRtcpPLI(ssrc);
   }
 
   async open(): Promise<void> {
@@ -78,6 +95,7 @@ export class Endpoint {
     const video = new MediaStreamTrack({ kind: "video" });
     const ta = this.pc.addTransceiver(audio, { direction: "sendonly" });
     const tv = this.pc.addTransceiver(video, { direction: "sendonly" });
+    tv.sender.onPictureLossIndication.subscribe(() => (this.plisReceived += 1));
     await this.pc.setLocalDescription(await this.pc.createOffer());
     const offer = this.pc.localDescription;
     const res = await this.api.call("POST", this.api.routes.tracks(this.sessionId), {
@@ -117,14 +135,28 @@ function midOf(transceiver: RTCRtpTransceiver): string {
   return transceiver.mid;
 }
 
-/** Writes synthetic RTP into each track every 20 ms until stopped (the SFU forwards bytes, never decodes). */
-export function pump(tracks: MediaStreamTrack[]): () => void {
+/**
+ * A VP8 payload of one single-packet frame (RFC 7741 descriptor: start of partition 0, no extensions;
+ * then the payload header whose low bit P is 0 for a key frame).
+ */
+export function vp8Frame(key: boolean): Buffer {
+  const payload = Buffer.alloc(200, 0x55);
+  payload[0] = 0x10;
+  payload[1] = key ? 0x00 : 0x01;
+  return payload;
+}
+
+/**
+ * Writes synthetic RTP into each track every 20 ms until stopped (the SFU forwards bytes, never
+ * decodes). Video carries VP8 delta frames, and a key frame whenever `keyFrame()` says so.
+ */
+export function pump(tracks: MediaStreamTrack[], keyFrame: () => boolean = () => false): () => void {
   let seq = 1;
   const timer = setInterval(() => {
     seq = (seq + 1) & 0xffff;
     for (const track of tracks) {
       const header = new RtpHeader({ sequenceNumber: seq, timestamp: seq * 960, marker: true, payloadType: 96 });
-      track.writeRtp(new RtpPacket(header, Buffer.alloc(200, seq & 0xff)));
+      track.writeRtp(new RtpPacket(header, track.kind === "video" ? vp8Frame(keyFrame()) : Buffer.alloc(200, seq & 0xff)));
     }
   }, 20);
   return () => clearInterval(timer);

@@ -126,4 +126,24 @@ describe("local SFU errors, in Cloudflare's shape", () => {
     await alice.close();
     await bob.close();
   });
+
+  it("POST /test/drop-session refuses what is not a JSON body naming one session, and drops the one it names", async () => {
+    const drop = (body: string, headers: Record<string, string> = { "content-type": "application/json" }, method = "POST") =>
+      fetch(`${sfu.url}/test/drop-session`, { method, headers, body: method === "GET" ? undefined : body }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as Record<string, unknown>,
+      }));
+    expect(await drop("{}", {}, "GET")).toMatchObject({ status: 405, body: cloudflareError });
+    // A page elsewhere could only send a "simple" content type without a CORS preflight: refused.
+    expect(await drop(JSON.stringify({ port: 1 }), { "content-type": "text/plain" })).toMatchObject({ status: 415, body: cloudflareError });
+    expect(await drop("{not json")).toMatchObject({ status: 400, body: { errorCode: "decoding_error" } });
+    expect(await drop(JSON.stringify({ port: "x" }))).toMatchObject({ status: 400, body: { errorCode: "invalid_request" } });
+    expect(await drop(JSON.stringify({ port: 1, session_id: "a" }))).toMatchObject({ status: 400, body: { errorCode: "invalid_request" } });
+    expect(await drop(JSON.stringify({ session_id: "f".repeat(32) }))).toMatchObject({ status: 404, body: { errorCode: "session_not_found" } });
+    const alice = new Endpoint(api);
+    await alice.open();
+    expect(await drop(JSON.stringify({ session_id: alice.sessionId }))).toEqual({ status: 200, body: { dropped: alice.sessionId } });
+    expect((await api.call("GET", `/sessions/${alice.sessionId}`)).status).toBe(404);
+    await alice.close();
+  });
 });
