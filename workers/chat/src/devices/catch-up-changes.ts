@@ -46,8 +46,9 @@ export type CatchUpBounds = { sinceMs: number; joinedAfterMs: number };
 
 /**
  * One coalesced `conversation` entry per changed conversation (a `membership` `added` first where
- * the user joined after `joinedAfterMs`), oldest change first, leaving out what the stream already
- * holds: a kept entry with that last_seq or newer (published live, or by an earlier catch-up).
+ * the user joined after `joinedAfterMs`, and a group's `details` with its name), oldest change
+ * first, leaving out what the stream already holds: a kept entry with that last_seq or newer
+ * (published live, or by an earlier catch-up), a kept `details` with that name.
  */
 export function catchUpEvents(userId: string, changed: readonly ConversationListItem[], bounds: CatchUpBounds, stream: StreamStore): DeviceEvent[] {
   const events: DeviceEvent[] = [];
@@ -56,6 +57,9 @@ export function catchUpEvents(userId: string, changed: readonly ConversationList
     if (own && Date.parse(own.joinedAt) >= bounds.joinedAfterMs && !stream.hasAdded(c.id, bounds.joinedAfterMs)) {
       events.push({ kind: "membership", conversation_id: c.id, change: "added", role: c.role });
     }
+    // A group's name as it is now, unless the stream already holds it: the live rename reaches at most
+    // 20 devices per user and 200 users per lookup, and a device signed in within the room's 10 s cache misses it.
+    if (c.type === "group" && stream.keptName(c.id) !== c.name) events.push({ kind: "details", conversation_id: c.id, change: "name", name: c.name });
     const last = c.lastMessage;
     if (c.lastMessageSeq === 0 || !last) continue;
     const kept = stream.keptConversation(c.id);
