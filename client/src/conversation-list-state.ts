@@ -79,7 +79,8 @@ export function applyEntry(row: LiveConversation | undefined, entry: StreamEntry
     case "details": {
       // Not in the list: nothing shows it (a conversation we join arrives with its name).
       if (!row) return { kind: "none" };
-      const named = { ...row, name: event.name };
+      // A rename is activity (the server moves the group up too); a membership change is not.
+      const named = { ...row, name: event.name, ...(event.change === "name" ? { last_activity_at: later(row.last_activity_at, entry.at) } : {}) };
       // An unnamed group's title is its members': someone else joined or left, so fetch who they are now.
       return event.change === "members" && named.type === "group" && named.name === null ? { kind: "refresh", row: named } : { kind: "set", row: named };
     }

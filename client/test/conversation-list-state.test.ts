@@ -98,6 +98,9 @@ describe("live conversation list rules", () => {
     const row = rowFromItem(item("a", { name: "Before" }));
     const renamed = set(row, { kind: "details", conversation_id: "a", change: "name", name: "After" });
     expect(renamed).toMatchObject({ name: "After", last_message_seq: row.last_message_seq, unread_count: row.unread_count, role: "member" });
+    // A rename is activity: the group moves up, as the server's list orders it.
+    expect(renamed.last_activity_at).toBe(at);
+    expect(sortRows([rowFromItem(item("b", { last_activity_at: "2026-01-01T12:00:00.000Z" })), renamed]).map((r) => r.id)).toEqual(["a", "b"]);
     // A named group's title does not depend on its members: the name applies, nothing is fetched.
     expect(set(renamed, { kind: "details", conversation_id: "a", change: "members", name: "After" }).name).toBe("After");
     const unnamed = rowFromItem(item("u", { name: null }));

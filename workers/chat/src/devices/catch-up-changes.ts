@@ -46,7 +46,7 @@ export type CatchUpBounds = { sinceMs: number; joinedAfterMs: number };
 
 /**
  * One coalesced `conversation` entry per changed conversation (a `membership` `added` first where
- * the user joined after `joinedAfterMs`, and a group's `details` with its name), oldest change
+ * the user joined after `joinedAfterMs`, and `details` with its name where it was renamed), oldest change
  * first, leaving out what the stream already holds: a kept entry with that last_seq or newer
  * (published live, or by an earlier catch-up), a kept `details` with that name.
  */
@@ -57,9 +57,9 @@ export function catchUpEvents(userId: string, changed: readonly ConversationList
     if (own && Date.parse(own.joinedAt) >= bounds.joinedAfterMs && !stream.hasAdded(c.id, bounds.joinedAfterMs)) {
       events.push({ kind: "membership", conversation_id: c.id, change: "added", role: c.role });
     }
-    // A group's name as it is now, unless the stream already holds it: the live rename reaches at most
-    // 20 devices per user and 200 users per lookup, and a device signed in within the room's 10 s cache misses it.
-    if (c.type === "group" && stream.keptName(c.id) !== c.name) events.push({ kind: "details", conversation_id: c.id, change: "name", name: c.name });
+    // Newest activity that is no message (nor the creation) is a rename: its name, unless the stream holds it.
+    // (The live rename reaches at most 20 devices per user and 200 users per lookup, cached 10 s.)
+    if (wasRenamed(c) && stream.keptName(c.id) !== c.name) events.push({ kind: "details", conversation_id: c.id, change: "name", name: c.name });
     const last = c.lastMessage;
     if (c.lastMessageSeq === 0 || !last) continue;
     const kept = stream.keptConversation(c.id);
@@ -75,4 +75,12 @@ export function catchUpEvents(userId: string, changed: readonly ConversationList
     });
   }
   return events;
+}
+
+/** A rename is the only activity newer than both the last message and the creation (conversations-repository.ts `rename`). */
+function wasRenamed(c: ConversationListItem): boolean {
+  if (c.type !== "group" || c.name === null) return false;
+  const activity = Date.parse(c.lastActivityAt);
+  const lastMessageAt = c.lastMessage ? Date.parse(c.lastMessage.created_at) : 0;
+  return activity > Date.parse(c.createdAt) && activity > lastMessageAt;
 }
