@@ -111,7 +111,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
       },
     });
     clear(side, panel.element);
-    closePanel = panel.close;
+    closePanel = () => panel.close();
     side.querySelector("button")?.focus();
   }
 

@@ -99,9 +99,7 @@ describe("a group's details reach its members' device streams", () => {
     await back.socket.end();
   });
 
-  it("someone else's membership change reaches the other members' online streams as `members`; the member concerned gets `membership`", async ({
-    expect,
-  }) => {
+  it("someone else's membership change reaches the other members' online streams as `members`; the member concerned gets `membership`", async ({ expect }) => {
     const [alice, bob, carol] = await Promise.all([createUser(), createUser(), createUser()]);
     const group = await createGroup(alice, [bob], "Crew");
     const [bobs, carols] = await Promise.all([openGatewayStream(bob), openGatewayStream(carol)]);
