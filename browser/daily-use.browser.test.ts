@@ -182,14 +182,16 @@ describe("the web app for daily use, in Chromium", () => {
     await alice.page.getByTestId("conversation").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
     await shot(alice.page, "group-info-alice");
     await accessible(alice.page, "group-info");
+    // Bob, with the conversation open, sees the new name without a reload: in its title and in his list.
+    await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
+    await bob.page.getByTestId("conversation").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
+    await shot(bob.page, "group-renamed-bob");
 
-    // Carol leaves; her list loses the group, Alice's panel loses Carol once reopened.
+    // Carol leaves; her list loses the group, Alice's open panel loses Carol as it happens.
     await carol.page.getByTestId("group-details").click();
     await carol.page.getByTestId("leave-group").click();
     await carol.page.getByTestId("chat").waitFor({ state: "detached" });
     await expect.poll(() => carol.page.getByTestId("conversation").filter({ hasText: "Weekend trip" }).count()).toBe(0);
-    await alice.page.getByTestId("close-group-panel").click();
-    await alice.page.getByTestId("group-details").click();
     await expect.poll(() => panel.getByTestId("group-member").count()).toBe(2);
 
     // Bob (now admin) adds Carol back with the picker.
@@ -202,6 +204,8 @@ describe("the web app for daily use, in Chromium", () => {
       .click();
     await bobPanel.getByTestId("add-members").click();
     await expect.poll(() => bobPanel.getByTestId("group-member").count()).toBe(3);
+    // Alice's panel, open all along, has her again.
+    await expect.poll(() => panel.getByTestId("group-member").count()).toBe(3);
     await carol.page.getByTestId("conversation").filter({ hasText: "Weekend trip" }).waitFor();
     await bob.page.getByTestId("close-group-panel").click();
     await alice.page.getByTestId("close-group-panel").click();
@@ -224,7 +228,7 @@ describe("the web app for daily use, in Chromium", () => {
 
     // Bob reloads: the same conversation opens, and Alice's rows carry her new name and picture.
     await bob.page.reload();
-    // The rename reached him with the reload.
+    // The new name is what the server has too: it is there after the reload.
     await bob.page.getByTestId("chat-title").filter({ hasText: "Weekend trip (Sat)" }).waitFor();
     const aliceRow = row(bob.page, "Saturday");
     await aliceRow.getByTestId("message-sender").filter({ hasText: "Alice Liddell" }).waitFor();

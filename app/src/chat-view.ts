@@ -15,6 +15,8 @@ export interface ChatView {
   element: HTMLElement;
   /** Answers a call of this conversation that rang. */
   acceptCall(callId: string): void;
+  /** The conversation as the live list has it now (renamed, the caller's role changed), with its title. */
+  update(item: LiveConversation, title: string): void;
   close(): void;
 }
 
@@ -59,12 +61,14 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
   const pendingList = h("ol", { class: "messages pending", testid: "pending-messages" });
   const security = encrypted ? securityPanel(client, conversationId, otherId, title) : null;
   let closed = false;
+  let role = item.role;
+  const titleText = h("h2", { testid: "chat-title", text: title });
 
   const ctx: RowContext = {
     client,
     people,
     quoted: (seq) => messages.get(seq) ?? timeline?.item(seq),
-    canModerate: () => item.type === "group" && (item.role === "owner" || item.role === "admin"),
+    canModerate: () => item.type === "group" && (role === "owner" || role === "admin"),
     openProfile: options.openProfile,
     actions: {
       reply: (seq) => box.reply(seq),
@@ -320,7 +324,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     h(
       "header",
       {},
-      h("h2", { testid: "chat-title", text: title }),
+      titleText,
       encrypted ? h("span", { class: "e2ee", testid: "e2ee-badge", text: "🔒 end-to-end encrypted" }) : null,
       state,
       security?.button,
@@ -339,6 +343,10 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     conversationId,
     element,
     acceptCall: (callId) => calls.accept(callId),
+    update(next, nextTitle) {
+      titleText.textContent = nextTitle;
+      role = next.role;
+    },
     close() {
       closed = true;
       if (echat) echat.close();

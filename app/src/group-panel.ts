@@ -10,7 +10,8 @@ type Role = Conversation["members"][number]["role"];
 /**
  * A group's details beside the conversation: members with their roles, and what the caller's role
  * allows: owners and admins add people (admins remove plain members, owners anyone), the owner makes
- * admins, everyone may leave. The server decides; the buttons only follow its rules.
+ * admins, everyone may leave. The server decides; the buttons only follow its rules. It follows
+ * the device stream while open: another member's rename or membership change redraws it.
  */
 export function groupPanel(
   client: SecureConnectClient,
@@ -153,7 +154,13 @@ export function groupPanel(
     },
   });
   void load();
-  return h(
+  // Live: a rename, someone joining, leaving or changing role (details), our own role (membership).
+  const stream = client.events();
+  const ours = ({ event }: { event: { conversation_id: string } }) => {
+    if (event.conversation_id === conversationId) void load();
+  };
+  const offs = [stream.on("details", ours), stream.on("membership", ours)];
+  const element = h(
     "aside",
     { class: "group-panel card", testid: "group-panel", attrs: { "aria-labelledby": title.id } },
     h(
@@ -174,4 +181,10 @@ export function groupPanel(
     error,
     leave,
   );
+  return {
+    element,
+    close(): void {
+      for (const off of offs) off();
+    },
+  };
 }

@@ -45,12 +45,31 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     );
     // The open conversation is being read: it counts for nothing, here as in its row.
     showUnreadInTitle(rows.reduce((sum, item) => sum + (item.id === open?.conversationId ? 0 : item.unread_count), 0));
+    followOpen();
+  }
+
+  /** The open group-info panel's unsubscribe (it follows the device stream while shown). */
+  let closePanel: (() => void) | null = null;
+  function clearSide(): void {
+    closePanel?.();
+    closePanel = null;
+    clear(side);
   }
 
   function closeOpen(): void {
     open?.close();
     open = null;
-    clear(side);
+    clearSide();
+  }
+
+  /** The open group's title and role follow the live list (a rename by another member, an unnamed group's members, a role change). */
+  function followOpen(): void {
+    const item = open ? live.get(open.conversationId) : undefined;
+    if (!open || !item || item.type !== "group") return;
+    const view = open;
+    void (item.name !== null ? Promise.resolve(item.name) : groupTitle(item)).then((title) => {
+      if (open === view) view.update(item, title);
+    });
   }
 
   async function select(item: LiveConversation): Promise<ChatView> {
@@ -75,26 +94,24 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   }
 
   function toggleDetails(conversationId: string): void {
-    if (side.firstChild) return clear(side);
-    clear(
-      side,
-      groupPanel(client, people, conversationId, {
-        close: () => clear(side),
-        openProfile: (userId) => showProfile(people, userId),
-        // Our list and title now; the other members' lists show it when they next load (see the route's description).
-        renamed: (name) => {
-          const title = pane.querySelector("[data-testid=chat-title]");
-          if (title) title.textContent = name;
-          void live.reload();
-        },
-        left: () => {
-          closeOpen();
-          clear(pane, hint());
-          go({ kind: "home" });
-          void live.reload();
-        },
-      }),
-    );
+    if (side.firstChild) return clearSide();
+    const panel = groupPanel(client, people, conversationId, {
+      close: clearSide,
+      openProfile: (userId) => showProfile(people, userId),
+      // Our title at once; every member's list and title (ours too) follow the rename's device event.
+      renamed: (name) => {
+        const title = pane.querySelector("[data-testid=chat-title]");
+        if (title) title.textContent = name;
+      },
+      left: () => {
+        closeOpen();
+        clear(pane, hint());
+        go({ kind: "home" });
+        void live.reload();
+      },
+    });
+    clear(side, panel.element);
+    closePanel = () => panel.close();
     side.querySelector("button")?.focus();
   }
 

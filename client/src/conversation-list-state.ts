@@ -17,6 +17,8 @@ export type RowChange =
   | { kind: "remove" }
   /** A conversation this list does not have (new, or beyond the loaded pages): fetch it, then apply the entry again. */
   | { kind: "fetch" }
+  /** The row as it stands (`row`) with members the list no longer knows: fetch it again, nothing to apply after. */
+  | { kind: "refresh"; row: LiveConversation }
   | { kind: "none" };
 
 type LastMessage = NonNullable<ConversationListItem["last_message"]>;
@@ -74,6 +76,14 @@ export function applyEntry(row: LiveConversation | undefined, entry: StreamEntry
       if (event.change === "removed") return row ? { kind: "remove" } : { kind: "none" };
       if (!row) return { kind: "fetch" };
       return { kind: "set", row: { ...row, role: event.role ?? row.role } };
+    case "details": {
+      // Not in the list: nothing shows it (a conversation we join arrives with its name).
+      if (!row) return { kind: "none" };
+      // A rename is activity (the server moves the group up too); a membership change is not.
+      const named = { ...row, name: event.name, ...(event.change === "name" ? { last_activity_at: later(row.last_activity_at, entry.at) } : {}) };
+      // An unnamed group's title is its members': someone else joined or left, so fetch who they are now.
+      return event.change === "members" && named.type === "group" && named.name === null ? { kind: "refresh", row: named } : { kind: "set", row: named };
+    }
     case "call":
     case "keys":
       return { kind: "none" };

@@ -26,7 +26,7 @@ const PAGE = 100;
  * The signed-in user's conversations, kept live by the device stream: loads `GET /v1/conversations`
  * (every page, up to a bound) once the stream is live, so nothing falls between the two; then
  * applies the stream's entries (new last message, unread = last_seq − last_read_seq, reads on
- * other devices, added/removed conversations, reordering) and reloads after a `reset`.
+ * other devices, added/removed conversations, renames, reordering) and reloads after a `reset`.
  */
 export class LiveConversationList extends Emitter<ConversationListEvents> {
   private rows = new Map<string, LiveConversation>();
@@ -140,14 +140,21 @@ export class LiveConversationList extends Emitter<ConversationListEvents> {
       case "fetch":
         this.fetch(id, entry);
         return false;
+      case "refresh":
+        this.rows.set(id, change.row);
+        this.fetch(id, null);
+        return true;
       case "none":
         return false;
     }
   }
 
-  /** A conversation the list lacks: fetch it and its newest message, then apply what arrived for it meanwhile. */
-  private fetch(id: string, entry: StreamEntry): void {
-    this.fetching.set(id, [entry]);
+  /**
+   * A conversation the list lacks (or whose members changed, `entry` null): fetch it and its newest
+   * message, then apply what arrived for it meanwhile (and the entry that asked for it).
+   */
+  private fetch(id: string, entry: StreamEntry | null): void {
+    this.fetching.set(id, entry ? [entry] : []);
     const { api } = this.options;
     Promise.all([api.conversations.get(id), api.messages.list(id, { limit: 1 })]).then(
       ([{ conversation }, page]) => {
@@ -179,5 +186,5 @@ export class LiveConversationList extends Emitter<ConversationListEvents> {
 
 function conversationOf(entry: StreamEntry): string | null {
   const { event } = entry;
-  return event.kind === "conversation" || event.kind === "read" || event.kind === "membership" ? event.conversation_id : null;
+  return event.kind === "conversation" || event.kind === "read" || event.kind === "membership" || event.kind === "details" ? event.conversation_id : null;
 }

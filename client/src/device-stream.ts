@@ -16,6 +16,8 @@ export interface DeviceStreamEvents {
   conversation: EntryOf<"conversation">;
   read: EntryOf<"read">;
   membership: EntryOf<"membership">;
+  /** A conversation's name or member list changed (a rename; someone else joined, left or changed role). */
+  details: EntryOf<"details">;
   call: EntryOf<"call">;
   keys: EntryOf<"keys">;
   /** Every entry, each once, in position order (after its kind's own event). */
@@ -112,7 +114,7 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
   }
 
   /**
-   * The newest list-shaping entry (conversation, read, membership) per conversation and kind handed
+   * The newest list-shaping entry (conversation, read, membership, details) per conversation and kind handed
    * over so far, in position order: a list made after the stream went live (it missed the replay)
    * starts from these. Bounded by the number of conversations.
    */
@@ -216,7 +218,7 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
 
   private dispatch(entry: StreamEntry): void {
     const { event } = entry;
-    if (event.kind === "conversation" || event.kind === "read" || event.kind === "membership") {
+    if (event.kind === "conversation" || event.kind === "read" || event.kind === "membership" || event.kind === "details") {
       this.latestListEntries.set(`${event.kind}:${event.conversation_id}`, entry);
     }
     switch (event.kind) {
@@ -228,6 +230,9 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
         break;
       case "membership":
         this.emit("membership", { ...entry, event });
+        break;
+      case "details":
+        this.emit("details", { ...entry, event });
         break;
       case "call":
         this.emit("call", { ...entry, event });

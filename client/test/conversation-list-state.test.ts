@@ -94,6 +94,23 @@ describe("live conversation list rules", () => {
     expect(applyEntry(row, { pos: 1, at, event: call }, "me")).toEqual({ kind: "none" });
   });
 
+  it("details: a rename sets the name; someone else's membership change refetches only an unnamed group; unknown conversations stay out", ({ expect }) => {
+    const row = rowFromItem(item("a", { name: "Before" }));
+    const renamed = set(row, { kind: "details", conversation_id: "a", change: "name", name: "After" });
+    expect(renamed).toMatchObject({ name: "After", last_message_seq: row.last_message_seq, unread_count: row.unread_count, role: "member" });
+    // A rename is activity: the group moves up, as the server's list orders it.
+    expect(renamed.last_activity_at).toBe(at);
+    expect(sortRows([rowFromItem(item("b", { last_activity_at: "2026-01-01T12:00:00.000Z" })), renamed]).map((r) => r.id)).toEqual(["a", "b"]);
+    // A named group's title does not depend on its members: the name applies, nothing is fetched.
+    expect(set(renamed, { kind: "details", conversation_id: "a", change: "members", name: "After" }).name).toBe("After");
+    const unnamed = rowFromItem(item("u", { name: null }));
+    expect(applyEntry(unnamed, { pos: 1, at, event: { kind: "details", conversation_id: "u", change: "members", name: null } }, "me")).toEqual({
+      kind: "refresh",
+      row: unnamed,
+    });
+    expect(applyEntry(undefined, { pos: 1, at, event: { kind: "details", conversation_id: "zz", change: "name", name: "X" } }, "me")).toEqual({ kind: "none" });
+  });
+
   it("a reload's REST row (a second behind the stream) merges forward only", ({ expect }) => {
     const kept = set(set(rowFromItem(item("a")), message("a", 8)), { kind: "read", conversation_id: "a", seq: 6 });
     const stale = rowFromItem(item("a", { last_message_seq: 7, last_read_seq: 7, unread_count: 0, name: "renamed" }));

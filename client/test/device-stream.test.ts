@@ -1,7 +1,7 @@
 import { afterEach, describe, it } from "vitest";
 import { MemoryPositionStore, type DeviceStream, type LiveConversation, type SecureConnectClient } from "../src/index";
 import { FlakyProxy } from "./helpers/flaky-proxy";
-import { baseUrl, freshConversation, newSession, sameSession, sharedPair } from "./helpers/users";
+import { baseUrl, freshConversation, newSession, sameSession, sharedPair, signedUpClient } from "./helpers/users";
 import { until } from "./helpers/wait";
 
 /** The device event stream, the live list and incoming calls against the real stack (every worker real). */
@@ -77,6 +77,30 @@ describe("device event stream (real stack)", () => {
     await alice.api.conversations.removeMember(id, bob.userId ?? "");
     await until(() => row(list, id) === undefined, "removed: gone from the list");
     expect(list.conversations.some((c) => c.id === id)).toBe(false);
+  });
+
+  it("a rename reaches the other member's live list and a details event; an unnamed group's members follow a change", async ({ expect }) => {
+    const { alice, bob } = await sharedPair();
+    const list = await liveList(bob);
+    const stream = bob.events();
+    const id = await freshConversation(alice, bob);
+    await until(() => row(list, id) !== undefined, "the group in bob's list");
+    const heard: string[] = [];
+    const off = stream.on("details", ({ event }) => {
+      if (event.conversation_id === id) heard.push(`${event.change}:${event.name ?? ""}`);
+    });
+    cleanups.push(off);
+    await alice.api.conversations.rename(id, { name: "Renamed live" });
+    await until(() => row(list, id)?.name === "Renamed live", "the new name in bob's list");
+    expect(heard).toEqual(["name:Renamed live"]);
+
+    // An unnamed group is titled by its members: a third member's arrival refetches the row.
+    const carol = await signedUpClient();
+    const { conversation } = await alice.api.conversations.create({ type: "group", member_ids: [bob.userId ?? ""] });
+    await until(() => row(list, conversation.id) !== undefined, "the unnamed group in bob's list");
+    await alice.api.conversations.addMembers(conversation.id, { user_ids: [carol.userId ?? ""] });
+    await until(() => row(list, conversation.id)?.members.length === 3, "carol among the row's members");
+    expect(row(list, conversation.id)?.members.map((m) => m.user_id)).toContain(carol.userId);
   });
 
   it("resumes after a dead connection: what was published meanwhile arrives once, coalesced per conversation", async ({ expect }) => {

@@ -49,7 +49,7 @@ export const messagePreviewSchema = z.object({
 });
 export type MessagePreview = z.infer<typeof messagePreviewSchema>;
 
-export const DEVICE_EVENT_KINDS = ["conversation", "read", "membership", "call", "keys"] as const;
+export const DEVICE_EVENT_KINDS = ["conversation", "read", "membership", "details", "call", "keys"] as const;
 
 export const deviceEventSchema = z.discriminatedUnion("kind", [
   /** Something in a conversation changed: its newest state, coalesced per conversation. */
@@ -69,6 +69,18 @@ export const deviceEventSchema = z.discriminatedUnion("kind", [
     conversation_id: idSchema,
     change: z.enum(["added", "removed", "role_changed"]),
     role: MemberRoleSchema.nullable(),
+  }),
+  /**
+   * A conversation's details changed: `name` (a rename, to every member's every device, so a resume
+   * replays it) or `members` (someone else was added, removed or changed role: to the members'
+   * online devices; the member concerned gets `membership`). Carries the name as it is now;
+   * coalesced per conversation.
+   */
+  z.object({
+    kind: z.literal("details"),
+    conversation_id: idSchema,
+    change: z.enum(["name", "members"]),
+    name: z.string().nullable(),
   }),
   z.object({
     kind: z.literal("call"),

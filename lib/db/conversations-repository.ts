@@ -39,8 +39,8 @@ export interface ConversationsRepository {
   addMembers(conversationId: string, userIds: readonly string[], role?: MemberRole, now?: string): Promise<ConversationMember[]>;
   /** Also records the departure (conversation_departures), so an account erasure still finds the room. */
   removeMember(conversationId: string, userId: string, now?: string): Promise<boolean>;
-  /** False when there is no such conversation. */
-  rename(conversationId: string, name: string): Promise<boolean>;
+  /** Also the conversation's newest activity (never moved back). False when there is no such conversation. */
+  rename(conversationId: string, name: string, now?: string): Promise<boolean>;
   setRole(conversationId: string, userId: string, role: MemberRole): Promise<ConversationMember | null>;
   /**
    * The room's list-view copy, in one round trip per 100 statements (D1 batch / Postgres
@@ -256,8 +256,13 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
       for (const part of chunk(rows, 5)) added.push(...(await db.insert(m).values(part).onConflictDoNothing().returning()));
       return added;
     },
-    async rename(conversationId, name) {
-      const rows = await db.update(c).set({ name }).where(eq(c.id, conversationId)).returning({ id: c.id });
+    async rename(conversationId, name, now = nowIso()) {
+      // Activity, as a message is: the group moves up in its members' lists, and the catch-up finds it.
+      const rows = await db
+        .update(c)
+        .set({ name, lastActivityAt: sql`case when ${c.lastActivityAt} < ${now} then ${now} else ${c.lastActivityAt} end` })
+        .where(eq(c.id, conversationId))
+        .returning({ id: c.id });
       return rows.length > 0;
     },
     async removeMember(conversationId, userId, now = nowIso()) {

@@ -20,7 +20,7 @@ import { AppError } from "../../../../lib/errors";
 import { toResult, type Result } from "../../../../lib/result";
 import { parseInput, verifiedCaller, type RpcContext, type WaitUntil } from "../../../../lib/rpc";
 import { conversationListItemView, conversationView, decodeCursor, encodeCursor } from "./conversation-views";
-import { leaveOrRemove, syncRoom } from "./membership";
+import { announceRename, leaveOrRemove, syncRoom } from "./membership";
 
 /** The conversation, if the caller is a member; NOT_FOUND otherwise (never "forbidden": existence stays hidden). */
 export async function visibleConversation(db: Database, conversationId: string, userId: string): Promise<ConversationWithMembers> {
@@ -146,7 +146,7 @@ export function addMembersRpc(env: ChatEnv, rpc: RpcContext, input: AddMembersIn
   });
 }
 
-/** A group's new name (owner or admin); a direct conversation has none to change. */
+/** A group's new name (owner or admin), announced to every member's devices; a direct conversation has none to change. */
 export function renameConversationRpc(env: ChatEnv, rpc: RpcContext, input: RenameInput, executionCtx: WaitUntil): Promise<Result<ConversationView>> {
   return toResult(async () => {
     const { userId } = verifiedCaller(rpc);
@@ -159,7 +159,10 @@ export function renameConversationRpc(env: ChatEnv, rpc: RpcContext, input: Rena
         if (!canManage(conversation.members.find((m) => m.userId === userId)?.role))
           throw new AppError("FORBIDDEN", "Only a group owner or admin can rename it.");
         await db.conversations.rename(conversationId, name);
-        return conversationView(await visibleConversation(db, conversationId, userId));
+        const renamed = await visibleConversation(db, conversationId, userId);
+        // After the database: a member's list loaded after the event has the new name too.
+        await announceRename(env, conversationId, renamed.name ?? name);
+        return conversationView(renamed);
       },
       executionCtx,
     );

@@ -5,12 +5,14 @@ import { durableObjectByName } from "../../../../lib/rpc";
 /**
  * Tells the conversation's room the full member list, so a change (add, remove, leave, role)
  * takes effect there at once: removed members' sockets close and their next frame or REST call is
- * refused. The list is absolute, so a repeated sync is harmless.
+ * refused, and every member's devices hear of it (device-fanout.ts). The list is absolute, so a
+ * repeated sync is harmless.
  */
 export async function syncRoom(env: ChatEnv, conversation: ConversationWithMembers): Promise<void> {
   const result = await durableObjectByName(env.CONVERSATION_ROOM, conversation.id).syncMembers(
     { conversationId: conversation.id, type: conversation.type, encryption: conversation.encryption },
     conversation.members.map((m) => ({ userId: m.userId, role: m.role })),
+    conversation.name,
   );
   if (!result.ok) throw AppError.from(result.error);
 }
@@ -38,4 +40,10 @@ export async function leaveOrRemove(env: ChatEnv, db: Database, conversation: Co
   await syncRoom(env, { ...conversation, members: remaining });
   if (heir) await db.conversations.setRole(conversation.id, heir.userId, "owner");
   await db.conversations.removeMember(conversation.id, targetId);
+}
+
+/** Tells the group's room its new name, which the room publishes to every member's devices. */
+export async function announceRename(env: ChatEnv, conversationId: string, name: string): Promise<void> {
+  const result = await durableObjectByName(env.CONVERSATION_ROOM, conversationId).renamed(conversationId, name);
+  if (!result.ok) throw AppError.from(result.error);
 }

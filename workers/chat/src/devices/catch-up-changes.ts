@@ -46,8 +46,9 @@ export type CatchUpBounds = { sinceMs: number; joinedAfterMs: number };
 
 /**
  * One coalesced `conversation` entry per changed conversation (a `membership` `added` first where
- * the user joined after `joinedAfterMs`), oldest change first, leaving out what the stream already
- * holds: a kept entry with that last_seq or newer (published live, or by an earlier catch-up).
+ * the user joined after `joinedAfterMs`, and `details` with its name where it was renamed), oldest change
+ * first, leaving out what the stream already holds: a kept entry with that last_seq or newer
+ * (published live, or by an earlier catch-up), a kept `details` with that name.
  */
 export function catchUpEvents(userId: string, changed: readonly ConversationListItem[], bounds: CatchUpBounds, stream: StreamStore): DeviceEvent[] {
   const events: DeviceEvent[] = [];
@@ -56,6 +57,9 @@ export function catchUpEvents(userId: string, changed: readonly ConversationList
     if (own && Date.parse(own.joinedAt) >= bounds.joinedAfterMs && !stream.hasAdded(c.id, bounds.joinedAfterMs)) {
       events.push({ kind: "membership", conversation_id: c.id, change: "added", role: c.role });
     }
+    // Newest activity that is no message (nor the creation) is a rename: its name, unless the stream holds it.
+    // (The live rename reaches at most 20 devices per user and 200 users per lookup, cached 10 s.)
+    if (wasRenamed(c) && stream.keptName(c.id) !== c.name) events.push({ kind: "details", conversation_id: c.id, change: "name", name: c.name });
     const last = c.lastMessage;
     if (c.lastMessageSeq === 0 || !last) continue;
     const kept = stream.keptConversation(c.id);
@@ -71,4 +75,12 @@ export function catchUpEvents(userId: string, changed: readonly ConversationList
     });
   }
   return events;
+}
+
+/** A rename is the only activity newer than both the last message and the creation (conversations-repository.ts `rename`). */
+function wasRenamed(c: ConversationListItem): boolean {
+  if (c.type !== "group" || c.name === null) return false;
+  const activity = Date.parse(c.lastActivityAt);
+  const lastMessageAt = c.lastMessage ? Date.parse(c.lastMessage.created_at) : 0;
+  return activity > Date.parse(c.createdAt) && activity > lastMessageAt;
 }

@@ -5,7 +5,7 @@ type Counters = { last_pos: number; pruned_through: number; entries: number };
 
 /**
  * The device's stream (tables from DEVICE_ROOM_MIGRATIONS). Positions come from `state.last_pos`,
- * so they only grow. Coalescing: a `conversation` or `read` event replaces the kept entry of the
+ * so they only grow. Coalescing: a `conversation`, `read` or `details` event replaces the kept entry of the
  * same conversation (deleted, the new one gets a new position), so a resume carries each changed
  * conversation once. Pruning keeps at most `retainedEntries`, none older than `retentionMs`; it
  * runs on every append and before every resume, so no timer is needed (a device nobody writes to
@@ -69,6 +69,14 @@ export class StreamStore {
     return rows[0] ?? null;
   }
 
+  /** The name the kept `details` entry of this conversation carries (undefined: none kept). */
+  keptName(conversationId: string): string | null | undefined {
+    const rows = this.sql
+      .exec<{ name: string | null }>("SELECT json_extract(event, '$.name') AS name FROM stream WHERE coalesce_key = ?", detailsKey(conversationId))
+      .toArray();
+    return rows[0]?.name;
+  }
+
   /** Whether a `membership` `added` entry of this conversation was appended at or after `sinceMs` (catch-up and live publish send it once). */
   hasAdded(conversationId: string, sinceMs: number): boolean {
     const query =
@@ -104,14 +112,17 @@ export class StreamStore {
 }
 
 const conversationKey = (conversationId: string) => `conversation:${conversationId}`;
+const detailsKey = (conversationId: string) => `details:${conversationId}`;
 
-/** Conversation changes and reads coalesce per conversation, key_packages_low to its newest count; the other kinds are each kept. */
+/** Conversation changes, reads and details coalesce per conversation, key_packages_low to its newest count; the other kinds are each kept. */
 function coalesceKey(event: DeviceEvent): string | null {
   switch (event.kind) {
     case "conversation":
       return conversationKey(event.conversation_id);
     case "read":
       return `read:${event.conversation_id}`;
+    case "details":
+      return detailsKey(event.conversation_id);
     case "keys":
       return event.signal === "key_packages_low" ? "keys:key_packages_low" : null;
     case "membership":

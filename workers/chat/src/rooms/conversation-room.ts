@@ -181,12 +181,15 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
 
   /* ---------- RPC from ChatService (and the presence shards) ---------- */
 
-  /** The full member list after a membership change: removed members' sockets close at once. */
-  async syncMembers(identity: RoomIdentity, members: RoomMember[]): Promise<Result<{ removed: string[] }>> {
+  /**
+   * The full member list after a membership change: removed members' sockets close at once. `name`
+   * (the conversation's, as the database has it) lets the other members' devices hear of the change.
+   */
+  async syncMembers(identity: RoomIdentity, members: RoomMember[], name?: string | null): Promise<Result<{ removed: string[] }>> {
     return toResult(async () => {
       const before = new Map(this.members.all());
       const removed = this.members.replace(identity, members);
-      this.devices.membersChanged(before, this.members.all());
+      this.devices.membersChanged(before, this.members.all(), name);
       const added = [...this.members.all().keys()].filter((userId) => !before.has(userId));
       await this.blocks.membersChanged(removed, added);
       this.ringAdded(added);
@@ -196,6 +199,14 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
         if (hadSockets) this.presence(userId, false);
       }
       return { removed };
+    });
+  }
+
+  /** A group was renamed (the database has the new name): every member's devices hear it, online or not. */
+  async renamed(conversationId: string, name: string): Promise<Result<null>> {
+    return this.guard(conversationId, () => {
+      this.devices.detailsChanged("name", name);
+      return null;
     });
   }
 

@@ -7,6 +7,7 @@ import type { CallDelivery } from "../../../../lib/contracts/chat-rpc";
 export type ConversationChange = Extract<DeviceEvent, { kind: "conversation" }>["change"];
 export type MembershipChange = Extract<DeviceEvent, { kind: "membership" }>;
 export type CallDeviceEvent = Extract<DeviceEvent, { kind: "call" }>;
+export type DetailsChange = Extract<DeviceEvent, { kind: "details" }>["change"];
 
 /** What a list row and a notification need: body or ciphertext cut at previewChars, never attachments. */
 export function messagePreview(m: Pick<MessageView, "seq" | "sender_id" | "content_type" | "body" | "ciphertext" | "deleted" | "created_at">): MessagePreview {

@@ -4,7 +4,7 @@ import { describeError, log } from "../../../../lib/log";
 import { mapBounded } from "../../../../lib/map-bounded";
 import { durableObjectByName } from "../../../../lib/rpc";
 import { onlineDevicesOf } from "../presence/presence-shards";
-import { messagePreview, strongerChange, type CallDeviceEvent, type ConversationChange } from "./device-events";
+import { messagePreview, strongerChange, type CallDeviceEvent, type ConversationChange, type DetailsChange } from "./device-events";
 import type { MessageStore } from "./message-store";
 import type { RoomMembers } from "./room-members";
 import type { StoredBatch } from "./send-batcher";
@@ -25,6 +25,7 @@ type Pending = {
   reads: Map<string, number>;
   membership: { userId: string; change: "added" | "removed" | "role_changed"; role: MemberRole | null }[];
   calls: { event: CallDeviceEvent; userIds: readonly string[]; offline?: (userIds: string[]) => void; exceptDeviceId?: string }[];
+  details: { change: DetailsChange; name: string | null } | null;
 };
 
 /** What the room does for members the flush could not reach live (no device stream, no socket here). */
@@ -33,18 +34,20 @@ export interface FanoutHooks {
   pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void;
 }
 
-const empty = (): Pending => ({ change: null, messages: [], reads: new Map(), membership: [], calls: [] });
+const empty = (): Pending => ({ change: null, messages: [], reads: new Map(), membership: [], calls: [], details: null });
 
 /**
  * Publishes the room's changes to its members' device streams (DeviceRoom per device). Changes are
  * collected during a turn and flushed together: one presence lookup (cached ~1 s), then one
  * `DeviceRoom.publish` per online device per flush with that device's events (one coalesced
- * `conversation` event, the reader's `read`, membership and call events), in parallel with bounded
+ * `conversation` event, the reader's `read`, membership, details and call events), in parallel with bounded
  * concurrency, off the send path (ctx.waitUntil). Flushes run one after another, so a device sees a
  * room's events in order, and a removed member's `removed` is the last thing it gets from here.
  * Members with no online device and no socket here get push instead (FanoutHooks.pushOffline).
  * Membership changes and reads go to every device of the affected user (from the database, cached
- * 10 s, at most 20 per user; UserDevices), online or not, so a resume replays them.
+ * 10 s, at most 20 per user; UserDevices), online or not, so a resume replays them; so does a
+ * rename, to every member. Someone else's membership change reaches the other members' online
+ * devices as `details` `members` (an open group-info panel follows it; a list reload has it anyway).
  * Cost per flush: ≤ 1 presence RPC per shard involved (32 shards) per second, plus one publish per
  * online device, plus one publish per offline device of a user whose membership changed or who read.
  */
@@ -79,8 +82,11 @@ export class DeviceFanout {
     this.schedule();
   }
 
-  /** Compares the member lists before and after a sync; the affected users hear about it. */
-  membersChanged(before: ReadonlyMap<string, MemberRole>, after: ReadonlyMap<string, MemberRole>): void {
+  /**
+   * Compares the member lists before and after a sync; the affected users hear about it, and, when
+   * the sync says the conversation's `name`, the other members get `details` `members`.
+   */
+  membersChanged(before: ReadonlyMap<string, MemberRole>, after: ReadonlyMap<string, MemberRole>, name?: string | null): void {
     for (const [userId, role] of after) {
       const was = before.get(userId);
       if (was === undefined) this.pending.membership.push({ userId, change: "added", role });
@@ -89,6 +95,15 @@ export class DeviceFanout {
     for (const userId of before.keys()) if (!after.has(userId)) this.pending.membership.push({ userId, change: "removed", role: null });
     if (this.pending.membership.length === 0) return;
     this.online = null;
+    if (name !== undefined) this.detailsChanged("members", name);
+    this.schedule();
+  }
+
+  /** The conversation's name (a rename), or its member list (`name` as it is now): every member hears it, as `details`. */
+  detailsChanged(change: DetailsChange, name: string | null): void {
+    // A rename in the same flush as a membership change reaches everyone everywhere, which covers both.
+    const kept = this.pending.details?.change === "name" ? "name" : change;
+    this.pending.details = { change: kept, name };
     this.schedule();
   }
 
@@ -159,6 +174,17 @@ export class DeviceFanout {
       }
     }
     for (const [userId, seq] of p.reads) add(userId, { kind: "read", conversation_id: conversationId, seq }, true);
+    if (p.details !== null) {
+      const { change, name } = p.details;
+      const event: DeviceEvent = { kind: "details", conversation_id: conversationId, change, name };
+      // A rename reaches every device, online or not (a resume replays it); a membership change only the
+      // online devices of members it did not concern (those got `membership`).
+      const concerned = new Set(p.membership.map((m) => m.userId));
+      for (const userId of memberIds) {
+        if (change === "name") add(userId, event, true);
+        else if (!concerned.has(userId) && (online?.get(userId)?.length ?? 0) > 0) add(userId, event);
+      }
+    }
     for (const c of p.calls) for (const userId of c.userIds) if (this.members.roleOf(userId) !== null) add(userId, c.event, false, c.exceptDeviceId);
     const everywhereUsers = [...events].filter(([, list]) => list.some((e) => e.everywhere)).map(([userId]) => userId);
     const all = everywhereUsers.length > 0 ? await this.allDevices.of(everywhereUsers) : new Map<string, string[]>();
@@ -221,5 +247,5 @@ function deviceTargets(userId: string, list: readonly FanoutEvent[], online: rea
 }
 
 function hasWork(p: Pending): boolean {
-  return p.change !== null || p.messages.length > 0 || p.reads.size > 0 || p.membership.length > 0 || p.calls.length > 0;
+  return p.change !== null || p.messages.length > 0 || p.reads.size > 0 || p.membership.length > 0 || p.calls.length > 0 || p.details !== null;
 }

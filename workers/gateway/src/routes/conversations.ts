@@ -56,7 +56,8 @@ const renameRoute = createRoute({
   path: "/v1/conversations/{id}",
   tags: ["conversations"],
   summary: "Rename a group (owner or admin)",
-  description: "A direct conversation has no name to change (403). The new name shows in every member's list the next time it loads.",
+  description:
+    "A direct conversation has no name to change (403). A rename is activity (the group moves up in the list), and every member's devices get a `details` event on `/v1/ws/events`.",
   ...authed,
   request: { params: conversationParamsSchema, body: jsonBody(renameConversationSchema) },
   responses: { 200: jsonResponse(conversationEnvelopeSchema, "The renamed conversation"), ...errorResponses(400, 401, 403, 404, 429) },
