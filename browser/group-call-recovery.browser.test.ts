@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { sfuStatsSchema } from "../scripts/sfu/shapes";
-import { apiFrom, colouredCamera, describeConnections, sampleTiles, selectedPair, whoAmI, type TileSample } from "./group-call-page";
-import { launch, shot, signUp, type Person } from "./helpers";
+import { colouredCamera, describeConnections, sampleTiles, selectedPair, type TileSample } from "./group-call-page";
+import { apiFrom, launch, shot, signUp, whoAmI, type Person } from "./helpers";
 
 const sfuUrl = inject("sfuUrl");
 
