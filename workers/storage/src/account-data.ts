@@ -55,7 +55,7 @@ async function presignGet(call: StorageCall, key: string, fileName: string, ttlS
   return presign({ method: "GET", url, credentials: s3Credentials(call.env), now: call.now, ttlSeconds });
 }
 
-/** The caller's completed files, oldest first, each with a link that works as long as the archive. */
+/** The caller's completed files, newest first, each with a link that works as long as the archive. */
 export async function exportFilesPage(call: StorageCall, input: ExportFilesPageInput): Promise<ExportFilesPage> {
   const { db, userId } = call;
   let before: { createdAt: string; id: string } | undefined;

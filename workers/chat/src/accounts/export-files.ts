@@ -30,7 +30,7 @@ export interface FilesWritten {
 }
 
 /**
- * Oldest first. A file is copied if it fits in what is left of `budget`; one that does not is named
+ * Newest first (storage's order). A file is copied if it fits in what is left of `budget`; one that does not is named
  * with `bytes_included: false` (its link still works for 24 h) and smaller later ones may still fit.
  */
 export async function writeFiles(storage: ChatEnv["STORAGE"], out: ArchiveWriter, rpc: AuthedContext, budget: number): Promise<FilesWritten> {
@@ -69,7 +69,12 @@ async function writeFileData(storage: ChatEnv["STORAGE"], out: ArchiveWriter, rp
     const { data } = chunk.value;
     // An empty range before the end would loop forever: storage broke its contract.
     if (data.byteLength === 0) throw new AppError("INTERNAL_ERROR", `Storage returned no bytes of file ${file.id} at ${offset}.`);
-    await out.write({ record: "file_data", file_id: file.id, offset, data_base64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64") });
+    await out.write({
+      record: "file_data",
+      file_id: file.id,
+      offset,
+      data_base64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64"),
+    });
     offset += data.byteLength;
   }
   return offset;
