@@ -16,6 +16,12 @@ type ExportFile = ExportFilesPage["files"][number];
 /** Without (or with a malformed) EXPORT_FILE_DATA_BYTES: 1 GiB of file bytes per archive (README: the consumer's limits). */
 export const DEFAULT_FILE_DATA_BYTES = 1024 * 1024 * 1024;
 
+/**
+ * Range reads one export makes at most: each is a subrequest (10,000 per invocation on the paid plan),
+ * so thousands of small files cannot exhaust them; the archive parts, pages and rooms need the rest.
+ */
+export const FILE_DATA_CALLS = 4000;
+
 export function fileDataBudget(env: ChatEnv): number {
   const value = Number(env.EXPORT_FILE_DATA_BYTES);
   return Number.isSafeInteger(value) && value >= 0 ? value : DEFAULT_FILE_DATA_BYTES;
@@ -27,23 +33,29 @@ export interface FilesWritten {
   with_data: number;
   /** File bytes in the archive (before base64). */
   data_bytes: number;
+  /** exportFileRange calls made. */
+  calls: number;
 }
 
+const callsFor = (sizeBytes: number): number => Math.ceil(sizeBytes / EXPORT_FILE_CHUNK_BYTES);
+
 /**
- * Newest first (storage's order). A file is copied if it fits in what is left of `budget`; one that does not is named
- * with `bytes_included: false` (its link still works for 24 h) and smaller later ones may still fit.
+ * Newest first (storage's order). A file is copied if it fits in what is left of `budget` bytes and
+ * of FILE_DATA_CALLS range reads; one that does not is named with `bytes_included: false` (its link
+ * still works for 24 h), and smaller ones after it may still fit.
  */
 export async function writeFiles(storage: ChatEnv["STORAGE"], out: ArchiveWriter, rpc: AuthedContext, budget: number): Promise<FilesWritten> {
-  const written: FilesWritten = { files: 0, with_data: 0, data_bytes: 0 };
+  const written: FilesWritten = { files: 0, with_data: 0, data_bytes: 0, calls: 0 };
   let after: string | null | undefined;
   while (after !== null) {
     const page = await storage.exportFilesPage(rpc, after !== undefined ? { after } : {});
     if (!page.ok) throw AppError.from(page.error);
     for (const file of page.value.files) {
-      const included = file.size_bytes <= budget - written.data_bytes;
+      const included = file.size_bytes <= budget - written.data_bytes && callsFor(file.size_bytes) <= FILE_DATA_CALLS - written.calls;
       await out.write({ record: "file", ...file, bytes_included: included });
       written.files += 1;
       if (!included) continue;
+      written.calls += callsFor(file.size_bytes);
       const copied = await writeFileData(storage, out, rpc, file);
       written.data_bytes += copied;
       if (copied === file.size_bytes) written.with_data += 1;
