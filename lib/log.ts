@@ -44,7 +44,16 @@ export type LogEvent = Base &
     | { event: "auth_password_reset"; user_id: string; sessions_revoked: number }
     | { event: "account_deleted"; user_id: string; sessions_revoked: number }
     | { event: "account_erasure"; user_id: string; step: string; count?: number; conversation_id?: string }
-    | { event: "account_export"; user_id: string; export_id: string; outcome: "queued" | "ready" | "failed"; bytes?: number }
+    | {
+        event: "account_export";
+        user_id: string;
+        export_id: string;
+        outcome: "queued" | "ready" | "failed";
+        bytes?: number;
+        files?: number;
+        files_with_data?: number;
+        file_data_bytes?: number;
+      }
   );
 
 export function log(entry: LogEvent, level: "info" | "warn" | "error" = "info"): void {

@@ -47,6 +47,27 @@ export const exportFilesPageSchema = z.object({
 export type ExportFilesPage = z.infer<typeof exportFilesPageSchema>;
 
 /**
+ * A file's bytes for the export come this many at a time (exportFileRange): an RPC payload stays
+ * about 1 MiB, and the consumer holds one chunk (and its base64 line), never a whole file.
+ */
+export const EXPORT_FILE_CHUNK_BYTES = 1024 * 1024;
+/** A byte range of one of the caller's completed files; a file of another user, or not completed, is NOT_FOUND. */
+export const exportFileRangeInputSchema = z.object({
+  file_id: fileIdSchema,
+  offset: z.number().int().nonnegative(),
+  length: z.number().int().min(1).max(EXPORT_FILE_CHUNK_BYTES),
+});
+export type ExportFileRangeInput = z.infer<typeof exportFileRangeInputSchema>;
+/** `data` is at most `length` bytes from `offset`: fewer only at the file's end (`size_bytes`). */
+export const exportFileRangeSchema = z.object({
+  file_id: z.string(),
+  offset: z.number().int().nonnegative(),
+  size_bytes: z.number().int().nonnegative(),
+  data: z.instanceof(Uint8Array),
+});
+export type ExportFileRange = z.infer<typeof exportFileRangeSchema>;
+
+/**
  * The archive is written as an R2 multipart upload so the consumer never holds more than one part:
  * every part but the last is exactly EXPORT_PART_BYTES (R2 wants equal parts of at least 5 MiB).
  */

@@ -1,12 +1,41 @@
 /** Exporting one's data (POST/GET /v1/users/me/export): the queued archive, its link, the daily limit. */
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DataExportEnvelope } from "../../lib/contracts/account";
 import { api, createGroup, json, sendRest } from "../chat/chat-client";
-import { createUser, type TestUser } from "../helpers/auth";
+import { BASE, createUser, type TestUser } from "../helpers/auth";
 import { pollDev } from "../notifications/support";
-import { uploadFile } from "../storage/storage-client";
+import { EXPORT_FILE_CHUNK_BYTES } from "../../lib/contracts/storage-rpc";
+import { bytes, requestUpload, uploadFile } from "../storage/storage-client";
 import { linkFromText } from "../../workers/auth/src/email/templates";
+
+type Line = Record<string, unknown>;
+
+/** A file's bytes put back together from its `file_data` records, which must run gap-free from 0. */
+function reassemble(lines: Line[], fileId: string): Uint8Array {
+  const chunks = lines.filter((l) => l.record === "file_data" && l.file_id === fileId);
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const chunk of chunks) {
+    expect(chunk.offset).toBe(offset);
+    const part = Uint8Array.from(atob(String(chunk.data_base64)), (c) => c.charCodeAt(0));
+    expect(part.byteLength).toBeLessThanOrEqual(EXPORT_FILE_CHUNK_BYTES);
+    parts.push(part);
+    offset += part.byteLength;
+  }
+  const whole = new Uint8Array(offset);
+  let at = 0;
+  for (const part of parts) {
+    whole.set(part, at);
+    at += part.byteLength;
+  }
+  return whole;
+}
+
+/** Big byte arrays compare by digest: vitest's deep equality walks them element by element (slowly). */
+async function sha256(data: Uint8Array): Promise<string> {
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 async function readyExport(user: TestUser): Promise<DataExportEnvelope["export"]> {
   const deadline = Date.now() + 20_000;
@@ -42,7 +71,7 @@ describe("data export", () => {
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const of = (record: string) => lines.filter((l) => l.record === record);
-    expect(of("export")).toHaveLength(1);
+    expect(of("export")).toEqual([expect.objectContaining({ format: "secureconnect-export/2", user_id: user.user.id })]);
     expect(of("profile")).toEqual([expect.objectContaining({ id: user.user.id, email: user.user.email, username: user.user.username })]);
     expect(of("session").length).toBeGreaterThan(0);
     expect(of("device").length).toBeGreaterThan(0);
@@ -62,6 +91,85 @@ describe("data export", () => {
     const link = linkFromText(mail?.body ?? "");
     expect(link).toBeTruthy();
     expect((await exports.default.fetch(link ?? "")).status).toBe(200);
+  });
+
+  it("carries the user's files themselves: each reassembles to its exact bytes, a large one over several chunks; past the byte budget a file is a link only; another user's file is absent", async () => {
+    const [user, other] = [await createUser(), await createUser()];
+    // Files go newest first; the suite's budget is 3 MiB (test/wrangler.test.toml), so this oldest one
+    // (2 MiB) no longer fits after the two below.
+    const pastBytes = bytes(2 * 1024 * 1024, 5);
+    const past = await uploadFile(user, { size_bytes: pastBytes.byteLength, file_name: "past.bin", content_type: "application/octet-stream" }, pastBytes);
+    const largeBytes = bytes(EXPORT_FILE_CHUNK_BYTES + 1000, 3);
+    const large = await uploadFile(user, { size_bytes: largeBytes.byteLength, file_name: "video.bin", content_type: "application/octet-stream" }, largeBytes);
+    const smallBytes = bytes(40, 11);
+    const small = await uploadFile(user, { size_bytes: smallBytes.byteLength, file_name: "key.txt", content_type: "text/plain" }, smallBytes);
+    const unfinished = await requestUpload(user, { size_bytes: 10, file_name: "unfinished.bin", content_type: "application/octet-stream" });
+    const theirs = await uploadFile(other, { size_bytes: 64, file_name: "theirs.txt", content_type: "text/plain" });
+
+    await json(await api(user, "POST", "/v1/users/me/export"), 202);
+    const ready = await readyExport(user);
+    expect(ready.status).toBe("ready");
+    const text = await (await exports.default.fetch(ready.download_url ?? "")).text();
+    const lines = text
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Line);
+    const files = lines.filter((l) => l.record === "file");
+    expect(Object.fromEntries(files.map((f) => [f.id, f.bytes_included]))).toEqual({ [large.id]: true, [small.id]: true, [past.id]: false });
+
+    expect(lines.filter((l) => l.record === "file_data" && l.file_id === large.id)).toHaveLength(2);
+    const largeBack = reassemble(lines, large.id);
+    expect(largeBack.byteLength).toBe(largeBytes.byteLength);
+    expect(await sha256(largeBack)).toBe(await sha256(largeBytes));
+    expect(reassemble(lines, small.id)).toEqual(smallBytes);
+    // Each file's bytes follow its own `file` record.
+    const fileAt = lines.findIndex((l) => l.record === "file" && l.id === large.id);
+    expect(lines.slice(fileAt + 1, fileAt + 3).map((l) => [l.record, l.file_id])).toEqual([
+      ["file_data", large.id],
+      ["file_data", large.id],
+    ]);
+    // Past the budget: no bytes, but the link serves them.
+    expect(reassemble(lines, past.id).byteLength).toBe(0);
+    const pastLine = files.find((f) => f.id === past.id);
+    const viaLink = await exports.default.fetch(String(pastLine?.download_url));
+    expect(await sha256(new Uint8Array(await viaLink.arrayBuffer()))).toBe(await sha256(pastBytes));
+
+    expect(text).not.toContain(theirs.id);
+    expect(text).not.toContain(unfinished.file_id);
+    expect(lines.filter((l) => l.record === "file_gone")).toEqual([]);
+  });
+
+  it("the storage RPC hands out byte ranges of the caller's own completed files only", async () => {
+    const [user, other] = [await createUser(), await createUser()];
+    const mineBytes = bytes(100, 9);
+    const mine = await uploadFile(user, { size_bytes: 100, file_name: "mine.bin", content_type: "application/octet-stream" }, mineBytes);
+    const theirs = await uploadFile(other, { size_bytes: 100, file_name: "theirs.bin", content_type: "application/octet-stream" });
+    const pending = await requestUpload(user, { size_bytes: 10, file_name: "pending.bin", content_type: "application/octet-stream" });
+    const caller = { requestId: "export-range-test", userId: user.user.id };
+
+    expect(await env.STORAGE.exportFileRange(caller, { file_id: mine.id, offset: 90, length: 50 })).toEqual({
+      ok: true,
+      value: { file_id: mine.id, offset: 90, size_bytes: 100, data: mineBytes.slice(90) },
+    });
+    for (const file_id of [theirs.id, pending.file_id, "no-such-file"]) {
+      expect(await env.STORAGE.exportFileRange(caller, { file_id, offset: 0, length: 10 })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    }
+    // The owner asking for their file's range works; the same call as the other user does not.
+    expect(await env.STORAGE.exportFileRange({ ...caller, userId: other.user.id }, { file_id: mine.id, offset: 0, length: 10 })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
+    expect(await env.STORAGE.exportFileRange(caller, { file_id: mine.id, offset: 101, length: 10 })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION_ERROR" },
+    });
+    expect(await env.STORAGE.exportFileRange(caller, { file_id: mine.id, offset: 0, length: EXPORT_FILE_CHUNK_BYTES + 1 })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION_ERROR" },
+    });
+
+    expect((await exports.default.fetch(`${BASE}/v1/storage/files/${mine.id}`, { method: "DELETE", headers: user.headers })).status).toBe(204);
+    expect(await env.STORAGE.exportFileRange(caller, { file_id: mine.id, offset: 0, length: 10 })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
   });
 
   it("another user's archive cannot be reached: its link is signed for its key only, and a tampered one is refused", async () => {

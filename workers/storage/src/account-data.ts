@@ -1,7 +1,8 @@
 /**
  * What the chat worker's account-jobs consumer asks of storage (workers/chat/src/accounts/): erase a
- * deleted account's files, list files with links for an export, and write the export archive into
- * R2 (a multipart upload, one part per call) and presign it. The caller is the account itself.
+ * deleted account's files, list files with links for an export, hand out a file's bytes a range at a
+ * time (only storage holds FILES_BUCKET), and write the export archive into R2 (a multipart upload,
+ * one part per call) and presign it. The caller is the account itself.
  */
 import {
   ACCOUNT_FILES_PAGE,
@@ -9,6 +10,8 @@ import {
   type ArchiveLinkInput,
   type CompleteExportInput,
   type ErasedFiles,
+  type ExportFileRange,
+  type ExportFileRangeInput,
   type ExportFilesPage,
   type ExportFilesPageInput,
   type ExportPart,
@@ -52,7 +55,7 @@ async function presignGet(call: StorageCall, key: string, fileName: string, ttlS
   return presign({ method: "GET", url, credentials: s3Credentials(call.env), now: call.now, ttlSeconds });
 }
 
-/** The caller's completed files, oldest first, each with a link that works as long as the archive. */
+/** The caller's completed files, newest first, each with a link that works as long as the archive. */
 export async function exportFilesPage(call: StorageCall, input: ExportFilesPageInput): Promise<ExportFilesPage> {
   const { db, userId } = call;
   let before: { createdAt: string; id: string } | undefined;
@@ -79,6 +82,25 @@ export async function exportFilesPage(call: StorageCall, input: ExportFilesPageI
   );
   const last = page[page.length - 1];
   return { files, next_after: rows.length > ACCOUNT_FILES_PAGE && last ? last.id : null };
+}
+
+/**
+ * Up to `length` bytes of one of the caller's completed files from `offset` (R2 reads only that
+ * range). Another user's file, an upload not completed and a deleted one are alike NOT_FOUND.
+ */
+export async function exportFileRange(call: StorageCall, input: ExportFileRangeInput): Promise<ExportFileRange> {
+  const row = await call.db.files.get(input.file_id);
+  if (!row || row.ownerId !== call.userId || row.status !== "completed") throw new AppError("NOT_FOUND", "No such file.");
+  if (input.offset > row.sizeBytes) {
+    throw new AppError("VALIDATION_ERROR", "The offset is past the file's end.", [{ field: "offset", message: `must be at most ${row.sizeBytes}` }]);
+  }
+  const length = Math.min(input.length, row.sizeBytes - input.offset);
+  const range = { file_id: row.id, offset: input.offset, size_bytes: row.sizeBytes };
+  if (length === 0) return { ...range, data: new Uint8Array(0) };
+  const object = await call.env.FILES_BUCKET.get(row.objectKey, { range: { offset: input.offset, length } });
+  // The row says completed but the object went (a deletion racing with this read): gone as well.
+  if (!object) throw new AppError("NOT_FOUND", "No such file.");
+  return { ...range, data: new Uint8Array(await object.arrayBuffer()) };
 }
 
 export async function beginExportArchive(call: StorageCall, exportId: string): Promise<ExportUpload> {

@@ -18,6 +18,7 @@ import {
   archiveLinkInputSchema,
   completeExportInputSchema,
   exportArchiveSchema,
+  exportFileRangeInputSchema,
   exportFilesPageInputSchema,
   exportPartInputSchema,
   expiredAttachmentsSchema,
@@ -27,6 +28,8 @@ import {
   type CompleteExportInput,
   type ErasedFiles,
   type ExportArchiveInput,
+  type ExportFileRange,
+  type ExportFileRangeInput,
   type ExportFilesPage,
   type ExportFilesPageInput,
   type ExportPart,
@@ -35,7 +38,7 @@ import {
   type ExpiredAttachmentsInput,
   type ShareAttachmentsInput,
 } from "../../../lib/contracts/storage-rpc";
-import { archiveLink, beginExportArchive, completeExportArchive, eraseUserFiles, exportFilesPage, putExportPart } from "./account-data";
+import { archiveLink, beginExportArchive, completeExportArchive, eraseUserFiles, exportFileRange, exportFilesPage, putExportPart } from "./account-data";
 import { withDb } from "../../../lib/db";
 import { ok, type Result } from "../../../lib/result";
 import { parseInput, type AuthedContext, type RpcContext } from "../../../lib/rpc";
@@ -95,6 +98,10 @@ export class StorageService extends WorkerEntrypoint<StorageEnv> {
   }
   exportFilesPage(rpc: AuthedContext, input: ExportFilesPageInput): Promise<Result<ExportFilesPage>> {
     return storageCall(this.env, rpc, this.ctx, (call) => exportFilesPage(call, parseInput(exportFilesPageInputSchema, input)));
+  }
+  /** A byte range (at most EXPORT_FILE_CHUNK_BYTES) of one of the caller's completed files, for the archive. */
+  exportFileRange(rpc: AuthedContext, input: ExportFileRangeInput): Promise<Result<ExportFileRange>> {
+    return storageCall(this.env, rpc, this.ctx, (call) => exportFileRange(call, parseInput(exportFileRangeInputSchema, input)));
   }
   beginExportArchive(rpc: AuthedContext, input: ExportArchiveInput): Promise<Result<ExportUpload>> {
     return storageCall(this.env, rpc, this.ctx, (call) => beginExportArchive(call, parseInput(exportArchiveSchema, input).export_id));

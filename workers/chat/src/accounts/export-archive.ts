@@ -1,9 +1,10 @@
 /**
  * Building a data export (one ACCOUNT queue message): a JSON Lines archive in R2 with the profile,
  * sessions, devices, every conversation the user is in or has left, their own messages as stored
- * (ciphertext stays ciphertext) and their files as presigned links valid as long as the archive;
- * then the export row says ready and an email carries a link. Rooms and files are paged, so memory
- * stays at one archive part plus one page.
+ * (ciphertext stays ciphertext) and their files, each with its bytes (within the export's file-data
+ * budget, ./export-files.ts) and a presigned link valid as long as the archive; then the export row
+ * says ready and an email carries a link. Rooms and files are paged and file bytes come a chunk at a
+ * time, so memory stays at one archive part plus one page or one chunk.
  */
 import { EXPORT_LIFETIME_SECONDS } from "../../../../lib/contracts/account";
 import { emailJobSchema, type AccountJob } from "../../../../lib/contracts/queues";
@@ -13,11 +14,12 @@ import { log } from "../../../../lib/log";
 import { durableObjectByName, type AuthedContext } from "../../../../lib/rpc";
 import { conversationView } from "../conversations/conversation-views";
 import { ArchiveWriter } from "./archive-writer";
+import { fileDataBudget, writeFiles } from "./export-files";
 
 type ExportJob = Extract<AccountJob, { kind: "export_account" }>;
 
 /** The archive's format, written in its first line. */
-export const EXPORT_FORMAT = "secureconnect-export/1";
+export const EXPORT_FORMAT = "secureconnect-export/2";
 
 export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): Promise<void> {
   const current = await db.exports.get(job.user_id);
@@ -33,7 +35,15 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
   if (!begun.ok) throw AppError.from(begun.error);
   const out = new ArchiveWriter(env.STORAGE, rpc, begun.value);
 
-  await out.write({ record: "export", format: EXPORT_FORMAT, export_id: job.export_id, user_id: user.id, created_at: new Date().toISOString() });
+  const budget = fileDataBudget(env);
+  await out.write({
+    record: "export",
+    format: EXPORT_FORMAT,
+    export_id: job.export_id,
+    user_id: user.id,
+    created_at: new Date().toISOString(),
+    file_data_budget_bytes: budget,
+  });
   await out.write({
     record: "profile",
     id: user.id,
@@ -70,12 +80,22 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
     await out.write({ record: "key_device", device_id: k.deviceId, identity_key: k.identityKey, signed_prekey_id: k.signedPrekeyId, updated_at: k.updatedAt });
   }
   await writeConversations(env, db, out, user.id);
-  await writeFiles(env, out, rpc);
+  const files = await writeFiles(env.STORAGE, out, rpc, budget);
   await out.close();
 
   const expiresAt = new Date(Date.now() + EXPORT_LIFETIME_SECONDS * 1000).toISOString();
   await db.exports.markReady({ userId: user.id, exportId: job.export_id, objectKey: begun.value.key, expiresAt });
-  log({ event: "account_export", user_id: user.id, export_id: job.export_id, outcome: "ready", bytes: out.bytes, request_id: job.request_id });
+  log({
+    event: "account_export",
+    user_id: user.id,
+    export_id: job.export_id,
+    outcome: "ready",
+    bytes: out.bytes,
+    files: files.files,
+    files_with_data: files.with_data,
+    file_data_bytes: files.data_bytes,
+    request_id: job.request_id,
+  });
   await announce(env, rpc, job, user, begun.value.key, expiresAt);
 }
 
@@ -108,15 +128,6 @@ async function writeConversations(env: ChatEnv, db: Database, out: ArchiveWriter
     });
     for await (const message of messages) await out.write({ record: "message", ...message });
   }
-}
-
-async function writeFiles(env: ChatEnv, out: ArchiveWriter, rpc: AuthedContext): Promise<void> {
-  const files = paged(undefined, async (after: string | undefined) => {
-    const page = await env.STORAGE.exportFilesPage(rpc, after !== undefined ? { after } : {});
-    if (!page.ok) throw AppError.from(page.error);
-    return { items: page.value.files, next: page.value.next_after };
-  });
-  for await (const file of files) await out.write({ record: "file", ...file });
 }
 
 /** The email with a link to the archive; it goes through auth's EMAIL queue like every email. */
