@@ -233,9 +233,10 @@ describe("end-to-end encryption in Chromium: nothing but the devices can read it
     await panel.getByTestId("group-member").filter({ hasText: "Carol" }).getByTestId("remove-member").click();
     await expect.poll(() => panel.getByTestId("group-member").count()).toBe(2);
     await alice.page.getByTestId("close-group-panel").click();
-    // Carol's app drops the group from her list and closes it.
+    // Carol's app drops the group from her list and closes it, saying why.
     await expect.poll(() => row(carol.page, groupId).count()).toBe(0);
-    await carol.page.getByTestId("chat").waitFor({ state: "detached" });
+    await carol.page.getByTestId("no-longer-member").waitFor();
+    expect(await carol.page.getByTestId("chat").count()).toBe(0);
 
     await say(alice.page, `without carol ${canaries.afterRemoval}`);
     for (const reader of [alice2, bob]) {
