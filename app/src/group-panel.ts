@@ -68,6 +68,16 @@ export function groupPanel(
     if (current?.name === wanted) handlers.renamed(wanted);
   }
 
+  /**
+   * In an encrypted group this device first commits the removal of the member's every leaf (from
+   * then on they cannot read), then drops the membership: with the plain call alone, a message sent
+   * before the next device check would still be encrypted to their devices.
+   */
+  async function removeMember(userId: string): Promise<void> {
+    if (current?.encryption === "mls" && (await client.e2ee.hasGroup(conversationId))) await client.e2ee.removeMember(conversationId, userId);
+    else await client.api.conversations.removeMember(conversationId, userId);
+  }
+
   function render(conversation: Conversation): void {
     current = conversation;
     const myRole: Role = conversation.members.find((m) => m.user_id === me)?.role ?? "member";
@@ -108,7 +118,7 @@ export function groupPanel(
           testid: "remove-member",
           text: "Remove",
           attrs: { type: "button" },
-          on: { click: () => void run(async () => (await client.api.conversations.removeMember(conversationId, userId), null)) },
+          on: { click: () => void run(async () => (await removeMember(userId), null)) },
         }),
       );
     }

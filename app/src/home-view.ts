@@ -192,6 +192,15 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     stream.on("keys", ({ event }) => {
       if (event.signal === "key_packages_low") publish();
     }),
+    // Removed from the open conversation (by an admin, or we left on another device): its pane goes,
+    // so nobody types into a conversation that no longer takes their messages.
+    stream.on("membership", ({ event }) => {
+      if (event.change !== "removed" || open?.conversationId !== event.conversation_id) return;
+      closeOpen();
+      clear(pane, h("p", { class: "hint", testid: "no-longer-member", text: "You are no longer a member of this conversation." }));
+      go({ kind: "home" });
+      render();
+    }),
     keyChanges.close,
     () => previews.close(),
     live.on("change", render),
