@@ -3,14 +3,22 @@
 // with the same client in the same run, a broadcast-only PartyServer room (its own wrangler dev,
 // same wrangler/workerd build; the rooms are driven one at a time, never concurrently).
 //
-//   node bench/fanout.mjs [--sizes=10,100,1000] [--runs=3] [--paced-seconds=5] [--smoke]
+//   node bench/fanout.mjs [--sizes=10,100,1000] [--runs=3] [--paced-seconds=5] [--encrypted] [--smoke]
 //   node bench/fanout.mjs --profile [--sizes=100]   CPU profile of the chat worker during our bursts
 //                                                   (bench/out/fanout-<N>.cpuprofile); nothing is written to results
+//
+// --encrypted: a third room in the same run, ours with encryption "mls" (the same members), where
+// every send is what the SDK sends for a 100-character text (encrypted-chat.ts): content_type
+// mls/application, the base64url ciphertext and the epoch of one real MLS message made once at start
+// with the SDK's adapter (bench/lib/mls-workload.ts). The same ciphertext goes out every time: the
+// room never decrypts, so per-message encryption would only load the client. The three rooms are
+// driven one at a time; written to results/fanout-encrypted.{json,md} (the default run's files stay).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { api, expectStatus, openChatSocket, openSocket, pool, registerUsers, throttled, wsUrl, createGroup } from "./lib/api.mjs";
 import { writeChart } from "./lib/chart.mjs";
+import { loadInNode } from "./lib/mls-bundle.mjs";
 import { attachProfiler } from "./lib/profiler.mjs";
 import { root, sourceDir, startBaseline, startStack } from "./lib/stack.mjs";
 import { args, median, percentile, round, table, writeResults } from "./lib/stats.mjs";
@@ -26,6 +34,11 @@ const PROFILE = opts.profile === "true";
 const BATCH = opts.batch !== "0";
 const PACED_SECONDS = Number(opts["paced-seconds"] ?? (SMOKE ? 1 : 5));
 const BODY = "x".repeat(100);
+/** A third room: ours with encryption "mls", MLS application frames (see the header). */
+const ENCRYPTED = opts.encrypted === "true";
+if (ENCRYPTED && ONLY_BASELINE) throw new Error("--encrypted needs our stack; --only=baseline has none");
+/** The rooms of one run, in the order of its first round. */
+const KINDS = ENCRYPTED ? ["ours", "ours_mls", "baseline"] : ["ours", "baseline"];
 /** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/frame-rate.ts FRAME_RATE); a missing value is an error, not a default. */
 const FRAME_RATE_SOURCE = readFileSync(path.join(sourceDir(), "workers/chat/src/rooms/frame-rate.ts"), "utf8");
 const frameRateValue = (name) => {
@@ -52,11 +65,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * for both rooms.
  */
 class Room {
-  /** @param {"ours" | "baseline"} kind @param {WebSocket[]} sockets @param {string[]} deliveryPrefixes */
-  constructor(kind, sockets, deliveryPrefixes) {
+  /**
+   * @param {"ours" | "ours_mls" | "baseline"} kind @param {WebSocket[]} sockets @param {string[]} deliveryPrefixes
+   * @param {string} fields what every send frame carries after its client_id (a body, or an MLS message's fields)
+   */
+  constructor(kind, sockets, deliveryPrefixes, fields = `"body":"${BODY}"`) {
     this.kind = kind;
     this.sockets = sockets;
     this.deliveryPrefixes = deliveryPrefixes;
+    this.fields = fields;
     this.reset(0);
     this.lastFrameAt = performance.now();
     sockets.forEach((ws) => ws.on("message", (data) => this.onFrame(data)));
@@ -105,7 +122,7 @@ class Room {
 
   send(socketIndex, idx) {
     this.sentAt[idx] = performance.now();
-    this.sockets[socketIndex].send(`{"type":"send","client_id":"c${this.base + idx}","body":"${BODY}"}`);
+    this.sockets[socketIndex].send(`{"type":"send","client_id":"c${this.base + idx}",${this.fields}}`);
   }
 
   /** Resolves when every expected delivery arrived, or nothing arrived for STALL_MS. */
@@ -214,12 +231,15 @@ async function paced(room, messagesPerSecond) {
   };
 }
 
-async function openOurs(base, users, n) {
+/** @param {{ ciphertext: string, epoch: number } | null} mls an `mls` conversation whose sends carry this application message, or a plaintext one */
+async function openOurs(base, users, n, mls = null) {
   const owner = users[0];
   const members = users.slice(0, n);
-  const conversationId = await createGroup(base, owner, members.slice(1));
+  const conversationId = await createGroup(base, owner, members.slice(1), mls ? { encryption: "mls" } : {});
   const sockets = await pool(members, 16, (u) => openChatSocket(base, u, conversationId, { batch: BATCH }));
-  return new Room("ours", sockets, ['{"type":"message"', '{"type":"messages"']);
+  const prefixes = ['{"type":"message"', '{"type":"messages"'];
+  if (!mls) return new Room("ours", sockets, prefixes);
+  return new Room("ours_mls", sockets, prefixes, `"content_type":"mls/application","ciphertext":"${mls.ciphertext}","epoch":${mls.epoch}`);
 }
 
 /** The baseline echoes our send frame itself, so its deliveries start with `{"type":"send"`. */
@@ -231,15 +251,15 @@ async function openBaseline(base, n, kind = "baseline") {
 }
 
 /** Where our room spends its CPU during bursts: self time by function in the chat worker's isolate. */
-async function profileBursts(stack, ours, n) {
+async function profileBursts(stack, ours, n, suffix = "") {
   const inspector = stack.workerdInspector();
   const profiler = await attachProfiler(inspector, "secureconnect-chat");
   await profiler.start();
   const bursts = [];
   for (let i = 0; i < 3; i++) bursts.push((await burst(ours)).deliveries_per_s);
-  const summary = await profiler.stop(path.join(root, "bench", "out", `fanout-${n}.cpuprofile`));
+  const summary = await profiler.stop(path.join(root, "bench", "out", `fanout-${n}${suffix}.cpuprofile`));
   profiler.close();
-  console.log(`[fanout] profile N=${n}: bursts ${bursts.join(", ")} deliveries/s (under the profiler); chat isolate busy ${summary.busy_ms} ms`);
+  console.log(`[fanout] profile ${ours.kind} N=${n}: bursts ${bursts.join(", ")} deliveries/s (under the profiler); chat isolate busy ${summary.busy_ms} ms`);
   console.log(
     table(
       ["self time", "ms", "%"],
@@ -252,7 +272,51 @@ function closeRoom(room) {
   for (const ws of room.sockets) ws.terminate();
 }
 
+/** The real MLS application message every encrypted send carries (made once; see the header). */
+async function sampleMls() {
+  const { sampleApplicationMessage } = await loadInNode();
+  const sample = await sampleApplicationMessage(BODY.length);
+  console.log(
+    `[fanout] encrypted room: a ${BODY.length}-character text is ${sample.plaintext_bytes} B of payload, ${sample.ciphertext_bytes} B of MLSMessage, ${sample.ciphertext.length} characters of base64url (epoch ${sample.epoch})`,
+  );
+  return sample;
+}
+
+/** The medians of one size: ours vs baseline as before; with --encrypted, the encrypted room against both. */
+function medians(runs) {
+  const med = (f) => median(runs.map(f));
+  const m = {
+    ours_deliveries_per_s: med((r) => r.burst.ours.deliveries_per_s),
+    baseline_deliveries_per_s: med((r) => r.burst.baseline.deliveries_per_s),
+    ratio_deliveries: med((r) => r.ratio_deliveries),
+    ours_p50_ms: med((r) => r.paced.ours.p50_ms),
+    ours_p99_ms: med((r) => r.paced.ours.p99_ms),
+    ours_max_ms: med((r) => r.paced.ours.max_ms),
+    baseline_p50_ms: med((r) => r.paced.baseline.p50_ms),
+    baseline_p99_ms: med((r) => r.paced.baseline.p99_ms),
+    baseline_max_ms: med((r) => r.paced.baseline.max_ms),
+    ratio_p99: med((r) => r.ratio_p99),
+    paced_rate_msgs_per_s: med((r) => r.paced.ours.rate_msgs_per_s),
+    ours_frame_bytes_per_delivery: med((r) => r.burst.ours.frame_bytes_per_delivery),
+    baseline_frame_bytes_per_delivery: med((r) => r.burst.baseline.frame_bytes_per_delivery),
+  };
+  if (!ENCRYPTED) return m;
+  return {
+    ...m,
+    ours_mls_deliveries_per_s: med((r) => r.burst.ours_mls.deliveries_per_s),
+    ours_mls_p50_ms: med((r) => r.paced.ours_mls.p50_ms),
+    ours_mls_p99_ms: med((r) => r.paced.ours_mls.p99_ms),
+    ours_mls_max_ms: med((r) => r.paced.ours_mls.max_ms),
+    ours_mls_frame_bytes_per_delivery: med((r) => r.burst.ours_mls.frame_bytes_per_delivery),
+    ratio_mls_deliveries: med((r) => r.ratio_mls_deliveries),
+    ratio_mls_p99: med((r) => r.ratio_mls_p99),
+    ratio_mls_to_plain_deliveries: med((r) => r.ratio_mls_to_plain_deliveries),
+    ratio_mls_to_plain_p99: med((r) => r.ratio_mls_to_plain_p99),
+  };
+}
+
 async function main() {
+  const mls = ENCRYPTED ? await sampleMls() : null;
   const stack = ONLY_BASELINE ? { url: "", startupMs: 0, stop: async () => {} } : await startStack();
   const baselineStack = await startBaseline();
   console.log(`[fanout] stack up at ${stack.url} (${stack.startupMs} ms), baseline at ${baselineStack.url} (${baselineStack.startupMs} ms)`);
@@ -266,24 +330,30 @@ async function main() {
       const baseline = await openBaseline(baselineStack.url, n);
       // Without our stack, a second baseline room stands in (same code path for the client).
       const ours = ONLY_BASELINE ? await openBaseline(baselineStack.url, n, "ours") : await openOurs(stack.url, users, n);
-      console.log(`[fanout] N=${n}: ${ours.sockets.length} + ${baseline.sockets.length} sockets open`);
+      // The same members in an `mls` conversation of their own (each member then has two sockets open).
+      const oursMls = mls ? await openOurs(stack.url, users, n, mls) : null;
+      const byKind = { ours, baseline, ...(oursMls ? { ours_mls: oursMls } : {}) };
+      const rooms = KINDS.map((kind) => byKind[kind]);
+      console.log(`[fanout] N=${n}: ${rooms.map((room) => `${room.sockets.length} ${room.kind}`).join(" + ")} sockets open`);
       // Warm-up: JIT, DO instances, SQLite pages; not measured.
-      const warm = [await burst(ours), await burst(baseline)];
+      const warm = [];
+      for (const room of rooms) warm.push(await burst(room));
       if (process.env.BENCH_DEBUG) console.log(`[debug] warm-up: ${JSON.stringify(warm)}`);
       if (PROFILE) {
         await profileBursts(stack, ours, n);
-        closeRoom(ours);
-        closeRoom(baseline);
+        if (oursMls) await profileBursts(stack, oursMls, n, "-mls");
+        rooms.forEach(closeRoom);
         continue;
       }
       const runs = [];
       for (let r = 0; r < RUNS; r++) {
-        const order = r % 2 === 0 ? [ours, baseline] : [baseline, ours];
+        // Who goes first rotates from run to run (with two rooms: they alternate).
+        const order = rooms.map((_, i) => rooms[(i + r) % rooms.length]);
         const b = {};
         for (const room of order) b[room.kind] = await burst(room);
-        // Paced at half of saturation; the same offered rate for both rooms (half of the lower of the two
-        // saturations), and never above our per-socket frame limit.
-        const sat = Math.min(b.ours.messages_per_s, b.baseline.messages_per_s);
+        // Paced at half of saturation; the same offered rate for every room (half of the lowest
+        // saturation), and never above our per-socket frame limit.
+        const sat = Math.min(...rooms.map((room) => b[room.kind].messages_per_s));
         const rate = Math.min(sat / 2, n * SOCKET_RATE * 0.8);
         const p = {};
         for (const room of order) p[room.kind] = await paced(room, rate);
@@ -293,6 +363,14 @@ async function main() {
           paced: p,
           ratio_deliveries: round(b.ours.deliveries_per_s / b.baseline.deliveries_per_s, 3),
           ratio_p99: round(p.ours.p99_ms / p.baseline.p99_ms, 3),
+          ...(oursMls
+            ? {
+                ratio_mls_deliveries: round(b.ours_mls.deliveries_per_s / b.baseline.deliveries_per_s, 3),
+                ratio_mls_p99: round(p.ours_mls.p99_ms / p.baseline.p99_ms, 3),
+                ratio_mls_to_plain_deliveries: round(b.ours_mls.deliveries_per_s / b.ours.deliveries_per_s, 3),
+                ratio_mls_to_plain_p99: round(p.ours_mls.p99_ms / p.ours.p99_ms, 3),
+              }
+            : {}),
         };
         runs.push(run);
         console.log(
@@ -300,36 +378,22 @@ async function main() {
             `baseline ${b.baseline.deliveries_per_s}/s → ${run.ratio_deliveries}x; paced @${round(rate, 1)} msg/s p99 ours ${p.ours.p99_ms} ms ` +
             `baseline ${p.baseline.p99_ms} ms → ${run.ratio_p99}x`,
         );
+        if (oursMls)
+          console.log(
+            `[fanout] N=${n} run ${r + 1}: encrypted burst ${b.ours_mls.deliveries_per_s}/s (${b.ours_mls.complete ? "all" : "INCOMPLETE"}, errors ${b.ours_mls.errors}) ` +
+              `→ ${run.ratio_mls_deliveries}x baseline, ${run.ratio_mls_to_plain_deliveries}x plaintext; paced p99 ${p.ours_mls.p99_ms} ms ` +
+              `→ ${run.ratio_mls_p99}x baseline, ${run.ratio_mls_to_plain_p99}x plaintext`,
+          );
       }
-      closeRoom(ours);
-      closeRoom(baseline);
-      const med = (f) => median(runs.map(f));
-      results.push({
-        members: n,
-        runs,
-        median: {
-          ours_deliveries_per_s: med((r) => r.burst.ours.deliveries_per_s),
-          baseline_deliveries_per_s: med((r) => r.burst.baseline.deliveries_per_s),
-          ratio_deliveries: med((r) => r.ratio_deliveries),
-          ours_p50_ms: med((r) => r.paced.ours.p50_ms),
-          ours_p99_ms: med((r) => r.paced.ours.p99_ms),
-          ours_max_ms: med((r) => r.paced.ours.max_ms),
-          baseline_p50_ms: med((r) => r.paced.baseline.p50_ms),
-          baseline_p99_ms: med((r) => r.paced.baseline.p99_ms),
-          baseline_max_ms: med((r) => r.paced.baseline.max_ms),
-          ratio_p99: med((r) => r.ratio_p99),
-          paced_rate_msgs_per_s: med((r) => r.paced.ours.rate_msgs_per_s),
-          ours_frame_bytes_per_delivery: med((r) => r.burst.ours.frame_bytes_per_delivery),
-          baseline_frame_bytes_per_delivery: med((r) => r.burst.baseline.frame_bytes_per_delivery),
-        },
-      });
+      rooms.forEach(closeRoom);
+      results.push({ members: n, runs, median: medians(runs) });
       await sleep(1000);
     }
   } finally {
     await stack.stop();
     await baselineStack.stop();
   }
-  if (!PROFILE) report(results);
+  if (!PROFILE) (ENCRYPTED ? reportEncrypted : report)(results);
 }
 
 function report(results) {
@@ -394,6 +458,99 @@ function report(results) {
     categories: results.map((r) => `${r.members} members`),
     series: [
       { name: "ConversationRoom (ours)", values: results.map((r) => r.median.ours_deliveries_per_s) },
+      { name: "PartyServer baseline", values: results.map((r) => r.median.baseline_deliveries_per_s) },
+    ],
+  });
+}
+
+/** --encrypted: the three rooms side by side; the encrypted room's ratios against the baseline and against our plaintext room. */
+function reportEncrypted(results) {
+  const trio = (m, key) => `${m[`ours_${key}`]} / ${m[`ours_mls_${key}`]} / ${m[`baseline_${key}`]}`;
+  const rows = results.map((r) => {
+    const m = r.median;
+    return [
+      r.members,
+      m.ours_deliveries_per_s,
+      m.ours_mls_deliveries_per_s,
+      m.baseline_deliveries_per_s,
+      `${m.ratio_mls_to_plain_deliveries}x`,
+      `${m.ratio_mls_deliveries}x`,
+      m.paced_rate_msgs_per_s,
+      trio(m, "p50_ms"),
+      trio(m, "p99_ms"),
+      `${m.ratio_mls_to_plain_p99}x`,
+      `${m.ratio_mls_p99}x`,
+      trio(m, "frame_bytes_per_delivery"),
+    ];
+  });
+  const perRun = results.flatMap((r) =>
+    r.runs.map((x) => [
+      r.members,
+      x.run,
+      x.burst.ours.deliveries_per_s,
+      x.burst.ours_mls.deliveries_per_s,
+      x.burst.baseline.deliveries_per_s,
+      `${x.ratio_mls_to_plain_deliveries}x`,
+      x.paced.ours.p99_ms,
+      x.paced.ours_mls.p99_ms,
+      x.paced.baseline.p99_ms,
+      `${x.ratio_mls_to_plain_p99}x`,
+      `${x.burst.ours.errors} / ${x.burst.ours_mls.errors}`,
+    ]),
+  );
+  const md = [
+    `Median of ${RUNS} run(s), three rooms driven one at a time by the same client: ours plaintext (a ${BODY.length}-character body), ours encrypted ` +
+      `(\`mls\` conversation, the SDK's mls/application frame for the same text: one real MLS message, its ciphertext sent every time), and the baseline ` +
+      `(plaintext). "mls ÷ plain" and "mls ÷ baseline" are medians of the per-run ratios. Our sockets: ${BATCH ? "batch=1" : "batch=0 (one frame per message)"}; ` +
+      `offered rates stay within our per-socket frame limit (${SOCKET_RATE} frames/s, burst ${SOCKET_BURST}).`,
+    "",
+    table(
+      [
+        "members",
+        "ours plain del/s",
+        "ours mls del/s",
+        "baseline del/s",
+        "mls ÷ plain",
+        "mls ÷ baseline",
+        "paced msg/s",
+        "p50 ms plain / mls / baseline",
+        "p99 ms plain / mls / baseline",
+        "p99 mls ÷ plain",
+        "p99 mls ÷ baseline",
+        "frame bytes per delivery plain / mls / baseline",
+      ],
+      rows,
+    ),
+    "",
+    "Per run:",
+    "",
+    table(
+      [
+        "members",
+        "run",
+        "plain del/s",
+        "mls del/s",
+        "baseline del/s",
+        "mls ÷ plain",
+        "plain p99 ms",
+        "mls p99 ms",
+        "baseline p99 ms",
+        "p99 mls ÷ plain",
+        "error frames plain / mls",
+      ],
+      perRun,
+    ),
+  ].join("\n");
+  console.log(md);
+  if (SMOKE) return;
+  writeResults("fanout-encrypted", { sizes: SIZES, runs: RUNS, paced_seconds: PACED_SECONDS, batch: BATCH, body_chars: BODY.length, results }, md);
+  writeChart("fanout-encrypted", {
+    title: "Fan-out: encrypted room vs plaintext room vs baseline, deliveries per second at saturation (median)",
+    yLabel: "deliveries / s",
+    categories: results.map((r) => `${r.members} members`),
+    series: [
+      { name: "ConversationRoom, plaintext", values: results.map((r) => r.median.ours_deliveries_per_s) },
+      { name: "ConversationRoom, mls", values: results.map((r) => r.median.ours_mls_deliveries_per_s) },
       { name: "PartyServer baseline", values: results.map((r) => r.median.baseline_deliveries_per_s) },
     ],
   });

@@ -1,14 +1,15 @@
 // bench:mls — what MLS costs a device, with the SDK's adapter (ts-mls 1.6.4, suite
 // MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519): encrypt and decrypt per message, and a commit adding
 // 1, 10, 100 devices (time to make it, its size and its Welcome's, time for a member to apply it
-// and for a new device to join). In Node and, when Chromium is installed, in headless Chromium.
+// and for a new device to join). The same cases (bench/lib/mls-workload.ts, one bundle per runtime)
+// in Node and in Debian's headless Chromium.
 //
-//   node bench/mls.mjs [--sizes=1,10,100] [--messages=500] [--body-bytes=200] [--no-browser] [--smoke]
-import { build } from "esbuild";
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { root } from "./lib/stack.mjs";
+//   node bench/mls.mjs [--sizes=1,10,100] [--messages=500] [--body-bytes=200] [--runtime=both|node|chromium] [--smoke]
+//
+// --runtime: default `both` when Chromium is installed (CHROMIUM_PATH, else /usr/bin/chromium), else
+// `node`; `chromium` alone fails when it is not installed. --no-browser is --runtime=node.
+// --smoke: sizes 1,2 and 5 messages in both runtimes (Chromium when installed), nothing written.
+import { CHROMIUM, callInChromium, chromiumInstalled, loadInNode } from "./lib/mls-bundle.mjs";
 import { args, round, table, writeResults } from "./lib/stats.mjs";
 
 const opts = args();
@@ -16,40 +17,22 @@ const SMOKE = opts.smoke === "true";
 const sizes = (opts.sizes ?? (SMOKE ? "1,2" : "1,10,100")).split(",").map(Number);
 const messages = Number(opts.messages ?? (SMOKE ? 5 : 500));
 const bodyBytes = Number(opts["body-bytes"] ?? 200);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const browser = opts["no-browser"] !== "true" && !SMOKE && existsSync(CHROMIUM);
-const entry = path.join(root, "bench", "lib", "mls-workload.ts");
+const RUNTIMES = ["both", "node", "chromium"];
+const runtime = opts["no-browser"] === "true" ? "node" : (opts.runtime ?? (chromiumInstalled() ? "both" : "node"));
+if (!RUNTIMES.includes(runtime)) throw new Error(`--runtime must be one of ${RUNTIMES.join(", ")}, not ${runtime}`);
+if (runtime !== "node" && !chromiumInstalled())
+  throw new Error(`--runtime=${runtime} needs Chromium at ${CHROMIUM} (apt-get install -y chromium, or CHROMIUM_PATH)`);
+if (opts.runtime === undefined && !chromiumInstalled()) console.log(`[mls] no Chromium at ${CHROMIUM}: Node only`);
 const workload = { sizes, messages, bodyBytes };
 
 async function inNode() {
-  const outfile = path.join(root, "bench", "out", "mls-workload.mjs");
-  await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", outfile, logLevel: "error" });
-  const { runMlsWorkload } = await import(`${pathToFileURL(outfile).href}?t=${Date.now()}`);
+  const { runMlsWorkload } = await loadInNode();
   return runMlsWorkload(workload);
 }
 
 async function inChromium() {
-  const bundled = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "iife",
-    globalName: "mlsBench",
-    platform: "browser",
-    write: false,
-    logLevel: "error",
-  });
-  const { chromium } = await import("playwright-core");
-  const instance = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
-  try {
-    const page = await instance.newPage();
-    // A secure context (localhost), as the web app has: WebCrypto's Ed25519 and X25519 exist only there.
-    await page.route("http://localhost/mls-bench", (route) => route.fulfill({ contentType: "text/html", body: "<!doctype html><title>mls bench</title>" }));
-    await page.goto("http://localhost/mls-bench");
-    await page.addScriptTag({ content: bundled.outputFiles[0].text });
-    return { version: instance.version(), ...(await page.evaluate((w) => globalThis.mlsBench.runMlsWorkload(w), workload)) };
-  } finally {
-    await instance.close();
-  }
+  const { version, result } = await callInChromium("runMlsWorkload", workload);
+  return { version, ...result };
 }
 
 function rows(where, r) {
@@ -65,11 +48,10 @@ function rows(where, r) {
   ]);
 }
 
-const node = await inNode();
-const chrome = browser ? await inChromium() : null;
-const messageRows = [[`node ${process.version}`, round(node.encrypt_ms, 3), round(node.decrypt_ms, 3), node.plaintext_bytes, node.ciphertext_bytes]];
-if (chrome)
-  messageRows.push([`Chromium ${chrome.version}`, round(chrome.encrypt_ms, 3), round(chrome.decrypt_ms, 3), chrome.plaintext_bytes, chrome.ciphertext_bytes]);
+const node = runtime === "chromium" ? null : await inNode();
+const chrome = runtime === "node" ? null : await inChromium();
+const messageRow = (where, r) => [where, round(r.encrypt_ms, 3), round(r.decrypt_ms, 3), r.plaintext_bytes, r.ciphertext_bytes];
+const messageRows = [...(node ? [messageRow(`node ${process.version}`, node)] : []), ...(chrome ? [messageRow(`Chromium ${chrome.version}`, chrome)] : [])];
 const markdown = [
   `### Per message (${messages} messages, Alice → Bob)`,
   "",
@@ -79,8 +61,8 @@ const markdown = [
   "",
   table(
     ["where", "devices added", "commit ms", "commit B", "Welcome B", "member applies ms", "new device joins ms", "group state B"],
-    [...rows("node", node), ...(chrome ? rows("Chromium", chrome) : [])],
+    [...(node ? rows("node", node) : []), ...(chrome ? rows("Chromium", chrome) : [])],
   ),
 ].join("\n");
 console.log(markdown);
-if (!SMOKE) writeResults("mls", { options: workload, node, chromium: chrome }, markdown);
+if (!SMOKE) writeResults("mls", { options: { ...workload, runtime }, node, chromium: chrome }, markdown);

@@ -79,15 +79,20 @@ export async function registerUsers(base, count, { concurrency = 8, label = "u" 
   );
 }
 
-/** A group with every given user: created with the first batch, then members added 100 at a time. */
-export async function createGroup(base, owner, others) {
+/**
+ * A group with every given user: created with the first batch, then members added 100 at a time.
+ * `encryption: "mls"` makes it an encrypted conversation; without it the request names no encryption
+ * (the server's default, `none`).
+ */
+export async function createGroup(base, owner, others, { encryption } = {}) {
   const first = others.slice(0, GROUP_MEMBER_BATCH - 1);
   const res = await api(base, "POST", "/v1/conversations", {
     token: owner.accessToken,
     ip: owner.ip,
-    body: { type: "group", name: "bench", member_ids: first.map((u) => u.id) },
+    body: { type: "group", name: "bench", member_ids: first.map((u) => u.id), ...(encryption ? { encryption } : {}) },
   });
   const conversation = expectStatus(res, 201, "create conversation").conversation;
+  if (encryption && conversation.encryption !== encryption) throw new Error(`create conversation: asked for ${encryption}, got ${conversation.encryption}`);
   for (let i = first.length; i < others.length; i += GROUP_MEMBER_BATCH) {
     const batch = others.slice(i, i + GROUP_MEMBER_BATCH);
     const add = await api(base, "POST", `/v1/conversations/${conversation.id}/members`, {

@@ -1,7 +1,10 @@
 // The MLS figures of bench/mls.mjs, one workload for Node and Chromium alike: it drives the SDK's
-// real adapter (client/src/e2ee/mls-adapter.ts, ts-mls) and times what a device does.
+// real adapter (client/src/e2ee/mls-adapter.ts, ts-mls) and times what a device does. bench/fanout.mjs
+// --encrypted takes its sample application message from here too, so both use the SDK's bytes.
+import { toBase64Url } from "../../client/src/e2ee/bytes";
 import { tsMlsEngine as engine } from "../../client/src/e2ee/mls-adapter";
 import type { LeafMember, MlsGroup } from "../../client/src/e2ee/mls-engine";
+import type { ApplicationPayload } from "../../client/src/e2ee/payload";
 
 export interface MlsWorkloadOptions {
   sizes: number[];
@@ -27,9 +30,31 @@ async function twoMembers(): Promise<{ alice: MlsGroup; bob: MlsGroup }> {
   return { alice: added.next, bob: await engine.joinFromWelcome(added.welcome, bobKp) };
 }
 
+/** What the SDK encrypts for a text of `chars` characters (conversation-group.ts: the JSON of an ApplicationPayload). */
+function textPayload(chars: number, deviceId: string): Uint8Array {
+  const payload: ApplicationPayload = { v: 1, device_id: deviceId, content: { kind: "text", body: "x".repeat(chars) } };
+  return new TextEncoder().encode(JSON.stringify(payload));
+}
+
+/**
+ * One real `mls/application` message as the SDK sends it (encrypted-chat.ts): the base64url
+ * ciphertext of a text of `chars` characters and the epoch it was made in, for a benchmark that
+ * needs the wire shape and size of an encrypted message but not a fresh encryption per send.
+ */
+export async function sampleApplicationMessage(chars: number) {
+  const { alice, bob } = await twoMembers();
+  // A device id as the server issues them (a UUIDv7, 36 characters), so the payload has the SDK's size.
+  const plaintext = textPayload(chars, crypto.randomUUID());
+  const sealed = await alice.encrypt(plaintext);
+  // Proof that these are real MLS bytes of this group, not just something of the right length.
+  if (!(await bob.decrypt(sealed.ciphertext))) throw new Error("the sample message did not decrypt");
+  return { ciphertext: toBase64Url(sealed.ciphertext), epoch: alice.epoch, plaintext_bytes: plaintext.length, ciphertext_bytes: sealed.ciphertext.length };
+}
+
 export async function runMlsWorkload(options: MlsWorkloadOptions) {
   let { alice, bob } = await twoMembers();
-  const body = new TextEncoder().encode(JSON.stringify({ v: 1, device_id: "a1", content: { kind: "text", body: "x".repeat(options.bodyBytes) } }));
+  // "a1" as in every earlier run of bench:mls, so their plaintext and ciphertext sizes stay comparable.
+  const body = textPayload(options.bodyBytes, "a1");
   let encryptMs = 0;
   let decryptMs = 0;
   let ciphertextBytes = 0;
