@@ -36,13 +36,26 @@ export function occurrences(haystack: Buffer, secret: string): string[] {
     .map(({ name }) => name);
 }
 
+/** A file's bytes, or null when it vanished since it was listed. */
+function bytesOf(file: string): Buffer | null {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    // The stack keeps running while we search: SQLite removes its -shm/-wal files when a database
+    // closes, between the listing and the read. A file that is gone holds nothing.
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+}
+
 /** Every file under `dir` (SQLite databases and their WAL files, R2 blobs, KV values, logs). */
 export function filesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...filesUnder(full));
-    else out.push(full);
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) out.push(...filesUnder(full));
+    else if (stat) out.push(full);
   }
   return out;
 }
@@ -50,7 +63,10 @@ export function filesUnder(dir: string): string[] {
 /** The files (relative to `dir`) holding some encoding of `secret`. */
 export function filesContaining(dir: string, secret: string): string[] {
   return filesUnder(dir)
-    .filter((file) => occurrences(readFileSync(file), secret).length > 0)
+    .filter((file) => {
+      const bytes = bytesOf(file);
+      return bytes !== null && occurrences(bytes, secret).length > 0;
+    })
     .map((file) => path.relative(dir, file));
 }
 
