@@ -80,3 +80,18 @@ export async function substituteKeyPackages(context: BrowserContext, userId: str
   });
   return { substituted, stop };
 }
+
+/**
+ * On this device, the conversation's history answers `ms` late, once: the app is still opening the
+ * chat (its catch-up fetch) while its user types. Nothing is altered; undone by the returned function.
+ */
+export function slowFirstHistory(context: BrowserContext, conversationId: string, ms: number): Promise<() => Promise<void>> {
+  let delayed = false;
+  return intercept(context, "GET", `/v1/conversations/${conversationId}/messages`, async (route) => {
+    if (!delayed) {
+      delayed = true;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+    await route.fallback();
+  });
+}

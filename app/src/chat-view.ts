@@ -58,6 +58,9 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
   let lastMarked = 0;
   let conn: ChatConnection | null = null;
   let echat: EncryptedChat | null = null;
+  // What is sent before the live chat is open (typed while history or an encrypted catch-up loads) waits for it.
+  const [liveChat, openedChat] = opening<ChatConnection>();
+  const [liveEncrypted, openedEncrypted] = opening<EncryptedChat>();
   const pendingList = h("ol", { class: "messages pending", testid: "pending-messages" });
   const security = encrypted ? securityPanel(client, conversationId, otherId, title) : null;
   let closed = false;
@@ -80,7 +83,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       remove: (seq) => void act(client.api.messages.delete(conversationId, seq)),
       react: (seq, emoji, on) => {
         // Encrypted: the reaction is an MLS message of its own, folded in when it comes back.
-        if (echat) tell(echat.react(seq, emoji, on));
+        if (encrypted) tell(liveEncrypted.then((chat) => chat.react(seq, emoji, on)));
         else void act(on ? client.api.messages.react(conversationId, seq, emoji) : client.api.messages.unreact(conversationId, seq, emoji));
       },
     },
@@ -210,6 +213,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     await client.e2ee.catchUp(conversationId);
     const chat = client.encryptedChat(conversationId, {});
     echat = chat;
+    openedEncrypted(chat);
     // Wired before the history loads: the socket may be ready, and the room's read watermarks sent, meanwhile.
     wire(chat.connection);
     chat.on("message", (message) => {
@@ -248,6 +252,7 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
     });
     conn.on("message_updated", update);
     wire(conn);
+    openedChat(conn);
   }
 
   /** State, read receipts, typing, calls and errors: the same for both kinds of conversation. */
@@ -268,31 +273,37 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   /** Shows the message at once as "sending…"; the outbox delivers it, across reconnects if need be. */
   function send(body: string, replyTo: number | null, attachments: string[] = []): void {
-    if (echat) return sendEncrypted(echat, pendingList, { body, files: [], replyTo }, (err) => (error.textContent = errorText(err)));
-    if (!conn) return;
+    if (encrypted) return sendEncrypted(liveEncrypted, pendingList, { body, files: [], replyTo }, (err) => (error.textContent = errorText(err)));
     const pending = { client_id: crypto.randomUUID(), body, attachments, ...(replyTo ? { reply_to_seq: replyTo } : {}) };
     const shown: ShownMessage = { ...pending, sender_id: me, created_at: new Date().toISOString() };
     const row = messageItem(ctx, shown, "sending");
     row.dataset.clientId = pending.client_id;
     list.append(row);
     row.scrollIntoView({ block: "end" });
-    conn.send(pending).then(
-      () => row.querySelector("[data-testid=status]")?.replaceWith(statusBadge("sent")),
-      (err: unknown) => {
-        // Refused for good (the outbox will not retry it): say so on the message itself.
-        row.querySelector("[data-testid=status]")?.replaceWith(statusBadge("failed"));
-        error.textContent = errorText(err);
-      },
-    );
+    liveChat
+      .then((live) => live.send(pending))
+      .then(
+        () => row.querySelector("[data-testid=status]")?.replaceWith(statusBadge("sent")),
+        (err: unknown) => {
+          // Refused for good (the outbox will not retry it): say so on the message itself.
+          row.querySelector("[data-testid=status]")?.replaceWith(statusBadge("failed"));
+          error.textContent = errorText(err);
+        },
+      );
   }
 
   async function attach(chosen: File, caption: string, replyTo: number | null): Promise<void> {
     error.textContent = "";
     try {
-      if (echat) {
+      if (encrypted) {
         // Encrypted on this device first: the server stores ciphertext under a neutral name.
         const sealed = await client.uploadEncrypted(fromBlob(chosen, chosen.name), conversationId);
-        sendEncrypted(echat, pendingList, { body: caption || `Sent ${chosen.name}`, files: [sealed], replyTo }, (err) => (error.textContent = errorText(err)));
+        sendEncrypted(
+          liveEncrypted,
+          pendingList,
+          { body: caption || `Sent ${chosen.name}`, files: [sealed], replyTo },
+          (err) => (error.textContent = errorText(err)),
+        );
         return;
       }
       const stored = await client.upload(fromBlob(chosen, chosen.name), { conversationId });
@@ -304,7 +315,8 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
 
   const box = composer(me, conversationId, {
     send: (body, replyTo) => send(body, replyTo),
-    edit: (seq, body) => (echat ? tell(echat.edit(seq, body)) : void act(client.api.messages.edit(conversationId, seq, { body }))),
+    edit: (seq, body) =>
+      encrypted ? tell(liveEncrypted.then((chat) => chat.edit(seq, body))) : void act(client.api.messages.edit(conversationId, seq, { body })),
     attach: (file, caption, replyTo) => void attach(file, caption, replyTo),
     typing: () => conn?.typing(),
     describe: (seq) => {
@@ -357,4 +369,11 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       clear(element);
     },
   };
+}
+
+/** A connection that opens later, and the call that hands it over. */
+function opening<T>(): [Promise<T>, (value: T) => void] {
+  let open: (value: T) => void = () => undefined;
+  const promise = new Promise<T>((resolve) => (open = resolve));
+  return [promise, open];
 }

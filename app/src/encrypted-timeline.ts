@@ -82,9 +82,9 @@ export class EncryptedTimeline {
   }
 }
 
-/** Sends a text (and files, or a reply) over the encrypted chat, showing it as sending until the room stored it. */
+/** Sends a text (and files, or a reply) over the encrypted chat once it is open, showing it as sending until the room stored it. */
 export function sendEncrypted(
-  chat: EncryptedChat,
+  chat: Promise<EncryptedChat>,
   list: HTMLElement,
   message: { body: string; files: EncryptedFile[]; replyTo: number | null },
   onError: (err: unknown) => void,
@@ -96,11 +96,13 @@ export function sendEncrypted(
   );
   list.append(pending);
   pending.scrollIntoView({ block: "end" });
-  chat.send({ body: message.body, files: message.files, ...(message.replyTo ? { reply_to_seq: message.replyTo } : {}) }).then(
-    () => pending.remove(),
-    (err: unknown) => {
-      pending.remove();
-      onError(err);
-    },
-  );
+  chat
+    .then((live) => live.send({ body: message.body, files: message.files, ...(message.replyTo ? { reply_to_seq: message.replyTo } : {}) }))
+    .then(
+      () => pending.remove(),
+      (err: unknown) => {
+        pending.remove();
+        onError(err);
+      },
+    );
 }
