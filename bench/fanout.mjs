@@ -7,6 +7,11 @@
 //   node bench/fanout.mjs --profile [--sizes=100]   CPU profile of the chat worker during our bursts
 //                                                   (bench/out/fanout-<N>.cpuprofile); nothing is written to results
 //
+// --baseline=storing: the baseline room first inserts each frame into its SQLite (a row each) and
+// then broadcasts it, so the output gate holds every delivery until the write is
+// durable, as ours does: what that guarantee costs a room that does nothing else. Written to
+// results/fanout-storing.{json,md} (the default run's files stay).
+//
 // --encrypted: a third room in the same run, ours with encryption "mls" (the same members), where
 // every send is what the SDK sends for a 100-character text (encrypted-chat.ts): content_type
 // mls/application, the base64url ciphertext and the epoch of one real MLS message made once at start
@@ -37,6 +42,10 @@ const BODY = "x".repeat(100);
 /** A third room: ours with encryption "mls", MLS application frames (see the header). */
 const ENCRYPTED = opts.encrypted === "true";
 if (ENCRYPTED && ONLY_BASELINE) throw new Error("--encrypted needs our stack; --only=baseline has none");
+/** The baseline stores each frame before broadcasting it (see the header). */
+const STORING_BASELINE = opts.baseline === "storing";
+if (STORING_BASELINE && ENCRYPTED) throw new Error("--baseline=storing and --encrypted are separate runs");
+const RESULTS_NAME = STORING_BASELINE ? "fanout-storing" : "fanout";
 /** The rooms of one run, in the order of its first round. */
 const KINDS = ENCRYPTED ? ["ours", "ours_mls", "baseline"] : ["ours", "baseline"];
 /** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/frame-rate.ts FRAME_RATE); a missing value is an error, not a default. */
@@ -245,7 +254,7 @@ async function openOurs(base, users, n, mls = null) {
 /** The baseline echoes our send frame itself, so its deliveries start with `{"type":"send"`. */
 async function openBaseline(base, n, kind = "baseline") {
   const name = `bench-${kind}-${n}-${Date.now()}`;
-  const url = wsUrl(base, `/parties/baseline-room/${name}`);
+  const url = wsUrl(base, `/parties/${STORING_BASELINE && kind === "baseline" ? "storing-baseline-room" : "baseline-room"}/${name}`);
   const sockets = await pool(Array.from({ length: n }), 16, () => openSocket(url));
   return new Room(kind, sockets, ['{"type":"send"']);
 }
@@ -426,7 +435,7 @@ function report(results) {
     ]),
   );
   const md = [
-    `Median of ${RUNS} run(s); ratio = ours / baseline within the same run (median of the per-run ratios). Our sockets: ${BATCH ? "batch=1 (a turn's messages in one frame)" : "batch=0 (one frame per message)"}. ` +
+    `Median of ${RUNS} run(s); ratio = ours / baseline within the same run (median of the per-run ratios).${STORING_BASELINE ? " Baseline: the storing PartyServer room (a SQLite insert per frame before its broadcast)." : ""} Our sockets: ${BATCH ? "batch=1 (a turn's messages in one frame)" : "batch=0 (one frame per message)"}. ` +
       `Offered rates stay within our per-socket frame limit (${SOCKET_RATE} frames/s, burst ${SOCKET_BURST}); error frames are counted per run, never as deliveries.`,
     "",
     table(
@@ -451,8 +460,8 @@ function report(results) {
   ].join("\n");
   console.log(md);
   if (SMOKE) return;
-  writeResults("fanout", { sizes: SIZES, runs: RUNS, paced_seconds: PACED_SECONDS, results }, md);
-  writeChart("fanout", {
+  writeResults(RESULTS_NAME, { sizes: SIZES, runs: RUNS, paced_seconds: PACED_SECONDS, batch: BATCH, storing_baseline: STORING_BASELINE, results }, md);
+  writeChart(RESULTS_NAME, {
     title: "Fan-out: deliveries per second at saturation (median)",
     yLabel: "deliveries / s",
     categories: results.map((r) => `${r.members} members`),
