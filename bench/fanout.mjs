@@ -45,7 +45,8 @@ if (ENCRYPTED && ONLY_BASELINE) throw new Error("--encrypted needs our stack; --
 /** The baseline stores each frame before broadcasting it (see the header). */
 const STORING_BASELINE = opts.baseline === "storing";
 if (STORING_BASELINE && ENCRYPTED) throw new Error("--baseline=storing and --encrypted are separate runs");
-const RESULTS_NAME = STORING_BASELINE ? "fanout-storing" : "fanout";
+/** --batch=0 and --baseline=storing runs keep their own files; results/fanout.* hold the default (batched) run. */
+const RESULTS_NAME = STORING_BASELINE ? "fanout-storing" : BATCH ? "fanout" : "fanout-batch0";
 /** The rooms of one run, in the order of its first round. */
 const KINDS = ENCRYPTED ? ["ours", "ours_mls", "baseline"] : ["ours", "baseline"];
 /** Our room's per-socket frame bucket, read from the source we run (workers/chat/src/rooms/frame-rate.ts FRAME_RATE); a missing value is an error, not a default. */
