@@ -1,5 +1,5 @@
 import { describe, it } from "vitest";
-import type { SessionList } from "../../lib/contracts/auth";
+import type { SessionList } from "../../lib/contracts/auth-rpc";
 import { api, json } from "../chat/chat-client";
 import { createUser, DEFAULT_PASSWORD, signInAgain, type TestUser } from "../helpers/auth";
 import { deviceOf, keyPackages } from "../helpers/mls";
