@@ -183,12 +183,14 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   onNetwork();
   window.addEventListener("online", onNetwork);
   window.addEventListener("offline", onNetwork);
-  // E2EE: this device's KeyPackages stocked (again when the directory runs low), Welcomes from the mailbox joined.
+  // E2EE: this device's KeyPackages stocked (again when the directory runs low), Welcomes from the mailbox joined,
+  // and our other devices followed live (a new one added to our encrypted conversations, a signed-out one dropped).
   const publish = () => void client.e2ee.publishKeyPackages().catch((err: unknown) => console.error("[app] key packages", err));
   publish();
   const keyChanges = keyChangeBanner(client, (id) => people.name(id));
   const offs = [
     stream.autoAck((entries) => client.e2ee.handleMailbox(entries)),
+    client.e2ee.followDevices(stream),
     stream.on("keys", ({ event }) => {
       if (event.signal === "key_packages_low") publish();
     }),

@@ -86,6 +86,7 @@ export function applyEntry(row: LiveConversation | undefined, entry: StreamEntry
     }
     case "call":
     case "keys":
+    case "devices":
       return { kind: "none" };
     default:
       return assertNever(event);

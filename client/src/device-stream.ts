@@ -20,6 +20,8 @@ export interface DeviceStreamEvents {
   details: EntryOf<"details">;
   call: EntryOf<"call">;
   keys: EntryOf<"keys">;
+  /** One of the user's other devices was added (ready for MLS) or removed (signed out, deleted); `sc.e2ee.followDevices` acts on it. */
+  devices: EntryOf<"devices">;
   /** Every entry, each once, in position order (after its kind's own event). */
   entry: StreamEntry;
   /** Mailbox entries not handed over before; acknowledge them with `ack(ids)` (or use `autoAck`). */
@@ -239,6 +241,9 @@ export class DeviceStream extends Emitter<DeviceStreamEvents> {
         break;
       case "keys":
         this.emit("keys", { ...entry, event });
+        break;
+      case "devices":
+        this.emit("devices", { ...entry, event });
         break;
       default:
         return assertNever(event);

@@ -37,7 +37,7 @@ export { IncomingCalls, type IncomingCallsEvents, type RingStopped } from "./inc
 export { MemoryOutboxStore, MemoryPositionStore, type OutboxStore, type PersistedSend, type StoredPosition, type StreamPositionStore } from "./stores";
 export { indexedDbStores, type IndexedDbStoreOptions } from "./indexeddb-stores";
 export { fromBlob, type UploadSource, type UploadOptions } from "./uploads";
-export { E2ee, type E2eeEvents } from "./e2ee/e2ee";
+export { E2ee, type DeviceChange, type DevicesEvent, type E2eeEvents } from "./e2ee/e2ee";
 export { EncryptedChat, type EncryptedChatEvents } from "./e2ee/encrypted-chat";
 export { MemorySecretStore, sealedStore, newWrappingKey, type SecretStore } from "./e2ee/secret-store";
 export type { DecryptedMessage } from "./e2ee/conversation-group";

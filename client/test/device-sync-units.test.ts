@@ -1,4 +1,5 @@
 import { describe, it } from "vitest";
+import { DeviceFollower } from "../src/e2ee/device-follower";
 import { diffDevices } from "../src/e2ee/device-sync";
 
 /** The plan of a device check, without a network: what a commit adds and removes for a group's leaves and the server's list. */
@@ -42,5 +43,52 @@ describe("diffDevices", () => {
       stale: [],
     });
     expect(diffDevices(leaves, listed, self, { onlyUsers: new Set(["mallory"]), removeStale: false })).toEqual({ missing: [], stale: [] });
+  });
+});
+
+describe("DeviceFollower (the `devices` entries of the stream)", () => {
+  /** A host whose checks wait until released, recording the order they ran in. */
+  function host(held: string[]) {
+    const checked: string[] = [];
+    const changed: string[] = [];
+    let release: () => void = () => undefined;
+    let gate = new Promise<void>((resolve) => (release = resolve));
+    const follower = new DeviceFollower({
+      heldConversations: async () => held,
+      checkNow: async (id) => {
+        checked.push(id);
+        await gate;
+        if (id === "fails") throw new Error("offline");
+        return id === "c1" ? { added: [{ userId: "alice", deviceId: "phone" }], removed: [] } : { added: [], removed: [] };
+      },
+      changed: (id) => changed.push(id),
+    });
+    const open = () => {
+      release();
+      gate = Promise.resolve();
+    };
+    return { follower, checked, changed, open };
+  }
+
+  it("checks every held conversation one after another; a failing one does not stop the others and only commits are reported", async ({ expect }) => {
+    const h = host(["c1", "fails", "c2"]);
+    const done = h.follower.request();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // every microtask has run: the first check waits at its gate
+    expect(h.checked).toEqual(["c1"]); // one at a time: the next waits for this one
+    h.open();
+    await done;
+    expect(h.checked).toEqual(["c1", "fails", "c2"]);
+    expect(h.changed).toEqual(["c1"]);
+  });
+
+  it("entries during a run ask for exactly one more run after it (a list read before the change is not trusted)", async ({ expect }) => {
+    const h = host(["c1", "c2"]);
+    const first = h.follower.request();
+    const during = [h.follower.request(), h.follower.request(), h.follower.request()];
+    h.open();
+    await Promise.all([first, ...during]);
+    expect(h.checked).toEqual(["c1", "c2", "c1", "c2"]);
+    await h.follower.request();
+    expect(h.checked).toHaveLength(6); // idle again: the next entry runs anew
   });
 });

@@ -29,12 +29,20 @@ export type DeviceId = z.infer<typeof deviceIdSchema>;
 
 /* ---------- outputs ---------- */
 
-/** logout and revokeSession: the session that stopped working, for the gateway's cache. */
-export const revokedSessionSchema = z.object({ session_id: z.string() });
+/**
+ * The caller's devices a revocation left with no live session (signed out): the gateway tells the
+ * user's other devices (ChatService.devicesSignedOut), whose MLS groups then drop those leaves.
+ */
+export const signedOutDevicesSchema = z.object({ signed_out_device_ids: z.array(z.string()) });
+/** logout and revokeSession: the session that stopped working, for the gateway's cache, and its device if that signed it out. */
+export const revokedSessionSchema = z.object({ session_id: z.string(), ...signedOutDevicesSchema.shape });
 export type RevokedSession = z.infer<typeof revokedSessionSchema>;
 /** resetPassword: every session of the user ends; the gateway forgets them at once. */
 export const revokedSessionsSchema = z.object({ revoked_session_ids: z.array(z.string()) });
 export type RevokedSessions = z.infer<typeof revokedSessionsSchema>;
+/** deleteDevice: the device's sessions, and the device itself as signed out. */
+export const deviceDeletedSchema = revokedSessionsSchema.extend(signedOutDevicesSchema.shape);
+export type DeviceDeleted = z.infer<typeof deviceDeletedSchema>;
 /** Whose ticket it was, and the device of the session that asked (absent for tokens minted before devices). */
 export const ticketOwnerSchema = z.object({ userId: z.string(), deviceId: z.string().optional() });
 export type TicketOwner = z.infer<typeof ticketOwnerSchema>;

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { emailSchema, opaqueTokenSchema, PASSWORD_MAX, passwordSchema } from "./auth";
+import { signedOutDevicesSchema } from "./auth-rpc";
 
 /**
  * Changing one's own credentials while signed in (issue 21). The current password is checked like
@@ -22,6 +23,6 @@ export type ChangeEmailInput = z.infer<typeof changeEmailSchema>;
 export const confirmEmailChangeSchema = z.object({ token: opaqueTokenSchema });
 export type ConfirmEmailChangeInput = z.infer<typeof confirmEmailChangeSchema>;
 
-/** changePassword over RPC: the count for the client, the ids for the gateway's session cache. */
-export const passwordChangedSchema = z.object({ revoked_session_ids: z.array(z.string()) });
+/** changePassword over RPC: the count for the client, the ids for the gateway's session cache, the other devices signed out. */
+export const passwordChangedSchema = z.object({ revoked_session_ids: z.array(z.string()), ...signedOutDevicesSchema.shape });
 export type PasswordChanged = z.infer<typeof passwordChangedSchema>;

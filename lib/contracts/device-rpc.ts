@@ -25,6 +25,15 @@ export const ackDeviceMailInputSchema = mailboxAckSchema;
 export const postMailInputSchema = z.object({ fromUserId: idSchema, fromDeviceId: deviceIdSchema, payload: mailboxPayloadSchema });
 export type PostMailInput = z.infer<typeof postMailInputSchema>;
 export type AckDeviceMailInput = z.infer<typeof ackDeviceMailInputSchema>;
+/** Devices one revocation may name to ChatService.devicesSignedOut (a password change can end many sessions at once). */
+export const MAX_SIGNED_OUT_DEVICES = 100;
+/**
+ * ChatService.devicesSignedOut: devices of the caller's user that a sign-out, revocation or deletion
+ * left without a live session (the auth worker's answer, passed on by the gateway); the user's
+ * other devices hear of it on their streams.
+ */
+export const devicesSignedOutInputSchema = z.object({ device_ids: z.array(deviceIdSchema).max(MAX_SIGNED_OUT_DEVICES) });
+export type DevicesSignedOutInput = z.infer<typeof devicesSignedOutInputSchema>;
 
 /* ---------- outputs ---------- */
 

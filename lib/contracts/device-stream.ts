@@ -49,7 +49,7 @@ export const messagePreviewSchema = z.object({
 });
 export type MessagePreview = z.infer<typeof messagePreviewSchema>;
 
-export const DEVICE_EVENT_KINDS = ["conversation", "read", "membership", "details", "call", "keys"] as const;
+export const DEVICE_EVENT_KINDS = ["conversation", "read", "membership", "details", "call", "keys", "devices"] as const;
 
 export const deviceEventSchema = z.discriminatedUnion("kind", [
   /** Something in a conversation changed: its newest state, coalesced per conversation. */
@@ -88,6 +88,14 @@ export const deviceEventSchema = z.discriminatedUnion("kind", [
     call: callSummarySchema,
   }),
   z.object({ kind: z.literal("keys"), signal: z.enum(["prekeys_low", "key_packages_low"]), remaining: z.number().int().nonnegative() }),
+  /**
+   * The user's set of devices changed: `added` (a device is ready for MLS: its first KeyPackage
+   * contact in a new session, so it can be claimed), `removed` (signed out, its session revoked, or
+   * deleted). To the user's own other signed-in devices only, online or not (a resume replays it),
+   * coalesced per device: they are members of every conversation of the user and can add or drop
+   * the device's leaf there (client/README.md, "Devices follow the members").
+   */
+  z.object({ kind: z.literal("devices"), change: z.enum(["added", "removed"]), device_id: z.string().min(1).max(64) }),
 ]);
 export type DeviceEvent = z.infer<typeof deviceEventSchema>;
 

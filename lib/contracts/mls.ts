@@ -200,6 +200,8 @@ export type KeyPackageClaimResult = z.infer<typeof keyPackageClaimResultSchema>;
 export const storeKeyPackagesInputSchema = z.object({
   userId: z.string().min(1).max(64),
   deviceId: z.string().min(1).max(64),
+  /** The caller's session: its first upload or count holding a package announces the device (device-readiness.ts). */
+  sessionId: z.string().min(1).max(64).optional(),
   upload: keyPackageUploadSchema,
 });
 export type StoreKeyPackagesInput = z.input<typeof storeKeyPackagesInputSchema>;

@@ -1,14 +1,15 @@
 /**
  * Helpers for the rooms → device streams tests: a device stream opened on the device's DeviceRoom
- * (as the chat worker forwards a verified upgrade), known to presence before the test goes on, and
- * waiting for one event among the `events` frames.
+ * (as the chat worker forwards a verified upgrade), known to presence before the test goes on,
+ * waiting for one event among the `events` frames, and a device that goes offline and resumes.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { DeviceEvent } from "../../lib/contracts/device-stream";
 import { onlineDevicesOf } from "../../workers/chat/src/presence/presence-shards";
 import type { TestUser } from "../helpers/auth";
 import { ticketFor } from "../chat/chat-client";
-import { accepted, newDeviceId, openRoomSocket, upgradeEvents, type DeviceSocket } from "./device-client";
+import { accepted, deviceRoom, newDeviceId, openRoomSocket, upgradeEvents, type DeviceSocket } from "./device-client";
 
 export type Stream = { deviceId: string; socket: DeviceSocket; events: DeviceEvent[] };
 
@@ -67,4 +68,31 @@ export async function drained(stream: Stream): Promise<DeviceEvent[]> {
   await stream.socket.settle();
   for (const frame of stream.socket.frames.splice(0)) if (frame.type === "events") stream.events.push(...frame.entries.map((e) => e.event));
   return stream.events.splice(0);
+}
+
+/** The stream of this sign-in's device through the gateway, from `since` when given (not waited for in presence). */
+export async function openSince(user: TestUser, since?: number): Promise<Stream & { position: number }> {
+  const query: Record<string, string> = since === undefined ? {} : { since: String(since) };
+  const { socket, hello } = await accepted(await upgradeEvents({ ticket: await ticketFor(user) }, query));
+  return { deviceId: hello.device_id, socket, events: [], position: hello.position };
+}
+
+/** Closes the stream and waits until presence no longer lists the device: rooms then see it offline. */
+export async function goOffline(user: TestUser, stream: Stream): Promise<void> {
+  await stream.socket.end();
+  const online = await until(
+    () => onlineDevicesOf(env, [user.user.id]),
+    (list) => !list.some((o) => o.device_ids.includes(stream.deviceId)),
+  );
+  if (online.some((o) => o.device_ids.includes(stream.deviceId))) throw new Error("the device stayed online");
+}
+
+/** Waits until the offline device's stream stores an entry of this kind (published off the request path). */
+export async function stored(deviceId: string, kind: DeviceEvent["kind"]): Promise<void> {
+  const count = () =>
+    runInDurableObject(
+      deviceRoom(deviceId),
+      (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM stream WHERE json_extract(event, '$.kind') = ?", kind).one().n,
+    );
+  if ((await until(count, (n) => n > 0)) === 0) throw new Error(`no ${kind} entry was stored`);
 }

@@ -77,7 +77,11 @@ export async function createUser(overrides: RegisterOverrides = {}): Promise<Tes
   return signIn("/v1/auth/register", body, 201, password);
 }
 
-/** The same user signed in again (`POST /v1/auth/login`): a new session on a new device (issue 18: one session, one device). */
-export async function signInAgain(user: TestUser): Promise<TestUser> {
-  return signIn("/v1/auth/login", { email: user.user.email, password: user.password }, 200, user.password);
+/**
+ * The same user signed in again (`POST /v1/auth/login`): a new session on a new device (issue 18: one
+ * session, one device), or on `deviceId` when given (a device of theirs signing in anew keeps its id).
+ */
+export async function signInAgain(user: TestUser, deviceId?: string): Promise<TestUser> {
+  const body = { email: user.user.email, password: user.password, ...(deviceId === undefined ? {} : { device_id: deviceId }) };
+  return signIn("/v1/auth/login", body, 200, user.password);
 }

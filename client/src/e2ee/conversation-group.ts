@@ -61,6 +61,11 @@ export class ConversationGroup {
     return new ConversationGroup(cid, engine, store, await engine.importGroup(state), meta);
   }
 
+  /** The conversations whose group this store holds. */
+  static async heldIds(store: SecretStore): Promise<string[]> {
+    return (await store.keys(groupKey(""))).map((key) => key.slice(groupKey("").length));
+  }
+
   /** A new group (the creator's) or one joined from a Welcome for the commit stored at `seq`. */
   static async adopt(cid: string, engine: MlsEngine, store: SecretStore, group: MlsGroup, seq: number): Promise<ConversationGroup> {
     const adopted = new ConversationGroup(cid, engine, store, group, { processed_seq: seq, epoch_seq: seq });

@@ -1,10 +1,12 @@
+import type { DeviceStream } from "../device-stream";
 import { Emitter } from "../emitter";
 import { ApiError } from "../errors";
 import { newClientId } from "../outbox";
 import type { RestApi } from "../rest";
-import type { ConversationEnvelope, CreateConversationInput, MailboxEntry, Message } from "../types";
+import type { ConversationEnvelope, CreateConversationInput, DeviceEvent, MailboxEntry, Message } from "../types";
 import { fromBase64Url, fromHex, toBase64Url } from "./bytes";
 import { ConversationGroup, MLS_COMMIT, type DecryptedMessage } from "./conversation-group";
+import { DeviceFollower } from "./device-follower";
 import { DeviceKeys } from "./device-keys";
 import { DEVICE_CHECK_MS, deviceKey, diffDevices, NO_PACKAGE_RETRY_MS } from "./device-sync";
 import { tsMlsEngine } from "./mls-adapter";
@@ -20,7 +22,12 @@ export interface E2eeEvents {
   decrypted: { conversation_id: string; messages: DecryptedMessage[] };
   /** This device joined a conversation's group from a Welcome: what came after the join is now readable. */
   joined: { conversation_id: string; seq: number };
+  /** A check run for a `devices` entry (`followDevices`) committed here: these devices were added (Welcomes sent) or their leaves removed. */
+  devices_synced: DeviceChange & { conversation_id: string };
 }
+
+/** The device stream's entry: one of the user's other devices was added (ready for MLS) or removed (signed out, deleted). */
+export type DevicesEvent = Extract<DeviceEvent, { kind: "devices" }>;
 
 export interface E2eeOptions {
   api: RestApi;
@@ -63,12 +70,22 @@ export class E2ee extends Emitter<E2eeEvents> {
   private readonly deviceChecks = new Map<string, { at: number; running: Promise<DeviceChange> | null }>();
   /** Devices whose claim came back empty (no KeyPackage published), by "user:device", until when not to ask again. */
   private readonly noPackage = new Map<string, number>();
+  private readonly follower: DeviceFollower;
 
   constructor(private readonly options: E2eeOptions) {
     super();
     this.engine = options.engine ?? tsMlsEngine;
     this.trust = new TrustStore(options.store);
     this.keys = new DeviceKeys(this.engine, options.store, () => this.me());
+    this.follower = new DeviceFollower({
+      heldConversations: () => ConversationGroup.heldIds(options.store),
+      checkNow: async (conversationId) => {
+        // A check under way may have read the device list before the change: let it finish, then check again.
+        await this.deviceChecks.get(conversationId)?.running?.catch(() => undefined);
+        return this.ensureDevices(conversationId, 0);
+      },
+      changed: (conversationId, change) => this.emit("devices_synced", { conversation_id: conversationId, ...change }),
+    });
   }
 
   get api(): RestApi {
@@ -169,6 +186,28 @@ export class E2ee extends Emitter<E2eeEvents> {
     );
     this.deviceChecks.set(conversationId, { at: check?.at ?? 0, running });
     return running;
+  }
+
+  /**
+   * Acts on the device stream's `devices` entries (`devicesChanged` for each); returns the unsubscribe.
+   * Call once per client, next to `autoAck(… handleMailbox …)`.
+   */
+  followDevices(stream: Pick<DeviceStream, "on">): () => void {
+    return stream.on("devices", ({ event }) => void this.devicesChanged(event));
+  }
+
+  /**
+   * One of the user's other devices was added or removed: the device check (`ensureDevices` with
+   * maxAge 0) of every encrypted conversation this device holds, one after another, so a new device
+   * gets its Welcomes and a signed-out one loses its leaves without waiting for an open or a send.
+   * Resolves when that run is over; never rejects (a conversation whose check failed is left to its
+   * next open or send). `devices_synced` tells what each conversation's commit changed.
+   */
+  devicesChanged(event: DevicesEvent): Promise<void> {
+    const self = this.options.self();
+    // It has KeyPackages now: an earlier empty claim of it must not hold its add back.
+    if (self && event.change === "added") this.noPackage.delete(deviceKey({ userId: self.userId, deviceId: event.device_id }));
+    return this.follower.request();
   }
 
   /** Encrypts one message's content; the state is persisted before the ciphertext is handed out. */

@@ -24,6 +24,7 @@ import { isoIn, VERIFY_EMAIL_TOKEN_TTL_MS } from "./lifetimes";
 import { authMetric, type AuthAction } from "./metrics";
 import { hashPassword, verifyPassword } from "./password";
 import { withRepos, type AuthRepos } from "./repos";
+import { signedOutDevices } from "./signed-out-devices";
 import { userView } from "./views";
 
 /** The caller's account if `password` is its password; INVALID_CREDENTIALS otherwise. */
@@ -47,10 +48,12 @@ export async function changePassword(env: AuthEnv, rpc: RpcContext, input: Chang
     const user = await reauthenticate(env, repos, rpc, body.current_password, "change_password");
     await repos.users.setPasswordHash(user.id, await hashPassword(body.new_password));
     await repos.sessions.invalidateEmailTokens(user.id, "reset");
+    // The devices of the other sessions, read before they end: those left with no session are signed out.
+    const others = (await repos.sessions.listActive(user.id)).filter((s) => s.id !== caller.sessionId).map((s) => s.deviceId);
     const revoked = await repos.sessions.revokeAllForUser(user.id, "password_changed", undefined, caller.sessionId);
     log({ event: "auth_password_changed", user_id: user.id, sessions_revoked: revoked.length, request_id: rpc.requestId });
     authMetric(env, "change_password", "success");
-    return { revoked_session_ids: revoked };
+    return { revoked_session_ids: revoked, signed_out_device_ids: await signedOutDevices(repos, others) };
   });
 }
 

@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from "jose";
 import type { ClientMeta, LoginInput, RegisterInput, ResetPasswordInput, TokenPair, WsTicketView } from "../../../lib/contracts/auth";
 import type {
   DeviceCreated,
+  DeviceDeleted,
   DeviceId,
   DeviceList,
   ForgotPasswordInput,
@@ -159,7 +160,7 @@ export class AuthService extends WorkerEntrypoint<AuthEnv> {
   }
 
   /** The device's sessions end with it: their ids come back for the gateway's cache. */
-  async deleteDevice(rpc: AuthedContext, deviceId: DeviceId): R<RevokedSessions> {
+  async deleteDevice(rpc: AuthedContext, deviceId: DeviceId): R<DeviceDeleted> {
     return toResult(() => profiles.deleteDevice(this.env, rpc, deviceId));
   }
 

@@ -10,7 +10,7 @@ import {
   type UserSearchInput,
   type UserSearchResult,
 } from "../../../lib/contracts/users";
-import type { DeviceCreated, DeviceId, DeviceList, PublicUserEnvelope, RevokedSessions, UserEnvelope, UserId } from "../../../lib/contracts/auth-rpc";
+import type { DeviceCreated, DeviceDeleted, DeviceId, DeviceList, PublicUserEnvelope, UserEnvelope, UserId } from "../../../lib/contracts/auth-rpc";
 import { canonicalWebPushToken, parseWebPushToken } from "../../../lib/contracts/web-push";
 import { isDevelopment } from "../../../lib/environment";
 import { AppError } from "../../../lib/errors";
@@ -122,9 +122,10 @@ export async function listDevices(env: AuthEnv, rpc: RpcContext): Promise<Device
 /**
  * Another user's device is NOT_FOUND, exactly like an unknown id. The device's sessions end with it
  * (ON DELETE CASCADE); their ids go back so the gateway stops accepting their tokens at once. The key
- * directory's rows of the same device id (same database) are deleted too.
+ * directory's rows of the same device id (same database) are deleted too. The device counts as
+ * signed out (the gateway tells the user's other devices, so their MLS groups drop its leaf).
  */
-export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<RevokedSessions> {
+export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput: DeviceId): Promise<DeviceDeleted> {
   const caller = verifiedCaller(rpc);
   const deviceId = parseInput(deviceIdSchema, deviceIdInput);
   const revoked = await withRepos(env, async (repos) => {
@@ -137,5 +138,5 @@ export async function deleteDevice(env: AuthEnv, rpc: RpcContext, deviceIdInput:
   if (!revoked) throw new AppError("NOT_FOUND", "No such device.");
   for (const sessionId of revoked)
     log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "device_deleted", request_id: rpc.requestId });
-  return { revoked_session_ids: revoked };
+  return { revoked_session_ids: revoked, signed_out_device_ids: [deviceId] };
 }

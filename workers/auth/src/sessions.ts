@@ -15,6 +15,7 @@ import { authMetric } from "./metrics";
 import { ACCESS_TOKEN_TTL_SECONDS, isoIn, REFRESH_TOKEN_TTL_MS, SESSION_MAX_AGE_MS } from "./lifetimes";
 import { withRepos, type AuthRepos } from "./repos";
 import { deviceOfSession, signInDevice } from "./session-devices";
+import { signedOutDevices } from "./signed-out-devices";
 import { sessionView, userView } from "./views";
 
 async function accessToken(env: AuthEnv, userId: string, sessionId: string, deviceId: string): Promise<string> {
@@ -104,15 +105,18 @@ export async function refresh(env: AuthEnv, rpc: RpcContext, input: RefreshInput
   });
 }
 
-/** Revokes the caller's own session; its refresh token and access tokens stop working. */
+/** Revokes the caller's own session; its refresh token and access tokens stop working, and its device is signed out. */
 export async function logout(env: AuthEnv, rpc: RpcContext): Promise<RevokedSession> {
   const caller = verifiedCaller(rpc);
   if (!caller.sessionId) throw new AppError("UNAUTHORIZED", "No session on this request.");
   const sessionId = caller.sessionId;
-  await withRepos(env, (repos) => repos.sessions.revoke(sessionId, "logout"));
+  const signedOut = await withRepos(env, async (repos) => {
+    await repos.sessions.revoke(sessionId, "logout");
+    return signedOutDevices(repos, [caller.deviceId ?? null]);
+  });
   log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "logout", request_id: rpc.requestId });
   authMetric(env, "logout", "success");
-  return { session_id: sessionId };
+  return { session_id: sessionId, signed_out_device_ids: signedOut };
 }
 
 export async function listSessions(env: AuthEnv, rpc: RpcContext): Promise<SessionList> {
@@ -125,15 +129,16 @@ export async function listSessions(env: AuthEnv, rpc: RpcContext): Promise<Sessi
 export async function revokeSession(env: AuthEnv, rpc: RpcContext, sessionIdInput: SessionId): Promise<RevokedSession> {
   const caller = verifiedCaller(rpc);
   const sessionId = parseInput(sessionIdSchema, sessionIdInput);
-  await withRepos(env, async (repos) => {
+  const signedOut = await withRepos(env, async (repos) => {
     const session = await repos.sessions.get(sessionId);
     if (!session || session.userId !== caller.userId) throw new AppError("NOT_FOUND", "No such session.");
     if (await repos.sessions.revoke(sessionId, "user_revoked")) {
       log({ event: "session_revoked", user_id: caller.userId, session_id: sessionId, reason: "user_revoked", request_id: rpc.requestId });
       authMetric(env, "revoke_session", "success");
     }
+    return signedOutDevices(repos, [session.deviceId]);
   });
-  return { session_id: sessionId };
+  return { session_id: sessionId, signed_out_device_ids: signedOut };
 }
 
 /**

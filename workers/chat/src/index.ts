@@ -39,7 +39,7 @@ import type {
   MuteInput,
 } from "../../../lib/contracts/account-controls";
 import type { OutboxList, PushOutboxQuery } from "../../../lib/contracts/dev";
-import type { AckDeviceMailInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
+import type { AckDeviceMailInput, DevicesSignedOutInput, MailboxPage, MailboxPosted, PostDeviceMailInput } from "../../../lib/contracts/device-rpc";
 import type { DataExportEnvelope } from "../../../lib/contracts/account";
 import type { ServiceHealth } from "../../../lib/contracts/health";
 import type { KeyBundle, KeyBundleRequest, KeyDeviceId, KeyUpload, PrekeyCount } from "../../../lib/contracts/keys";
@@ -51,6 +51,7 @@ import * as conversations from "./conversations/conversation-rpc";
 import { blockUserRpc, listBlocksRpc, unblockUserRpc } from "./controls/blocks";
 import { setDisappearingRpc } from "./controls/disappearing-rpc";
 import { muteConversationRpc, unmuteConversationRpc } from "./controls/mutes";
+import { devicesSignedOutRpc } from "./devices/device-announce";
 import { ackDeviceMailRpc, listDeviceMailRpc, postDeviceMailRpc } from "./devices/device-mail-rpc";
 import { claimKeyPackagesRpc, countKeyPackagesRpc, uploadKeyPackagesRpc } from "./devices/key-package-rpc";
 import { mlsDevicesRpc } from "./devices/mls-devices-rpc";
@@ -106,6 +107,10 @@ export class ChatService extends WorkerEntrypoint<ChatEnv> {
   }
   claimKeyPackages(rpc: AuthedContext, input: KeyPackageClaim): R<KeyPackageClaimResult> {
     return claimKeyPackagesRpc(this.env, rpc, input, this.ctx);
+  }
+  /** After a sign-out, revocation or deletion: the user's other devices hear these devices are gone (their MLS leaves go). */
+  devicesSignedOut(rpc: AuthedContext, input: DevicesSignedOutInput): R<null> {
+    return devicesSignedOutRpc(this.env, rpc, input, this.ctx);
   }
 
   /** Forwarded `/v1/ws/events` upgrades (the gateway's CHAT binding targets this entrypoint); `/v1/ws/chat` goes straight to the room. */

@@ -66,4 +66,11 @@ CREATE TABLE key_packages_claimed (hash TEXT PRIMARY KEY, claimed_at INTEGER NOT
 CREATE INDEX key_packages_claimed_at ON key_packages_claimed (claimed_at);
 `,
   },
+  {
+    version: 4,
+    name: "the session the device was last announced ready in",
+    // ready_session_id: the session in which this device last told the user's other devices it is
+    // ready for MLS (device-readiness.ts); a new sign-in is a new session, so it is announced again.
+    up: `ALTER TABLE state ADD COLUMN ready_session_id TEXT;`,
+  },
 ];

@@ -18,11 +18,13 @@ import { describeError, log } from "../../../../lib/log";
 import { toResult, type Result } from "../../../../lib/result";
 import { parseInput, REQUEST_ID_HEADER, VERIFIED_DEVICE_HEADER, VERIFIED_USER_HEADER } from "../../../../lib/rpc";
 import { envelope } from "../rooms/room-upgrade";
+import { announceDeviceChanges } from "./device-announce";
 import { DeviceCatchUp } from "./device-catch-up";
 import { DEVICE_ROOM_MIGRATIONS } from "./device-room-migrations";
 import { handleDeviceFrame } from "./device-frame-handler";
 import { entryFrames, sendAll, sendDeviceFrame } from "./device-frames";
 import { DeviceOwner } from "./device-owner";
+import { DeviceReadiness } from "./device-readiness";
 import { DeviceSockets } from "./device-sockets";
 import { KeyPackageStore } from "./key-package-store";
 import { MailboxStore } from "./mailbox-store";
@@ -47,6 +49,7 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
   private readonly sockets: DeviceSockets;
   private readonly owner: DeviceOwner;
   private readonly catchUp: DeviceCatchUp;
+  private readonly readiness: DeviceReadiness;
 
   constructor(ctx: DurableObjectState, env: ChatEnv) {
     super(ctx, env);
@@ -56,6 +59,7 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
     this.keyPackages = new KeyPackageStore(ctx.storage);
     this.sockets = new DeviceSockets(ctx);
     this.owner = new DeviceOwner(ctx, env);
+    this.readiness = new DeviceReadiness(ctx.storage.sql);
     this.catchUp = new DeviceCatchUp(ctx, env, this.stream, {
       deliver: (events) => this.deliver(events),
       reset: () => this.sockets.broadcast([JSON.stringify({ type: "reset", position: this.stream.position } satisfies DeviceServerFrame)]),
@@ -210,17 +214,24 @@ export class DeviceRoom extends DurableObject<ChatEnv> {
   /** The owner's upload for this device (the service took the device from the caller's token). */
   async storeKeyPackages(input: StoreKeyPackagesInput): Promise<Result<KeyPackageCount>> {
     return toResult(async () => {
-      const { userId, deviceId, upload } = parseInput(storeKeyPackagesInputSchema, input);
+      const { userId, deviceId, sessionId, upload } = parseInput(storeKeyPackagesInputSchema, input);
       if (!this.owner.claim(userId, deviceId)) throw noSuchDevice();
-      return this.keyPackages.store(upload);
+      return this.announceIfReady(userId, sessionId, await this.keyPackages.store(upload));
     });
   }
 
-  async countKeyPackages(userId: string): Promise<Result<KeyPackageCount>> {
+  async countKeyPackages(userId: string, sessionId?: string): Promise<Result<KeyPackageCount>> {
     return toResult(async () => {
       if (!this.owner.claim(userId)) throw noSuchDevice();
-      return this.keyPackages.count();
+      return this.announceIfReady(userId, sessionId, this.keyPackages.count());
     });
+  }
+
+  /** Ready for MLS in a new session: the user's other devices hear `devices` `added` (off the request's path). */
+  private announceIfReady(userId: string, sessionId: string | undefined, count: KeyPackageCount): KeyPackageCount {
+    const deviceId = this.readiness.newlyReady(sessionId, count);
+    if (deviceId !== null) this.ctx.waitUntil(announceDeviceChanges(this.env, userId, [{ kind: "devices", change: "added", device_id: deviceId }]));
+    return count;
   }
 
   /**

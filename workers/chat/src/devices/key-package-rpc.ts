@@ -17,21 +17,27 @@ import { callerWithDevice } from "./device-mail-rpc";
 /**
  * The MLS KeyPackage directory over RPC. Each device's packages live in its own DeviceRoom (the
  * single writer that makes a claim atomic; why not the database: workers/chat/README.md). Uploads
- * and counts are for the caller's own device, the one of its access token.
+ * and counts are for the caller's own device, the one of its access token; they carry its session,
+ * so the room can tell the user's other devices when this one is newly ready (device-readiness.ts).
  */
 
 export function uploadKeyPackagesRpc(env: ChatEnv, rpc: RpcContext, input: KeyPackageUpload): Promise<Result<KeyPackageCount>> {
   return forwardResult(async () => {
     const caller = callerWithDevice(rpc);
     const upload = parseInput(keyPackageUploadSchema, input);
-    return durableObjectByName(env.DEVICE_ROOM, caller.deviceId).storeKeyPackages({ userId: caller.userId, deviceId: caller.deviceId, upload });
+    return durableObjectByName(env.DEVICE_ROOM, caller.deviceId).storeKeyPackages({
+      userId: caller.userId,
+      deviceId: caller.deviceId,
+      ...(caller.sessionId === undefined ? {} : { sessionId: caller.sessionId }),
+      upload,
+    });
   });
 }
 
 export function countKeyPackagesRpc(env: ChatEnv, rpc: RpcContext): Promise<Result<KeyPackageCount>> {
   return forwardResult(async () => {
     const caller = callerWithDevice(rpc);
-    return durableObjectByName(env.DEVICE_ROOM, caller.deviceId).countKeyPackages(caller.userId);
+    return durableObjectByName(env.DEVICE_ROOM, caller.deviceId).countKeyPackages(caller.userId, caller.sessionId);
   });
 }
 

@@ -114,7 +114,10 @@ export class StreamStore {
 const conversationKey = (conversationId: string) => `conversation:${conversationId}`;
 const detailsKey = (conversationId: string) => `details:${conversationId}`;
 
-/** Conversation changes, reads and details coalesce per conversation, key_packages_low to its newest count; the other kinds are each kept. */
+/**
+ * Conversation changes, reads and details coalesce per conversation, key_packages_low to its newest
+ * count, a device change to that device's newest one; the other kinds are each kept.
+ */
 function coalesceKey(event: DeviceEvent): string | null {
   switch (event.kind) {
     case "conversation":
@@ -125,6 +128,8 @@ function coalesceKey(event: DeviceEvent): string | null {
       return detailsKey(event.conversation_id);
     case "keys":
       return event.signal === "key_packages_low" ? "keys:key_packages_low" : null;
+    case "devices":
+      return `devices:${event.device_id}`;
     case "membership":
     case "call":
       return null;

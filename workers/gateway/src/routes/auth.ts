@@ -24,6 +24,7 @@ import { forgetSession } from "../middleware/authenticate";
 import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middleware/credential-throttle";
 import type { GatewayApp, GatewayBindings } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
+import { announceSignedOut } from "./signed-out";
 
 const clientMeta = (c: Context<GatewayBindings>) => {
   const ua = c.req.header("user-agent");
@@ -186,8 +187,9 @@ export function registerAuthRoutes(app: GatewayApp): void {
       cookieRefreshToken(c);
       clearSessionCookie(c);
     }
-    const { session_id } = unwrap(await c.env.AUTH.logout(rpc));
+    const { session_id, signed_out_device_ids } = unwrap(await c.env.AUTH.logout(rpc));
     forgetSession(session_id);
+    announceSignedOut(c, rpc, signed_out_device_ids);
     return c.body(null, 204);
   });
   app.openapi(routes.verifyEmail, async (c) => c.json(unwrap(await c.env.AUTH.verifyEmail(c.get("rpc"), c.req.valid("json"))), 200));
@@ -210,8 +212,10 @@ export function registerAuthRoutes(app: GatewayApp): void {
   });
   app.openapi(routes.sessions, async (c) => c.json(unwrap(await c.env.AUTH.listSessions(caller(c))), 200));
   app.openapi(routes.revokeSession, async (c) => {
-    const { session_id } = unwrap(await c.env.AUTH.revokeSession(caller(c), c.req.valid("param").session_id));
+    const rpc = caller(c);
+    const { session_id, signed_out_device_ids } = unwrap(await c.env.AUTH.revokeSession(rpc, c.req.valid("param").session_id));
     forgetSession(session_id);
+    announceSignedOut(c, rpc, signed_out_device_ids);
     return c.body(null, 204);
   });
   app.openapi(routes.wsTicket, async (c) => c.json(unwrap(await c.env.AUTH.issueTicket(caller(c))), 201));

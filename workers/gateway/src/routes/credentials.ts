@@ -6,6 +6,7 @@ import { forgetSession } from "../middleware/authenticate";
 import { throttleAttempt } from "../middleware/credential-throttle";
 import type { GatewayApp } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
+import { announceSignedOut } from "./signed-out";
 
 /** Changing the password or email of the signed-in account (auth worker, src/credentials.ts). */
 const tags = ["auth"];
@@ -52,8 +53,9 @@ export function registerCredentialsRoutes(app: GatewayApp): void {
   app.openapi(routes.changePassword, async (c) => {
     const rpc = caller(c);
     await throttleAttempt(c, "change_password", rpc.userId);
-    const { revoked_session_ids } = unwrap(await c.env.AUTH.changePassword(rpc, c.req.valid("json")));
+    const { revoked_session_ids, signed_out_device_ids } = unwrap(await c.env.AUTH.changePassword(rpc, c.req.valid("json")));
     for (const id of revoked_session_ids) forgetSession(id);
+    announceSignedOut(c, rpc, signed_out_device_ids);
     return c.json({ status: "password_changed" as const, revoked_sessions: revoked_session_ids.length }, 200);
   });
   app.openapi(routes.changeEmail, async (c) => {

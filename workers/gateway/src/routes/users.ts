@@ -14,6 +14,7 @@ import { unwrap } from "../../../../lib/result";
 import { forgetSession } from "../middleware/authenticate";
 import type { GatewayApp } from "../types";
 import { authed, caller, errorResponses, jsonBody, jsonResponse } from "./shared";
+import { announceSignedOut } from "./signed-out";
 
 const tags = ["users"];
 
@@ -97,8 +98,10 @@ export function registerUsersRoutes(app: GatewayApp): void {
   app.openapi(routes.listDevices, async (c) => c.json(unwrap(await c.env.AUTH.listDevices(caller(c))), 200));
   app.openapi(routes.addDevice, async (c) => c.json(unwrap(await c.env.AUTH.registerDevice(caller(c), c.req.valid("json"))), 201));
   app.openapi(routes.deleteDevice, async (c) => {
-    const { revoked_session_ids } = unwrap(await c.env.AUTH.deleteDevice(caller(c), c.req.valid("param").device_id));
+    const rpc = caller(c);
+    const { revoked_session_ids, signed_out_device_ids } = unwrap(await c.env.AUTH.deleteDevice(rpc, c.req.valid("param").device_id));
     for (const id of revoked_session_ids) forgetSession(id);
+    announceSignedOut(c, rpc, signed_out_device_ids);
     return c.body(null, 204);
   });
   app.openapi(routes.removePushToken, async (c) => {

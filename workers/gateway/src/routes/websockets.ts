@@ -56,7 +56,8 @@ const eventsRoute = createRoute({
   summary: "Upgrade to this device's event stream (JSON text frames, see workers/chat/README.md)",
   description:
     "One connection per device for everything outside the open conversation: conversation changes (coalesced), reads on the user's " +
-    "other devices, membership, calls, key-directory signals and the device mailbox. The device is the one of the ticket or token, " +
+    "other devices, membership, calls, key-directory signals, the user's other devices being added or removed (`devices`) and the " +
+    "device mailbox. The device is the one of the ticket or token, " +
     "never a query parameter. `since`: the last position seen; what came after it is replayed, or `reset` if it is no longer kept.",
   security: socketSecurity,
   request: { query: deviceSocketQuerySchema },
