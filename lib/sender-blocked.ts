@@ -4,5 +4,5 @@
  * conversation list and device-stream previews, so a client hides the same thing everywhere.
  */
 export function markedForReader<T extends { sender_blocked?: true }>(item: T, readerBlocksSender: boolean): T {
-  return readerBlocksSender ? { ...item, sender_blocked: true } : item;
+  return readerBlocksSender ? { ...item, sender_blocked: true as const } : item;
 }
