@@ -23,6 +23,6 @@ export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
   ({ client, people }) => profileEditor(client, people),
   ({ client }) => emailSection(client),
   ({ client }) => sessionsSection(client),
-  ({ client, people, blocksChanged }) => accountView(client, people, blocksChanged),
+  (ctx) => accountView(ctx.client, ctx.people, () => ctx.blocksChanged()),
   (ctx) => accountPanel(ctx.client, () => ctx.signOut()),
 ];

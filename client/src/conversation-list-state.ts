@@ -30,7 +30,16 @@ type LastMessage = NonNullable<ConversationListItem["last_message"]>;
  */
 function previewOf(message: LastMessage | Message): MessagePreview {
   const { seq, sender_id, content_type, body, created_at } = message;
-  const preview: MessagePreview = { seq, sender_id, content_type, body, ciphertext: message.ciphertext ?? null, truncated: false, deleted: message.deleted ?? false, created_at };
+  const preview: MessagePreview = {
+    seq,
+    sender_id,
+    content_type,
+    body,
+    ciphertext: message.ciphertext ?? null,
+    truncated: false,
+    deleted: message.deleted ?? false,
+    created_at,
+  };
   return markedForReader(preview, message.sender_blocked === true);
 }
 

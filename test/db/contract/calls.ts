@@ -78,7 +78,8 @@ export function callsContract(open: OpenDb): void {
     it("leaves out calls started by someone the reader blocks, unless the reader joined them", async () => {
       const [reader, blocked, other] = [await makeUser(db), await makeUser(db), await makeUser(db)];
       const conv = (await db.conversations.createGroup({ createdBy: other.id, name: null, memberIds: [reader.id, blocked.id] })).id;
-      const call = (initiatorId: string, participantIds: string[], at: string) => db.calls.create({ conversationId: conv, type: "audio", initiatorId, participantIds }, at);
+      const call = (initiatorId: string, participantIds: string[], at: string) =>
+        db.calls.create({ conversationId: conv, type: "audio", initiatorId, participantIds }, at);
       const joined = await call(blocked.id, [reader.id, other.id], "2033-01-01T00:00:00.000Z");
       await db.calls.updateParticipant(joined.id, reader.id, { outcome: "joined", joinedAt: "2033-01-01T00:00:05.000Z" });
       const byOther = await call(other.id, [reader.id, blocked.id], "2033-01-02T00:00:00.000Z");

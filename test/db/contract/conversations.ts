@@ -180,7 +180,8 @@ export function conversationsContract(open: OpenDb): void {
       const [reader, sender, other] = [await makeUser(db), await makeUser(db), await makeUser(db)];
       const group = await db.conversations.createGroup({ createdBy: other.id, name: "blocks", memberIds: [reader.id, sender.id] });
       await db.conversations.syncListView(group.id, { lastMessage: { message: { ...message(1, isoIn(0)), sender_id: sender.id }, mode: "newer" }, reads: [] });
-      const flag = async (userId: string) => (await db.conversations.listForUser(userId, { limit: 10 })).find((x) => x.id === group.id)?.lastMessageSenderBlocked;
+      const flag = async (userId: string) =>
+        (await db.conversations.listForUser(userId, { limit: 10 })).find((x) => x.id === group.id)?.lastMessageSenderBlocked;
       await db.accountControls.block(reader.id, sender.id);
       await db.accountControls.block(sender.id, other.id); // the other way round marks nothing for its reader
       expect([await flag(reader.id), await flag(sender.id), await flag(other.id)]).toEqual([true, false, false]);
