@@ -88,6 +88,26 @@ describe("account controls in Chromium, against the real stack", () => {
     await page.getByTestId("blocked-users").filter({ hasText: "Bob" }).waitFor();
     await page.getByTestId("unblock").click();
     await page.getByTestId("blocked-users").filter({ hasText: "You block nobody." }).waitFor();
+    await page.getByTestId("settings-back").click();
+  });
+
+  it("a blocked member's message in a shared group reads as hidden in the blocker's list row, until unblocked", async () => {
+    const { page } = alice;
+    const dan = await signUp(browser, "Dan");
+    await startChat(dan.page, [alice.username, bob.username], "Book club");
+    await bob.page.getByTestId("conversation").filter({ hasText: "Book club" }).click();
+    await say(bob.page, "hello from bob");
+    const groupPreview = page.getByTestId("conversation").filter({ hasText: "Book club" }).getByTestId("preview");
+    await groupPreview.filter({ hasText: "hello from bob" }).waitFor();
+    // Blocked from the header of their direct conversation: the group's row changes at once.
+    const direct = page.getByTestId("conversation").filter({ has: page.getByTestId("conversation-title").filter({ hasText: /^Bob$/ }) });
+    await direct.click();
+    await page.getByTestId("block-toggle").filter({ hasText: "Block" }).click();
+    await groupPreview.filter({ hasText: "A message from someone you blocked" }).waitFor();
+    await shot(page, "account-blocked-member-preview");
+    await page.getByTestId("block-toggle").filter({ hasText: "Unblock" }).click();
+    await groupPreview.filter({ hasText: "hello from bob" }).waitFor();
+    await dan.context.close();
   });
 
   it("exports the data, then deletes the account from settings: signed out, and a deleted account to the others", async ({ expect }) => {

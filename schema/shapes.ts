@@ -17,6 +17,7 @@ export { PLATFORMS, PlatformSchema, type Platform } from "../lib/contracts/users
  * ConversationRoom. `loose()` keeps extra fields the chat worker may add without a migration.
  * For E2EE conversations `body` is null and `ciphertext` carries the opaque payload (no plaintext).
  * It is the API's `LastMessage` as stored: `deleted` (and `encrypted`) ride along as extra fields.
+ * Shared by every member, so never `sender_blocked`: that mark is per reader, added when the list is read.
  */
-export const LastMessageSchema = lastMessageViewSchema.omit({ deleted: true }).extend({ seq: z.number().int().positive() }).loose();
+export const LastMessageSchema = lastMessageViewSchema.omit({ deleted: true, sender_blocked: true }).extend({ seq: z.number().int().positive() }).loose();
 export type LastMessage = z.infer<typeof LastMessageSchema>;

@@ -5,11 +5,13 @@ import { accountView } from "./account-view";
 import type { People } from "./people";
 import { profileEditor } from "./profile-view";
 
-/** What an account section gets: the client, shared profiles, and a way to leave the app (account deleted). */
+/** What an account section gets: the client, shared profiles, a way to leave the app (account deleted), and to refresh what a block changes. */
 export interface AccountContext {
   client: SecureConnectClient;
   people: People;
   signOut(): void;
+  /** Someone was blocked or unblocked: the conversation list's previews of their messages change. */
+  blocksChanged(): void;
 }
 
 /**
@@ -21,6 +23,6 @@ export const ACCOUNT_SECTIONS: ((ctx: AccountContext) => HTMLElement)[] = [
   ({ client, people }) => profileEditor(client, people),
   ({ client }) => emailSection(client),
   ({ client }) => sessionsSection(client),
-  ({ client, people }) => accountView(client, people),
+  (ctx) => accountView(ctx.client, ctx.people, () => ctx.blocksChanged()),
   (ctx) => accountPanel(ctx.client, () => ctx.signOut()),
 ];

@@ -39,7 +39,7 @@ function actionForm(testid: string, title: string, fields: HTMLElement[], label:
  * The account screen (a settings section; the email code is in account-security.ts): change password, change email, and the blocked
  * users (unblock). Every action goes through the SDK.
  */
-export function accountView(client: SecureConnectClient, people: People): HTMLElement {
+export function accountView(client: SecureConnectClient, people: People, blocksChanged: () => void): HTMLElement {
   const current = input("current_password", "password", { required: "", autocomplete: "current-password" });
   const next = input("new_password", "password", { required: "", minlength: "8", autocomplete: "new-password" });
   const password = actionForm(
@@ -75,7 +75,13 @@ export function accountView(client: SecureConnectClient, people: People): HTMLEl
             testid: "unblock",
             attrs: { type: "button" },
             text: "Unblock",
-            on: { click: () => void client.api.users.unblock(b.user_id).then(renderBlocks) },
+            on: {
+              click: () =>
+                void client.api.users.unblock(b.user_id).then(() => {
+                  blocksChanged();
+                  return renderBlocks();
+                }),
+            },
           }),
         ),
       ),

@@ -18,9 +18,9 @@ function muteLabel(item: Pick<LiveConversation, "muted" | "muted_until">): strin
 
 /**
  * The conversation header's controls: mute (no pushes; messages still arrive) with an end, and for a
- * direct conversation, block / unblock the other member.
+ * direct conversation, block / unblock the other member (`blocksChanged` after either: list previews change).
  */
-export function conversationControls(client: SecureConnectClient, item: LiveConversation, otherId: string | null): HTMLElement {
+export function conversationControls(client: SecureConnectClient, item: LiveConversation, otherId: string | null, blocksChanged: () => void): HTMLElement {
   const status = h("span", { class: "state", testid: "mute-state", attrs: { "aria-live": "polite" }, text: muteLabel(item) });
   const error = h("span", { class: "error", testid: "controls-error", attrs: { role: "alert" } });
   const select = h(
@@ -86,6 +86,7 @@ export function conversationControls(client: SecureConnectClient, item: LiveConv
         () => {
           blocked = !blocked;
           show();
+          blocksChanged();
         },
         (err: unknown) => (error.textContent = errorText(err)),
       );

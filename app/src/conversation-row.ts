@@ -1,6 +1,6 @@
 import type { LiveConversation, SecureConnectClient } from "../../client/src/index";
 import { h } from "./dom";
-import { isMissedCall, messageText } from "./message-text";
+import { BLOCKED_TEXT, isMissedCall, messageText } from "./message-text";
 import type { People } from "./people";
 
 /** The other member of a direct conversation (null in a group or alone). */
@@ -35,10 +35,13 @@ export function conversationRow(
   const mine = last !== null && last.sender_id === client.userId && !isMissedCall(last);
   // In a group, whose message it is: "Bob: …".
   const theirs = last && !mine && item.type === "group" && !isMissedCall(last) ? people.known(last.sender_id) : undefined;
+  // A message from someone we block reads as it does in history: no name, no text (nor what this device decrypted of it).
+  const blocked = last?.sender_blocked === true && (!decrypted || decrypted.seq <= last.seq);
   // An encrypted conversation's preview is what this device decrypted (the server's preview is ciphertext).
   // (The server's own newer plaintext, e.g. a missed-call trace, still wins.)
-  const preview =
-    decrypted && (!last || decrypted.seq >= last.seq)
+  const preview = blocked
+    ? BLOCKED_TEXT
+    : decrypted && (!last || decrypted.seq >= last.seq)
       ? `${decrypted.sender_id === client.userId ? "You: " : ""}${decrypted.text}`
       : last
         ? `${mine ? "You: " : theirs ? `${theirs}: ` : ""}${messageText(last, client.userId)}`

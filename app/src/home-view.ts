@@ -37,6 +37,9 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
   const me = client.userId ?? "";
   const previews = new EncryptedPreviews(client, () => render());
 
+  /** A block or unblock changes which list previews are marked (the server decides it per reader when the list is read). */
+  const blocksChanged = () => void live.reload();
+
   function render(): void {
     const rows = live.conversations;
     clear(
@@ -79,7 +82,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     const view = chatView(client, people, item, title, {
       openProfile: (userId) => showProfile(people, userId),
       openDetails: item.type === "group" ? () => toggleDetails(item.id) : null,
-      controls: conversationControls(client, item, other),
+      controls: conversationControls(client, item, other, blocksChanged),
     });
     open = view;
     clear(pane, view.element, side);
@@ -119,7 +122,7 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     closeOpen();
     clear(
       pane,
-      settingsView({ client, people, signOut: leave }, () => void followRoute({ kind: "home" })),
+      settingsView({ client, people, signOut: leave, blocksChanged }, () => void followRoute({ kind: "home" })),
     );
     go({ kind: "settings" });
     render();
@@ -156,8 +159,8 @@ export function homeView(client: SecureConnectClient, signOut: () => void): HTML
     const { event } = entry;
     const last = event.last_message;
     if (event.change === "message" && last?.ciphertext && open?.conversationId !== event.conversation_id) previews.refresh(event.conversation_id);
-    // Replayed entries (a resume) are old news; our own messages need no notification.
-    if (!stream.live || event.change !== "message" || !last || last.sender_id === client.userId) return;
+    // Replayed entries (a resume) are old news; our own messages need no notification, nor those of someone we block.
+    if (!stream.live || event.change !== "message" || !last || last.sender_id === client.userId || last.sender_blocked) return;
     const item = live.get(event.conversation_id);
     const title = item ? conversationTitle(client, people, item) : "New message";
     notifyIfHidden(title, messageText(last), event.conversation_id, () => void selectById(event.conversation_id));

@@ -2,7 +2,7 @@ import type { EncryptedFile, Message, SecureConnectClient } from "../../client/s
 import { avatar } from "./avatar";
 import { h, shortTime } from "./dom";
 import { messageActions, type MessageActionHandlers } from "./message-actions";
-import { isMissedCall, messageText } from "./message-text";
+import { BLOCKED_TEXT, isMissedCall, messageText } from "./message-text";
 import type { People } from "./people";
 
 export type Status = "sending" | "sent" | "seen" | "failed";
@@ -43,7 +43,7 @@ export function messageItem(ctx: RowContext, message: ShownMessage, status: Stat
     deleted: message.deleted ?? false,
   };
   // The server marks our copy of a message from someone we block (a shared group): its content stays hidden.
-  if (message.sender_blocked) return notice("A message from someone you blocked", message.created_at, "blocked");
+  if (message.sender_blocked) return notice(BLOCKED_TEXT, message.created_at, "blocked");
   // A missed call is the server's trace, sent in the caller's name: a notice in the middle, not a bubble.
   if (isMissedCall(shown)) return notice(messageText({ ...shown, sender_id: message.sender_id }, client.userId), message.created_at, "missed");
 

@@ -5,6 +5,8 @@ import type { MISSED_CALL_CONTENT_TYPE, MissedCallBody } from "../../lib/contrac
 /** Tied to the contract at compile time; the app bundles no contract code. */
 const MISSED_CALL: typeof MISSED_CALL_CONTENT_TYPE = "call/missed";
 export const DELETED_TEXT = "This message was deleted";
+/** Our copy of a message (or list preview) from someone we block, as the server marks it (`sender_blocked`). */
+export const BLOCKED_TEXT = "A message from someone you blocked";
 const TIMER: typeof DISAPPEARING_TIMER_CONTENT_TYPE = "application/vnd.secureconnect.disappearing-timer+json";
 
 /** "30 seconds", "1 hour", "4 weeks": a disappearing timer in words. */

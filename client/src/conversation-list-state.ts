@@ -1,4 +1,5 @@
 import { assertNever } from "../../lib/assert-never";
+import { markedForReader } from "../../lib/sender-blocked";
 import type { ConversationEnvelope, ConversationListItem, Message, MessagePreview, StreamEntry } from "./types";
 
 /**
@@ -23,10 +24,23 @@ export type RowChange =
 
 type LastMessage = NonNullable<ConversationListItem["last_message"]>;
 
-/** The REST list's (or history's) message as the stream previews it; REST bodies are whole, so never `truncated`. */
+/**
+ * The REST list's (or history's) message as the stream previews it; REST bodies are whole, so never
+ * `truncated`. The server's `sender_blocked` mark (the reader blocks the sender) is kept.
+ */
 function previewOf(message: LastMessage | Message): MessagePreview {
   const { seq, sender_id, content_type, body, created_at } = message;
-  return { seq, sender_id, content_type, body, ciphertext: message.ciphertext ?? null, truncated: false, deleted: message.deleted ?? false, created_at };
+  const preview: MessagePreview = {
+    seq,
+    sender_id,
+    content_type,
+    body,
+    ciphertext: message.ciphertext ?? null,
+    truncated: false,
+    deleted: message.deleted ?? false,
+    created_at,
+  };
+  return markedForReader(preview, message.sender_blocked === true);
 }
 
 export function rowFromItem(item: ConversationListItem): LiveConversation {

@@ -117,4 +117,18 @@ describe("live conversation list rules", () => {
     const merged = mergeRow(kept, stale);
     expect(merged).toMatchObject({ name: "renamed", last_message_seq: 8, last_read_seq: 7, unread_count: 1, last_message: { seq: 8 }, last_activity_at: at });
   });
+
+  it("a last message from someone I block stays marked from REST and the stream; a reload after unblocking unmarks it", ({ expect }) => {
+    const last = item("a").last_message;
+    if (!last) throw new Error("fixture without a last message");
+    const marked = rowFromItem(item("a", { last_message: { ...last, sender_blocked: true } }));
+    expect(marked.last_message).toMatchObject({ seq: 2, sender_id: "bob", sender_blocked: true });
+    expect(rowFromItem(item("a")).last_message?.sender_blocked).toBeUndefined();
+    const live = set(marked, { ...message("a", 3), last_message: { ...preview(3), sender_blocked: true } });
+    expect(live.last_message).toMatchObject({ seq: 3, sender_blocked: true });
+    // The same seq from a reload (the server decides per read): the REST row's mark wins.
+    const reloaded = mergeRow(live, rowFromItem(item("a", { last_message_seq: 3, last_message: { ...last, seq: 3 } })));
+    expect(reloaded.last_message).toMatchObject({ seq: 3 });
+    expect(reloaded.last_message?.sender_blocked).toBeUndefined();
+  });
 });

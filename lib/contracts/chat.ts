@@ -78,6 +78,12 @@ export const lastMessageViewSchema = z
     ciphertext: z.string().nullable().optional(),
     created_at: z.string(),
     deleted: z.boolean().optional(),
+    /**
+     * Present (true) only in the list of a caller who blocks this message's sender (issue 21), as on
+     * the caller's copy of the message in history (`Message.sender_blocked`): clients show that it is
+     * hidden instead of its text. Decided when the list is read, so a block or unblock shows at once.
+     */
+    sender_blocked: z.literal(true).optional(),
   })
   .meta({ id: "LastMessage" });
 

@@ -46,6 +46,8 @@ export const messagePreviewSchema = z.object({
   truncated: z.boolean(),
   deleted: z.boolean(),
   created_at: z.string(),
+  /** Present (true) only on the stream of a user who blocks the sender (issue 21), as on their copy of the message. */
+  sender_blocked: z.literal(true).optional(),
 });
 export type MessagePreview = z.infer<typeof messagePreviewSchema>;
 

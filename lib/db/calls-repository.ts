@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, lt } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, notExists, or } from "drizzle-orm";
 import { newId } from "../ids";
 import { chunk, nowIso } from "./clock";
 import type { AtomicStatements, Dialect } from "./query-db";
@@ -28,13 +28,17 @@ export interface CallsRepository {
   addParticipant(callId: string, userId: string): Promise<void>;
   /** Updates one participant row; `onlyIf` guards the transition (e.g. decline only while pending). */
   updateParticipant(callId: string, userId: string, patch: ParticipantPatch, onlyIf?: readonly ParticipantOutcome[]): Promise<CallParticipant | null>;
-  /** Newest first, with `missed` from the caller's own participant row. */
+  /**
+   * Newest first, with `missed` from the caller's own participant row. Leaves out calls started by
+   * someone the caller blocks (issue 21), unless the caller joined them (a block placed after).
+   */
   listForConversation(conversationId: string, userId: string, opts: { limit: number; before?: string }): Promise<CallHistoryItem[]>;
 }
 
 export function callsRepository({ db, t, atomic }: Dialect): CallsRepository {
   const c = t.calls;
   const p = t.callParticipants;
+  const b = t.userBlocks;
   const participantsOf = async (ids: readonly string[]): Promise<CallParticipant[]> => {
     const out: CallParticipant[] = [];
     for (const part of chunk(ids, 1)) out.push(...(await db.select().from(p).where(inArray(p.callId, part)).orderBy(asc(p.userId))));
@@ -105,7 +109,21 @@ export function callsRepository({ db, t, atomic }: Dialect): CallsRepository {
         .select({ call: c, myOutcome: p.outcome })
         .from(c)
         .leftJoin(p, and(eq(p.callId, c.id), eq(p.userId, userId)))
-        .where(and(eq(c.conversationId, conversationId), before ? lt(c.createdAt, before) : undefined))
+        .where(
+          and(
+            eq(c.conversationId, conversationId),
+            before ? lt(c.createdAt, before) : undefined,
+            or(
+              isNotNull(p.joinedAt),
+              notExists(
+                db
+                  .select({ one: b.blockerId })
+                  .from(b)
+                  .where(and(eq(b.blockerId, userId), eq(b.blockedId, c.initiatorId))),
+              ),
+            ),
+          ),
+        )
         .orderBy(desc(c.createdAt), desc(c.id))
         .limit(limit);
       const participants = await participantsOf(page.map((row) => row.call.id));

@@ -6,7 +6,8 @@ import type { AtomicStatements, Dialect, QueryDb } from "./query-db";
 import type { Conversation, ConversationMember, LastMessage, MemberRole } from "./rows";
 
 export type ConversationWithMembers = Conversation & { members: ConversationMember[] };
-export type ConversationListItem = ConversationWithMembers & { role: MemberRole; lastReadSeq: number; unreadCount: number };
+/** `lastMessageSenderBlocked`: the reader blocks the sender of the shared last-message summary (issue 21). */
+export type ConversationListItem = ConversationWithMembers & { role: MemberRole; lastReadSeq: number; unreadCount: number; lastMessageSenderBlocked: boolean };
 
 /** Conversations and their members. Messages themselves live in the ConversationRoom DO. */
 export interface ConversationsRepository {
@@ -22,7 +23,10 @@ export interface ConversationsRepository {
     now?: string,
   ): Promise<ConversationWithMembers>;
   get(conversationId: string): Promise<ConversationWithMembers | null>;
-  /** Newest activity first; page with `before` = the last item's (lastActivityAt, id). */
+  /**
+   * Newest activity first; page with `before` = the last item's (lastActivityAt, id). Whether the
+   * reader blocks each last message's sender is read with the page (one more statement, never one per member).
+   */
   listForUser(userId: string, opts: { limit: number; before?: { lastActivityAt: string; id: string } }): Promise<ConversationListItem[]>;
   getMember(conversationId: string, userId: string): Promise<ConversationMember | null>;
   /** Ids of the user's conversations, newest activity first (presence announcements). */
@@ -80,6 +84,7 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
   const c = t.conversations;
   const m = t.conversationMembers;
   const d = t.conversationDepartures;
+  const b = t.userBlocks;
 
   // The guarded writes syncListView batches.
   const readSeqUpdate = (q: QueryDb, conversationId: string, userId: string, seq: number) =>
@@ -109,6 +114,18 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
     const out: ConversationMember[] = [];
     for (const part of chunk(ids, 1)) {
       out.push(...(await db.select().from(m).where(inArray(m.conversationId, part)).orderBy(asc(m.joinedAt), asc(m.userId))));
+    }
+    return out;
+  };
+  /** Which of `userIds` the reader blocks (the primary key starts with the blocker). */
+  const blockedBy = async (readerId: string, userIds: readonly string[]): Promise<Set<string>> => {
+    const out = new Set<string>();
+    for (const part of chunk(userIds, 1)) {
+      const rows = await db
+        .select({ blockedId: b.blockedId })
+        .from(b)
+        .where(and(eq(b.blockerId, readerId), inArray(b.blockedId, part)));
+      for (const row of rows) out.add(row.blockedId);
     }
     return out;
   };
@@ -184,12 +201,16 @@ export function conversationsRepository({ db, t, atomic }: Dialect): Conversatio
         .orderBy(desc(c.lastActivityAt), desc(c.id))
         .limit(limit);
       const members = await membersOf(page.map((row) => row.conversation.id));
+      const senders = new Set(page.flatMap(({ conversation }) => (conversation.lastMessage ? [conversation.lastMessage.sender_id] : [])));
+      senders.delete(userId);
+      const blocked = senders.size > 0 ? await blockedBy(userId, [...senders]) : new Set<string>();
       return page.map((row) => ({
         ...row.conversation,
         members: members.filter((x) => x.conversationId === row.conversation.id),
         role: row.role,
         lastReadSeq: row.lastReadSeq,
         unreadCount: row.unreadCount,
+        lastMessageSenderBlocked: row.conversation.lastMessage ? blocked.has(row.conversation.lastMessage.sender_id) : false,
       }));
     },
     async listIdsForUser(userId, limit) {

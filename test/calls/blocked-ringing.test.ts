@@ -1,11 +1,13 @@
 /**
  * Group calls and blocks (issue 21): a call rings nobody the caller blocks or who blocks the caller,
- * on their chat sockets, device streams or by push; the rest of the group rings as usual.
+ * on their chat sockets, device streams or by push; the rest of the group rings as usual. A call by
+ * someone the reader blocks does not show to them at all: no call event, not in `GET /v1/calls`.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { TestUser } from "../helpers/auth";
 import { installRealtimeFakes, type RealtimeFakes } from "../fakes/realtime-network";
 import { connect, outbox, registerDevice, until, type ChatSocket } from "../chat/chat-client";
+import { drained, nextEvent, openStream } from "../devices/publish-client";
 import { api, conversationOf, initiate } from "./helpers";
 
 let fakes: RealtimeFakes;
@@ -22,6 +24,12 @@ async function callFrames(socket: ChatSocket) {
 }
 
 const callPushes = async (user: TestUser, callId: string) => (await outbox(user)).filter((m) => m.data.call_id === callId);
+/** The conversation's call history as `user` sees it: ids, newest first. */
+async function listedCalls(user: TestUser, conversationId: string): Promise<string[]> {
+  const answer = await api(user, "GET", `/v1/calls?conversation_id=${conversationId}`);
+  if (answer.status !== 200) throw new Error(`history: ${answer.status}`);
+  return (answer.body.calls as { id: string }[]).map((call) => call.id);
+}
 
 describe("a group call and blocks", () => {
   it("rings neither the blocker for the blocked caller nor the blocked member for the blocker's call", async ({ expect }) => {
@@ -52,5 +60,53 @@ describe("a group call and blocks", () => {
     // Bob can still see the call and join it from the group himself: only the ring is withheld.
     expect((await api(bob, "POST", `/v1/calls/${second.id}/join`)).status).toBe(200);
     await Promise.all([aliceWs.end(), carolWs.end()]);
+  });
+
+  it("shows the blocker nothing of a call by the blocked member, on sockets, streams or in the history, until unblocked", async ({ expect }) => {
+    const { users, conversationId } = await conversationOf(3);
+    const [carol, alice, bob] = users;
+    if (!carol || !alice || !bob) throw new Error("users");
+    expect((await api(alice, "PUT", `/v1/users/me/blocks/${bob.user.id}`)).status).toBe(200);
+    const aliceWs = (await connect(alice, conversationId)).socket;
+    const carolWs = (await connect(carol, conversationId)).socket;
+    const aliceStream = await openStream(alice);
+
+    const byBob = await initiate(bob, conversationId);
+    await carolWs.next("call", (f) => f.call.id === byBob.id && f.event === "incoming");
+    expect((await api(bob, "POST", `/v1/calls/${byBob.id}/end`)).status).toBe(200);
+    await carolWs.next("call", (f) => f.call.id === byBob.id && f.event === "ended");
+    // Hostile: bob cannot start a call in carol's name.
+    expect((await api(bob, "POST", "/v1/calls/initiate", { conversation_id: conversationId, type: "audio", initiator_id: carol.user.id })).status).toBe(400);
+    // Carol's call reaches alice as usual (so the room did tell her about calls; only bob's were left out).
+    const byCarol = await initiate(carol, conversationId);
+    await aliceWs.next("call", (f) => f.call.id === byCarol.id && f.event === "incoming");
+    expect((await api(carol, "POST", `/v1/calls/${byCarol.id}/end`)).status).toBe(200);
+    await aliceWs.next("call", (f) => f.call.id === byCarol.id && f.event === "ended");
+    await nextEvent(aliceStream, "call", (e) => e.call.id === byCarol.id && e.event === "ended");
+
+    expect((await callFrames(aliceWs)).filter((f) => f.type === "call" && f.call.id === byBob.id)).toEqual([]);
+    expect((await drained(aliceStream)).filter((e) => e.kind === "call" && e.call.id === byBob.id)).toEqual([]);
+    expect(await listedCalls(alice, conversationId)).toEqual([byCarol.id]);
+    expect(await listedCalls(carol, conversationId)).toEqual([byCarol.id, byBob.id]);
+    expect(await listedCalls(bob, conversationId)).toEqual([byCarol.id, byBob.id]);
+
+    expect((await api(alice, "DELETE", `/v1/users/me/blocks/${bob.user.id}`)).status).toBe(204);
+    expect(await listedCalls(alice, conversationId)).toEqual([byCarol.id, byBob.id]);
+    await Promise.all([aliceWs.end(), carolWs.end(), aliceStream.socket.end()]);
+  });
+
+  it("a direct call from before the block leaves the blocker's history while the block lasts", async ({ expect }) => {
+    const { users, conversationId } = await conversationOf(2);
+    const [alice, bob] = users;
+    if (!alice || !bob) throw new Error("users");
+    const mine = await initiate(alice, conversationId);
+    expect((await api(alice, "POST", `/v1/calls/${mine.id}/end`)).status).toBe(200);
+    const theirs = await initiate(bob, conversationId);
+    expect((await api(bob, "POST", `/v1/calls/${theirs.id}/end`)).status).toBe(200);
+    expect((await api(alice, "PUT", `/v1/users/me/blocks/${bob.user.id}`)).status).toBe(200);
+    expect(await listedCalls(alice, conversationId)).toEqual([mine.id]);
+    expect(await listedCalls(bob, conversationId)).toEqual([theirs.id, mine.id]);
+    expect((await api(alice, "DELETE", `/v1/users/me/blocks/${bob.user.id}`)).status).toBe(204);
+    expect(await listedCalls(alice, conversationId)).toEqual([theirs.id, mine.id]);
   });
 });

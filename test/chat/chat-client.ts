@@ -2,7 +2,7 @@
  * Chat test client: REST calls and real WebSockets through the gateway, as an app would make them.
  */
 import { exports } from "cloudflare:workers";
-import type { ConversationView, MessageView } from "../../lib/contracts/chat";
+import type { ConversationListItemView, ConversationView, MessageView } from "../../lib/contracts/chat";
 import { serverFrameSchema, type ServerFrame } from "../../lib/contracts/chat-frames";
 import type { OutboxList } from "../../lib/contracts/dev";
 import { BASE, type TestUser } from "../helpers/auth";
@@ -83,6 +83,23 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
     value = await read();
   }
   return value;
+}
+
+/**
+ * The user's list item of the conversation once its last message is `seq` (the room copies the list
+ * view off the send path, at most once per 5 s): polled up to ~20 s, then whatever the list shows.
+ */
+export async function listedAt(user: TestUser, conversationId: string, seq: number): Promise<ConversationListItemView | undefined> {
+  const read = async () =>
+    (await json<{ conversations: ConversationListItemView[] }>(await api(user, "GET", "/v1/conversations?limit=100"), 200)).conversations.find(
+      (c) => c.id === conversationId,
+    );
+  let item = await read();
+  for (let i = 0; i < 400 && item?.last_message?.seq !== seq; i++) {
+    await scheduler.wait(50);
+    item = await read();
+  }
+  return item;
 }
 
 /** The pushes the dev outbox kept for the user (filled by the real PUSH consumer). */

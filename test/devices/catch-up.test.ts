@@ -75,6 +75,28 @@ describe("resume after an absence (the DeviceRoom's catch-up)", () => {
     await back.socket.end();
   });
 
+  it("marks the preview of a message from someone the user blocks, as the live stream and the list do", async ({ expect }) => {
+    const [alice, bob, carol] = await Promise.all([createUser(), createUser(), createUser()]);
+    const group = await createGroup(carol, [alice, bob]);
+    await json(await api(alice, "PUT", `/v1/users/me/blocks/${bob.user.id}`), 200);
+    const { socket, hello } = await openEvents(alice);
+    await goOffline(alice, socket, hello.device_id);
+
+    await sendRest(bob, group.id, { client_id: "b1", body: "while you were away" });
+    await listShows(alice, { [group.id]: 1 });
+    const back = await openEvents(alice, { since: String(hello.position) });
+    const frame = await back.socket.next("events");
+    expect(frame.entries.map((e) => e.event)).toEqual([
+      expect.objectContaining({
+        kind: "conversation",
+        conversation_id: group.id,
+        last_seq: 1,
+        last_message: expect.objectContaining({ sender_id: bob.user.id, body: "while you were away", sender_blocked: true }),
+      }),
+    ]);
+    await back.socket.end();
+  });
+
   it("a message sent within a second of connecting reaches the stream once (the repeat after the list sync)", async ({ expect }) => {
     const [alice, bob] = await Promise.all([createUser(), createUser()]);
     const group = await createGroup(alice, [bob]);

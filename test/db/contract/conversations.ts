@@ -175,5 +175,18 @@ export function conversationsContract(open: OpenDb): void {
       const aView = (await db.conversations.listForUser(a.id, { limit: 100 })).find((x) => x.id === older.id);
       expect(aView?.unreadCount).toBe(0); // read past the stored last message: never negative
     });
+
+    it("tells each reader whether they block the sender of the shared last message", async () => {
+      const [reader, sender, other] = [await makeUser(db), await makeUser(db), await makeUser(db)];
+      const group = await db.conversations.createGroup({ createdBy: other.id, name: "blocks", memberIds: [reader.id, sender.id] });
+      await db.conversations.syncListView(group.id, { lastMessage: { message: { ...message(1, isoIn(0)), sender_id: sender.id }, mode: "newer" }, reads: [] });
+      const flag = async (userId: string) =>
+        (await db.conversations.listForUser(userId, { limit: 10 })).find((x) => x.id === group.id)?.lastMessageSenderBlocked;
+      await db.accountControls.block(reader.id, sender.id);
+      await db.accountControls.block(sender.id, other.id); // the other way round marks nothing for its reader
+      expect([await flag(reader.id), await flag(sender.id), await flag(other.id)]).toEqual([true, false, false]);
+      await db.accountControls.unblock(reader.id, sender.id);
+      expect(await flag(reader.id)).toBe(false);
+    });
   });
 }

@@ -1,5 +1,6 @@
 import type { ConversationListItemView, ConversationView } from "../../../../lib/contracts/chat";
 import type { ConversationListItem, ConversationWithMembers, LastMessage } from "../../../../lib/db";
+import { markedForReader } from "../../../../lib/sender-blocked";
 
 export function conversationView(c: ConversationWithMembers): ConversationView {
   return {
@@ -17,7 +18,8 @@ export function conversationView(c: ConversationWithMembers): ConversationView {
 export function conversationListItemView(c: ConversationListItem): ConversationListItemView {
   return {
     ...conversationView(c),
-    last_message: c.lastMessage ? lastMessageView(c.lastMessage) : null,
+    // The reader's copy: marked when they block its sender, as their copy of the message in history is.
+    last_message: c.lastMessage ? markedForReader(lastMessageView(c.lastMessage), c.lastMessageSenderBlocked) : null,
     unread_count: c.unreadCount,
     last_read_seq: c.lastReadSeq,
     role: c.role,

@@ -1,5 +1,6 @@
 import type { DeviceEvent } from "../../../../lib/contracts/device-stream";
 import { withDb, type ConversationListItem } from "../../../../lib/db";
+import { markedForReader } from "../../../../lib/sender-blocked";
 import { messagePreview } from "../rooms/device-events";
 import type { StreamStore } from "./stream-store";
 
@@ -70,7 +71,8 @@ export function catchUpEvents(userId: string, changed: readonly ConversationList
       conversation_id: c.id,
       change: deleted ? "delete" : "message",
       last_seq: c.lastMessageSeq,
-      last_message: messagePreview({ ...last, ciphertext: last.ciphertext ?? null, deleted }),
+      // Marked as the room marks it live (device-fanout.ts) and the REST list does.
+      last_message: markedForReader(messagePreview({ ...last, ciphertext: last.ciphertext ?? null, deleted }), c.lastMessageSenderBlocked),
       last_read_seq: Math.min(c.lastReadSeq, c.lastMessageSeq),
     });
   }

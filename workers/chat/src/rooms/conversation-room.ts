@@ -77,6 +77,7 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     this.devices = new DeviceFanout(ctx, env, this.store, this.members, {
       hasRoomSocket: (userId) => this.sockets.isConnected(userId),
       pushOffline: (batch, offline) => this.pushOffline(batch, offline),
+      readerBlocks: (readerId, senderId) => this.blocks.blocks(readerId, senderId),
     });
     this.actions = new RoomActions(
       this.store,
@@ -303,8 +304,10 @@ export class ConversationRoom extends DurableObject<ChatEnv> {
     // A room that was never loaded (no member list yet) learns its members first, or nobody would hear the call.
     await this.ready(frame.call.conversation_id);
     const members = (userIds ?? [...this.members.all().keys()]).filter((u) => this.members.roleOf(u) !== null);
-    // Nobody is rung, or told they missed it, by a caller they block or who blocks them (room-blocks.ts).
-    const hidden = frame.event === "incoming" || frame.event === "missed" ? this.blocks.hiddenFrom(frame.call.initiator_id) : new Set<string>();
+    // Nobody is rung, or told they missed it, by a caller they block or who blocks them (room-blocks.ts);
+    // a member who blocks the caller hears nothing of the call at all, as GET /v1/calls does not list it for them.
+    const ring = frame.event === "incoming" || frame.event === "missed";
+    const hidden = ring ? this.blocks.hiddenFrom(frame.call.initiator_id) : this.blocks.blockersOf(frame.call.initiator_id);
     const targets = members.filter((u) => !hidden.has(u));
     this.devices.call(callDeviceEvent(frame), targets, undefined, exceptDeviceId);
     const onSockets = callSocketDelivery(frame, targets);

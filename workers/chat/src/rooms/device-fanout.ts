@@ -2,6 +2,7 @@ import type { MemberRole } from "../../../../lib/contracts/chat";
 import type { DeviceEvent } from "../../../../lib/contracts/device-stream";
 import { describeError, log } from "../../../../lib/log";
 import { mapBounded } from "../../../../lib/map-bounded";
+import { markedForReader } from "../../../../lib/sender-blocked";
 import { durableObjectByName } from "../../../../lib/rpc";
 import { onlineDevicesOf } from "../presence/presence-shards";
 import { messagePreview, strongerChange, type CallDeviceEvent, type ConversationChange, type DetailsChange } from "./device-events";
@@ -32,6 +33,8 @@ type Pending = {
 export interface FanoutHooks {
   hasRoomSocket(userId: string): boolean;
   pushOffline(batch: StoredBatch, offline: ReadonlySet<string>): void;
+  /** Whether `readerId` blocks `senderId` (the room's copy of its members' blocks: a map lookup). */
+  readerBlocks(readerId: string, senderId: string): boolean;
 }
 
 const empty = (): Pending => ({ change: null, messages: [], reads: new Map(), membership: [], calls: [], details: null });
@@ -168,7 +171,8 @@ export class DeviceFanout {
           conversation_id: conversationId,
           change: p.change,
           last_seq: lastSeq,
-          last_message: preview,
+          // Marked for a reader who blocks its sender, as their copy of the message is (one lookup, only for online readers).
+          last_message: preview && markedForReader(preview, this.hooks.readerBlocks(userId, preview.sender_id)),
           last_read_seq: lastRead,
         });
       }

@@ -1,5 +1,6 @@
 import type { MessageView } from "../../../../lib/contracts/chat";
 import { withDb } from "../../../../lib/db";
+import { markedForReader } from "../../../../lib/sender-blocked";
 import type { RoomMembers } from "./room-members";
 
 type Pair = { blockerId: string; blockedId: string };
@@ -70,14 +71,14 @@ export class RoomBlocks {
 
   /** The viewer's copy of a message: marked `sender_blocked` when the viewer blocks its sender. */
   markFor(viewerId: string, message: MessageView): MessageView {
-    return this.blocks(viewerId, message.sender_id) ? { ...message, sender_blocked: true } : message;
+    return markedForReader(message, this.blocks(viewerId, message.sender_id));
   }
 
   /** For RoomSockets.broadcastMessages: the viewer's marked copy, or null when nothing in it is marked (most viewers). */
   readonly copyFor = (viewerId: string, messages: readonly MessageView[]): readonly MessageView[] | null => {
     const blocked = this.current().byBlocker.get(viewerId);
     if (!blocked || !messages.some((m) => blocked.has(m.sender_id))) return null;
-    return messages.map((m) => (blocked.has(m.sender_id) ? { ...m, sender_blocked: true as const } : m));
+    return messages.map((m) => markedForReader(m, blocked.has(m.sender_id)));
   };
 
   /** Who blocks the sender of a message (their `message_updated` copy is marked). */

@@ -46,6 +46,7 @@ const historyRoute = createRoute({
   path: "/v1/calls",
   tags,
   summary: "A conversation's call history, newest first, with `missed` for the caller",
+  description: "Calls started by someone the caller blocks are left out, unless the caller joined them.",
   ...authed,
   request: { query: callHistoryQuerySchema },
   responses: { 200: jsonResponse(callListResponseSchema, "Calls"), ...errorResponses(400, 401, 404, 429) },

@@ -36,6 +36,7 @@ const listRoute = createRoute({
   path: "/v1/conversations",
   tags: ["conversations"],
   summary: "The caller's conversations, newest activity first, with last_message and unread_count",
+  description: "A `last_message` from someone the caller blocks carries `sender_blocked: true`, as the caller's copy of it in history does.",
   ...authed,
   request: { query: listConversationsQuerySchema },
   responses: { 200: jsonResponse(conversationListSchema, "A page of conversations"), ...errorResponses(400, 401, 429) },
