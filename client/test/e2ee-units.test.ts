@@ -113,7 +113,7 @@ describe("E2EE without a network", () => {
     await a.adoptCommit(fromAlice.next, won.seq);
     // Both would lead to the same epoch number with different keys: a fork, which the room's gate prevents.
     expect(fromBob.next.epoch).toBe(fromAlice.next.epoch);
-    await expect(a.group.processCommit(fromBob.commit)).rejects.toThrow();
+    await expect(a.group.processCommit(fromBob.commit, "bob")).rejects.toThrow();
     // Bob's was refused (409): he drops it, catches up, and makes his change again at the new epoch.
     await b.ingest(log.messages, bob.userId, noCommitHook);
     expect(b.group.epoch).toBe(a.group.epoch);
