@@ -96,8 +96,12 @@ describe("a device that lost its MLS state rejoins by External Commit", () => {
     expect((await commitsIn(bob, id)).map((c) => c.sender_id)).toEqual([alice.userId, bob.userId, alice.userId]);
     await joinFromMailbox(laptop);
     for (const device of [alice, bob, laptop]) await device.e2ee.catchUp(id);
-    const roomEpoch = (await bob.api.mls.group(id)).mls_group.epoch;
-    for (const device of [alice, bob, laptop, restored]) expect(await device.e2ee.epoch(id)).toBe(roomEpoch);
+    const { mls_group } = await bob.api.mls.group(id);
+    for (const device of [alice, bob, laptop, restored]) expect(await device.e2ee.epoch(id)).toBe(mls_group.epoch);
+    // The rejoin's commit carried the GroupInfo of the epoch it made, as every commit does: the next rejoin starts there.
+    const kept = tsMlsEngine.inspectGroupInfo(fromBase64Url(mls_group.group_info ?? "") ?? new Uint8Array());
+    expect(kept?.epoch).toBe(mls_group.epoch);
+    expect(kept?.members).toHaveLength(4);
 
     await sendText(restored, id, "back, after the race");
     for (const device of [alice, bob, laptop]) expect(bodies(await read(device, id))).toContain("back, after the race");

@@ -67,6 +67,7 @@ export class E2ee extends Emitter<E2eeEvents> {
   private readonly noPackage = new Map<string, number>();
   /** Rejoins under way, by conversation (concurrent callers share one). */
   private readonly rejoins = new Map<string, Promise<boolean>>();
+  private mailboxTurn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: E2eeOptions) {
     super();
@@ -223,11 +224,16 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /** Mailbox entries: Welcomes join their groups. Resolve = processed (acknowledge them); payloads that are not ours are skipped. */
-  async handleMailbox(entries: MailboxEntry[]): Promise<void> {
-    for (const entry of entries) {
-      const welcome = fromBase64Url(entry.payload);
-      if (welcome) await this.join(welcome, entry.from_user_id);
-    }
+  handleMailbox(entries: MailboxEntry[]): Promise<void> {
+    // One batch at a time: the stream and a rejoin may hand over the same Welcome at once, and it must join once.
+    const run = this.mailboxTurn.then(async () => {
+      for (const entry of entries) {
+        const welcome = fromBase64Url(entry.payload);
+        if (welcome) await this.join(welcome, entry.from_user_id);
+      }
+    });
+    this.mailboxTurn = run.catch(() => undefined);
+    return run;
   }
 
   /** The safety number of the signed-in user and a contact over the device keys of this conversation's group. */
