@@ -26,7 +26,8 @@ async function directChat() {
 }
 
 /** The same device signed in (its tokens), with nothing of its E2EE state left. */
-const lostState = (device: SecureConnectClient, fetch?: FetchLike) => sameSession(device, { secretStore: new MemorySecretStore(), ...(fetch ? { fetch } : {}) });
+const lostState = (device: SecureConnectClient, fetch?: FetchLike) =>
+  sameSession(device, { secretStore: new MemorySecretStore(), ...(fetch ? { fetch } : {}) });
 
 /** An External Commit made outside the SDK from the room's GroupInfo, for a leaf naming `leaf` (a forger's own key). */
 async function forgedExternalCommit(groupInfo: string | null, leaf: LeafMember): Promise<string> {

@@ -149,9 +149,7 @@ describe("E2EE without a network", () => {
     expect(JSON.stringify(out)).not.toContain("secret after removal");
   });
 
-  it("a device that lost its state rejoins by External Commit from the GroupInfo: its old leaf is replaced, and both read each other", async ({
-    expect,
-  }) => {
+  it("a device that lost its state rejoins by External Commit from the GroupInfo: its old leaf is replaced, and both read each other", async ({ expect }) => {
     const { alice, log, a } = await pair();
     // Bob's store is gone: a new identity, and only the GroupInfo (which the room keeps) to start from.
     const reborn = await device("bob", "b1");

@@ -298,7 +298,15 @@ export const tsMlsEngine: MlsEngine = {
     const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
     const former = leavesOf(tree).find((leaf) => sameDevice(leaf, self));
     const cs = await impl();
-    const { publicMessage, newState } = await joinGroupExternal(message.groupInfo, keyPackage, privatePackage, former !== undefined, cs, undefined, sameCredentialConfig);
+    const { publicMessage, newState } = await joinGroupExternal(
+      message.groupInfo,
+      keyPackage,
+      privatePackage,
+      former !== undefined,
+      cs,
+      undefined,
+      sameCredentialConfig,
+    );
     return {
       commit: encodeMlsMessage({ version: "mls10", wireformat: "mls_public_message", publicMessage }),
       replacedLeaf: former?.leaf ?? null,
