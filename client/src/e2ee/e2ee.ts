@@ -272,6 +272,7 @@ export class E2ee extends Emitter<E2eeEvents> {
     const joined = await rejoinByExternalCommit(this.options.api, this.engine, {
       conversationId,
       me: this.me(),
+      ownKey: (await this.keys.identity()).publicKey,
       leafPackage: () => this.keys.ownLeafPackage(),
       attempts: COMMIT_ATTEMPTS,
     });

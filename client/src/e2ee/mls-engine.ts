@@ -47,7 +47,7 @@ export interface GroupCommit {
 export interface InspectedGroupInfo {
   groupId: string;
   epoch: number;
-  members: Array<LeafMember & { leaf: number }>;
+  members: Array<LeafMember & { leaf: number; signatureKey: Uint8Array }>;
 }
 
 export interface ExternalJoin {
