@@ -111,6 +111,21 @@ describe("a device that lost its MLS state rejoins by External Commit", () => {
     expect(bodies(await read(restored, id))).toEqual(["back, after the race", "from the laptop"]);
   });
 
+  it("a device just added whose chat opens before its Welcome arrives waits for the Welcome: its leaf has its current key", async ({ expect }) => {
+    const alice = await ready(await signedUpClient());
+    const bob = await ready(await signedUpClient());
+    const { id } = await alice.e2ee.createConversation({ type: "direct", member_ids: [bob.userId ?? ""] });
+    await sendText(alice, id, "hello, new device");
+    // The Welcome is held back (as if still on its way) while Bob's device check runs.
+    const { entries } = await bob.api.devices.mailbox();
+    await bob.api.devices.ackMailbox({ ids: entries.map((e) => e.id) });
+    expect(await bob.e2ee.syncDevices(id)).toEqual({ added: [], removed: [] });
+    expect(await bob.e2ee.hasGroup(id)).toBe(false);
+    expect(await commitsIn(bob, id)).toHaveLength(1); // no External Commit over the leaf Alice just added
+    await bob.e2ee.handleMailbox(entries);
+    expect(bodies(await read(bob, id))).toEqual(["hello, new device"]);
+  });
+
   it("a non-member cannot rejoin: the server answers 404 to the SDK and to an External Commit made from a leaked GroupInfo; nothing is stored", async ({
     expect,
   }) => {
