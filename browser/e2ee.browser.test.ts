@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { MLS_COMMIT } from "../client/src/e2ee/conversation-group";
 import { flipCiphertextByte, slowFirstHistory, substituteKeyPackages } from "./e2ee-tamper";
-import { apiFrom, launch, say, shot, signIn, signUp, startChat, whoAmI, type Person } from "./helpers";
+import { api, launch, published, say, shot, signIn, signUp, startChat, type Person } from "./helpers";
 import { captureTraffic, filesContaining, occurrences } from "./leak-search";
 
 /**
@@ -23,28 +23,10 @@ const row = (page: Page, conversationId: string) => page.getByTestId("conversati
 /** The open conversation's id, from the app's `#/c/<id>` route. */
 const openId = (page: Page) => /^#\/c\/(.+)$/.exec(new URL(page.url()).hash)?.[1] ?? "";
 
-/** An API call from the page as its user, with an access token from its own cookie session (one per page). */
-const tokens = new WeakMap<Page, string>();
-async function api(page: Page, method: string, path: string, body?: unknown): Promise<unknown> {
-  const token = tokens.get(page) ?? (await whoAmI(page)).token;
-  tokens.set(page, token);
-  return (await apiFrom(page, token, method, path, body)).body;
-}
-
 /** The newest seq of a conversation (history is newest first), 0 when empty. */
 async function newestSeq(page: Page, conversationId: string): Promise<number> {
   const { messages } = (await api(page, "GET", `/v1/conversations/${conversationId}/messages?limit=100`)) as { messages: Array<{ seq: number }> };
   return Math.max(0, ...messages.map((m) => m.seq));
-}
-
-/** Waits until the device's KeyPackages are in the directory (the app publishes them on start). */
-async function published(page: Page): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const count = (await api(page, "GET", "/v1/devices/me/key-packages/count")) as { key_packages?: number };
-    if ((count.key_packages ?? 0) > 0) return;
-    await page.waitForTimeout(200);
-  }
-  throw new Error("the device never published KeyPackages");
 }
 
 describe("end-to-end encryption in Chromium: nothing but the devices can read it", () => {

@@ -144,3 +144,21 @@ export function apiFrom(page: Page, token: string, method: string, path: string,
     { token, method, path, body },
   );
 }
+
+/** An API call from the page as its user, with an access token from its own cookie session (one per page). */
+const tokens = new WeakMap<Page, string>();
+export async function api(page: Page, method: string, path: string, body?: unknown): Promise<unknown> {
+  const token = tokens.get(page) ?? (await whoAmI(page)).token;
+  tokens.set(page, token);
+  return (await apiFrom(page, token, method, path, body)).body;
+}
+
+/** Waits until the device's KeyPackages are in the directory (the app publishes them on start). */
+export async function published(page: Page): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const count = (await api(page, "GET", "/v1/devices/me/key-packages/count")) as { key_packages?: number };
+    if ((count.key_packages ?? 0) > 0) return;
+    await page.waitForTimeout(200);
+  }
+  throw new Error("the device never published KeyPackages");
+}

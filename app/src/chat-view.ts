@@ -221,6 +221,8 @@ export function chatView(client: SecureConnectClient, people: People, item: Live
       if (message.sender_id !== client.userId) readUpTo(message.seq);
     });
     chat.on("deleted", ({ seq }) => view.deleted(seq));
+    // Joined by Welcome, or rejoined after this device lost its state (the chat's device check does it).
+    chat.on("joined", ({ seq }) => view.joined(seq));
     const page = await chat.history(PAGE);
     view.add(page.messages);
     oldestSeq = page.oldestSeq;

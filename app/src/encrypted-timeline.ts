@@ -5,11 +5,15 @@ import { messageItem, statusBadge, type Quotable, type RowContext } from "./mess
 /**
  * The rows of an end-to-end encrypted conversation: messages as this device decrypted them, edits
  * and reactions folded in, drawn like every other message (sender, quote, reactions, actions); a
- * "could not decrypt" marker (never garbled text) for what this device cannot read.
+ * "could not decrypt" marker (never garbled text) for what this device cannot read. History starts
+ * after the commit this device joined at (a Welcome, or a rejoin after it lost its state): what came
+ * before is not shown, as the SDK's history does not return it, so the view is the same before and
+ * after a reload.
  */
 export class EncryptedTimeline {
   private readonly messages = new Map<number, DecryptedMessage>();
   private items = new Map<number, TimelineItem>();
+  private joinedSeq = 0;
 
   constructor(
     private readonly ctx: RowContext,
@@ -18,7 +22,14 @@ export class EncryptedTimeline {
   ) {}
 
   add(messages: DecryptedMessage[]): void {
-    for (const message of messages) this.messages.set(message.seq, message);
+    for (const message of messages) if (message.seq > this.joinedSeq) this.messages.set(message.seq, message);
+    this.render();
+  }
+
+  /** This device joined at `seq`: the "could not decrypt" rows shown for earlier messages while it waited go. */
+  joined(seq: number): void {
+    this.joinedSeq = Math.max(this.joinedSeq, seq);
+    for (const known of [...this.messages.keys()]) if (known <= this.joinedSeq) this.messages.delete(known);
     this.render();
   }
 

@@ -79,7 +79,7 @@ export async function runMlsWorkload(options: MlsWorkloadOptions) {
     const t0 = now();
     const made = await pair.alice.commit({ add: packages.map((p) => p.publicBytes), removeLeaves: [] });
     const t1 = now();
-    await pair.bob.processCommit(made.commit);
+    await pair.bob.processCommit(made.commit, "alice");
     const t2 = now();
     const first = packages[0];
     if (!made.welcome || !first) throw new Error("no Welcome");

@@ -113,7 +113,7 @@ describe("E2EE without a network", () => {
     await a.adoptCommit(fromAlice.next, won.seq);
     // Both would lead to the same epoch number with different keys: a fork, which the room's gate prevents.
     expect(fromBob.next.epoch).toBe(fromAlice.next.epoch);
-    await expect(a.group.processCommit(fromBob.commit)).rejects.toThrow();
+    await expect(a.group.processCommit(fromBob.commit, "bob")).rejects.toThrow();
     // Bob's was refused (409): he drops it, catches up, and makes his change again at the new epoch.
     await b.ingest(log.messages, bob.userId, noCommitHook);
     expect(b.group.epoch).toBe(a.group.epoch);
@@ -147,6 +147,41 @@ describe("E2EE without a network", () => {
       [after.seq, "undecryptable"],
     ]);
     expect(JSON.stringify(out)).not.toContain("secret after removal");
+  });
+
+  it("a device that lost its state rejoins by External Commit from the GroupInfo: its old leaf is replaced, and both read each other", async ({ expect }) => {
+    const { alice, log, a } = await pair();
+    // Bob's store is gone: a new identity, and only the GroupInfo (which the room keeps) to start from.
+    const reborn = await device("bob", "b1");
+    const joined = await engine.joinExternal(await a.group.groupInfo(), await keyPackage(reborn));
+    expect(joined.replacedLeaf).toBe(1);
+    const commit = log.append("bob", MLS_COMMIT, joined.commit, a.group.epoch);
+    const b = await ConversationGroup.adopt("conv", engine, reborn.store, joined.next, commit.seq);
+    await a.ingest([commit], alice.userId, noCommitHook);
+    expect(a.group.epoch).toBe(b.group.epoch);
+    expect(a.group.members().map((m) => [m.userId, m.deviceId, m.signatureKey])).toEqual([
+      ["alice", "a1", alice.identity.publicKey],
+      ["bob", "b1", reborn.identity.publicKey],
+    ]);
+    const hello = await sendText(a, log, alice, "welcome back");
+    expect((await b.ingest([hello], reborn.userId, noCommitHook)).map((m) => m.content)).toEqual([{ kind: "text", body: "welcome back" }]);
+    const reply = await sendText(b, log, reborn, "glad to be back");
+    expect((await a.ingest([reply], alice.userId, noCommitHook)).map((m) => m.content)).toEqual([{ kind: "text", body: "glad to be back" }]);
+  });
+
+  it("a commit applies only from a leaf of the user the room says sent it: a forged External Commit and a relabelled commit change nothing", async ({
+    expect,
+  }) => {
+    const { log, a, b } = await pair();
+    const epoch = b.group.epoch;
+    // Mallory holds the GroupInfo and "rejoins" as Alice's device (a key of hers, Alice's credential).
+    const forged = await engine.joinExternal(await a.group.groupInfo(), await keyPackage(await device("alice", "a1")));
+    await b.ingest([log.append("mallory", MLS_COMMIT, forged.commit, epoch)], "bob", noCommitHook);
+    // A commit from Alice's leaf that the room attributes to someone else.
+    const added = await a.group.commit({ add: [(await keyPackage(await device("carol", "c1"))).publicBytes], removeLeaves: [] });
+    await b.ingest([log.append("mallory", MLS_COMMIT, added.commit, epoch)], "bob", noCommitHook);
+    expect(b.group.epoch).toBe(epoch);
+    expect(b.group.members().map((m) => m.userId)).toEqual(["alice", "bob"]);
   });
 
   it("group state survives a reload through the sealed IndexedDB store, which holds no readable key material", async ({ expect }) => {

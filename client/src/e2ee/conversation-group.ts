@@ -145,7 +145,7 @@ export class ConversationGroup {
     };
     const bytes = message.ciphertext ? fromBase64Url(message.ciphertext) : null;
     if (message.content_type === MLS_COMMIT) {
-      if (message.seq > this.meta.epoch_seq && bytes) await this.applyCommit(bytes, message.seq, onCommit);
+      if (message.seq > this.meta.epoch_seq && bytes) await this.applyCommit(bytes, message, onCommit);
       return null;
     }
     if (message.content_type !== MLS_APPLICATION) return null; // proposals (unused) and anything else carry no content
@@ -168,14 +168,15 @@ export class ConversationGroup {
     return { ...base, sender_device_id: payload.device_id, status: "ok", content: payload.content };
   }
 
-  private async applyCommit(bytes: Uint8Array, seq: number, onCommit: (next: MlsGroup) => Promise<void>): Promise<void> {
+  private async applyCommit(bytes: Uint8Array, message: Message, onCommit: (next: MlsGroup) => Promise<void>): Promise<void> {
     try {
-      const next = await this.groupValue.processCommit(bytes);
+      // A member's commit or another device's External Commit (a rejoin): either way, from the room's sender.
+      const next = await this.groupValue.processCommit(bytes, message.sender_id);
       this.groupValue = next;
-      this.meta.epoch_seq = seq;
+      this.meta.epoch_seq = message.seq;
       await onCommit(next);
     } catch {
-      // A commit that does not apply (it removed us, or it is damaged): later messages stay undecryptable here.
+      // A commit that does not apply (it removed us, it is damaged, its committer is not its sender's): later messages stay undecryptable here.
     }
   }
 

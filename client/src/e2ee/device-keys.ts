@@ -14,6 +14,8 @@ export interface KeyPackageCounts {
 }
 
 const IDENTITY = "identity";
+/** Present from the identity's creation until an upload with `replace: true` succeeded (a lost store's packages are still on the server). */
+const REPLACE_PENDING = "identity:replace-pending";
 const kpKey = (ref: string) => `kp:${ref}`;
 /** Packages made per top-up: enough for a burst of adds between two sessions, cheap to make (≈1 ms each). */
 const BATCH = 50;
@@ -24,7 +26,8 @@ const BATCH = 50;
  * before the public ones are uploaded, so a Welcome never names a package this device cannot open.
  */
 export class DeviceKeys {
-  private identityValue: SigningIdentity | null = null;
+  private identityLoad: Promise<SigningIdentity> | null = null;
+  private publishing: Promise<KeyPackageCounts> | null = null;
 
   constructor(
     private readonly engine: MlsEngine,
@@ -32,32 +35,48 @@ export class DeviceKeys {
     private readonly self: () => LeafMember,
   ) {}
 
-  /** The identity, made and stored on first use; `created` says it is new (the directory holds nothing of ours yet). */
-  async identity(): Promise<{ identity: SigningIdentity; created: boolean }> {
-    if (this.identityValue) return { identity: this.identityValue, created: false };
-    const stored = readFrames((await this.store.get(IDENTITY)) ?? new Uint8Array());
-    if (stored?.length === 2) {
-      const [publicKey, privateKey] = stored as [Uint8Array, Uint8Array];
-      this.identityValue = { publicKey, privateKey };
-      return { identity: this.identityValue, created: false };
-    }
-    const made = await this.engine.generateIdentity();
-    await this.store.put(IDENTITY, concatBytes([frame(made.publicKey), frame(made.privateKey)]));
-    this.identityValue = made;
-    return { identity: made, created: true };
+  /** The identity, made and stored on first use (one load at a time: two callers at once must not make two). */
+  identity(): Promise<SigningIdentity> {
+    this.identityLoad ??= this.loadIdentity().catch((error: unknown) => {
+      this.identityLoad = null;
+      throw error;
+    });
+    return this.identityLoad;
   }
 
   /**
    * Tops the directory up: a new device (or one whose store was lost) replaces whatever the server
    * holds for it, then uploads a batch and a last-resort package; later calls upload only when low.
+   * Concurrent calls (sign-in, `key_packages_low`, a rejoin) share one.
    */
-  async publish(api: KeyPackageApi): Promise<KeyPackageCounts> {
-    const { identity, created } = await this.identity();
-    const counts = created ? null : await api.keyPackageCount();
+  publish(api: KeyPackageApi): Promise<KeyPackageCounts> {
+    this.publishing ??= this.publishOnce(api).finally(() => (this.publishing = null));
+    return this.publishing;
+  }
+
+  private async publishOnce(api: KeyPackageApi): Promise<KeyPackageCounts> {
+    const identity = await this.identity();
+    const replace = (await this.store.get(REPLACE_PENDING)) !== null;
+    const counts = replace ? null : await api.keyPackageCount();
     if (counts && !counts.key_packages_low && counts.last_resort) return counts;
     const packages = await this.make(identity, BATCH, false);
     const lastResort = counts?.last_resort ? undefined : (await this.make(identity, 1, true))[0];
-    return api.uploadKeyPackages({ key_packages: packages, ...(lastResort ? { last_resort: lastResort } : {}), replace: created });
+    const result = await api.uploadKeyPackages({ key_packages: packages, ...(lastResort ? { last_resort: lastResort } : {}), replace });
+    if (replace) await this.store.delete(REPLACE_PENDING);
+    return result;
+  }
+
+  private async loadIdentity(): Promise<SigningIdentity> {
+    const stored = readFrames((await this.store.get(IDENTITY)) ?? new Uint8Array());
+    if (stored?.length === 2) {
+      const [publicKey, privateKey] = stored as [Uint8Array, Uint8Array];
+      return { publicKey, privateKey };
+    }
+    const made = await this.engine.generateIdentity();
+    // The marker first: an identity stored without it would never replace the packages a lost store left on the server.
+    await this.store.put(REPLACE_PENDING, new Uint8Array([1]));
+    await this.store.put(IDENTITY, concatBytes([frame(made.publicKey), frame(made.privateKey)]));
+    return made;
   }
 
   /** The private half for a KeyPackageRef a Welcome names, or null when it is not one of ours. */
@@ -76,8 +95,7 @@ export class DeviceKeys {
 
   /** A package this device keeps for itself (the creator's own leaf of a new group). */
   async ownLeafPackage(): Promise<KeyPackageBundle> {
-    const { identity } = await this.identity();
-    return this.engine.createKeyPackage(identity, this.self());
+    return this.engine.createKeyPackage(await this.identity(), this.self());
   }
 
   private async make(identity: SigningIdentity, count: number, lastResort: boolean): Promise<string[]> {

@@ -9,6 +9,7 @@ import { ConversationGroup, MLS_COMMIT, type DecryptedMessage } from "./conversa
 import { DeviceFollower } from "./device-follower";
 import { DeviceKeys } from "./device-keys";
 import { DEVICE_CHECK_MS, deviceKey, diffDevices, NO_PACKAGE_RETRY_MS } from "./device-sync";
+import { groupInfoField, rejoinByExternalCommit } from "./external-join";
 import { tsMlsEngine } from "./mls-adapter";
 import type { LeafMember, MlsEngine, MlsGroup } from "./mls-engine";
 import type { MessageContent } from "./payload";
@@ -20,7 +21,7 @@ export interface E2eeEvents {
   key_changed: KeyChange;
   /** Messages this device handled, in seq order, from any source (live socket, history, catch-up before a commit). */
   decrypted: { conversation_id: string; messages: DecryptedMessage[] };
-  /** This device joined a conversation's group from a Welcome: what came after the join is now readable. */
+  /** This device joined a conversation's group (a Welcome, or a rejoin after lost state) at `seq`: what came after it is now readable, nothing before. */
   joined: { conversation_id: string; seq: number };
   /** A check run for a `devices` entry (`followDevices`) committed here: these devices were added (Welcomes sent) or their leaves removed. */
   devices_synced: DeviceChange & { conversation_id: string };
@@ -59,7 +60,8 @@ interface ClaimedDevice extends LeafMember {
  * End-to-end encryption of conversations with MLS: one group per conversation, every device of
  * every member a leaf (our own other devices too). Commits are sent before they are applied: the
  * room stores one per epoch, a device adopts its own only after the room accepted it, and a 409
- * means "apply the winner, then try again". New devices get their Welcome through their mailbox.
+ * means "apply the winner, then try again". New devices get their Welcome through their mailbox; a
+ * device that lost its state rejoins by External Commit (`rejoin`).
  */
 export class E2ee extends Emitter<E2eeEvents> {
   readonly trust: TrustStore;
@@ -71,6 +73,9 @@ export class E2ee extends Emitter<E2eeEvents> {
   /** Devices whose claim came back empty (no KeyPackage published), by "user:device", until when not to ask again. */
   private readonly noPackage = new Map<string, number>();
   private readonly follower: DeviceFollower;
+  /** Rejoins under way, by conversation (concurrent callers share one). */
+  private readonly rejoins = new Map<string, Promise<boolean>>();
+  private mailboxTurn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: E2eeOptions) {
     super();
@@ -157,11 +162,33 @@ export class E2ee extends Emitter<E2eeEvents> {
    * member added (a member's new device: it gets a Welcome and reads from then on), every other
    * leaf removed (a deleted or signed-out device, a user who is no longer a member, a leaf a hostile
    * member added for a non-member). One commit; when another device commits first (409), this one
-   * applies that commit and plans again, so a device is never added twice. Nothing to do without a group.
+   * applies that commit and plans again, so a device is never added twice. Without a group this device
+   * first tries to `rejoin`; nothing to do if it cannot (it waits for its Welcome).
    */
   async syncDevices(conversationId: string): Promise<DeviceChange> {
-    if (!(await this.group(conversationId))) return NO_CHANGE;
+    if (!(await this.group(conversationId)) && !(await this.rejoin(conversationId))) return NO_CHANGE;
     return this.reconcile(conversationId, { removeStale: true });
+  }
+
+  /**
+   * A device that lost its MLS state (a cleared browser, a reinstalled app on the same session) but
+   * is still a member with a leaf in the group gets back in: fresh KeyPackages (replacing what the
+   * directory holds for it when its keys are new), any Welcome in its mailbox joined, and if that
+   * did not do it, an External Commit that replaces its old leaf (409: the newer GroupInfo, up to
+   * COMMIT_ATTEMPTS tries). Every other device sees a new key for this device (`key_changed`). It
+   * reads what is sent after its join; earlier messages are not shown (their epochs' keys are gone).
+   * Resolves true when the device holds the group; false when there is nothing to rejoin from (a
+   * device never added waits for its Welcome). `syncDevices` (on opening the chat, before a send)
+   * calls it; not ingest or catch-up, which run for every conversation with news, whereas a rejoin
+   * is a commit every member's device processes and a changed safety number to look at.
+   */
+  rejoin(conversationId: string): Promise<boolean> {
+    let running = this.rejoins.get(conversationId);
+    if (!running) {
+      running = this.rejoinOnce(conversationId).finally(() => this.rejoins.delete(conversationId));
+      this.rejoins.set(conversationId, running);
+    }
+    return running;
   }
 
   /**
@@ -236,11 +263,16 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /** Mailbox entries: Welcomes join their groups. Resolve = processed (acknowledge them); payloads that are not ours are skipped. */
-  async handleMailbox(entries: MailboxEntry[]): Promise<void> {
-    for (const entry of entries) {
-      const welcome = fromBase64Url(entry.payload);
-      if (welcome) await this.join(welcome, entry.from_user_id);
-    }
+  handleMailbox(entries: MailboxEntry[]): Promise<void> {
+    // One batch at a time: the stream and a rejoin may hand over the same Welcome at once, and it must join once.
+    const run = this.mailboxTurn.then(async () => {
+      for (const entry of entries) {
+        const welcome = fromBase64Url(entry.payload);
+        if (welcome) await this.join(welcome, entry.from_user_id);
+      }
+    });
+    this.mailboxTurn = run.catch(() => undefined);
+    return run;
   }
 
   /** The safety number of the signed-in user and a contact over the device keys of this conversation's group. */
@@ -269,6 +301,25 @@ export class E2ee extends Emitter<E2eeEvents> {
     return (await this.group(conversationId))?.group.epoch ?? null;
   }
 
+  private async rejoinOnce(conversationId: string): Promise<boolean> {
+    if (await this.group(conversationId)) return true;
+    // Before any commit: a package of ours whose private key went with the lost state must not be claimed.
+    await this.publishKeyPackages();
+    // A Welcome waiting in the mailbox joins without a commit.
+    await this.handleMailbox((await this.options.api.devices.mailbox()).entries);
+    if (await this.group(conversationId)) return true;
+    const joined = await rejoinByExternalCommit(this.options.api, this.engine, {
+      conversationId,
+      me: this.me(),
+      ownKey: (await this.keys.identity()).publicKey,
+      leafPackage: () => this.keys.ownLeafPackage(),
+      attempts: COMMIT_ATTEMPTS,
+    });
+    if (!joined) return false;
+    await this.adoptJoined(conversationId, joined.group, joined.seq);
+    return true;
+  }
+
   private async join(welcome: Uint8Array, fromUserId: string): Promise<void> {
     for (const ref of this.engine.welcomeRefs(welcome)) {
       const bundle = await this.keys.bundle(ref);
@@ -280,16 +331,21 @@ export class E2ee extends Emitter<E2eeEvents> {
       const seq = await this.commitSeq(cid, group.epoch - 1);
       const existing = await this.group(cid);
       if (seq === null || (existing && existing.epochSeq >= seq)) return;
-      const adopted = ConversationGroup.adopt(cid, this.engine, this.options.store, group, seq);
-      this.groups.set(cid, adopted);
-      await adopted;
+      await this.adoptJoined(cid, group, seq);
       await this.keys.consumed(ref);
-      await this.checkKeys(group);
-      // Nothing before our Welcome's commit is readable here: it must not count as unread (read marks only move forward).
-      await this.options.api.messages.markRead(cid, seq).catch(() => undefined);
-      this.emit("joined", { conversation_id: cid, seq });
       return;
     }
+  }
+
+  /** A group this device joined at the commit stored at `seq` (from a Welcome or its own External Commit) becomes its state. */
+  private async adoptJoined(cid: string, group: MlsGroup, seq: number): Promise<void> {
+    const adopted = ConversationGroup.adopt(cid, this.engine, this.options.store, group, seq);
+    this.groups.set(cid, adopted);
+    await adopted;
+    await this.checkKeys(group);
+    // Nothing before the join's commit is readable here: it must not count as unread (read marks only move forward).
+    await this.options.api.messages.markRead(cid, seq).catch(() => undefined);
+    this.emit("joined", { conversation_id: cid, seq });
   }
 
   /** The seq of the commit made at `epoch` (the one our Welcome belongs to), newest first; null when the room has none (or we may not read it). */
@@ -369,6 +425,8 @@ export class E2ee extends Emitter<E2eeEvents> {
             content_type: MLS_COMMIT,
             ciphertext: toBase64Url(made.commit),
             epoch: group.group.epoch,
+            // The room keeps the new epoch's GroupInfo, so a device of the group that loses its state can rejoin.
+            ...(await groupInfoField(made.next)),
           });
           await group.adoptCommit(made.next, message.seq);
           return { kind: "done" as const, value: { ...change, seq: message.seq, welcome: made.welcome } };

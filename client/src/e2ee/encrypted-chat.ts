@@ -10,6 +10,12 @@ export interface EncryptedChatEvents {
   message: DecryptedMessage;
   /** A message was deleted by its sender (the server clears its ciphertext). */
   deleted: { seq: number };
+  /**
+   * This device joined the group at the commit stored at `seq` (its Welcome, or a rejoin after it lost
+   * its state): nothing before it is readable here, so history starts after it (drop what was shown
+   * as undecryptable while it waited).
+   */
+  joined: { seq: number };
 }
 
 /**
@@ -17,8 +23,9 @@ export interface EncryptedChatEvents {
  * read), with every message encrypted before it is queued and decrypted, in the room's order,
  * before it is shown. The underlying connection stays reachable for typing, read and state.
  * Opening it checks the conversation's devices against the group (a member's new device is added,
- * a removed one dropped: `E2ee.syncDevices`), and every send waits for a check no older than
- * `deviceCheckMs`, so a message goes to the devices the members have now.
+ * a removed one dropped: `E2ee.syncDevices`; a device that lost its state rejoins: `E2ee.rejoin`),
+ * and every send waits for a check no older than `deviceCheckMs`, so a message goes to the devices
+ * the members have now.
  */
 export class EncryptedChat extends Emitter<EncryptedChatEvents> {
   private lastEmitted = 0;
@@ -46,8 +53,10 @@ export class EncryptedChat extends Emitter<EncryptedChatEvents> {
         }
       }),
       // Joined after the socket opened: what was stored since the join is readable now.
-      e2ee.on("joined", ({ conversation_id }) => {
-        if (conversation_id === cid) this.e2ee.catchUp(cid).catch((error: unknown) => console.error("[secureconnect] catch-up failed", error));
+      e2ee.on("joined", ({ conversation_id, seq }) => {
+        if (conversation_id !== cid) return;
+        this.emit("joined", { seq });
+        this.e2ee.catchUp(cid).catch((error: unknown) => console.error("[secureconnect] catch-up failed", error));
       }),
     );
     void this.checkDevices(0);

@@ -2,6 +2,7 @@ import {
   createApplicationMessage,
   createCommit,
   createGroup,
+  createGroupInfoWithExternalPubAndRatchetTree,
   decodeGroupState,
   decodeMlsMessage,
   defaultCapabilities,
@@ -13,17 +14,33 @@ import {
   getCiphersuiteFromName,
   getCiphersuiteImpl,
   joinGroup,
+  joinGroupExternal,
   processPrivateMessage,
+  processPublicMessage,
   type CiphersuiteImpl,
   type ClientState,
+  type FramedContent,
+  type IncomingMessageCallback,
   type KeyPackage,
+  type LeafNode,
   type MLSMessage,
   type PrivateKeyPackage,
   type Proposal,
 } from "ts-mls";
-import { defaultClientConfig } from "ts-mls/clientConfig.js";
+import { defaultClientConfig, type ClientConfig } from "ts-mls/clientConfig.js";
+import { ratchetTreeFromExtension } from "ts-mls/groupInfo.js";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
-import type { GroupCommit, KeyPackageBundle, LeafMember, MlsEngine, MlsGroup, NewKeyPackage, SigningIdentity } from "./mls-engine";
+import type {
+  ExternalJoin,
+  GroupCommit,
+  InspectedGroupInfo,
+  KeyPackageBundle,
+  LeafMember,
+  MlsEngine,
+  MlsGroup,
+  NewKeyPackage,
+  SigningIdentity,
+} from "./mls-engine";
 import { concatBytes, frame, readFrames, toHex, utf8 } from "./bytes";
 
 /**
@@ -47,6 +64,58 @@ function memberOf(identity: Uint8Array): LeafMember | null {
   if (cut <= 0 || cut === text.length - 1) return null;
   return { userId: text.slice(0, cut), deviceId: text.slice(cut + 1) };
 }
+
+function memberOfLeaf(leaf: LeafNode): LeafMember | null {
+  return leaf.credential.credentialType === "basic" ? memberOf(leaf.credential.identity) : null;
+}
+
+const sameDevice = (a: LeafMember | null, b: LeafMember | null): boolean => a !== null && b !== null && a.userId === b.userId && a.deviceId === b.deviceId;
+
+type Tree = ClientState["ratchetTree"];
+
+/** The leaves of a ratchet tree that name a device of ours (leaves sit at even node indexes; blanks are undefined). */
+function leavesOf(tree: Tree): Array<LeafMember & { leaf: number; signatureKey: Uint8Array }> {
+  const out: Array<LeafMember & { leaf: number; signatureKey: Uint8Array }> = [];
+  tree.forEach((node, index) => {
+    if (index % 2 !== 0 || node?.nodeType !== "leaf") return;
+    const member = memberOfLeaf(node.leaf);
+    if (member) out.push({ ...member, leaf: index / 2, signatureKey: node.leaf.signaturePublicKey });
+  });
+  return out;
+}
+
+function memberAt(tree: Tree, leaf: number): LeafMember | null {
+  const node = tree[leaf * 2];
+  return node?.nodeType === "leaf" ? memberOfLeaf(node.leaf) : null;
+}
+
+/**
+ * The receiver's checks of an External Commit that ts-mls 1.6.4 leaves out (RFC 9420 §12.4.3.2: a
+ * Remove in it must be of the joiner's own old leaf), and ours: the room vouches for the sending
+ * user, so the new leaf must name that user. Anyone else's leaf stays.
+ */
+function checkExternalCommit(content: FramedContent, tree: Tree, senderUserId: string): void {
+  if (content.sender.senderType !== "new_member_commit" || content.contentType !== "commit") throw new Error("not an External Commit");
+  const joiner = content.commit.path ? memberOfLeaf(content.commit.path.leafNode) : null;
+  if (joiner?.userId !== senderUserId) throw new Error("an External Commit whose leaf names another user than its sender");
+  for (const item of content.commit.proposals) {
+    if (item.proposalOrRefType !== "proposal") throw new Error("an External Commit with a proposal by reference");
+    if (item.proposal.proposalType === "remove" && !sameDevice(memberAt(tree, item.proposal.remove.removed), joiner))
+      throw new Error("an External Commit removing another device's leaf");
+  }
+}
+
+/**
+ * ts-mls's resync finds the old leaf by its signature key, which a device that lost its state no
+ * longer has: the same credential (user and device) is what makes a leaf this device's old one.
+ */
+const sameCredentialConfig: ClientConfig = {
+  ...defaultClientConfig,
+  keyPackageEqualityConfig: {
+    ...defaultClientConfig.keyPackageEqualityConfig,
+    compareKeyPackageToLeafNode: (keyPackage, leaf) => sameDevice(memberOfLeaf(keyPackage.leafNode), memberOfLeaf(leaf)),
+  },
+};
 
 function decodeMessage(bytes: Uint8Array): MLSMessage | null {
   try {
@@ -92,14 +161,7 @@ class TsMlsGroup implements MlsGroup {
   }
 
   members(): Array<LeafMember & { leaf: number; signatureKey: Uint8Array }> {
-    const out: Array<LeafMember & { leaf: number; signatureKey: Uint8Array }> = [];
-    this.state.ratchetTree.forEach((node, index) => {
-      // Leaves sit at even node indexes of the array-based tree; blanks are undefined.
-      if (index % 2 !== 0 || node?.nodeType !== "leaf" || node.leaf.credential.credentialType !== "basic") return;
-      const member = memberOf(node.leaf.credential.identity);
-      if (member) out.push({ ...member, leaf: index / 2, signatureKey: node.leaf.signaturePublicKey });
-    });
-    return out;
+    return leavesOf(this.state.ratchetTree);
   }
 
   export(): Uint8Array {
@@ -119,11 +181,28 @@ class TsMlsGroup implements MlsGroup {
     return { commit: encodeMlsMessage(result.commit), welcome, next: new TsMlsGroup(result.newState) };
   }
 
-  async processCommit(bytes: Uint8Array): Promise<MlsGroup> {
+  async groupInfo(): Promise<Uint8Array> {
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(this.state, [], await impl());
+    return encodeMlsMessage({ version: "mls10", wireformat: "mls_group_info", groupInfo });
+  }
+
+  async processCommit(bytes: Uint8Array, senderUserId: string): Promise<MlsGroup> {
     const message = decodeMessage(bytes);
-    if (message?.wireformat !== "mls_private_message") throw new Error("not an MLS private message");
-    const result = await processPrivateMessage(this.state, message.privateMessage, emptyPskIndex, await impl());
+    if (message?.wireformat === "mls_public_message") {
+      // Only an External Commit travels as a PublicMessage here (members' commits are private).
+      checkExternalCommit(message.publicMessage.content, this.state.ratchetTree, senderUserId);
+      const result = await processPublicMessage(this.state, message.publicMessage, emptyPskIndex, await impl());
+      return new TsMlsGroup(result.newState);
+    }
+    if (message?.wireformat !== "mls_private_message") throw new Error("not an MLS commit");
+    const tree = this.state.ratchetTree;
+    const fromSender: IncomingMessageCallback = (incoming) =>
+      incoming.kind === "commit" && incoming.senderLeafIndex !== undefined && memberAt(tree, incoming.senderLeafIndex)?.userId === senderUserId
+        ? "accept"
+        : "reject";
+    const result = await processPrivateMessage(this.state, message.privateMessage, emptyPskIndex, await impl(), fromSender);
     if (result.kind !== "newState") throw new Error("an application message where a commit was expected");
+    if (result.actionTaken === "reject") throw new Error("a commit from a leaf of another user than its sender");
     return new TsMlsGroup(result.newState);
   }
 
@@ -198,9 +277,48 @@ export const tsMlsEngine: MlsEngine = {
     return new TsMlsGroup({ ...decoded[0], clientConfig: defaultClientConfig });
   },
 
+  inspectGroupInfo(bytes: Uint8Array): InspectedGroupInfo | null {
+    const message = decodeMessage(bytes);
+    if (message?.wireformat !== "mls_group_info") return null;
+    try {
+      const tree = ratchetTreeFromExtension(message.groupInfo);
+      const context = message.groupInfo.groupContext;
+      return tree ? { groupId: utf8.decode(context.groupId), epoch: Number(context.epoch), members: leavesOf(tree) } : null;
+    } catch {
+      return null; // a damaged ratchet_tree extension
+    }
+  },
+
+  async joinExternal(groupInfoBytes: Uint8Array, bundle: KeyPackageBundle): Promise<ExternalJoin> {
+    const message = decodeMessage(groupInfoBytes);
+    const keyPackage = decodeKeyPackage(bundle.publicBytes);
+    const privatePackage = decodePrivate(bundle.privateBytes);
+    if (message?.wireformat !== "mls_group_info" || !keyPackage || !privatePackage) throw new Error("not a GroupInfo, or a damaged KeyPackage bundle");
+    const self = memberOfLeaf(keyPackage.leafNode);
+    const tree = ratchetTreeFromExtension(message.groupInfo) ?? [];
+    const former = leavesOf(tree).find((leaf) => sameDevice(leaf, self));
+    const cs = await impl();
+    const { publicMessage, newState } = await joinGroupExternal(
+      message.groupInfo,
+      keyPackage,
+      privatePackage,
+      former !== undefined,
+      cs,
+      undefined,
+      sameCredentialConfig,
+    );
+    return {
+      commit: encodeMlsMessage({ version: "mls10", wireformat: "mls_public_message", publicMessage }),
+      replacedLeaf: former?.leaf ?? null,
+      // The joined state uses the default config, as every other group does (and as importGroup restores it).
+      next: new TsMlsGroup({ ...newState, clientConfig: defaultClientConfig }),
+    };
+  },
+
   /** Which epoch a handshake or application message claims (readable without keys), or null. */
   messageEpoch(bytes: Uint8Array): number | null {
     const message = decodeMessage(bytes);
-    return message?.wireformat === "mls_private_message" ? Number(message.privateMessage.epoch) : null;
+    if (message?.wireformat === "mls_private_message") return Number(message.privateMessage.epoch);
+    return message?.wireformat === "mls_public_message" ? Number(message.publicMessage.content.epoch) : null;
   },
 };

@@ -43,6 +43,22 @@ export interface GroupCommit {
   next: MlsGroup;
 }
 
+/** What a GroupInfo says before joining: the group, its epoch and its leaves (from its ratchet tree). */
+export interface InspectedGroupInfo {
+  groupId: string;
+  epoch: number;
+  members: Array<LeafMember & { leaf: number; signatureKey: Uint8Array }>;
+}
+
+export interface ExternalJoin {
+  /** The External Commit (an MLSMessage carrying a PublicMessage from a new member), made for the GroupInfo's epoch. */
+  commit: Uint8Array;
+  /** The leaf of the same device that the commit removes (a resync), or null when the device had none. */
+  replacedLeaf: number | null;
+  /** The state after the commit: adopt it only once the room accepted the commit. */
+  next: MlsGroup;
+}
+
 export interface MlsGroup {
   readonly epoch: number;
   readonly groupId: string;
@@ -50,8 +66,15 @@ export interface MlsGroup {
   members(): Array<LeafMember & { leaf: number; signatureKey: Uint8Array }>;
   export(): Uint8Array;
   commit(change: { add: Uint8Array[]; removeLeaves: number[] }): Promise<GroupCommit>;
-  /** Another member's commit, in the room's order. Throws when it does not apply to this state. */
-  processCommit(bytes: Uint8Array): Promise<MlsGroup>;
+  /** This epoch's GroupInfo (MLSMessage) with the external_pub key and the ratchet tree: what an External Commit is made from. */
+  groupInfo(): Promise<Uint8Array>;
+  /**
+   * Another device's commit, in the room's order; `senderUserId` is the user the room says sent it.
+   * Throws when it does not apply to this state, or its committer is not a leaf of that user: a
+   * member commit from another user's leaf, an External Commit whose new leaf names another user or
+   * that removes any leaf but the joining device's own old one.
+   */
+  processCommit(bytes: Uint8Array, senderUserId: string): Promise<MlsGroup>;
   encrypt(plaintext: Uint8Array): Promise<{ ciphertext: Uint8Array; next: MlsGroup }>;
   /** null: not decryptable here (tampered, another epoch we hold no keys for, not for us). Never throws. */
   decrypt(bytes: Uint8Array): Promise<{ plaintext: Uint8Array; next: MlsGroup } | null>;
@@ -67,5 +90,13 @@ export interface MlsEngine {
   welcomeRefs(bytes: Uint8Array): string[];
   joinFromWelcome(bytes: Uint8Array, bundle: KeyPackageBundle): Promise<MlsGroup>;
   importGroup(bytes: Uint8Array): Promise<MlsGroup>;
+  /** Decodes a GroupInfo (MLSMessage); null when it is not one or carries no ratchet tree. */
+  inspectGroupInfo(bytes: Uint8Array): InspectedGroupInfo | null;
+  /**
+   * Joins by External Commit from a GroupInfo, with this device's fresh KeyPackage. When the tree
+   * still holds a leaf of the same user and device (a device that lost its state), the commit
+   * removes it (resync), so the device never has two leaves.
+   */
+  joinExternal(groupInfo: Uint8Array, bundle: KeyPackageBundle): Promise<ExternalJoin>;
   messageEpoch(bytes: Uint8Array): number | null;
 }

@@ -1,15 +1,15 @@
 import type { DecryptedMessage, Message, SecureConnectClient } from "../../src/index";
 import { MLS_APPLICATION, MLS_COMMIT } from "../../src/e2ee/conversation-group";
 
-/** E2EE helpers for the real-stack tests: what the web app does on its stream, by hand. */
+/** The E2EE steps the real-stack tests share (client/test/e2ee*.test.ts): what the web app does on sign-in and on its stream. */
 
-/** Publishes the device's KeyPackages (what the app does at sign-in). */
+/** Publishes the device's KeyPackages (what the app does after sign-in). */
 export async function ready(client: SecureConnectClient): Promise<SecureConnectClient> {
   await client.e2ee.publishKeyPackages();
   return client;
 }
 
-/** Joins whatever the device's mailbox holds (Welcomes), then acknowledges it. */
+/** Joins whatever Welcomes the device's mailbox holds, then acknowledges them (what the app's stream does). */
 export async function joinFromMailbox(client: SecureConnectClient): Promise<void> {
   const { entries } = await client.api.devices.mailbox();
   await client.e2ee.handleMailbox(entries);
@@ -22,9 +22,10 @@ export async function read(client: SecureConnectClient, conversationId: string):
   return (await client.e2ee.ingest(conversationId, messages)).sort((a, b) => a.seq - b.seq);
 }
 
+/** Each message's text, or its status when it has none to show. */
 export const bodies = (messages: DecryptedMessage[]) => messages.map((m) => (m.status === "ok" && m.content?.kind === "text" ? m.content.body : m.status));
 
-/** One encrypted text over REST, with the device's current group state (no device check first). */
+/** Encrypts a text on this device and sends it over REST. */
 export async function sendText(client: SecureConnectClient, conversationId: string, body: string): Promise<Message> {
   const sealed = await client.e2ee.encrypt(conversationId, { kind: "text", body });
   const { message } = await client.api.messages.send(conversationId, {
