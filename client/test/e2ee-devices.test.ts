@@ -1,6 +1,7 @@
 import { describe, it } from "vitest";
-import { ApiError, MemorySecretStore, type DecryptedMessage, type Message, type SecureConnectClient } from "../src/index";
+import { ApiError, MemorySecretStore } from "../src/index";
 import { MLS_APPLICATION, MLS_COMMIT } from "../src/e2ee/conversation-group";
+import { bodies, commitsIn, idOf, joinFromMailbox, read, ready, sendText } from "./helpers/e2ee";
 import { newSession, nodeClient, signedUpClient } from "./helpers/users";
 
 /**
@@ -9,41 +10,6 @@ import { newSession, nodeClient, signedUpClient } from "./helpers/users";
  * conversation, or before a send), gets its Welcome through its mailbox and reads what is sent from
  * then on; a removed device's leaf goes at the next check; a non-member's device is never added.
  */
-
-async function ready(client: SecureConnectClient): Promise<SecureConnectClient> {
-  await client.e2ee.publishKeyPackages();
-  return client;
-}
-
-async function joinFromMailbox(client: SecureConnectClient): Promise<void> {
-  const { entries } = await client.api.devices.mailbox();
-  await client.e2ee.handleMailbox(entries);
-  if (entries.length > 0) await client.api.devices.ackMailbox({ ids: entries.map((e) => e.id) });
-}
-
-async function read(client: SecureConnectClient, conversationId: string): Promise<DecryptedMessage[]> {
-  const { messages } = await client.api.messages.list(conversationId, { limit: 100 });
-  return (await client.e2ee.ingest(conversationId, messages)).sort((a, b) => a.seq - b.seq);
-}
-
-const bodies = (messages: DecryptedMessage[]) => messages.map((m) => (m.status === "ok" && m.content?.kind === "text" ? m.content.body : m.status));
-
-async function sendText(client: SecureConnectClient, conversationId: string, body: string): Promise<Message> {
-  const sealed = await client.e2ee.encrypt(conversationId, { kind: "text", body });
-  const { message } = await client.api.messages.send(conversationId, {
-    client_id: sealed.client_id,
-    content_type: MLS_APPLICATION,
-    ciphertext: sealed.ciphertext,
-    epoch: sealed.epoch,
-  });
-  return message;
-}
-
-async function commitsIn(client: SecureConnectClient, conversationId: string): Promise<Message[]> {
-  return (await client.api.messages.list(conversationId, { limit: 100 })).messages.filter((m) => m.content_type === MLS_COMMIT);
-}
-
-const idOf = (client: SecureConnectClient) => ({ userId: client.userId ?? "", deviceId: client.deviceId ?? "" });
 
 describe("a member's devices join and leave their encrypted conversations", () => {
   it("Alice's new device joins when Bob opens the chat, reads his next message and sends; once removed it reads nothing more", async ({ expect }) => {

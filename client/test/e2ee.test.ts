@@ -1,44 +1,14 @@
 import { describe, it } from "vitest";
-import { ApiError, type DecryptedMessage, type KeyChange, type SecureConnectClient } from "../src/index";
+import { ApiError, type KeyChange } from "../src/index";
 import { fromBase64Url, toBase64Url } from "../src/e2ee/bytes";
 import { MLS_APPLICATION } from "../src/e2ee/conversation-group";
+import { bodies, joinFromMailbox, read, ready, sendText } from "./helpers/e2ee";
 import { newSession, nodeClient, signedUpClient } from "./helpers/users";
 
 /**
  * End-to-end encryption against the real stack: the SDK's MLS groups over the server's KeyPackage
  * directory, epoch-gated rooms and device mailboxes. Alice has two devices; Bob and Carol one each.
  */
-
-/** Publishes the device's KeyPackages and joins whatever its mailbox holds (what the web app does on its stream). */
-async function ready(client: SecureConnectClient): Promise<SecureConnectClient> {
-  await client.e2ee.publishKeyPackages();
-  return client;
-}
-
-async function joinFromMailbox(client: SecureConnectClient): Promise<void> {
-  const { entries } = await client.api.devices.mailbox();
-  await client.e2ee.handleMailbox(entries);
-  if (entries.length > 0) await client.api.devices.ackMailbox({ ids: entries.map((e) => e.id) });
-}
-
-/** Everything this device can read in the conversation now, by seq. */
-async function read(client: SecureConnectClient, conversationId: string): Promise<DecryptedMessage[]> {
-  const { messages } = await client.api.messages.list(conversationId, { limit: 100 });
-  return (await client.e2ee.ingest(conversationId, messages)).sort((a, b) => a.seq - b.seq);
-}
-
-const bodies = (messages: DecryptedMessage[]) => messages.map((m) => (m.status === "ok" && m.content?.kind === "text" ? m.content.body : m.status));
-
-async function sendText(client: SecureConnectClient, conversationId: string, body: string) {
-  const sealed = await client.e2ee.encrypt(conversationId, { kind: "text", body });
-  const { message } = await client.api.messages.send(conversationId, {
-    client_id: sealed.client_id,
-    content_type: MLS_APPLICATION,
-    ciphertext: sealed.ciphertext,
-    epoch: sealed.epoch,
-  });
-  return message;
-}
 
 async function people() {
   const alice = await ready(await signedUpClient());
