@@ -122,6 +122,14 @@ export class ConversationGroup {
     return { ciphertext: toBase64Url(ciphertext), epoch };
   }
 
+  /**
+   * This device leaves the group: its state (every key of the current epoch) is deleted; the
+   * records of messages it read stay, as history. Call inside `serial`; the instance is unusable after.
+   */
+  async forget(): Promise<void> {
+    await this.store.delete(groupKey(this.conversationId));
+  }
+
   /** Our own commit was stored by the room at `seq`: its state becomes ours. Call inside `serial`. */
   async adoptCommit(next: MlsGroup, seq: number): Promise<void> {
     this.groupValue = next;
