@@ -44,6 +44,8 @@ const sentKey = (cid: string, clientId: string) => `sent:${cid}:${clientId}`;
  */
 export class ConversationGroup {
   private chain: Promise<unknown> = Promise.resolve();
+  /** After `forget`: nothing is written again (a task queued before it must not bring the state back). */
+  private forgotten = false;
 
   private constructor(
     readonly conversationId: string,
@@ -127,6 +129,7 @@ export class ConversationGroup {
    * records of messages it read stay, as history. Call inside `serial`; the instance is unusable after.
    */
   async forget(): Promise<void> {
+    this.forgotten = true;
     await this.store.delete(groupKey(this.conversationId));
   }
 
@@ -187,7 +190,8 @@ export class ConversationGroup {
     return bytes ? (JSON.parse(utf8.decode(bytes)) as DecryptedMessage) : null;
   }
 
-  private persist(): Promise<void> {
-    return this.store.put(groupKey(this.conversationId), concatBytes([frame(utf8.encode(JSON.stringify(this.meta))), frame(this.groupValue.export())]));
+  private async persist(): Promise<void> {
+    if (this.forgotten) return;
+    await this.store.put(groupKey(this.conversationId), concatBytes([frame(utf8.encode(JSON.stringify(this.meta))), frame(this.groupValue.export())]));
   }
 }
