@@ -178,7 +178,8 @@ export function registerAuthRoutes(app: GatewayApp): void {
     const refreshed = await c.env.AUTH.refresh(c.get("rpc"), { refresh_token: refreshToken });
     if (!cookie) return c.json(unwrap(refreshed), 200);
     // A spent or revoked cookie is of no use to anyone: drop exactly it with the 401 (a newer one stays).
-    if (!refreshed.ok) clearCookie(c, cookie.name);
+    // Any other failure (the auth worker unavailable) leaves it: it may still be good.
+    if (!refreshed.ok && refreshed.error.code === "UNAUTHORIZED") clearCookie(c, cookie.name);
     return c.json(cookieSession(c, unwrap(refreshed), [cookie.name]), 200);
   });
   app.openapi(routes.logout, async (c) => {
