@@ -78,11 +78,6 @@ export function groupPanel(
     else await client.api.conversations.removeMember(conversationId, userId);
   }
 
-  /** In an encrypted group this device also forgets its group state; the others' clients remove our leaves (SDK `e2ee.leave`). */
-  function leaveGroup(): Promise<void> {
-    return current?.encryption === "mls" ? client.e2ee.leave(conversationId) : client.api.conversations.removeMember(conversationId, me);
-  }
-
   function render(conversation: Conversation): void {
     current = conversation;
     const myRole: Role = conversation.members.find((m) => m.user_id === me)?.role ?? "member";
@@ -165,7 +160,7 @@ export function groupPanel(
     text: "Leave group",
     attrs: { type: "button" },
     on: {
-      click: () => void leaveGroup().then(handlers.left, (err: unknown) => (error.textContent = errorText(err))),
+      click: () => void client.api.conversations.removeMember(conversationId, me).then(handlers.left, (err: unknown) => (error.textContent = errorText(err))),
     },
   });
   void load();

@@ -44,8 +44,6 @@ const sentKey = (cid: string, clientId: string) => `sent:${cid}:${clientId}`;
  */
 export class ConversationGroup {
   private chain: Promise<unknown> = Promise.resolve();
-  /** After `forget`: nothing is written again (a task queued before it must not bring the state back). */
-  private forgotten = false;
 
   private constructor(
     readonly conversationId: string,
@@ -124,15 +122,6 @@ export class ConversationGroup {
     return { ciphertext: toBase64Url(ciphertext), epoch };
   }
 
-  /**
-   * This device leaves the group: its state (every key of the current epoch) is deleted; the
-   * records of messages it read stay, as history. Call inside `serial`; the instance is unusable after.
-   */
-  async forget(): Promise<void> {
-    this.forgotten = true;
-    await this.store.delete(groupKey(this.conversationId));
-  }
-
   /** Our own commit was stored by the room at `seq`: its state becomes ours. Call inside `serial`. */
   async adoptCommit(next: MlsGroup, seq: number): Promise<void> {
     this.groupValue = next;
@@ -190,8 +179,7 @@ export class ConversationGroup {
     return bytes ? (JSON.parse(utf8.decode(bytes)) as DecryptedMessage) : null;
   }
 
-  private async persist(): Promise<void> {
-    if (this.forgotten) return;
-    await this.store.put(groupKey(this.conversationId), concatBytes([frame(utf8.encode(JSON.stringify(this.meta))), frame(this.groupValue.export())]));
+  private persist(): Promise<void> {
+    return this.store.put(groupKey(this.conversationId), concatBytes([frame(utf8.encode(JSON.stringify(this.meta))), frame(this.groupValue.export())]));
   }
 }

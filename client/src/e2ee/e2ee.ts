@@ -122,21 +122,6 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /**
-   * This user leaves the conversation (a group), and this device forgets its group: nothing sent
-   * afterwards is readable here, even if handed over. A device cannot commit its own removal, so
-   * the others' clients remove our leaves: at once where they hear of it (their device stream's
-   * `details`, see `membersChanged`), else at their next device check.
-   */
-  async leave(conversationId: string): Promise<void> {
-    await this.options.api.conversations.removeMember(conversationId, this.me().userId);
-    const group = await this.group(conversationId);
-    if (group) await group.serial(() => group.forget());
-    this.groups.delete(conversationId);
-    this.deviceChecks.delete(conversationId);
-    this.memberChanges.delete(conversationId);
-  }
-
-  /**
    * Someone else was added to or left the conversation (the device stream's `details` with
    * `change: "members"`; SecureConnectClient passes it on): the device check is no longer fresh, so
    * the next send commits the difference first (a leaver's leaves removed, a newcomer's devices
