@@ -187,8 +187,9 @@ export class E2ee extends Emitter<E2eeEvents> {
         settle({ at: started, changes });
         return change;
       } catch (error) {
-        // A failed check is not fresh: the next send tries again.
-        settle({ at: 0, changes });
+        // A failed check counts for nothing: what was fresh before stays so (offline, a send does not wait
+        // on a check each time), and a member change it was to cover still makes the next send try again.
+        settle({ at: check?.at ?? 0, changes: check?.changes ?? -1 });
         throw error;
       }
     });
