@@ -8,9 +8,9 @@ import type { TestUser } from "../helpers/auth";
 
 export type Line = Record<string, unknown>;
 
-/** The export's status once it is no longer pending (or when `waitMs` ran out). */
-export async function readyExport(user: TestUser, waitMs = 20_000): Promise<DataExportEnvelope["export"]> {
-  const deadline = Date.now() + waitMs;
+/** The export's status once it is no longer pending (or after 20 s). */
+export async function readyExport(user: TestUser): Promise<DataExportEnvelope["export"]> {
+  const deadline = Date.now() + 20_000;
   for (;;) {
     const status = await json<DataExportEnvelope>(await api(user, "GET", "/v1/users/me/export"), 200);
     if (status.export.status !== "pending" || Date.now() > deadline) return status.export;

@@ -55,18 +55,23 @@ export interface FilesWritten {
 const callsFor = (sizeBytes: number): number => Math.ceil(sizeBytes / EXPORT_FILE_CHUNK_BYTES);
 
 /**
- * Newest first (storage's order). A file is copied if it fits in what is left of `budget` bytes and
- * of FILE_DATA_CALLS range reads; one that does not is named with `bytes_included: false` (its link
+ * Newest first (storage's order). A file is copied if it fits in what is left of `budget.bytes` and
+ * of `budget.calls` range reads (FILE_DATA_CALLS); one that does not is named with `bytes_included: false` (its link
  * still works for 24 h), and smaller ones after it may still fit.
  */
-export async function writeFiles(storage: FileSource, out: ArchiveWriter, rpc: AuthedContext, budget: number): Promise<FilesWritten> {
+export async function writeFiles(
+  storage: FileSource,
+  out: ArchiveWriter,
+  rpc: AuthedContext,
+  budget: { bytes: number; calls: number },
+): Promise<FilesWritten> {
   const written: FilesWritten = { files: 0, with_data: 0, data_bytes: 0, calls: 0 };
   let after: string | null | undefined;
   while (after !== null) {
     const page = await storage.exportFilesPage(rpc, after !== undefined ? { after } : {});
     if (!page.ok) throw AppError.from(page.error);
     for (const file of page.value.files) {
-      const included = file.size_bytes <= budget - written.data_bytes && callsFor(file.size_bytes) <= FILE_DATA_CALLS - written.calls;
+      const included = file.size_bytes <= budget.bytes - written.data_bytes && callsFor(file.size_bytes) <= budget.calls - written.calls;
       await out.write({ record: "file", ...file, bytes_included: included });
       written.files += 1;
       if (!included) continue;
