@@ -13,9 +13,7 @@ import { until } from "./helpers/wait";
  */
 
 describe("a member leaves an encrypted group", () => {
-  it("Carol leaves: Alice's open chat removes her leaf before Alice's next message, which Carol's device can neither fetch nor open", async ({
-    expect,
-  }) => {
+  it("Carol leaves: Alice's open chat removes her leaf before Alice's next message, which Carol's device can neither fetch nor open", async ({ expect }) => {
     const alice = await ready(await signedUpClient());
     const bob = await ready(await signedUpClient());
     const carol = await ready(await signedUpClient());

@@ -97,7 +97,8 @@ describe("data export edges", () => {
     // The export's cap is FILE_DATA_CALLS (4,000) reads; the same rule is driven here with 3, so that
     // four files reach it (an end-to-end run over 4,001 files outlasted four minutes on the shared test machine).
     const user = await createUser();
-    const upload = (name: string, data: Uint8Array) => uploadFile(user, { size_bytes: data.byteLength, file_name: name, content_type: "application/octet-stream" }, data);
+    const upload = (name: string, data: Uint8Array) =>
+      uploadFile(user, { size_bytes: data.byteLength, file_name: name, content_type: "application/octet-stream" }, data);
     const oldestBytes = bytes(10, 1);
     const oldest = await upload("oldest.bin", oldestBytes);
     const bigBytes = bytes(EXPORT_FILE_CHUNK_BYTES + 1, 6);

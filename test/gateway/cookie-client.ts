@@ -89,7 +89,11 @@ export const refresh = (cookies: string, csrf: string | undefined, origin: strin
 
 /** A cookie-mode sign-in from a browser whose jar holds `cookies`. */
 export function cookieLogin(user: TestUser, origin = OWN_ORIGIN, cookies = ""): Promise<Response> {
-  return post("/v1/auth/login", { "x-session-mode": "cookie", origin, ...(cookies ? { cookie: cookies } : {}) }, { email: user.user.email, password: DEFAULT_PASSWORD });
+  return post(
+    "/v1/auth/login",
+    { "x-session-mode": "cookie", origin, ...(cookies ? { cookie: cookies } : {}) },
+    { email: user.user.email, password: DEFAULT_PASSWORD },
+  );
 }
 
 /** A new user signed in in cookie mode: the answer and its cookie as a Cookie header pair. */

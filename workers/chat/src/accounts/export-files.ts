@@ -59,12 +59,7 @@ const callsFor = (sizeBytes: number): number => Math.ceil(sizeBytes / EXPORT_FIL
  * of `budget.calls` range reads (FILE_DATA_CALLS); one that does not is named with `bytes_included: false` (its link
  * still works for 24 h), and smaller ones after it may still fit.
  */
-export async function writeFiles(
-  storage: FileSource,
-  out: ArchiveWriter,
-  rpc: AuthedContext,
-  budget: { bytes: number; calls: number },
-): Promise<FilesWritten> {
+export async function writeFiles(storage: FileSource, out: ArchiveWriter, rpc: AuthedContext, budget: { bytes: number; calls: number }): Promise<FilesWritten> {
   const written: FilesWritten = { files: 0, with_data: 0, data_bytes: 0, calls: 0 };
   let after: string | null | undefined;
   while (after !== null) {
