@@ -1,4 +1,11 @@
-import type { Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, inject } from "vitest";
+import { sfuStatsSchema } from "../scripts/sfu/shapes";
+import { launch, shot, signUp, whoAmI, type Person } from "./helpers";
+
+type Rgb = readonly [number, number, number];
+
+export const sfuUrl = inject("sfuUrl");
 
 /**
  * Test instrumentation for the group call proof, injected before the app (nothing of it ships):
@@ -104,4 +111,56 @@ export function describeConnections(page: Page): Promise<unknown> {
       }),
     );
   });
+}
+
+/** The local SFU's counters: publishing sessions, and tracks it forwards by kind. */
+export async function sfuCounts(): Promise<{ publishers: number; video: number; audio: number }> {
+  if (!sfuUrl) throw new Error("the stack runs no local SFU");
+  const s = sfuStatsSchema.parse(await (await fetch(`${sfuUrl}/stats`)).json());
+  return { publishers: s.publishers, video: s.forwarded_tracks.video, audio: s.forwarded_tracks.audio };
+}
+
+/** Whose camera colour `rgb` is closest to. */
+export function nearestColour<N extends string>(colours: Record<N, Rgb>, rgb: readonly number[]): N {
+  const names = Object.keys(colours) as N[];
+  const distance = (c: Rgb) => c.reduce((sum, v, i) => sum + (v - (rgb[i] ?? 0)) ** 2, 0);
+  return names.reduce((best, name) => (distance(colours[name]) < distance(colours[best]) ? name : best));
+}
+
+/** A group call story's people: each in their own browser profile, with their user id and API token. */
+export interface Cast<N extends string> {
+  people: Record<N, Person>;
+  ids: Record<N, string>;
+  tokens: Record<N, string>;
+}
+
+/**
+ * Signs up one person per colour (a camera of that colour each) before the describe block's tests,
+ * closes the browser after them, and when a test fails keeps each page's screenshot (`failed-<label>-<name>`)
+ * and prints its connections, tiles and errors and the SFU's counters. Call inside `describe`.
+ */
+export function groupCallCast<N extends string>(colours: Record<N, Rgb>, label: string): Cast<N> {
+  let browser: Browser | undefined;
+  const cast: Cast<N> = { people: {} as Record<N, Person>, ids: {} as Record<N, string>, tokens: {} as Record<N, string> };
+  beforeAll(async () => {
+    browser = await launch();
+    for (const name of Object.keys(colours) as N[]) {
+      cast.people[name] = await signUp(browser, name[0]?.toUpperCase() + name.slice(1), colouredCamera(colours[name]));
+      const me = await whoAmI(cast.people[name].page);
+      cast.ids[name] = me.id;
+      cast.tokens[name] = me.token;
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== "fail") return;
+    for (const [name, person] of Object.entries<Person>(cast.people)) {
+      await shot(person.page, `failed-${label}-${name}`);
+      console.error(name, JSON.stringify(await describeConnections(person.page)), JSON.stringify(await sampleTiles(person.page)), person.errors);
+    }
+    console.error("sfu", JSON.stringify(await sfuCounts()));
+  });
+  return cast;
 }

@@ -1,25 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
-import { sfuStatsSchema } from "../scripts/sfu/shapes";
-import { colouredCamera, describeConnections, sampleTiles, selectedPair, type TileSample } from "./group-call-page";
-import { apiFrom, launch, shot, signUp, whoAmI, type Person } from "./helpers";
-
-const sfuUrl = inject("sfuUrl");
+import { describe, it } from "vitest";
+import type { Page } from "playwright-core";
+import { groupCallCast, nearestColour, sampleTiles, selectedPair, sfuCounts, sfuUrl, type TileSample } from "./group-call-page";
+import { apiFrom, shot } from "./helpers";
 
 const COLOURS = { alice: [220, 40, 40], bob: [40, 190, 60], carol: [40, 80, 220] } as const;
 type Name = keyof typeof COLOURS;
 const NAMES = Object.keys(COLOURS) as Name[];
-
-function nearest(rgb: readonly number[]): Name {
-  const distance = (c: readonly number[]) => c.reduce((sum, v, i) => sum + (v - (rgb[i] ?? 0)) ** 2, 0);
-  return NAMES.reduce((best, name) => (distance(COLOURS[name]) < distance(COLOURS[best]) ? name : best));
-}
-
-async function sfuCounts(): Promise<{ publishers: number; video: number; audio: number }> {
-  if (!sfuUrl) throw new Error("the stack runs no local SFU");
-  const s = sfuStatsSchema.parse(await (await fetch(`${sfuUrl}/stats`)).json());
-  return { publishers: s.publishers, video: s.forwarded_tracks.video, audio: s.forwarded_tracks.audio };
-}
 
 /** The number of peer connections the page made and the state of its newest one. */
 function newestConnection(page: Page): Promise<{ count: number; state: string }> {
@@ -36,33 +22,7 @@ function newestConnection(page: Page): Promise<{ count: number; state: string }>
  * discovery and pull it. Everyone sees and hears everyone again.
  */
 describe("a group call recovers from a dropped media connection", () => {
-  let browser: Browser;
-  const people = {} as Record<Name, Person>;
-  const ids = {} as Record<Name, string>;
-  let aliceToken = "";
-
-  beforeAll(async () => {
-    browser = await launch();
-    for (const name of NAMES) {
-      people[name] = await signUp(browser, name[0]?.toUpperCase() + name.slice(1), colouredCamera(COLOURS[name]));
-      const me = await whoAmI(people[name].page);
-      ids[name] = me.id;
-      if (name === "alice") aliceToken = me.token;
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state !== "fail") return;
-    for (const [name, person] of Object.entries(people)) {
-      await shot(person.page, `failed-recovery-${name}`);
-      console.error(name, JSON.stringify(await describeConnections(person.page)), JSON.stringify(await sampleTiles(person.page)), person.errors);
-    }
-    console.error("sfu", JSON.stringify(await sfuCounts()));
-  });
+  const { people, ids, tokens } = groupCallCast(COLOURS, "recovery");
 
   /** Every page shows the two others by colour, each tile's decoded frames above `floor` (its earlier count, if given). */
   function allSeeAll(tiles: Record<Name, TileSample[]>, floor?: Record<Name, TileSample[]>): boolean {
@@ -73,7 +33,7 @@ describe("a group call recovers from a dropped media connection", () => {
         others.every((o) =>
           tiles[who].some((t) => {
             const before = floor?.[who].find((b) => b.userId === t.userId)?.framesDecoded ?? 5;
-            return t.userId === ids[o] && t.framesDecoded > before && t.audioPackets > 5 && nearest(t.rgb) === o;
+            return t.userId === ids[o] && t.framesDecoded > before && t.audioPackets > 5 && nearestColour(COLOURS, t.rgb) === o;
           }),
         )
       );
@@ -87,7 +47,7 @@ describe("a group call recovers from a dropped media connection", () => {
 
   it("the SFU drops alice's session: her SDK makes a new one, the others pull it, and media flows both ways again", async ({ expect }) => {
     const { page } = people.alice;
-    const created = await apiFrom(page, aliceToken, "POST", "/v1/conversations", { type: "group", name: "Recovery", member_ids: [ids.bob, ids.carol] });
+    const created = await apiFrom(page, tokens.alice, "POST", "/v1/conversations", { type: "group", name: "Recovery", member_ids: [ids.bob, ids.carol] });
     expect(created.status).toBe(201);
     await page.getByTestId("conversation").filter({ hasText: "Recovery" }).click();
     await page.getByTestId("start-call").filter({ hasText: "Group call" }).click();

@@ -1,10 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, inject, it } from "vitest";
-import type { Browser } from "playwright-core";
-import { sfuStatsSchema, type SfuStats } from "../scripts/sfu/shapes";
-import { colouredCamera, describeConnections, sampleTiles, selectedPair, type TileSample } from "./group-call-page";
-import { apiFrom, launch, shot, signUp, whoAmI, type Person } from "./helpers";
-
-const sfuUrl = inject("sfuUrl");
+import { describe, it } from "vitest";
+import { groupCallCast, nearestColour, sampleTiles, selectedPair, sfuCounts, type TileSample } from "./group-call-page";
+import { apiFrom, shot } from "./helpers";
 
 /** Each person's camera colour. */
 const COLOURS = {
@@ -15,52 +11,14 @@ const COLOURS = {
 } as const;
 type Name = keyof typeof COLOURS;
 
-function nearest(rgb: readonly number[]): Name {
-  const distance = (c: readonly number[]) => c.reduce((sum, v, i) => sum + (v - (rgb[i] ?? 0)) ** 2, 0);
-  return (Object.keys(COLOURS) as Name[]).reduce((best, name) => (distance(COLOURS[name]) < distance(COLOURS[best]) ? name : best));
-}
-
-const counts = (s: SfuStats) => ({ publishers: s.publishers, video: s.forwarded_tracks.video, audio: s.forwarded_tracks.audio });
-
-async function sfuStats(): Promise<SfuStats> {
-  if (!sfuUrl) throw new Error("the stack runs no local SFU");
-  return sfuStatsSchema.parse(await (await fetch(`${sfuUrl}/stats`)).json());
-}
-
 /**
  * Issue 20's proof: a group call in real Chromium through the local SFU. Each fake camera has its
  * own colour; each page must show the others' colours (never its own), decode video that keeps
  * coming, receive audio, and reach the SFU (not a peer). Then one joins late, one leaves, one mutes.
  */
 describe("a group call in Chromium through the local SFU", () => {
-  let browser: Browser;
-  const people = {} as Record<Name, Person>;
-  const ids = {} as Record<Name, string>;
-  let aliceToken = "";
+  const { people, ids, tokens } = groupCallCast(COLOURS, "group");
   let conversationId = "";
-
-  beforeAll(async () => {
-    browser = await launch();
-    for (const name of Object.keys(COLOURS) as Name[]) {
-      people[name] = await signUp(browser, name[0]?.toUpperCase() + name.slice(1), colouredCamera(COLOURS[name]));
-      const me = await whoAmI(people[name].page);
-      ids[name] = me.id;
-      if (name === "alice") aliceToken = me.token;
-    }
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  afterEach(async ({ task }) => {
-    if (task.result?.state !== "fail") return;
-    for (const [name, person] of Object.entries(people)) {
-      await shot(person.page, `failed-group-${name}`);
-      console.error(name, JSON.stringify(await describeConnections(person.page)), JSON.stringify(await sampleTiles(person.page)), person.errors);
-    }
-    console.error("sfu", JSON.stringify(await sfuStats()));
-  });
 
   /** Until `who`'s page shows exactly `others` as tiles, each decoding video and receiving audio. */
   async function flowing(
@@ -70,13 +28,13 @@ describe("a group call in Chromium through the local SFU", () => {
   ) {
     const ok = (tiles: TileSample[]) =>
       tiles.length === others.length &&
-      others.every((o) => tiles.some((t) => t.userId === ids[o] && t.framesDecoded > 5 && t.audioPackets > 5 && nearest(t.rgb) === o));
+      others.every((o) => tiles.some((t) => t.userId === ids[o] && t.framesDecoded > 5 && t.audioPackets > 5 && nearestColour(COLOURS, t.rgb) === o));
     await expect.poll(async () => ok(await sampleTiles(people[who].page)), { timeout: 45_000 }).toBe(true);
   }
 
   it("three people: each sees and hears the two others (not itself), through the SFU", async ({ expect }) => {
     const { page } = people.alice;
-    const created = await apiFrom(page, aliceToken, "POST", "/v1/conversations", { type: "group", name: "Colours", member_ids: [ids.bob, ids.carol] });
+    const created = await apiFrom(page, tokens.alice, "POST", "/v1/conversations", { type: "group", name: "Colours", member_ids: [ids.bob, ids.carol] });
     expect(created.status).toBe(201);
     conversationId = (created.body as { conversation: { id: string } }).conversation.id;
     await page.getByTestId("conversation").filter({ hasText: "Colours" }).click();
@@ -101,7 +59,7 @@ describe("a group call in Chromium through the local SFU", () => {
       expect(after).toHaveLength(2);
       for (const tile of after) {
         expect(tile.framesDecoded).toBeGreaterThan(before.find((t) => t.userId === tile.userId)?.framesDecoded ?? Infinity);
-        expect(nearest(tile.rgb)).not.toBe(who);
+        expect(nearestColour(COLOURS, tile.rgb)).not.toBe(who);
       }
     });
 
@@ -114,12 +72,12 @@ describe("a group call in Chromium through the local SFU", () => {
     }
     // And the SFU's own counters: three publishers, each of their videos forwarded to two others.
     // (Polled: on this shared 2-core machine a connection sometimes drops and the SDK makes a new session.)
-    await expect.poll(async () => counts(await sfuStats()), { timeout: 30_000 }).toEqual({ publishers: 3, video: 6, audio: 6 });
+    await expect.poll(async () => await sfuCounts(), { timeout: 30_000 }).toEqual({ publishers: 3, video: 6, audio: 6 });
     for (const who of trio) await shot(people[who].page, `group-3-${who}`);
   });
 
   it("a fourth member added during the call is rung, joins late and sees everyone; everyone sees them", async ({ expect }) => {
-    const added = await apiFrom(people.alice.page, aliceToken, "POST", `/v1/conversations/${conversationId}/members`, { user_ids: [ids.dave] });
+    const added = await apiFrom(people.alice.page, tokens.alice, "POST", `/v1/conversations/${conversationId}/members`, { user_ids: [ids.dave] });
     expect(added.status).toBe(200);
     await people.dave.page.getByTestId("accept-call").click();
     const all: Name[] = ["alice", "bob", "carol", "dave"];
@@ -129,7 +87,7 @@ describe("a group call in Chromium through the local SFU", () => {
         all.filter((o) => o !== who),
         expect,
       );
-    await expect.poll(async () => counts(await sfuStats()), { timeout: 30_000 }).toEqual({ publishers: 4, video: 12, audio: 12 });
+    await expect.poll(async () => await sfuCounts(), { timeout: 30_000 }).toEqual({ publishers: 4, video: 12, audio: 12 });
     await shot(people.dave.page, "group-4-dave");
   });
 
@@ -142,7 +100,7 @@ describe("a group call in Chromium through the local SFU", () => {
         rest.filter((o) => o !== who),
         expect,
       );
-    await expect.poll(async () => counts(await sfuStats()), { timeout: 30_000 }).toEqual({ publishers: 3, video: 6, audio: 6 });
+    await expect.poll(async () => await sfuCounts(), { timeout: 30_000 }).toEqual({ publishers: 3, video: 6, audio: 6 });
 
     await people.carol.page.getByTestId("mute-audio").click();
     for (const who of ["alice", "dave"] as const) {

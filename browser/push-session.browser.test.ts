@@ -84,7 +84,10 @@ describe("sessions that survive tabs and restarts, and Web Push to a closed tab"
 
   it("keeps the refresh token out of script: an HttpOnly cookie on /v1/auth, and only user, device and CSRF token in storage", async ({ expect }) => {
     const cookies = await alice.context.cookies();
-    const refresh = cookies.find((c) => c.name === "__Secure-sc_refresh");
+    // One session cookie, named for its rotation (workers/gateway/src/cookie-session.ts).
+    const sessionCookies = cookies.filter((c) => c.name.startsWith("__Secure-sc_refresh"));
+    expect(sessionCookies).toHaveLength(1);
+    const refresh = sessionCookies[0];
     expect(refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/v1/auth" });
     expect(await alice.page.evaluate(() => document.cookie)).not.toContain("sc_refresh");
     const stored = await session(alice.page);
@@ -106,7 +109,8 @@ describe("sessions that survive tabs and restarts, and Web Push to a closed tab"
     await page.getByTestId("me").filter({ hasText: "Alice" }).waitFor();
     expect(await page.getByTestId("auth-form").count()).toBe(0);
     // The restarted profile rotated the cookie; hand the newest state back to Alice's own context.
-    await alice.context.addCookies((await restarted.cookies()).filter((c) => c.name === "__Secure-sc_refresh"));
+    await alice.context.clearCookies({ name: /^__Secure-sc_refresh/ });
+    await alice.context.addCookies((await restarted.cookies()).filter((c) => c.name.startsWith("__Secure-sc_refresh")));
     await alice.page.evaluate((value) => localStorage.setItem("secureconnect.session", value), await session(page));
     await restarted.close();
   });

@@ -150,6 +150,10 @@ export class SecureConnectClient {
       positionStore: this.positionStore,
       deviceId: () => this.deviceId,
     });
+    // Someone joined or left a conversation: its MLS group must follow before our next message.
+    this.stream.on("details", ({ event }) => {
+      if (event.change === "members") this.e2eeValue?.membersChanged(event.conversation_id);
+    });
     return this.stream;
   }
 

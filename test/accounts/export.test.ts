@@ -3,48 +3,12 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { DataExportEnvelope } from "../../lib/contracts/account";
 import { api, createGroup, json, sendRest } from "../chat/chat-client";
-import { BASE, createUser, type TestUser } from "../helpers/auth";
+import { BASE, createUser } from "../helpers/auth";
 import { pollDev } from "../notifications/support";
 import { EXPORT_FILE_CHUNK_BYTES } from "../../lib/contracts/storage-rpc";
 import { bytes, requestUpload, uploadFile } from "../storage/storage-client";
 import { linkFromText } from "../../workers/auth/src/email/templates";
-
-type Line = Record<string, unknown>;
-
-/** A file's bytes put back together from its `file_data` records, which must run gap-free from 0. */
-function reassemble(lines: Line[], fileId: string): Uint8Array {
-  const chunks = lines.filter((l) => l.record === "file_data" && l.file_id === fileId);
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  for (const chunk of chunks) {
-    expect(chunk.offset).toBe(offset);
-    const part = Uint8Array.from(atob(String(chunk.data_base64)), (c) => c.charCodeAt(0));
-    expect(part.byteLength).toBeLessThanOrEqual(EXPORT_FILE_CHUNK_BYTES);
-    parts.push(part);
-    offset += part.byteLength;
-  }
-  const whole = new Uint8Array(offset);
-  let at = 0;
-  for (const part of parts) {
-    whole.set(part, at);
-    at += part.byteLength;
-  }
-  return whole;
-}
-
-/** Big byte arrays compare by digest: vitest's deep equality walks them element by element (slowly). */
-async function sha256(data: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", data))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function readyExport(user: TestUser): Promise<DataExportEnvelope["export"]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const status = await json<DataExportEnvelope>(await api(user, "GET", "/v1/users/me/export"), 200);
-    if (status.export.status !== "pending" || Date.now() > deadline) return status.export;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { downloadArchive, reassemble, readyExport, sha256 } from "./export-support";
 
 describe("data export", () => {
   it("builds one JSON Lines archive with profile, sessions, devices, conversations, own messages as stored and file links; announced by email", async () => {
@@ -64,12 +28,7 @@ describe("data export", () => {
 
     const ready = await readyExport(user);
     expect(ready).toMatchObject({ id: queued.export.id, status: "ready", download_url: expect.any(String), expires_at: expect.any(String) });
-    const archive = await exports.default.fetch(ready.download_url ?? "");
-    expect(archive.status).toBe(200);
-    const lines = (await archive.text())
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { lines } = await downloadArchive(ready);
     const of = (record: string) => lines.filter((l) => l.record === record);
     expect(of("export")).toEqual([expect.objectContaining({ format: "secureconnect-export/2", user_id: user.user.id })]);
     expect(of("profile")).toEqual([expect.objectContaining({ id: user.user.id, email: user.user.email, username: user.user.username })]);
@@ -109,11 +68,7 @@ describe("data export", () => {
     await json(await api(user, "POST", "/v1/users/me/export"), 202);
     const ready = await readyExport(user);
     expect(ready.status).toBe("ready");
-    const text = await (await exports.default.fetch(ready.download_url ?? "")).text();
-    const lines = text
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Line);
+    const { text, lines } = await downloadArchive(ready);
     const files = lines.filter((l) => l.record === "file");
     expect(Object.fromEntries(files.map((f) => [f.id, f.bytes_included]))).toEqual({ [large.id]: true, [small.id]: true, [past.id]: false });
 

@@ -35,6 +35,26 @@ export async function openGatewayStream(user: TestUser): Promise<Stream> {
   return whenOnline(user, hello.device_id, socket);
 }
 
+/**
+ * The stream of this sign-in's device through the gateway, from `since` when given, with the position
+ * its `hello` names; not waited on to show online (for a device about to go offline and resume).
+ */
+export async function openResumable(user: TestUser, since?: number): Promise<Stream & { position: number }> {
+  const query: Record<string, string> = since === undefined ? {} : { since: String(since) };
+  const { socket, hello } = await accepted(await upgradeEvents({ ticket: await ticketFor(user) }, query));
+  return { deviceId: hello.device_id, socket, events: [], position: hello.position };
+}
+
+/** Closes the stream and waits until presence no longer lists the device: rooms then see it offline. */
+export async function goOffline(user: TestUser, stream: Stream): Promise<void> {
+  await stream.socket.end();
+  const online = await until(
+    () => onlineDevicesOf(env, [user.user.id]),
+    (list) => !list.some((o) => o.device_ids.includes(stream.deviceId)),
+  );
+  if (online.some((o) => o.device_ids.includes(stream.deviceId))) throw new Error("the device stayed online");
+}
+
 async function whenOnline(user: TestUser, deviceId: string, socket: DeviceSocket): Promise<Stream> {
   const online = await until(
     () => onlineDevicesOf(env, [user.user.id]),
@@ -68,23 +88,6 @@ export async function drained(stream: Stream): Promise<DeviceEvent[]> {
   await stream.socket.settle();
   for (const frame of stream.socket.frames.splice(0)) if (frame.type === "events") stream.events.push(...frame.entries.map((e) => e.event));
   return stream.events.splice(0);
-}
-
-/** The stream of this sign-in's device through the gateway, from `since` when given (not waited for in presence). */
-export async function openSince(user: TestUser, since?: number): Promise<Stream & { position: number }> {
-  const query: Record<string, string> = since === undefined ? {} : { since: String(since) };
-  const { socket, hello } = await accepted(await upgradeEvents({ ticket: await ticketFor(user) }, query));
-  return { deviceId: hello.device_id, socket, events: [], position: hello.position };
-}
-
-/** Closes the stream and waits until presence no longer lists the device: rooms then see it offline. */
-export async function goOffline(user: TestUser, stream: Stream): Promise<void> {
-  await stream.socket.end();
-  const online = await until(
-    () => onlineDevicesOf(env, [user.user.id]),
-    (list) => !list.some((o) => o.device_ids.includes(stream.deviceId)),
-  );
-  if (online.some((o) => o.device_ids.includes(stream.deviceId))) throw new Error("the device stayed online");
 }
 
 /** Waits until the offline device's stream stores an entry of this kind (published off the request path). */

@@ -1,30 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { ConversationListItemView } from "../../lib/contracts/chat";
-import { onlineDevicesOf } from "../../workers/chat/src/presence/presence-shards";
-import { api, createGroup, json, ticketFor } from "../chat/chat-client";
+import { api, createGroup, json } from "../chat/chat-client";
 import { createUser, type TestUser } from "../helpers/auth";
-import { accepted, deviceRoom, upgradeEvents } from "./device-client";
-import { drained, nextEvent, openGatewayStream, until, type Stream } from "./publish-client";
+import { deviceRoom } from "./device-client";
+import { drained, goOffline, nextEvent, openGatewayStream, openResumable, until } from "./publish-client";
 
 const rename = (user: TestUser, id: string, name: string) => api(user, "PATCH", `/v1/conversations/${id}`, { name });
-
-/** The stream of this sign-in's device through the gateway, from `since` when given. */
-async function open(user: TestUser, since?: number): Promise<Stream & { position: number }> {
-  const query: Record<string, string> = since === undefined ? {} : { since: String(since) };
-  const { socket, hello } = await accepted(await upgradeEvents({ ticket: await ticketFor(user) }, query));
-  return { deviceId: hello.device_id, socket, events: [], position: hello.position };
-}
-
-async function goOffline(user: TestUser, stream: Stream): Promise<void> {
-  await stream.socket.end();
-  const online = await until(
-    () => onlineDevicesOf(env, [user.user.id]),
-    (list) => !list.some((o) => o.device_ids.includes(stream.deviceId)),
-  );
-  if (online.some((o) => o.device_ids.includes(stream.deviceId))) throw new Error("the device stayed online");
-}
 
 /** The `details` entries the device's stream keeps (the room publishes off the request path). */
 const keptDetails = (deviceId: string) =>
@@ -62,7 +44,7 @@ describe("a group's details reach its members' device streams", () => {
   it("a device offline at the time finds the rename in its replay, the newest name once", async ({ expect }) => {
     const [alice, bob] = await Promise.all([createUser(), createUser()]);
     const group = await createGroup(alice, [bob], "Before");
-    const away = await open(bob);
+    const away = await openResumable(bob);
     await goOffline(bob, away);
 
     await json(await rename(alice, group.id, "First"), 200);
@@ -72,7 +54,7 @@ describe("a group's details reach its members' device streams", () => {
       (kept) => kept.some((e) => JSON.stringify(e).includes("Second")),
     );
 
-    const back = await open(bob, away.position);
+    const back = await openResumable(bob, away.position);
     expect(await nextEvent(back, "details")).toEqual({ kind: "details", conversation_id: group.id, change: "name", name: "Second" });
     // Coalesced per conversation: "First" is not replayed.
     expect((await drained(back)).filter((e) => e.kind === "details")).toEqual([]);
@@ -82,7 +64,7 @@ describe("a group's details reach its members' device streams", () => {
   it("the catch-up brings a rename the stream lacks (its live publish missed the device)", async ({ expect }) => {
     const [alice, bob] = await Promise.all([createUser(), createUser()]);
     const group = await createGroup(alice, [bob], "Before");
-    const away = await open(bob);
+    const away = await openResumable(bob);
     await goOffline(bob, away);
     await json(await rename(alice, group.id, "Renamed while away"), 200);
     await until(
@@ -94,7 +76,7 @@ describe("a group's details reach its members' device streams", () => {
       state.storage.sql.exec("DELETE FROM stream WHERE json_extract(event, '$.kind') = 'details'");
     });
 
-    const back = await open(bob, away.position);
+    const back = await openResumable(bob, away.position);
     expect(await nextEvent(back, "details")).toEqual({ kind: "details", conversation_id: group.id, change: "name", name: "Renamed while away" });
     await back.socket.end();
   });

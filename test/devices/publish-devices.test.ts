@@ -3,7 +3,7 @@ import type { SessionList } from "../../lib/contracts/auth-rpc";
 import { api, json } from "../chat/chat-client";
 import { createUser, DEFAULT_PASSWORD, signInAgain, type TestUser } from "../helpers/auth";
 import { deviceOf, keyPackages } from "../helpers/mls";
-import { drained, goOffline, nextEvent, openGatewayStream, openSince, stored } from "./publish-client";
+import { drained, goOffline, nextEvent, openGatewayStream, openResumable, stored } from "./publish-client";
 
 /**
  * A user's set of devices changing reaches that user's other devices as `devices` entries (issue 19):
@@ -84,11 +84,11 @@ describe("a user's device changes on the device stream", () => {
   it("a device that was offline finds the change in its replay", async ({ expect }) => {
     const { alice } = await aliceAndBob();
     const phone = await signInAgain(alice);
-    const away = await openSince(alice);
+    const away = await openResumable(alice);
     await goOffline(alice, away);
     expect((await upload(phone)).status).toBe(200);
     await stored(away.deviceId, "devices");
-    const back = await openSince(alice, away.position);
+    const back = await openResumable(alice, away.position);
     expect(await nextEvent(back, "devices")).toEqual(added(phone));
     await back.socket.end();
   });

@@ -6,64 +6,17 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { BASE, createUser, DEFAULT_PASSWORD, uniqueIp } from "../helpers/auth";
+import { BASE, createUser, DEFAULT_PASSWORD } from "../helpers/auth";
+import { clearedBy, cookieLogin, cookieOf, OWN_ORIGIN, post, refresh, setCookies, signedIn, type CookieAnswer } from "./cookie-client";
 
-const OWN_ORIGIN = new URL(BASE).origin;
 const ALLOWED_ORIGIN = "https://app.example.com"; // CORS_ORIGINS of the test config
 const EVIL_ORIGIN = "https://evil.example";
-
-interface CookieAnswer {
-  access_token: string;
-  csrf_token: string;
-  session_mode: string;
-  refresh_token?: string;
-  user: { id: string };
-}
-
-/** A browser's cookie jar for this site: the one cookie the gateway sets. */
-function cookieOf(res: Response): { value: string; attributes: string } | undefined {
-  const header = res.headers.getSetCookie().find((c) => c.startsWith("__Secure-sc_refresh="));
-  if (header === undefined) return undefined;
-  const [pair = "", ...attributes] = header.split(";");
-  return { value: pair.slice("__Secure-sc_refresh=".length), attributes: attributes.join(";").trim() };
-}
-
-function post(path: string, headers: Record<string, string>, body?: unknown): Promise<Response> {
-  return exports.default.fetch(`${BASE}${path}`, {
-    method: "POST",
-    headers: { "cf-connecting-ip": uniqueIp(), ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-}
-
-async function cookieLogin(origin = OWN_ORIGIN) {
-  const user = await createUser();
-  const res = await post("/v1/auth/login", { "x-session-mode": "cookie", origin }, { email: user.user.email, password: DEFAULT_PASSWORD });
-  return { user, res };
-}
-
-async function signedIn() {
-  const { user, res } = await cookieLogin();
-  const answer = await res.json<CookieAnswer>();
-  const cookie = cookieOf(res);
-  if (!cookie) throw new Error("no cookie");
-  return { user, answer, cookie: cookie.value };
-}
-
-/** `origin: null` sends none. */
-const refresh = (cookie: string, csrf: string | undefined, origin: string | null = OWN_ORIGIN, mode = true) =>
-  post("/v1/auth/refresh", {
-    cookie: `__Secure-sc_refresh=${cookie}`,
-    ...(mode ? { "x-session-mode": "cookie" } : {}),
-    ...(csrf !== undefined ? { "x-csrf-token": csrf } : {}),
-    ...(origin !== null ? { origin } : {}),
-  });
 
 const errorCode = async (res: Response) => (await res.json<{ error: { code: string } }>()).error.code;
 
 describe("cookie-mode sessions", () => {
   it("signs in with the refresh token in an HttpOnly, Secure, SameSite=Strict cookie on /v1/auth, never in the body", async ({ expect }) => {
-    const { res } = await cookieLogin();
+    const res = await cookieLogin(await createUser());
     expect(res.status).toBe(200);
     const body = await res.json<CookieAnswer>();
     expect(body).not.toHaveProperty("refresh_token");
@@ -100,15 +53,19 @@ describe("cookie-mode sessions", () => {
     const rotated = cookieOf(res);
     expect(next).not.toHaveProperty("refresh_token");
     expect(rotated?.value).toBeDefined();
-    expect(rotated?.value).not.toBe(cookie);
+    expect(rotated?.pair).not.toBe(cookie);
     expect(next.csrf_token).not.toBe(answer.csrf_token);
+    // The rotated cookie has a name of its own, and the answer deletes the one it replaces.
+    expect(rotated?.name).not.toBe(cookie.split("=")[0]);
+    expect(clearedBy(res).map((c) => c.name)).toEqual([cookie.split("=")[0]]);
     // The old CSRF token is bound to the old cookie: it does not go with the new one.
-    expect((await refresh(rotated?.value ?? "", answer.csrf_token)).status).toBe(403);
-    // Reuse detection, as in bearer mode: the spent cookie revokes the whole session and is cleared.
+    expect((await refresh(rotated?.pair ?? "", answer.csrf_token)).status).toBe(403);
+    // Reuse detection, as in bearer mode: the spent cookie revokes the whole session and is cleared (that cookie only).
     const replay = await refresh(cookie, answer.csrf_token);
     expect(replay.status).toBe(401);
-    expect(cookieOf(replay)?.attributes).toMatch(/Max-Age=0/);
-    expect((await refresh(rotated?.value ?? "", next.csrf_token)).status).toBe(401);
+    expect(clearedBy(replay).map((c) => c.name)).toEqual([cookie.split("=")[0]]);
+    expect(cookieOf(replay)).toBeUndefined();
+    expect((await refresh(rotated?.pair ?? "", next.csrf_token)).status).toBe(401);
     const me = await exports.default.fetch(`${BASE}/v1/users/me`, { headers: { authorization: `Bearer ${next.access_token}` } });
     expect(me.status).toBe(401);
   });
@@ -129,7 +86,7 @@ describe("cookie-mode sessions", () => {
       const res = await pending;
       expect(res.status, label).toBeGreaterThanOrEqual(401);
       expect(res.status, label).toBeLessThanOrEqual(403);
-      expect(cookieOf(res)?.value ?? "", label).toBe("");
+      expect(setCookies(res), label).toEqual([]);
     }
     // Without the custom header the cookie is not even read: a bodyless bearer refresh is a 400.
     const noHeader = await refresh(cookie, answer.csrf_token, OWN_ORIGIN, false);
@@ -143,7 +100,7 @@ describe("cookie-mode sessions", () => {
   });
 
   it("refuses cookie-mode sign-in from a foreign or missing Origin (no login CSRF)", async ({ expect }) => {
-    expect((await cookieLogin(EVIL_ORIGIN)).res.status).toBe(403);
+    expect((await cookieLogin(await createUser(), EVIL_ORIGIN)).status).toBe(403);
     const user = await createUser();
     const noOrigin = await post("/v1/auth/login", { "x-session-mode": "cookie" }, { email: user.user.email, password: DEFAULT_PASSWORD });
     expect(noOrigin.status).toBe(403);
@@ -154,12 +111,12 @@ describe("cookie-mode sessions", () => {
 
   it("logout in cookie mode clears the cookie and ends the session; without the CSRF token it is refused", async ({ expect }) => {
     const { answer, cookie } = await signedIn();
-    const headers = { authorization: `Bearer ${answer.access_token}`, cookie: `__Secure-sc_refresh=${cookie}`, "x-session-mode": "cookie", origin: OWN_ORIGIN };
+    const headers = { authorization: `Bearer ${answer.access_token}`, cookie, "x-session-mode": "cookie", origin: OWN_ORIGIN };
     const forged = await post("/v1/auth/logout", { ...headers, "x-csrf-token": "wrong" });
     expect(forged.status).toBe(403);
     const res = await post("/v1/auth/logout", { ...headers, "x-csrf-token": answer.csrf_token });
     expect(res.status).toBe(204);
-    expect(cookieOf(res)?.attributes).toMatch(/Max-Age=0/);
+    expect(clearedBy(res).map((c) => c.name)).toEqual([cookie.split("=")[0]]);
     expect((await refresh(cookie, answer.csrf_token)).status).toBe(401);
   });
 

@@ -25,6 +25,8 @@ export interface E2eeEvents {
   joined: { conversation_id: string; seq: number };
   /** A check run for a `devices` entry (`followDevices`) committed here: these devices were added (Welcomes sent) or their leaves removed. */
   devices_synced: DeviceChange & { conversation_id: string };
+  /** Someone else joined or left a conversation (`membersChanged`): its next send checks the devices first; an open chat checks at once. */
+  members_changed: { conversation_id: string };
 }
 
 /** The device stream's entry: one of the user's other devices was added (ready for MLS) or removed (signed out, deleted). */
@@ -68,8 +70,13 @@ export class E2ee extends Emitter<E2eeEvents> {
   readonly keys: DeviceKeys;
   private readonly engine: MlsEngine;
   private readonly groups = new Map<string, Promise<ConversationGroup | null>>();
-  /** Per conversation: when its devices were last checked, and the check under way. */
-  private readonly deviceChecks = new Map<string, { at: number; running: Promise<DeviceChange> | null }>();
+  /**
+   * Per conversation: when its devices were last checked, the check under way, and how many member
+   * changes (`membersChanged`) that check had seen: one that missed a change is not fresh.
+   */
+  private readonly deviceChecks = new Map<string, { at: number; running: Promise<DeviceChange> | null; changes: number }>();
+  /** Member changes heard per conversation. */
+  private readonly memberChanges = new Map<string, number>();
   /** Devices whose claim came back empty (no KeyPackage published), by "user:device", until when not to ask again. */
   private readonly noPackage = new Map<string, number>();
   private readonly follower: DeviceFollower;
@@ -136,6 +143,17 @@ export class E2ee extends Emitter<E2eeEvents> {
     return conversation;
   }
 
+  /**
+   * Someone else was added to or left the conversation (the device stream's `details` with
+   * `change: "members"`; SecureConnectClient passes it on): the device check is no longer fresh, so
+   * the next send commits the difference first (a leaver's leaves removed, a newcomer's devices
+   * added), and an open EncryptedChat runs it at once.
+   */
+  membersChanged(conversationId: string): void {
+    this.memberChanges.set(conversationId, (this.memberChanges.get(conversationId) ?? 0) + 1);
+    this.emit("members_changed", { conversation_id: conversationId });
+  }
+
   /** Removes a user's every leaf first (from then on they cannot read), then the membership. */
   async removeMember(conversationId: string, userId: string): Promise<void> {
     await this.commit(conversationId, (group) => ({
@@ -192,26 +210,34 @@ export class E2ee extends Emitter<E2eeEvents> {
   }
 
   /**
-   * `syncDevices` unless one ran in the last `maxAgeMs` (default `deviceCheckMs`); concurrent callers
-   * share one check. EncryptedChat calls it on open (maxAgeMs 0) and before every send.
+   * `syncDevices` unless one ran in the last `maxAgeMs` (default `deviceCheckMs`) and no member
+   * change came since; concurrent callers share one check, and a check that started before a member
+   * change is followed by another. EncryptedChat calls it on open (maxAgeMs 0) and before every send.
    */
   ensureDevices(conversationId: string, maxAgeMs: number = this.options.deviceCheckMs ?? DEVICE_CHECK_MS): Promise<DeviceChange> {
     const check = this.deviceChecks.get(conversationId);
-    if (check?.running) return check.running;
-    if (check && Date.now() - check.at < maxAgeMs) return Promise.resolve(NO_CHANGE);
-    const started = Date.now();
-    const running = this.syncDevices(conversationId).then(
-      (change) => {
-        this.deviceChecks.set(conversationId, { at: started, running: null });
+    const changes = this.memberChanges.get(conversationId) ?? 0;
+    if (check?.running && check.changes === changes) return check.running;
+    if (check && !check.running && check.changes === changes && Date.now() - check.at < maxAgeMs) return Promise.resolve(NO_CHANGE);
+    const before = check?.running?.catch(() => NO_CHANGE) ?? Promise.resolve(NO_CHANGE);
+    const settle = (entry: { at: number; changes: number }) => {
+      // Only the newest check writes: one that finished behind a newer one leaves that one's entry.
+      if (this.deviceChecks.get(conversationId)?.running === running) this.deviceChecks.set(conversationId, { ...entry, running: null });
+    };
+    const running: Promise<DeviceChange> = before.then(async () => {
+      const started = Date.now();
+      try {
+        const change = await this.syncDevices(conversationId);
+        settle({ at: started, changes });
         return change;
-      },
-      (error: unknown) => {
-        // A failed check is not fresh: the next send tries again.
-        this.deviceChecks.set(conversationId, { at: check?.at ?? 0, running: null });
+      } catch (error) {
+        // A failed check counts for nothing: what was fresh before stays so (offline, a send does not wait
+        // on a check each time), and a member change it was to cover still makes the next send try again.
+        settle({ at: check?.at ?? 0, changes: check?.changes ?? -1 });
         throw error;
-      },
-    );
-    this.deviceChecks.set(conversationId, { at: check?.at ?? 0, running });
+      }
+    });
+    this.deviceChecks.set(conversationId, { at: check?.at ?? 0, running, changes });
     return running;
   }
 

@@ -25,7 +25,8 @@ export interface EncryptedChatEvents {
  * Opening it checks the conversation's devices against the group (a member's new device is added,
  * a removed one dropped: `E2ee.syncDevices`; a device that lost its state rejoins: `E2ee.rejoin`),
  * and every send waits for a check no older than `deviceCheckMs`, so a message goes to the devices
- * the members have now.
+ * the members have now; a member change the device stream reports (`E2ee.membersChanged`) runs a
+ * check at once.
  */
 export class EncryptedChat extends Emitter<EncryptedChatEvents> {
   private lastEmitted = 0;
@@ -51,6 +52,10 @@ export class EncryptedChat extends Emitter<EncryptedChatEvents> {
           this.lastEmitted = message.seq;
           this.emit("message", message);
         }
+      }),
+      // Someone joined or left: their devices are added or their leaves removed now, not at the next send's check.
+      e2ee.on("members_changed", ({ conversation_id }) => {
+        if (conversation_id === cid) void this.checkDevices(0);
       }),
       // Joined after the socket opened: what was stored since the join is readable now.
       e2ee.on("joined", ({ conversation_id, seq }) => {

@@ -37,8 +37,10 @@ export async function sendText(client: SecureConnectClient, conversationId: stri
   return message;
 }
 
+/** The conversation's stored commits, oldest first. */
 export async function commitsIn(client: SecureConnectClient, conversationId: string): Promise<Message[]> {
-  return (await client.api.messages.list(conversationId, { limit: 100 })).messages.filter((m) => m.content_type === MLS_COMMIT);
+  return (await client.api.messages.list(conversationId, { limit: 100 })).messages.filter((m) => m.content_type === MLS_COMMIT).sort((a, b) => a.seq - b.seq);
 }
 
+/** The client's user and device, as a leaf names them. */
 export const idOf = (client: SecureConnectClient) => ({ userId: client.userId ?? "", deviceId: client.deviceId ?? "" });

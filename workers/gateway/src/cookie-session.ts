@@ -11,6 +11,13 @@
  * - `X-CSRF-Token` must equal the token bound into the cookie at the last rotation (double submit:
  *   the cookie's copy is HttpOnly, the app's copy came in the last answer's `csrf_token`).
  * Register and login in cookie mode check the Origin too (no signing a victim into an account).
+ *
+ * Every rotation names its cookie anew (`__Secure-sc_refresh-<random>`) and deletes the one it
+ * replaced. A browser applies Set-Cookie in the order answers arrive, and deleting a cookie deletes
+ * whatever value that name holds; with one name, the 401 of a request that presented an old cookie
+ * (a second tab's refresh that lost the race, one in flight across a sign-out and sign-in) would
+ * delete the cookie another answer had just set. Named per rotation, a 401 deletes only the cookie
+ * it was presented. The request's cookie is the one whose bound half is the X-CSRF-Token.
  */
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -39,20 +46,42 @@ export function requireSameSiteOrigin(c: C): void {
   }
 }
 
-/** The cookie's refresh token once the CSRF checks pass; 403 when they fail, 401 without a cookie. */
-export function cookieRefreshToken(c: C): string {
-  requireSameSiteOrigin(c);
-  const [refreshToken, bound] = (getCookie(c, REFRESH_COOKIE) ?? "").split(".");
-  if (!refreshToken || !bound) throw new AppError("UNAUTHORIZED", "No session cookie: sign in again.");
-  const sent = c.req.header("x-csrf-token") ?? "";
-  if (!sameText(sent, bound)) throw new AppError("FORBIDDEN", "Missing or wrong X-CSRF-Token.");
-  return refreshToken;
+/** A cookie this gateway set: the legacy single name, or one named for its rotation. */
+const isRefreshCookie = (name: string) => name === REFRESH_COOKIE || name.startsWith(`${REFRESH_COOKIE}-`);
+
+/** The presented session cookie: its name (to rotate or delete exactly it) and its refresh token. */
+export interface PresentedCookie {
+  name: string;
+  refreshToken: string;
 }
 
-/** Sets the rotated cookie and answers the pair without its refresh token. */
-export function cookieSession(c: C, pair: TokenPair): CookieSession {
+/**
+ * The cookie whose bound CSRF token the request's X-CSRF-Token matches, once the Origin check passes;
+ * 403 when none matches, 401 without a usable cookie.
+ */
+export function presentedCookie(c: C): PresentedCookie {
+  requireSameSiteOrigin(c);
+  const sent = c.req.header("x-csrf-token") ?? "";
+  let usable = false;
+  for (const [name, value] of Object.entries(getCookie(c))) {
+    if (!isRefreshCookie(name)) continue;
+    const [refreshToken, bound] = value.split(".");
+    if (!refreshToken || !bound) continue;
+    usable = true;
+    if (sameText(sent, bound)) return { name, refreshToken };
+  }
+  if (!usable) throw new AppError("UNAUTHORIZED", "No session cookie: sign in again.");
+  throw new AppError("FORBIDDEN", "Missing or wrong X-CSRF-Token.");
+}
+
+/**
+ * Sets the pair's cookie under a new name and answers the pair without its refresh token. `replaces`:
+ * the cookies it takes the place of (a rotation's presented one; at sign-in every one the browser sent).
+ */
+export function cookieSession(c: C, pair: TokenPair, replaces: readonly string[]): CookieSession {
   const csrf = randomToken(24);
-  setCookie(c, REFRESH_COOKIE, `${pair.refresh_token}.${csrf}`, {
+  for (const name of replaces) clearCookie(c, name);
+  setCookie(c, `${REFRESH_COOKIE}-${randomToken(6)}`, `${pair.refresh_token}.${csrf}`, {
     httpOnly: true,
     secure: true,
     sameSite: "Strict",
@@ -63,8 +92,14 @@ export function cookieSession(c: C, pair: TokenPair): CookieSession {
   return cookieSessionSchema.parse({ ...rest, session_mode: "cookie", csrf_token: csrf });
 }
 
-export function clearSessionCookie(c: C): void {
-  deleteCookie(c, REFRESH_COOKIE, { path: COOKIE_PATH, secure: true, httpOnly: true, sameSite: "Strict" });
+/** Every session cookie the request carries (a sign-in replaces them all). */
+export function sentCookieNames(c: C): string[] {
+  return Object.keys(getCookie(c)).filter(isRefreshCookie);
+}
+
+/** Deletes this one cookie; a cookie under another name (set by a newer answer) stays. */
+export function clearCookie(c: C, name: string): void {
+  deleteCookie(c, name, { path: COOKIE_PATH, secure: true, httpOnly: true, sameSite: "Strict" });
 }
 
 /** Constant-time for equal lengths; the lengths themselves are not secret (fixed by construction). */

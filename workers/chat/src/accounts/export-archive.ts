@@ -14,7 +14,7 @@ import { log } from "../../../../lib/log";
 import { durableObjectByName, type AuthedContext } from "../../../../lib/rpc";
 import { conversationView } from "../conversations/conversation-views";
 import { ArchiveWriter } from "./archive-writer";
-import { fileDataBudget, writeFiles } from "./export-files";
+import { FILE_DATA_CALLS, fileDataBudget, writeFiles } from "./export-files";
 
 type ExportJob = Extract<AccountJob, { kind: "export_account" }>;
 
@@ -80,7 +80,7 @@ export async function buildExport(env: ChatEnv, db: Database, job: ExportJob): P
     await out.write({ record: "key_device", device_id: k.deviceId, identity_key: k.identityKey, signed_prekey_id: k.signedPrekeyId, updated_at: k.updatedAt });
   }
   await writeConversations(env, db, out, user.id);
-  const files = await writeFiles(env.STORAGE, out, rpc, budget);
+  const files = await writeFiles(env.STORAGE, out, rpc, { bytes: budget, calls: FILE_DATA_CALLS });
   await out.close();
 
   const expiresAt = new Date(Date.now() + EXPORT_LIFETIME_SECONDS * 1000).toISOString();

@@ -6,12 +6,27 @@
  * whole file. End-to-end encrypted attachments are copied as stored: ciphertext.
  */
 import { Buffer } from "node:buffer";
-import { EXPORT_FILE_CHUNK_BYTES, type ExportFilesPage } from "../../../../lib/contracts/storage-rpc";
+import {
+  EXPORT_FILE_CHUNK_BYTES,
+  type ExportFileRange,
+  type ExportFileRangeInput,
+  type ExportFilesPage,
+  type ExportFilesPageInput,
+} from "../../../../lib/contracts/storage-rpc";
 import { AppError } from "../../../../lib/errors";
+import type { Result } from "../../../../lib/result";
 import type { AuthedContext } from "../../../../lib/rpc";
 import type { ArchiveWriter } from "./archive-writer";
 
 type ExportFile = ExportFilesPage["files"][number];
+/**
+ * What the files part calls on storage: the STORAGE binding satisfies it (test/accounts/export-bounds.test.ts
+ * wraps that binding to delete files at exact moments of an export).
+ */
+export interface FileSource {
+  exportFilesPage(rpc: AuthedContext, input: ExportFilesPageInput): Promise<Result<ExportFilesPage>>;
+  exportFileRange(rpc: AuthedContext, input: ExportFileRangeInput): Promise<Result<ExportFileRange>>;
+}
 
 /** Without (or with a malformed) EXPORT_FILE_DATA_BYTES: 1 GiB of file bytes per archive (README: the consumer's limits). */
 export const DEFAULT_FILE_DATA_BYTES = 1024 * 1024 * 1024;
@@ -40,18 +55,18 @@ export interface FilesWritten {
 const callsFor = (sizeBytes: number): number => Math.ceil(sizeBytes / EXPORT_FILE_CHUNK_BYTES);
 
 /**
- * Newest first (storage's order). A file is copied if it fits in what is left of `budget` bytes and
- * of FILE_DATA_CALLS range reads; one that does not is named with `bytes_included: false` (its link
+ * Newest first (storage's order). A file is copied if it fits in what is left of `budget.bytes` and
+ * of `budget.calls` range reads (FILE_DATA_CALLS); one that does not is named with `bytes_included: false` (its link
  * still works for 24 h), and smaller ones after it may still fit.
  */
-export async function writeFiles(storage: ChatEnv["STORAGE"], out: ArchiveWriter, rpc: AuthedContext, budget: number): Promise<FilesWritten> {
+export async function writeFiles(storage: FileSource, out: ArchiveWriter, rpc: AuthedContext, budget: { bytes: number; calls: number }): Promise<FilesWritten> {
   const written: FilesWritten = { files: 0, with_data: 0, data_bytes: 0, calls: 0 };
   let after: string | null | undefined;
   while (after !== null) {
     const page = await storage.exportFilesPage(rpc, after !== undefined ? { after } : {});
     if (!page.ok) throw AppError.from(page.error);
     for (const file of page.value.files) {
-      const included = file.size_bytes <= budget - written.data_bytes && callsFor(file.size_bytes) <= FILE_DATA_CALLS - written.calls;
+      const included = file.size_bytes <= budget.bytes - written.data_bytes && callsFor(file.size_bytes) <= budget.calls - written.calls;
       await out.write({ record: "file", ...file, bytes_included: included });
       written.files += 1;
       if (!included) continue;
@@ -69,7 +84,7 @@ export async function writeFiles(storage: ChatEnv["STORAGE"], out: ArchiveWriter
  * The file's bytes as `file_data` records; the bytes copied. A file deleted meanwhile (NOT_FOUND)
  * ends with a `file_gone` record at the offset reached, so a reader knows those bytes are partial.
  */
-async function writeFileData(storage: ChatEnv["STORAGE"], out: ArchiveWriter, rpc: AuthedContext, file: ExportFile): Promise<number> {
+async function writeFileData(storage: FileSource, out: ArchiveWriter, rpc: AuthedContext, file: ExportFile): Promise<number> {
   let offset = 0;
   while (offset < file.size_bytes) {
     const chunk = await storage.exportFileRange(rpc, { file_id: file.id, offset, length: EXPORT_FILE_CHUNK_BYTES });

@@ -19,7 +19,7 @@ import {
 import { jwksSchema, sessionParamsSchema } from "../../../../lib/contracts/auth-rpc";
 import { AppError } from "../../../../lib/errors";
 import { unwrap } from "../../../../lib/result";
-import { clearSessionCookie, cookieRefreshToken, cookieSession, requireSameSiteOrigin, wantsCookieMode } from "../cookie-session";
+import { clearCookie, cookieSession, presentedCookie, requireSameSiteOrigin, sentCookieNames, wantsCookieMode } from "../cookie-session";
 import { forgetSession } from "../middleware/authenticate";
 import { emailAccount, refreshTokenAccount, throttleAttempt } from "../middleware/credential-throttle";
 import type { GatewayApp, GatewayBindings } from "../types";
@@ -36,9 +36,9 @@ const tags = ["auth"];
 const cookieModeNote =
   " With `X-Session-Mode: cookie` (browsers) the refresh token is set as an HttpOnly, Secure, SameSite=Strict cookie on /v1/auth instead, and the answer is a CookieSession (no refresh_token; a csrf_token for the next refresh or logout).";
 
-/** The pair as the caller asked for it: in the body (bearer mode) or in the cookie (cookie mode). */
+/** A sign-in's pair as the caller asked for it: in the body (bearer mode) or in a new cookie replacing any the browser sent (cookie mode). */
 function answer(c: Context<GatewayBindings>, pair: TokenPair) {
-  return wantsCookieMode(c) ? cookieSession(c, pair) : pair;
+  return wantsCookieMode(c) ? cookieSession(c, pair, sentCookieNames(c)) : pair;
 }
 
 const routes = {
@@ -173,20 +173,19 @@ export function registerAuthRoutes(app: GatewayApp): void {
     return c.json(answer(c, unwrap(await c.env.AUTH.login(c.get("rpc"), body, clientMeta(c)))), 200);
   });
   app.openapi(routes.refresh, async (c) => {
-    const cookieMode = wantsCookieMode(c);
-    const refreshToken = cookieMode ? cookieRefreshToken(c) : bearerRefreshToken(c.req.valid("json"));
+    const cookie = wantsCookieMode(c) ? presentedCookie(c) : null;
+    const refreshToken = cookie ? cookie.refreshToken : bearerRefreshToken(c.req.valid("json"));
     await throttleAttempt(c, "refresh", await refreshTokenAccount(refreshToken));
     const refreshed = await c.env.AUTH.refresh(c.get("rpc"), { refresh_token: refreshToken });
-    // A spent or revoked cookie is of no use to anyone: drop it with the 401.
-    if (cookieMode && !refreshed.ok) clearSessionCookie(c);
-    return c.json(answer(c, unwrap(refreshed)), 200);
+    if (!cookie) return c.json(unwrap(refreshed), 200);
+    // A spent or revoked cookie is of no use to anyone: drop exactly it with the 401 (a newer one stays).
+    // Any other failure (the auth worker unavailable) leaves it: it may still be good.
+    if (!refreshed.ok && refreshed.error.code === "UNAUTHORIZED") clearCookie(c, cookie.name);
+    return c.json(cookieSession(c, unwrap(refreshed), [cookie.name]), 200);
   });
   app.openapi(routes.logout, async (c) => {
     const rpc = caller(c);
-    if (wantsCookieMode(c)) {
-      cookieRefreshToken(c);
-      clearSessionCookie(c);
-    }
+    if (wantsCookieMode(c)) clearCookie(c, presentedCookie(c).name);
     const { session_id, signed_out_device_ids } = unwrap(await c.env.AUTH.logout(rpc));
     forgetSession(session_id);
     announceSignedOut(c, rpc, signed_out_device_ids);
