@@ -192,11 +192,15 @@ describe("sessions that survive tabs and restarts, and Web Push to a closed tab"
     const tab = await context.newPage();
     await tab.goto("/app/");
     await tab.getByTestId("me").filter({ hasText: "Alice" }).waitFor();
+    // A tab the user has open is one whose list has loaded (a click during its start-up is not this story).
+    await tab.getByTestId("conversation").filter({ hasText: "Bob" }).waitFor();
     const worker = context.serviceWorkers().find((w) => w.url().endsWith("/app/sw.js"));
     expect(worker).toBeDefined();
     await worker?.evaluate(async (id) => {
       const scope = self as unknown as { clients: { matchAll(o: object): Promise<Array<{ postMessage(m: unknown): void }>> } };
-      for (const client of await scope.clients.matchAll({ type: "window" })) client.postMessage({ type: "open_conversation", conversation_id: id });
+      // As the worker's click handler asks (app/src/sw/push-handlers.ts): a tab opened while the worker was busy may not be controlled yet.
+      for (const client of await scope.clients.matchAll({ type: "window", includeUncontrolled: true }))
+        client.postMessage({ type: "open_conversation", conversation_id: id });
     }, conversationId);
     await tab.getByTestId("chat-title").filter({ hasText: "Bob" }).waitFor();
     const opened = await context.newPage();
